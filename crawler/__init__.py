@@ -1,0 +1,1 @@
+"""newsmon's crawler: spiders, discovery, extraction, pipelines, archive, queue, reports and CLI."""

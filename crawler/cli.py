@@ -1,0 +1,102 @@
+"""The ``newsmon`` command line: parses, dispatches and owns the exit status.
+
+Each verb lives in ``crawler/commands/<verb>.py`` as a ``click.Command`` named ``command``; this
+module only registers them, configures logging and turns newsmon's own errors into one line on
+stderr. Heavy imports (Scrapy, trafilatura, datasketch) stay inside the commands so that
+``newsmon --help`` answers at once.
+
+Exit status: 0 success, 1 partial failure, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+# verb -> (module, one-line help). The module is imported only when the verb runs.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("crawler.commands.demo", "Offline end-to-end run on the bundled sample outlets."),
+    "crawl": ("crawler.commands.crawl", "Crawl outlets once: discover, fetch, extract, cluster, store."),
+    "extract": ("crawler.commands.extract", "Extract articles from saved HTML pages."),
+    "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
+    "export": ("crawler.commands.export", "Write the archive's Article records as JSON lines or CSV."),
+    "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module = importlib.import_module(_COMMANDS[cmd_name][0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="newsmon")
+def cli(verbose: int, quiet: bool) -> None:
+    """newsmon: watch news outlets, extract articles, cluster near-duplicate coverage.
+
+    \b
+    Example:
+      newsmon demo
+      newsmon crawl --outlets my-outlets.toml --db news.db
+      newsmon report clusters --db news.db --since 24h
+    """
+    _configure_logging(verbose, quiet)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and turn newsmon's errors into one line and exit 2/1."""
+    from crawler.errors import ConfigError, NewsmonError
+
+    try:
+        status = cli.main(args=argv, prog_name="newsmon", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except NewsmonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PARTIAL)
+    except Exception as exc:
+        if _is_dedup_error(exc):
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        raise
+    sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _is_dedup_error(exc: Exception) -> bool:
+    dedup = sys.modules.get("dedup")
+    return dedup is not None and isinstance(exc, getattr(dedup, "DedupError", ()))
