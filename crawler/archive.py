@@ -16,12 +16,21 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from crawler.errors import StorageError
-from crawler.items import Article
+from crawler.items import ARTICLE_FIELDS, Article
+from crawler.outbox import (
+    CLUSTERS,
+    EXTRACTED,
+    RESULTS,
+    OutboxMessage,
+    cluster_event,
+    record_hash,
+    result_message,
+)
 
 # One script per schema version; never edit a released script, append a new one.
 _MIGRATIONS: tuple[str, ...] = (
@@ -106,6 +115,19 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (outlet, key)
     ) WITHOUT ROWID;
     """,
+    # 2: the Redis outbox, article revisions (the queue's idempotency ids), retention indexes.
+    """
+    ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE articles ADD COLUMN record_hash TEXT;  -- of the record minus `fetched`
+    CREATE INDEX articles_fetched ON articles (fetched);
+    CREATE INDEX seen_urls_last_seen ON seen_urls (last_seen);
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream TEXT NOT NULL,             -- results, clusters, extracted (after the key prefix)
+        fields TEXT NOT NULL,             -- the message: a JSON object of strings
+        created TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -162,20 +184,32 @@ class Archive:
         self.close()
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                f"archive {self.path} has schema version {version}, newer than this newsmon "
-                f"({SCHEMA_VERSION}); upgrade newsmon"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            with self._transaction():
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        # Two processes may open a new archive at once: the version is read again inside the
+        # write transaction, so only one of them runs each migration.
+        with self._transaction():
+            version = self._schema_version()
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"archive {self.path} has schema version {version}, newer than this "
+                    f"newsmon ({SCHEMA_VERSION}); upgrade newsmon"
+                )
+            for number in range(version, SCHEMA_VERSION):
                 for statement in _split_sql(_MIGRATIONS[number]):
                     self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The underlying connection, for read-only report queries (rows are ``sqlite3.Row``)."""
+        return self._db
 
     # -- meta ------------------------------------------------------------------------------
 
@@ -193,27 +227,40 @@ class Archive:
 
     def store_article(self, article: Article, *, html: bytes | None = None,
                       content_type: str | None = None, signature: bytes | None = None,
-                      aliases: Iterable[str] = (), seen_urls: Iterable[str] = ()) -> None:
+                      aliases: Iterable[str] = (), seen_urls: Iterable[str] = (),
+                      outbox: bool = False, cluster_event: bool = True) -> int:
         """Store one clustered article, its page and the cluster change, in one transaction.
 
         Storing an article id again replaces it (idempotent). ``aliases`` are cluster ids that
         this article's arrival merged into ``article.cluster``; their members move over.
         ``seen_urls`` are marked seen for the article's outlet in the same transaction, so a
         crawl killed at any point never marks a URL seen without its article.
+
+        The article's revision goes up when its record (``fetched`` aside) differs from the
+        stored one. With ``outbox``, a new revision also queues its ``results`` message and,
+        with ``cluster_event``, its ``clusters`` event in the same transaction, so the archive
+        and what Redis gets never disagree. Returns the revision stored.
         """
         sort_time = utc_iso(article.published or article.fetched)
+        digest = record_hash(article)
+        aliases = list(aliases)
         try:
             with self._transaction():
+                old = self._db.execute("SELECT revision, record_hash FROM articles WHERE id = ?",
+                                       (article.id,)).fetchone()
+                changed = old is None or old["record_hash"] != digest
+                revision = (old["revision"] + changed) if old else 1
                 self._db.execute(
                     "INSERT OR REPLACE INTO articles (id, outlet, url, canonical_url, title, "
                     "subtitle, text, published, modified, authors, language, images, fetched, "
-                    "sort_time, cluster, duplicate_of, similarity, signature) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "sort_time, cluster, duplicate_of, similarity, signature, revision, "
+                    "record_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (article.id, article.outlet, article.url, article.canonical_url,
                      article.title, article.subtitle, article.text, article.published,
                      article.modified, json.dumps(article.authors, ensure_ascii=False),
                      article.language, _images_json(article), article.fetched, sort_time,
-                     article.cluster, article.duplicate_of, article.similarity, signature),
+                     article.cluster, article.duplicate_of, article.similarity, signature,
+                     revision, digest),
                 )
                 if html is not None:
                     self._db.execute(
@@ -224,8 +271,88 @@ class Archive:
                 if article.cluster:
                     self._refresh_cluster(article.cluster)
                 self._mark_seen(article.outlet, seen_urls, "stored", article.fetched)
+                if outbox and changed:
+                    self._queue_messages(article, revision, aliases, cluster_event)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
+        return revision
+
+    def _queue_messages(self, article: Article, revision: int, aliases: list[str],
+                        with_event: bool) -> None:
+        self._add_outbox(RESULTS, result_message(article, revision), article.fetched)
+        if not with_event or not article.cluster:
+            return
+        size = self._db.execute("SELECT size FROM clusters WHERE id = ?",
+                                (article.cluster,)).fetchone()
+        size = int(size[0]) if size else 1
+        kind = "merged" if aliases else ("created" if size == 1 else "grew")
+        event = cluster_event(kind, cluster=article.cluster, article_id=article.id,
+                              revision=revision, size=size, aliases=aliases,
+                              time=article.fetched)
+        self._add_outbox(CLUSTERS, event, article.fetched)
+
+    def _add_outbox(self, stream: str, fields: dict[str, str], when: str) -> None:
+        self._db.execute("INSERT INTO outbox (stream, fields, created) VALUES (?, ?, ?)",
+                         (stream, json.dumps(fields, ensure_ascii=False), when))
+
+    def add_outbox(self, stream: str, fields: dict[str, str], when: str) -> None:
+        """Queue one message for ``stream`` (a name such as ``extracted``, without prefix)."""
+        try:
+            self._add_outbox(stream, fields, when)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
+
+    def queue_extracted(self, outlet: str, message: dict[str, str], seen_urls: Iterable[str],
+                        when: str) -> None:
+        """Worker mode: queue an ``extracted`` message and mark its URLs seen (status ``sent``)
+        in one transaction, so a crawl killed at any point never marks a URL seen whose article
+        is neither sent nor waiting in the outbox."""
+        try:
+            with self._transaction():
+                self._add_outbox(EXTRACTED, message, when)
+                self._mark_seen(outlet, seen_urls, "sent", when)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
+
+    def outbox_batch(self, limit: int) -> list[OutboxMessage]:
+        """The oldest ``limit`` messages waiting in the outbox, in the order they were queued."""
+        rows = self._db.execute("SELECT seq, stream, fields FROM outbox ORDER BY seq LIMIT ?",
+                                (limit,))
+        return [OutboxMessage(row[0], row[1], json.loads(row[2])) for row in rows]
+
+    def outbox_done(self, upto_seq: int) -> None:
+        """Remove the outbox messages up to ``upto_seq`` (Redis has acknowledged them)."""
+        try:
+            self._db.execute("DELETE FROM outbox WHERE seq <= ?", (upto_seq,))
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
+
+    def outbox_size(self) -> int:
+        """How many messages wait in the outbox."""
+        return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    def apply_retention(self, days: float, now: datetime | None = None) -> tuple[int, int]:
+        """Forget raw HTML and skipped URLs older than ``days``; returns (pages, urls) removed.
+
+        Articles and their clusters are kept for ever, and so are the seen URLs of stored
+        articles (a URL forgotten would be fetched and stored again). Pages are aged by their
+        article's ``fetched`` time, URLs by their ``last_seen``; both are indexed, so this is
+        cheap enough to run at the start of every crawl.
+        """
+        if days <= 0:
+            return 0, 0
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+        try:
+            with self._transaction():
+                pages = self._db.execute(
+                    "DELETE FROM pages WHERE article_id IN "
+                    "(SELECT id FROM articles WHERE fetched < ?)", (cutoff,)).rowcount
+                urls = self._db.execute(
+                    "DELETE FROM seen_urls WHERE last_seen < ? AND status != 'stored'",
+                    (cutoff,)).rowcount
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
+        return pages, urls
 
     def mark_seen(self, outlet: str, urls: Iterable[str], status: str, when: str) -> None:
         """Record URLs of ``outlet`` as seen with ``status`` (why they were not stored)."""
@@ -296,10 +423,27 @@ class Archive:
         """How many articles the archive holds."""
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
-    def seen_urls(self, outlet: str) -> set[str]:
-        """The URLs of ``outlet`` that need not be fetched again."""
-        rows = self._db.execute("SELECT url FROM seen_urls WHERE outlet = ?", (outlet,))
+    def seen_urls(self, outlet: str, since: str | None = None) -> set[str]:
+        """The URLs of ``outlet`` that need not be fetched again (last seen from ``since`` on)."""
+        rows = self._db.execute("SELECT url FROM seen_urls WHERE outlet = ? AND last_seen >= ?",
+                                (outlet, since or ""))
         return {row[0] for row in rows}
+
+    def seen_rows(self, outlet: str, since: str) -> list[tuple[str, str]]:
+        """``(url, last_seen)`` of the URLs of ``outlet`` last seen from ``since`` on."""
+        rows = self._db.execute("SELECT url, last_seen FROM seen_urls "
+                                "WHERE outlet = ? AND last_seen >= ?", (outlet, since))
+        return [(row[0], row[1]) for row in rows]
+
+    def touch_seen(self, outlet: str, urls: Iterable[str], when: str) -> None:
+        """Move ``last_seen`` of known URLs to ``when`` (they were listed again)."""
+        try:
+            with self._transaction():
+                self._db.executemany(
+                    "UPDATE seen_urls SET last_seen = ? WHERE outlet = ? AND url = ? "
+                    "AND last_seen < ?", [(when, outlet, url, when) for url in set(urls)])
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
 
     def get_outlet_state(self, outlet: str, key: str) -> str | None:
         """A piece of per-outlet state, or None."""
@@ -332,6 +476,21 @@ class Archive:
                                (cluster_id,)).fetchone()
         return row[0] if row else cluster_id
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether the archive holds an article with this id."""
+        return self._db.execute("SELECT 1 FROM articles WHERE id = ?",
+                                (article_id,)).fetchone() is not None
+
+    def stored_pages(self, *, since: str | None = None, outlets: Iterable[str] = ()
+                     ) -> Iterator[tuple[StoredArticle, bytes, str | None]]:
+        """Articles that still have their raw HTML, oldest first: (stored, html, content type)."""
+        where, params = _filters(since=since, outlets=outlets, cluster=None)
+        query = (f"SELECT articles.*, pages.html, pages.content_type FROM articles "
+                 f"JOIN pages ON pages.article_id = articles.id {where} ORDER BY sort_time, id")
+        for row in self._db.execute(query, params).fetchall():
+            stored = StoredArticle(_article_from_row(row), row["signature"], row["sort_time"])
+            yield stored, zlib.decompress(row["html"]), row["content_type"]
+
     def page_html(self, article_id: str) -> bytes | None:
         """The raw HTML fetched for an article, decompressed, or None."""
         row = self._db.execute("SELECT html FROM pages WHERE article_id = ?",
@@ -356,6 +515,25 @@ class Archive:
         """The most recent crawl runs, newest first."""
         return self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?",
                                 (limit,)).fetchall()
+
+    def latest_run_id(self) -> int:
+        """The id of the newest crawl run (0 when there is none)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM runs").fetchone()[0])
+
+    def run_outlet(self, outlet: str, *, after_run_id: int = 0) -> sqlite3.Row | None:
+        """The newest ``run_outlets`` row of ``outlet`` from a run after ``after_run_id``."""
+        return self._db.execute(
+            "SELECT * FROM run_outlets WHERE outlet = ? AND run_id > ? ORDER BY run_id DESC "
+            "LIMIT 1", (outlet, after_run_id)).fetchone()
+
+    def close_abandoned_runs(self, after_run_id: int, outlets: Iterable[str], finished: str,
+                             reason: str) -> int:
+        """Mark as ``failed`` the runs of exactly ``outlets`` after ``after_run_id`` still
+        ``running`` (their process died); returns how many."""
+        return self._db.execute(
+            "UPDATE runs SET status = 'failed', finished = ?, finish_reason = ? "
+            "WHERE id > ? AND status = 'running' AND outlets = ?",
+            (finished, reason, after_run_id, json.dumps(sorted(outlets)))).rowcount
 
 
 class _Transaction:
@@ -412,7 +590,7 @@ def _images_json(article: Article) -> str:
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:
-    record = {key: row[key] for key in row.keys() if key not in ("signature", "sort_time")}
+    record = {key: row[key] for key in ARTICLE_FIELDS}
     record["authors"] = json.loads(record["authors"])
     record["images"] = json.loads(record["images"])
     return Article.from_record(record)

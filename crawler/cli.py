@@ -27,7 +27,11 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("crawler.commands.extract", "Extract articles from saved HTML pages."),
     "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
     "export": ("crawler.commands.export", "Write the archive's Article records as JSON lines or CSV."),
+    "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
+    "reextract": ("crawler.commands.reextract", "Re-extract stored pages; republish changes."),
     "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),
+    "schedule": ("crawler.commands.schedule", "Crawl each outlet when due, for ever (or --once)."),
+    "outlets": ("crawler.commands.outlets", "Probe the registry's feeds and sitemaps."),
 }
 
 
@@ -50,9 +54,15 @@ class _LazyGroup(click.Group):
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
-    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The level goes on the handler: Scrapy sets its own loggers to DEBUG, and records that
+    # propagate to the root handler are not checked against the root logger's level.
+    level = logging.ERROR if quiet else max(logging.WARNING - 10 * verbose, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

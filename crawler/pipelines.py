@@ -1,4 +1,7 @@
-"""Item pipelines: extract (in the process pool) -> cluster -> store.
+"""Item pipelines: extract (in the process pool) -> cluster -> store -> publish.
+
+In worker mode (NEWSMON_MODE=worker) the cluster and store pipelines are off and
+``SendPipeline`` sends each extracted article to ``newsmon ingest`` instead (through the outbox).
 
 Each pipeline is a small Scrapy component: ``__init__`` takes plain values, ``from_crawler``
 reads settings. Pages that are not articles are dropped with one ``DropItem`` subclass per kind of
@@ -10,22 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.archive import Archive
 from crawler.boilerplate import BoilerplateLearner
+from crawler.clustering import assign_cluster, restore_clusterer
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, FetchedPage
+from crawler.outbox import extracted_message
 from crawler.pool import ExtractionPool
-from dedup import Clusterer, DedupConfig, Doc, IncompatibleSignature, MemoryStore, Signature, signature
+from crawler.queue import OutboxPublisher, connect
+from dedup import Clusterer, DedupConfig, MemoryStore
 
 logger = logging.getLogger(__name__)
 
-_BOILERPLATE_KEY = "boilerplate"  # archive meta key of the persisted BoilerplateLearner
+BOILERPLATE_KEY = "boilerplate"  # archive meta key of the persisted BoilerplateLearner
 
 
 class NotAnArticlePage(DropItem):
@@ -40,6 +48,20 @@ class AlreadyStored(DropItem):
     """The article's canonical URL was stored before (reached again through another URL)."""
 
 
+class SentToIngest(DropItem):
+    """Worker mode: the article went to the outbox for ``newsmon ingest``; nothing more here."""
+
+
+def _worker_mode(settings: Any) -> bool:
+    return bool(settings.get("NEWSMON_MODE") == "worker")
+
+
+def _stop_crawl(crawler: Any, exc: StorageError) -> asyncio.Future[Any]:
+    """An archive write failed: log it and close the spider (nothing more is marked seen)."""
+    logger.error("%s; stopping the crawl", exc)
+    return asyncio.ensure_future(crawler.engine.close_spider_async(reason="archive-error"))
+
+
 def dedup_config_from_settings(settings: Any) -> DedupConfig:
     """The DedupConfig that NEWSMON_DEDUP_* settings describe (unset ones keep dedup's defaults)."""
     overrides: dict[str, Any] = {}
@@ -52,10 +74,6 @@ def dedup_config_from_settings(settings: Any) -> DedupConfig:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _epoch(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 class ExtractPipeline:
@@ -81,7 +99,7 @@ class ExtractPipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        saved = self.crawler.spider.archive.get_meta(_BOILERPLATE_KEY)
+        saved = self.crawler.spider.archive.get_meta(BOILERPLATE_KEY)
         if saved:
             self.learner = BoilerplateLearner.from_json(saved)
 
@@ -108,15 +126,16 @@ class ExtractPipeline:
         self.pool.close()
         # The store pipeline closes before this one; a short-lived connection saves the learner.
         with Archive(self.crawler.settings.get("NEWSMON_DB")) as archive:
-            archive.set_meta(_BOILERPLATE_KEY, self.learner.to_json())
+            archive.set_meta(BOILERPLATE_KEY, self.learner.to_json())
 
 
 class ClusterPipeline:
     """Assign each article to its cluster (near-duplicates are kept and linked, never dropped).
 
     The clusterer is restored from the archive's articles inside the dedup window when the
-    spider opens, so a restart continues the same clusters.
-    Reads NEWSMON_DEDUP_*; writes ``newsmon/dedup/<kind>`` (new, joined, merged).
+    spider opens, so a restart continues the same clusters. Off in worker mode (``newsmon
+    ingest`` clusters).
+    Reads NEWSMON_MODE, NEWSMON_DEDUP_*; writes ``newsmon/dedup/<kind>`` (new, joined, merged).
     """
 
     def __init__(self, clusterer: Clusterer, stats: Any) -> None:
@@ -127,49 +146,28 @@ class ClusterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ClusterPipeline:
+        if _worker_mode(crawler.settings):
+            raise NotConfigured("NEWSMON_MODE is worker: `newsmon ingest` clusters")
         cfg = dedup_config_from_settings(crawler.settings)
         pipeline = cls(Clusterer(cfg, store=MemoryStore()), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 
     def open_spider(self) -> None:
-        archive: Archive = self.crawler.spider.archive
-        cfg = self.clusterer.config
-        since = (datetime.now(UTC) - timedelta(days=cfg.window_days)).isoformat(timespec="seconds")
-        restored = resigned = 0
-        for stored in archive.stored_for_restore(since):
-            article = stored.article
-            try:
-                sig = Signature.from_bytes(stored.signature or b"", cfg)
-            except IncompatibleSignature:
-                sig = signature(article.text, cfg)  # parameters changed since it was stored
-                resigned += 1
-            doc = Doc(id=article.id, outlet=article.outlet, time=_epoch(stored.sort_time))
-            self.clusterer.restore(doc, sig, cluster=article.cluster or article.id)
-            self._known.add(article.id)
-            restored += 1
-        if restored:
-            logger.info("restored %d articles into the clusterer (%d re-signed)", restored,
-                        resigned)
+        self._known |= restore_clusterer(self.clusterer, self.crawler.spider.archive)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
-        if article.id in self._known:
+        if article.id in self._known or self.crawler.spider.archive.has_article(article.id):
             await self.crawler.spider.store_writer.mark_seen(article.outlet, item.seen_urls,
                                                              "stored")
             raise AlreadyStored(f"{article.url}: already stored as {article.id}",
                                 log_level="DEBUG")
-        sig = Signature.from_bytes(item.signature, self.clusterer.config)
-        time = _epoch(article.published or article.fetched)
-        decision = self.clusterer.add(Doc(id=article.id, outlet=article.outlet, time=time), sig)
+        kind = assign_cluster(self.clusterer, item)
         self._known.add(article.id)
-        article.cluster = decision.cluster
-        article.duplicate_of = decision.duplicate_of
-        article.similarity = decision.similarity
-        item.aliases = tuple(decision.aliases)
-        self.stats.inc_value(f"newsmon/dedup/{decision.kind}")
+        self.stats.inc_value(f"newsmon/dedup/{kind}")
         return item
 
 
@@ -177,11 +175,13 @@ class StoreWriter:
     """The archive's single writer: one thread owns the write connection, in order.
 
     Writes are queued to the thread in the order the pipelines make them, so the archive applies
-    cluster merges in the order the clusterer decided them.
+    cluster merges in the order the clusterer decided them. With ``outbox`` set (the
+    ``PublishPipeline`` sets it), each stored article also queues its Redis messages.
     """
 
     def __init__(self, archive_path: str, keep_html: bool) -> None:
         self.keep_html = keep_html
+        self.outbox = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
         self._archive: Archive = self._executor.submit(Archive, archive_path).result()
 
@@ -194,7 +194,16 @@ class StoreWriter:
         await self._run(self._archive.store_article, item.article,
                         html=item.html if self.keep_html else None,
                         content_type=item.content_type, signature=item.signature,
-                        aliases=item.aliases, seen_urls=item.seen_urls)
+                        aliases=item.aliases, seen_urls=item.seen_urls, outbox=self.outbox)
+
+    async def call(self, fn: Any) -> Any:
+        """Run ``fn(archive)`` on the writer thread, in turn with the other writes."""
+        return await self._run(fn, self._archive)
+
+    async def send(self, item: ArticleItem) -> None:
+        """Worker mode: queue the article's ``extracted`` message and mark its URLs seen."""
+        await self._run(lambda: self._archive.queue_extracted(
+            item.article.outlet, extracted_message(item), item.seen_urls, _now()))
 
     async def mark_seen(self, outlet: str, urls: list[str], status: str) -> None:
         """Record URLs that will not be stored so that they are not fetched again."""
@@ -209,18 +218,22 @@ class StoreWriter:
 class StorePipeline:
     """Write each clustered article to the SQLite archive (raw HTML kept compressed).
 
-    Reads NEWSMON_DB, NEWSMON_KEEP_HTML; writes ``newsmon/store/{stored,failed}``. A failed
-    write stops the crawl (nothing is marked seen that was not stored).
+    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_KEEP_HTML; writes ``newsmon/store/{stored,failed}``.
+    A failed write stops the crawl (nothing is marked seen that was not stored). Off in worker
+    mode (``newsmon ingest`` stores).
     """
 
     def __init__(self, writer: StoreWriter, stats: Any) -> None:
         self.writer = writer
         self.stats = stats
         self.crawler: Any = None
+        self._stopping: asyncio.Future[Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         s = crawler.settings
+        if _worker_mode(s):
+            raise NotConfigured("NEWSMON_MODE is worker: `newsmon ingest` stores")
         if not s.get("NEWSMON_DB"):
             raise NotConfigured("NEWSMON_DB is empty")
         pipeline = cls(StoreWriter(s.get("NEWSMON_DB"), s.getbool("NEWSMON_KEEP_HTML")),
@@ -238,8 +251,7 @@ class StorePipeline:
             await self.writer.store(item)
         except StorageError as exc:
             self.stats.inc_value("newsmon/store/failed")
-            logger.error("%s; stopping the crawl", exc)
-            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="archive-error"))
+            self._stopping = _stop_crawl(self.crawler, exc)
             raise DropItem(str(exc)) from exc
         self.stats.inc_value("newsmon/store/stored")
         self.stats.inc_value(f"newsmon/outlet/{item.article.outlet}/stored")
@@ -248,3 +260,129 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.writer.close()
+
+
+class SendPipeline:
+    """Worker mode: send each extracted article to ``newsmon ingest``, then drop it here.
+
+    One transaction of the worker's archive queues the article's ``extracted`` message in the
+    outbox and marks its URLs seen (status ``sent``); the :class:`PublishPipeline` sends the
+    outbox to Redis, and marks the URLs seen for every worker in the same round trip. So a
+    worker killed at any point, or a Redis that goes away, loses nothing: what waits in the
+    outbox is sent by the next run. The item is then dropped with :class:`SentToIngest`
+    (counted under ``item_dropped_reasons_count/SentToIngest``). The worker's archive thus holds
+    seen URLs, the outbox, learned boilerplate and the run history; no articles.
+
+    Reads NEWSMON_MODE, NEWSMON_DB; writes ``newsmon/send/{sent,failed}`` and
+    ``newsmon/outlet/<id>/sent``. A failed write stops the crawl. Off (``NotConfigured``) in
+    local mode.
+    """
+
+    def __init__(self, writer: StoreWriter, stats: Any) -> None:
+        self.writer = writer
+        self.stats = stats
+        self.crawler: Any = None
+        self._stopping: asyncio.Future[Any] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SendPipeline:
+        s = crawler.settings
+        if not _worker_mode(s):
+            raise NotConfigured("NEWSMON_MODE is not worker: articles are stored here")
+        pipeline = cls(StoreWriter(s.get("NEWSMON_DB"), keep_html=False), crawler.stats)
+        pipeline.crawler = crawler
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.crawler.spider.store_writer = self.writer
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        outlet = item.article.outlet
+        try:
+            await self.writer.send(item)
+        except StorageError as exc:
+            self.stats.inc_value("newsmon/send/failed")
+            self._stopping = _stop_crawl(self.crawler, exc)
+            raise DropItem(str(exc)) from exc
+        self.stats.inc_value("newsmon/send/sent")
+        self.stats.inc_value(f"newsmon/outlet/{outlet}/sent")
+        self.crawler.spider.remember(outlet, item.seen_urls)
+        raise SentToIngest(f"{item.article.url}: sent to ingest as {item.article.id}",
+                           log_level="DEBUG")
+
+    def close_spider(self) -> None:
+        self.writer.close()
+
+
+class PublishPipeline:
+    """Publish each stored article and its cluster change to Redis streams, through the outbox.
+
+    The store pipeline's transaction queues the messages in the archive's outbox; this pipeline
+    runs an :class:`~crawler.queue.OutboxPublisher` that sends them in the background, so a slow
+    or absent Redis never slows the crawl. At the end one bounded attempt sends the rest; what
+    Redis did not take waits in the outbox for the next run. Off (``NotConfigured``) without
+    NEWSMON_REDIS_URL: no outbox rows are written then. In worker mode it sends the
+    ``extracted`` messages that :class:`SendPipeline` queues (woken by their drop).
+
+    Reads NEWSMON_DB, NEWSMON_REDIS_URL, NEWSMON_REDIS_PREFIX, NEWSMON_REDIS_STREAM_MAXLEN,
+    NEWSMON_PUBLISH_{BATCH,BACKOFF_MAX,CLOSE_TIMEOUT}; writes ``newsmon/publish/{sent,batches,
+    redis_errors,left_in_outbox}``.
+    """
+
+    def __init__(self, publisher: OutboxPublisher, db_path: str, close_timeout: float,
+                 stats: Any) -> None:
+        self.publisher = publisher
+        self.db_path = db_path
+        self.close_timeout = close_timeout
+        self.stats = stats
+        self.crawler: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PublishPipeline:
+        s = crawler.settings
+        url = s.get("NEWSMON_REDIS_URL")
+        if not url:
+            raise NotConfigured("NEWSMON_REDIS_URL is not set")
+        publisher = OutboxPublisher(
+            connect(url), url=url, prefix=s.get("NEWSMON_REDIS_PREFIX"),
+            maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
+            batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
+            backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"), stats=crawler.stats)
+        pipeline = cls(publisher, s.get("NEWSMON_DB"), s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"),
+                       crawler.stats)
+        pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        return pipeline
+
+    def open_spider(self) -> None:
+        writer: StoreWriter = self.crawler.spider.store_writer
+        writer.outbox = True
+        self.publisher.start(writer.call)
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            self.publisher.wake()
+        return item
+
+    def item_dropped(self, exception: BaseException) -> None:
+        """An article sent to ingest never reaches this pipeline: its drop wakes the publisher."""
+        if isinstance(exception, SentToIngest):
+            self.publisher.wake()
+
+    def close_spider(self) -> Coroutine[Any, Any, None]:
+        # Pipelines close in reverse order: stop using the store writer now, before the store
+        # pipeline closes it; the last attempt uses a connection of its own.
+        self.publisher.cancel()
+        return self._finish()
+
+    async def _finish(self) -> None:
+        archive = await asyncio.to_thread(Archive, self.db_path)
+        try:
+            left = await self.publisher.finish(lambda fn: asyncio.to_thread(fn, archive),
+                                               self.close_timeout)
+        finally:
+            await asyncio.to_thread(archive.close)
+            await self.publisher.client.aclose()
+        self.stats.set_value("newsmon/publish/left_in_outbox", left)

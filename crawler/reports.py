@@ -1,140 +1,549 @@
-"""Cluster reports: Cluster records of DESIGN.md built from the archive, and their renderings.
+"""Reports read from the archive: Cluster records (DESIGN.md), the outlet report, the copy matrix.
 
-``cluster_records`` gives plain data; ``render_*`` functions turn it into a table, JSON, ...
-Nothing here prints: the report command does.
+``cluster_records``/``cluster_record`` give the Cluster records, ``outlet_report`` the per-outlet
+health and who-copies-whom figures; ``render_clusters``/``render_outlets`` turn them into
+``table``, ``json``, ``csv``, ``markdown`` or ``html`` text. Nothing here prints: the report
+command does.
+
+Every query is bounded by an index of the archive (``clusters_last``, ``articles_cluster``,
+``articles_outlet_time``, ``run_outlets_outlet``), so a report over a period costs what the period
+holds, not what the archive holds; ``bench/report_speed.py`` measures it on a million articles.
+
+Queries go through ``Archive.connection`` and are read-only.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Callable, Iterable
+import sqlite3
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from crawler.archive import Archive
-from crawler.items import Article
+from crawler.archive import Archive, utc_iso
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
+
+ORIGIN_RULE = ("earliest time wins: the published time, or the fetch time for a member whose "
+               "page gave none; ties go to the earlier fetch, then the smaller article id")
+
+# Body-length collapse alarm: the median body length of an outlet's newest articles in the period
+# against the median of the articles it published before the period. Extraction that breaks on a
+# template change usually keeps a teaser or a caption, i.e. a fraction of the usual length; half
+# leaves room for a week of short news. Both samples are bounded so that the alarm costs two
+# index range reads per outlet whatever the archive's size.
+COLLAPSE_RATIO = 0.5
+PERIOD_SAMPLE = 100  # newest articles of the period whose lengths are compared
+HISTORY_SAMPLE = 300  # articles before the period that make the outlet's usual length
+MIN_PERIOD_ARTICLES = 5  # fewer than this in the period: no verdict on a collapse
+MIN_HISTORY_ARTICLES = 20  # fewer than this before the period: no history to compare with
+
+_CLUSTER_COLUMNS = ("id, outlet, url, title, published, fetched, sort_time, language, "
+                    "duplicate_of, similarity")
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterQuery:
-    """Which clusters a report covers."""
+    """Which clusters a report covers.
+
+    Args:
+        since: only clusters with a member at or after this UTC ISO time.
+        until: only clusters with a member before this UTC ISO time.
+        outlets: only clusters with a member from one of these outlets.
+        languages: only clusters with a member in one of these languages.
+        min_size: the smallest cluster shown.
+        query: words that must all appear (case-insensitive) in one member's title or text.
+        limit: at most this many clusters, biggest first.
+    """
 
     since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
     min_size: int = 1
+    query: str | None = None
     limit: int | None = None
 
 
-def cluster_records(archive: Archive, query: ClusterQuery,
-                    similarity: Callable[[str, str], float | None] | None = None
-                    ) -> list[dict[str, Any]]:
+def _connection(archive: Archive) -> sqlite3.Connection:
+    return archive.connection
+
+
+def _contains_words(haystack: str | None, words: str) -> bool:
+    """SQL function: every word of ``words`` (NUL-separated, casefolded) is in ``haystack``."""
+    if not haystack:
+        return False
+    folded = haystack.casefold()
+    return all(word in folded for word in words.split("\0"))
+
+
+def cluster_records(archive: Archive, query: ClusterQuery) -> list[dict[str, Any]]:
     """The Cluster records of the clusters that match ``query``, biggest first.
 
     Args:
         archive: the archive to read.
-        query: period, minimum size, how many.
-        similarity: ``f(origin_id, member_id)`` giving a member's similarity to the origin when
-            the member was not linked to the origin directly; None leaves such members with the
-            similarity to the member they were linked to.
+        query: period, outlets, languages, minimum size, words, how many.
 
     Returns:
-        One dict per cluster: id, size, outlets, first_published, origin, title, members (each
-        with id, outlet, url, title, published, lag_seconds, duplicate_of, similarity).
+        One dict per cluster (see :func:`cluster_record`).
+
+    Example:
+        >>> with Archive(":memory:") as archive:
+        ...     cluster_records(archive, ClusterQuery(min_size=2))
+        []
     """
-    records = []
-    for row in archive.cluster_rows(since=query.since, min_size=query.min_size,
-                                    limit=query.limit):
-        members = list(archive.articles(cluster=row["id"]))
-        if members:
-            records.append(cluster_record(row["id"], members, similarity))
-    return records
+    db = _connection(archive)
+    sql = ["SELECT id FROM clusters c WHERE size >= ?"]
+    params: list[Any] = [query.min_size]
+    if query.since:
+        sql.append("AND last_published >= ?")
+        params.append(query.since)
+    if query.until:
+        sql.append("AND first_published < ?")
+        params.append(query.until)
+    for column, values in (("outlet", query.outlets), ("language", query.languages)):
+        if values:
+            sql.append(f"AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id "
+                       f"AND a.{column} IN ({','.join('?' * len(values))}))")
+            params.extend(values)
+    words = (query.query or "").casefold().split()
+    if words:
+        db.create_function("newsmon_contains", 2, _contains_words, deterministic=True)
+        sql.append("AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND "
+                   "(newsmon_contains(a.title, ?) OR newsmon_contains(a.text, ?)))")
+        params.extend(["\0".join(words)] * 2)
+    sql.append("ORDER BY size DESC, first_published, id")
+    if query.limit:
+        sql.append("LIMIT ?")
+        params.append(query.limit)
+    ids = [row[0] for row in db.execute(" ".join(sql), params)]
+    records = [cluster_record(archive, cluster_id) for cluster_id in ids]
+    return [record for record in records if record is not None]
 
 
-def cluster_record(cluster_id: str, members: list[Article],
-                   similarity: Callable[[str, str], float | None] | None = None
-                   ) -> dict[str, Any]:
-    """One Cluster record from its member articles (any order)."""
-    ordered = sorted(members, key=_publication_key)
+def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
+    """One Cluster record, or None when no article belongs to ``cluster_id``.
+
+    The record has DESIGN.md's fields (id, size, outlets, first_published, origin, members,
+    title) plus ``origin_rule``, ``origin_time_source`` and, per member, ``time`` (UTC),
+    ``time_source`` (``published`` or ``fetched``), ``lag_seconds`` behind the origin,
+    ``similarity`` and ``similarity_to`` (the member it was linked to: the origin, or an
+    earlier member when it was linked through one).
+    """
+    rows = _connection(archive).execute(
+        f"SELECT {_CLUSTER_COLUMNS} FROM articles WHERE cluster = ?", (cluster_id,)).fetchall()
+    if not rows:
+        return None
+    ordered = sorted(rows, key=_origin_key)
     origin = ordered[0]
-    origin_time = _timestamp(origin.published or origin.fetched)
-    member_rows = []
-    for article in ordered:
-        if article.id == origin.id:
-            sim: float | None = 1.0
-        elif article.duplicate_of == origin.id or similarity is None:
-            sim = article.similarity
-        else:
-            sim = similarity(origin.id, article.id)
-        moment = _timestamp(article.published or article.fetched)
-        member_rows.append({
-            "id": article.id, "outlet": article.outlet, "url": article.url,
-            "title": article.title, "published": article.published,
+    origin_time = _timestamp(origin["sort_time"])
+    members = []
+    for row in ordered:
+        is_origin = row["id"] == origin["id"]
+        moment = _timestamp(row["sort_time"])
+        members.append({
+            "id": row["id"], "outlet": row["outlet"], "url": row["url"], "title": row["title"],
+            "published": row["published"], "fetched": row["fetched"], "time": row["sort_time"],
+            "time_source": "published" if row["published"] else "fetched",
             "lag_seconds": None if moment is None or origin_time is None
             else int(moment - origin_time),
-            "duplicate_of": article.duplicate_of,
-            "similarity": None if sim is None else round(sim, 3),
+            "language": row["language"],
+            "duplicate_of": row["duplicate_of"],
+            "similarity": 1.0 if is_origin else _rounded(row["similarity"]),
+            "similarity_to": origin["id"] if is_origin else row["duplicate_of"],
         })
     return {
         "id": cluster_id,
         "size": len(ordered),
-        "outlets": sorted({a.outlet for a in ordered}),
-        "first_published": origin.published or origin.fetched,
-        "origin": origin.id,
-        "origin_rule": "earliest published time; fetch time where a page gives none",
-        "title": origin.title,
-        "members": member_rows,
+        "outlets": sorted({row["outlet"] for row in ordered}),
+        "first_published": origin["sort_time"],
+        "origin": origin["id"],
+        "origin_outlet": origin["outlet"],
+        "origin_rule": ORIGIN_RULE,
+        "origin_time_source": members[0]["time_source"],
+        "title": origin["title"],
+        "members": members,
     }
 
 
+def copy_matrix(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Who copies whom: ``matrix[A][B]`` counts B's members of clusters whose origin is A's.
+
+    A member from the origin's own outlet (a repost) is not a copy and is not counted.
+    """
+    matrix: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        source = record["origin_outlet"]
+        for member in record["members"][1:]:
+            if member["outlet"] != source:
+                matrix[source][member["outlet"]] += 1
+    return {source: dict(sorted(row.items())) for source, row in sorted(matrix.items())}
+
+
+# -- the outlet report ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutletQuery:
+    """Which period and outlets an outlet report covers (UTC ISO times; None: unbounded)."""
+
+    since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+
+
+def outlet_report(archive: Archive, query: OutletQuery) -> dict[str, Any]:
+    """Per-outlet health and copying over a period.
+
+    Returns:
+        ``{"since", "until", "outlets": [...], "copy_matrix": {A: {B: n}}}``; each outlet has
+        ``articles`` (in the period), ``copies_published`` (its members of others' stories),
+        ``copied_by_others`` (others' members of its stories), ``failures`` (by kind, over the
+        runs of the period), ``runs``, ``last_run``, ``last_successful_crawl``, the median body
+        lengths (``median_body_chars`` of its newest articles in the period,
+        ``usual_body_chars`` before it) and ``alarms`` (``kind`` plus ``detail``).
+    """
+    db = _connection(archive)
+    matrix = _period_copy_matrix(db, query)
+    outlet_ids = list(query.outlets) or sorted(
+        set(_distinct(db, "articles", "outlet")) | set(_distinct(db, "run_outlets", "outlet")))
+    rows = [_outlet_row(db, outlet, query, matrix) for outlet in outlet_ids]
+    shown = set(outlet_ids)
+    pairs = {source: {copier: n for copier, n in row.items()
+                      if source in shown or copier in shown} for source, row in matrix.items()}
+    return {"since": query.since, "until": query.until, "outlets": rows,
+            "copy_matrix": {source: row for source, row in pairs.items() if row}}
+
+
+def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str, dict[str, int]]:
+    """The copy matrix over the clusters active in the period (members inside it counted)."""
+    sql = ("SELECT cluster, id, outlet, sort_time, fetched FROM articles WHERE cluster IN "
+           "(SELECT id FROM clusters WHERE size >= 2")
+    params: list[Any] = []
+    if query.since:
+        sql += " AND last_published >= ?"
+        params.append(query.since)
+    if query.until:
+        sql += " AND first_published < ?"
+        params.append(query.until)
+    clusters: dict[str, list[sqlite3.Row]] = defaultdict(list)
+    for row in db.execute(sql + ")", params):
+        clusters[row["cluster"]].append(row)
+    records = []
+    for members in clusters.values():
+        ordered = sorted(members, key=_origin_key)
+        inside = [m for m in ordered[1:] if _in_period(m["sort_time"], query)]
+        records.append({"origin_outlet": ordered[0]["outlet"],
+                        "members": [ordered[0], *inside]})
+    return copy_matrix(records)
+
+
+def _outlet_row(db: sqlite3.Connection, outlet: str, query: OutletQuery,
+                matrix: dict[str, dict[str, int]]) -> dict[str, Any]:
+    period, params = _period_clause(query)
+    articles = db.execute(f"SELECT COUNT(*) FROM articles WHERE outlet = ? {period}",
+                          (outlet, *params)).fetchone()[0]
+    recent = _lengths(db, f"WHERE outlet = ? {period}", (outlet, *params), PERIOD_SAMPLE)
+    usual = (_lengths(db, "WHERE outlet = ? AND sort_time < ?", (outlet, query.since),
+                      HISTORY_SAMPLE) if query.since else [])
+    runs = _runs(db, outlet, query)
+    last = _last_run(db, outlet, query, "")
+    last_ok = _last_run(db, outlet, query, "AND ro.sources_failed < ro.sources")
+    copied_from = {source: row[outlet] for source, row in matrix.items() if outlet in row}
+    copied_by = dict(matrix.get(outlet, {}))
+    row = {
+        "outlet": outlet,
+        "articles": articles,
+        "copies_published": sum(copied_from.values()),
+        "copied_by_others": sum(copied_by.values()),
+        "copied_from": copied_from,
+        "copied_by": copied_by,
+        "failures": _failures(runs),
+        "runs": len(runs),
+        "last_run": _run_time(last),
+        "last_successful_crawl": _run_time(last_ok),
+        "median_body_chars": _median(recent),
+        "usual_body_chars": _median(usual),
+    }
+    row["alarms"] = _alarms(last, recent, usual)
+    return row
+
+
+def _alarms(last: sqlite3.Row | None, recent: list[int], usual: list[int]) -> list[dict[str, str]]:
+    alarms = []
+    if last is not None and last["links"] > 0 and last["requested"] > 0 and last["stored"] == 0:
+        alarms.append({"kind": "no-articles", "detail": (
+            f"last crawl ({_run_time(last)}) found {last['links']} links, fetched "
+            f"{last['requested']} pages and stored no article")})
+    if last is not None and last["sources"] > 0 and last["sources_failed"] >= last["sources"]:
+        alarms.append({"kind": "unreachable", "detail": (
+            f"last crawl ({_run_time(last)}): all {last['sources']} sources failed")})
+    now, before = _median(recent), _median(usual)
+    if (len(recent) >= MIN_PERIOD_ARTICLES and len(usual) >= MIN_HISTORY_ARTICLES
+            and now is not None and before and now < COLLAPSE_RATIO * before):
+        alarms.append({"kind": "body-collapse", "detail": (
+            f"median body {now} chars over the last {len(recent)} articles, against "
+            f"{before} before the period ({now / before:.0%})")})
+    return alarms
+
+
+def _failures(runs: list[sqlite3.Row]) -> dict[str, int]:
+    """Failures by kind: ``feed http-403``, ``sitemap timeout``, ... and ``article fetch``."""
+    counts: Counter[str] = Counter()
+    for run in runs:
+        for failure in json.loads(run["failures"]):
+            source, _, reason = failure.partition(": ")
+            counts[f"{source.split(' ', 1)[0]} {reason or 'failed'}"] += 1
+        if run["failed"]:
+            counts["article fetch"] += run["failed"]
+    return dict(sorted(counts.items()))
+
+
+def _runs(db: sqlite3.Connection, outlet: str, query: OutletQuery) -> list[sqlite3.Row]:
+    sql = ("SELECT ro.*, r.started, r.finished FROM run_outlets ro JOIN runs r ON r.id = ro.run_id "
+           "WHERE ro.outlet = ?")
+    params: list[Any] = [outlet]
+    if query.since:
+        # run ids grow with their start time: bound the (outlet, run_id) index range by the first
+        # run of the period (one pass over the small runs table) instead of reading every run
+        sql += (" AND ro.run_id >= (SELECT IFNULL(MIN(id), 1 << 62) FROM runs WHERE started >= ?)"
+                " AND r.started >= ?")
+        params += [query.since, query.since]
+    if query.until:
+        sql += " AND r.started < ?"
+        params.append(query.until)
+    return db.execute(sql, params).fetchall()
+
+
+def _last_run(db: sqlite3.Connection, outlet: str, query: OutletQuery,
+              condition: str) -> sqlite3.Row | None:
+    """The outlet's newest run (started before ``until``) that meets ``condition``."""
+    until = "AND r.started < ?" if query.until else ""
+    params = (outlet, query.until) if query.until else (outlet,)
+    return db.execute(
+        "SELECT ro.*, r.started, r.finished FROM run_outlets ro JOIN runs r ON r.id = ro.run_id "
+        f"WHERE ro.outlet = ? {until} {condition} ORDER BY ro.run_id DESC LIMIT 1",
+        params).fetchone()
+
+
+def _run_time(run: sqlite3.Row | None) -> str | None:
+    return None if run is None else (run["finished"] or run["started"])
+
+
+def _lengths(db: sqlite3.Connection, where: str, params: tuple[Any, ...], limit: int) -> list[int]:
+    """Body lengths of the newest ``limit`` articles matching ``where`` (an index range)."""
+    rows = db.execute(f"SELECT length(text) FROM articles {where} "
+                      "ORDER BY sort_time DESC LIMIT ?", (*params, limit))
+    return [row[0] for row in rows]
+
+
+def _distinct(db: sqlite3.Connection, table: str, column: str) -> Iterator[str]:
+    """Distinct values of an indexed leading column, by skip-scan (one seek per value)."""
+    value = db.execute(f"SELECT MIN({column}) FROM {table}").fetchone()[0]
+    while value is not None:
+        yield value
+        value = db.execute(f"SELECT MIN({column}) FROM {table} WHERE {column} > ?",
+                           (value,)).fetchone()[0]
+
+
+def _period_clause(query: OutletQuery) -> tuple[str, tuple[str, ...]]:
+    clause, params = "", []
+    if query.since:
+        clause += " AND sort_time >= ?"
+        params.append(query.since)
+    if query.until:
+        clause += " AND sort_time < ?"
+        params.append(query.until)
+    return clause, tuple(params)
+
+
+def _in_period(sort_time: str, query: OutletQuery) -> bool:
+    return ((query.since is None or sort_time >= query.since)
+            and (query.until is None or sort_time < query.until))
+
+
+def _median(values: list[int]) -> int | None:
+    return int(statistics.median(values)) if values else None
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def render_clusters(records: list[dict[str, Any]], fmt: str) -> str:
+    """Cluster records as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text."""
+    if fmt == "html":
+        from crawler.report_html import clusters_html
+
+        return clusters_html(records, copy_matrix(records))
+    renderers = {"table": _clusters_table, "json": _json, "csv": _clusters_csv,
+                 "markdown": _clusters_markdown}
+    return _pick(renderers, fmt)(records)
+
+
 def render(records: list[dict[str, Any]], fmt: str) -> str:
-    """Render cluster records in one of the report formats (``table``, ``json``)."""
-    renderers = {"table": render_table, "json": lambda r: render_json(r) + "\n"}
+    """Cluster records in one of :data:`FORMATS` (the name the demo command uses)."""
+    return render_clusters(records, fmt)
+
+
+def render_outlets(report: dict[str, Any], fmt: str) -> str:
+    """An :func:`outlet_report` as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text."""
+    if fmt == "html":
+        from crawler.report_html import outlets_html
+
+        return outlets_html(report)
+    renderers = {"table": _outlets_table, "json": _json, "csv": _outlets_csv,
+                 "markdown": _outlets_markdown}
+    return _pick(renderers, fmt)(report)
+
+
+def _pick(renderers: dict[str, Any], fmt: str) -> Any:
     if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(renderers)}")
-    return renderers[fmt](records)
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return renderers[fmt]
 
 
-def render_json(records: Iterable[dict[str, Any]]) -> str:
-    """Cluster records as a JSON array."""
-    return json.dumps(list(records), ensure_ascii=False, indent=2)
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_table(records: Iterable[dict[str, Any]], width: int = 100) -> str:
-    """Cluster records as a plain-text table, one block per cluster."""
+def _clusters_table(records: list[dict[str, Any]], width: int = 100) -> str:
     lines: list[str] = []
     for record in records:
-        title = _clip(record["title"] or "(no title)", width - 20)
+        title = _clip(record["title"] or "(no title)", width - 40)
         lines.append(f"cluster {record['id']}  size {record['size']}  "
                      f"outlets {len(record['outlets'])}  {title}")
         for member in record["members"]:
-            lag = _format_lag(member["lag_seconds"])
-            sim = "origin" if member["id"] == record["origin"] else (
-                f"sim {member['similarity']:.2f}" if member["similarity"] is not None else "")
-            lines.append(f"  {member['published'] or '':25} {lag:>9}  {member['outlet']:18} "
-                         f"{sim:9} {_clip(member['title'] or member['url'], width - 70)}")
+            sim = "origin" if member["id"] == record["origin"] else _similarity(member)
+            lines.append(f"  {_time_label(member):27} {format_lag(member['lag_seconds']):>9}  "
+                         f"{member['outlet']:18} {sim:9} "
+                         f"{_clip(member['title'] or member['url'], width - 70)}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n" if lines else "no clusters\n"
+    if not lines:
+        return "no clusters\n"
+    lines.append(f"origin: {ORIGIN_RULE}; * = fetch time (no published time)")
+    return "\n".join(lines) + "\n"
 
 
-def _publication_key(article: Article) -> tuple[float, str]:
-    moment = _timestamp(article.published or article.fetched)
-    return (moment if moment is not None else float("inf"), article.id)
+def _clusters_csv(records: list[dict[str, Any]]) -> str:
+    columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "time",
+               "time_source", "lag_seconds", "similarity", "similarity_to", "url", "title"]
+    rows = ({"cluster": r["id"], "cluster_size": r["size"], "origin": r["origin"],
+             "is_origin": int(m["id"] == r["origin"]), **{c: m[c] for c in columns[4:]}}
+            for r in records for m in r["members"])
+    return _csv(columns, rows)
 
 
-def _timestamp(value: str | None) -> float | None:
-    from datetime import UTC, datetime
+def _clusters_markdown(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return "No clusters.\n"
+    parts = []
+    for record in records:
+        parts.append(f"## {_md(record['title'] or '(no title)')}\n\n"
+                     f"Cluster `{record['id']}`: {record['size']} articles from "
+                     f"{len(record['outlets'])} outlets; origin `{record['origin']}` "
+                     f"({record['origin_outlet']}, by {record['origin_time_source']} time).\n\n"
+                     "| time | lag | outlet | similarity | title |\n|---|---|---|---|---|")
+        for m in record["members"]:
+            sim = "origin" if m["id"] == record["origin"] else _similarity(m)
+            parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {m['outlet']} "
+                         f"| {sim} | [{_md(m['title'] or m['url'])}]({m['url']}) |")
+        parts.append("")
+    parts.append(f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time.")
+    return "\n".join(parts) + "\n"
 
-    if not value:
-        return None
+
+_OUTLET_COLUMNS = ("outlet", "articles", "copies_published", "copied_by_others", "runs",
+                   "last_successful_crawl", "median_body_chars", "usual_body_chars")
+
+
+def _outlets_table(report: dict[str, Any]) -> str:
+    if not report["outlets"]:
+        return "no outlets\n"
+    head = ["outlet", "articles", "copies", "copied", "runs", "last ok crawl", "body",
+            "usual", "failures / alarms"]
+    body = [[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS)]
+            + [_failure_text(o)] for o in report["outlets"]]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
+             + row[-1] for row in [head, *body]]
+    period = f"{report['since'] or 'start'} .. {report['until'] or 'now'}"
+    lines.append(f"period {period}; copies = its copies of others' stories, "
+                 "copied = others' copies of its stories")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _outlets_csv(report: dict[str, Any]) -> str:
+    columns = [*_OUTLET_COLUMNS, "failures", "alarms"]
+    rows = ({**{c: o[c] for c in _OUTLET_COLUMNS},
+             "failures": "; ".join(f"{k}={n}" for k, n in o["failures"].items()),
+             "alarms": "; ".join(f"{a['kind']}: {a['detail']}" for a in o["alarms"])}
+            for o in report["outlets"])
+    return _csv(columns, rows)
+
+
+def _outlets_markdown(report: dict[str, Any]) -> str:
+    lines = [f"# Outlets, {report['since'] or 'start'} .. {report['until'] or 'now'}", "",
+             "| outlet | articles | copies of others | copied by others | runs | "
+             "last successful crawl | median body | usual body | failures / alarms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for o in report["outlets"]:
+        cells = ["-" if o[c] is None else str(o[c]) for c in _OUTLET_COLUMNS]
+        lines.append("| " + " | ".join([*cells, _md(_failure_text(o))]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _failure_text(outlet: dict[str, Any]) -> str:
+    alarms = [f"ALARM {a['kind']}: {a['detail']}" for a in outlet["alarms"]]
+    failures = [f"{k}={n}" for k, n in outlet["failures"].items()]
+    return "; ".join(alarms + failures) or "ok"
+
+
+def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _similarity(member: dict[str, Any]) -> str:
+    if member["similarity"] is None:
+        return ""
+    return f"sim {member['similarity']:.2f}"
+
+
+def _time_label(member: dict[str, Any]) -> str:
+    return member["time"] + ("*" if member["time_source"] == "fetched" else "")
+
+
+def _md(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def _origin_key(row: sqlite3.Row) -> tuple[str, str, str]:
+    return (row["sort_time"], utc_iso(row["fetched"]), row["id"])
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _timestamp(value: str) -> float | None:
+    """Seconds since the epoch of a stored time, or None when the page gave an unreadable one."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _format_lag(seconds: int | None) -> str:
+def format_lag(seconds: int | None) -> str:
+    """A lag behind the origin as ``+0``, ``+45m`` or ``+3h05m`` (``?`` when unknown)."""
     if seconds is None:
         return "?"
     if seconds == 0:

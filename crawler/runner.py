@@ -17,6 +17,8 @@ from settings.registry import Outlet, load_registry, outlet_by_id
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 
+MODES = ("local", "worker")
+
 
 @dataclass(slots=True)
 class CrawlReport:
@@ -26,11 +28,17 @@ class CrawlReport:
     finish_reason: str | None
     stats: dict[str, Any]
     failed_outlets: dict[str, list[str]] = field(default_factory=dict)
+    mode: str = "local"
 
     @property
     def stored(self) -> int:
         """Articles written to the archive."""
         return int(self.stats.get("newsmon/store/stored", 0))
+
+    @property
+    def sent(self) -> int:
+        """Articles sent to ``newsmon ingest`` (worker mode)."""
+        return int(self.stats.get("newsmon/send/sent", 0))
 
     @property
     def skipped(self) -> int:
@@ -55,12 +63,18 @@ class CrawlReport:
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
         failed_pages = sum(v for k, v in self.stats.items()
                            if k.startswith("newsmon/articles/failed/"))
+        done = (f"{self.sent} new articles sent to ingest" if self.mode == "worker"
+                else f"{self.stored} new articles stored")
         lines.append(
             f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets: "
-            f"{self.stored} new articles stored, {self.skipped} pages skipped, "
+            f"{done}, {self.skipped} pages skipped, "
             f"{failed_pages} failed, "
             f"{int(self.stats.get('newsmon/articles/seen_before', 0))} already seen"
         )
+        left = int(self.stats.get("newsmon/publish/left_in_outbox", 0))
+        if left:
+            lines.append(f"{left} results wait in the archive's outbox for Redis; "
+                         "the next run with a Redis URL sends them")
         return lines
 
 
@@ -76,18 +90,42 @@ def crawl_settings(overrides: dict[str, Any]) -> Any:
     """newsmon's Scrapy settings with ``overrides`` applied at command-line priority."""
     from scrapy.settings import Settings
 
+    from settings import user_agent
+
     settings = Settings()
     settings.setmodule("settings", priority="project")
+    # The CLI owns logging (its -v/-q); Scrapy's records go through the root handler it set.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     settings.update(overrides, priority="cmdline")
+    if "NEWSMON_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        settings.set("USER_AGENT", user_agent(overrides["NEWSMON_CONTACT_URL"]), "cmdline")
     return settings
+
+
+def check_mode(settings: Any) -> str:
+    """NEWSMON_MODE if it is usable: ``local``, or ``worker`` with NEWSMON_REDIS_URL set.
+
+    Raises:
+        ConfigError: an unknown mode, or worker mode without a Redis URL.
+    """
+    mode = settings.get("NEWSMON_MODE")
+    if mode not in MODES:
+        raise ConfigError(f"NEWSMON_MODE={mode!r} is unknown; expected one of {', '.join(MODES)}")
+    if mode == "worker" and not settings.get("NEWSMON_REDIS_URL"):
+        raise ConfigError("worker mode sends articles to Redis: give --redis-url "
+                          "(or NEWSMON_REDIS_URL)")
+    return str(mode)
 
 
 def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_path: str | Path,
               overrides: dict[str, Any] | None = None) -> CrawlReport:
     """Crawl the selected outlets once into the archive at ``db_path``; blocks until done.
 
+    In worker mode (NEWSMON_MODE) the archive keeps only seen URLs, the outbox and the run
+    history; the articles go to ``newsmon ingest``.
+
     Raises:
-        ConfigError: the registry is invalid or an outlet id is unknown.
+        ConfigError: the registry is invalid, an outlet id is unknown, or the mode is unusable.
         StorageError: the archive cannot be opened or written.
     """
     from scrapy.crawler import CrawlerProcess
@@ -95,23 +133,25 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
     from crawler.spiders.outlet import OutletSpider
 
     outlets = select_outlets(registry_path, outlet_ids)
-    with Archive(db_path):  # fail here, in one line, if the path is not usable
-        pass
     settings = crawl_settings({
         **(overrides or {}),
         "NEWSMON_DB": str(db_path),
         "NEWSMON_OUTLETS_FILE": str(registry_path) if registry_path else None,
     })
-    process = CrawlerProcess(settings, install_root_handler=False)
+    mode = check_mode(settings)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
     ids = [o.id for o in outlets]
     with Archive(db_path) as archive:
+        # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
+        archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))
         run_id = archive.start_run(_now(), ids)
     process.crawl(crawler, outlet=",".join(ids))
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
-                         stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {})
+                         stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
+                         mode=mode)
     with Archive(db_path) as archive:
         status = "ok" if report.exit_status == EXIT_OK else "partial"
         archive.finish_run(run_id, _now(), status, report.finish_reason or "not-started",

@@ -18,7 +18,16 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Politeness: obey robots.txt, name the tool and a contact, let AutoThrottle follow the server.
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newsmon/0.1 (media monitoring; +https://github.com/newsmon/newsmon)"
+_DEFAULT_CONTACT_URL = "https://github.com/newsmon/newsmon"
+
+
+def user_agent(contact_url: str) -> str:
+    """The User-Agent newsmon sends: its name and where to reach its operator."""
+    return f"newsmon/0.1 (media monitoring; +{contact_url})"
+
+
+# NEWSMON_CONTACT_URL (environment, or -s with `newsmon crawl`/`schedule`) sets the contact.
+USER_AGENT = user_agent(os.environ.get("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL))
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -40,8 +49,16 @@ TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.ClusterPipeline": 200,
-    "crawler.pipelines.StorePipeline": 300,
+    "crawler.pipelines.SendPipeline": 150,  # worker mode only: to `newsmon ingest`, then drop
+    "crawler.pipelines.ClusterPipeline": 200,  # local mode only
+    "crawler.pipelines.StorePipeline": 300,  # local mode only
+    "crawler.pipelines.PublishPipeline": 400,  # off without NEWSMON_REDIS_URL
+}
+DOWNLOADER_MIDDLEWARES = {
+    # After RobotsTxtMiddleware (100): applies robots.txt Crawl-delay to the outlet's slot.
+    "crawler.middlewares.CrawlDelayMiddleware": 110,
+    # Feeds and sitemaps: If-None-Match / If-Modified-Since; a 304 is "nothing new".
+    "crawler.middlewares.ConditionalFetchMiddleware": 120,
 }
 EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
@@ -57,14 +74,43 @@ def _env(name: str, default: str | None) -> str | None:
     return os.environ.get(name, default)
 
 
+NEWSMON_CONDITIONAL_FETCH_ENABLED = _env("NEWSMON_CONDITIONAL_FETCH_ENABLED", "true")
+NEWSMON_CONTACT_URL = _env("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL)
+NEWSMON_CRAWL_DELAY_ENABLED = _env("NEWSMON_CRAWL_DELAY_ENABLED", "true")  # robots Crawl-delay
 NEWSMON_DB = _env("NEWSMON_DB", "newsmon.db")
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
+NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read
+# A pending `extracted` message idle this long belongs to a dead consumer: `ingest` claims it.
+NEWSMON_INGEST_CLAIM_IDLE = float(_env("NEWSMON_INGEST_CLAIM_IDLE", "60") or 60)  # seconds
 NEWSMON_KEEP_HTML = _env("NEWSMON_KEEP_HTML", "true")
 NEWSMON_MAX_ARTICLES = int(_env("NEWSMON_MAX_ARTICLES", "0") or 0)  # per outlet and run; 0: all
+# local: this process clusters and stores. worker: it crawls and extracts, and sends each article
+# to the `extracted` stream for `newsmon ingest` (needs NEWSMON_REDIS_URL; seen URLs in Redis).
+NEWSMON_MODE = _env("NEWSMON_MODE", "local")
 NEWSMON_OUTLETS = [s for s in (_env("NEWSMON_OUTLET_IDS", "") or "").split(",") if s]
 NEWSMON_OUTLETS_FILE = _env("NEWSMON_OUTLETS_FILE", None)  # None: settings/outlets.toml
 NEWSMON_PROGRESS = _env("NEWSMON_PROGRESS", "auto")  # auto: only when stderr is a terminal
+NEWSMON_PUBLISH_BACKOFF_MAX = float(_env("NEWSMON_PUBLISH_BACKOFF_MAX", "30") or 30)  # seconds
+NEWSMON_PUBLISH_BATCH = int(_env("NEWSMON_PUBLISH_BATCH", "500") or 500)  # XADDs per round trip
+# At the end of a crawl, how long the last attempt to empty the outbox may take (seconds).
+NEWSMON_PUBLISH_CLOSE_TIMEOUT = float(_env("NEWSMON_PUBLISH_CLOSE_TIMEOUT", "10") or 10)
+NEWSMON_REDIS_PREFIX = _env("NEWSMON_REDIS_PREFIX", "newsmon:")  # stream and key prefix
+NEWSMON_REDIS_STREAM_MAXLEN = int(_env("NEWSMON_REDIS_STREAM_MAXLEN", "1000000") or 1000000)
 NEWSMON_REDIS_URL = _env("NEWSMON_REDIS_URL", None)
+# Raw HTML and skipped URLs older than this are forgotten (0: keep for ever); articles stay.
+NEWSMON_RETENTION_DAYS = float(_env("NEWSMON_RETENTION_DAYS", "90") or 0)
+# The scheduler: adaptive polling bounds (seconds), +-jitter share of the interval, the Redis
+# lease ttl (renewed every third of it), how long a stopping crawl may take, the loop's longest nap.
+NEWSMON_SCHEDULE_JITTER = float(_env("NEWSMON_SCHEDULE_JITTER", "0.1") or 0)
+NEWSMON_SCHEDULE_LEASE_TTL = float(_env("NEWSMON_SCHEDULE_LEASE_TTL", "60") or 60)
+NEWSMON_SCHEDULE_MAX_INTERVAL = float(_env("NEWSMON_SCHEDULE_MAX_INTERVAL", "21600") or 21600)
+NEWSMON_SCHEDULE_MIN_INTERVAL = float(_env("NEWSMON_SCHEDULE_MIN_INTERVAL", "300") or 300)
+NEWSMON_SCHEDULE_STOP_TIMEOUT = float(_env("NEWSMON_SCHEDULE_STOP_TIMEOUT", "60") or 60)
+NEWSMON_SCHEDULE_TICK = float(_env("NEWSMON_SCHEDULE_TICK", "30") or 30)
 NEWSMON_SECTION_PAGES = int(_env("NEWSMON_SECTION_PAGES", "3") or 3)  # listing pages followed
+# Seen URLs last listed longer ago than this are forgotten (the spider loads only newer ones).
+NEWSMON_SEEN_DAYS = float(_env("NEWSMON_SEEN_DAYS", "90") or 90)
+# News sitemap entries published longer ago than this are not fetched (0: no limit).
+NEWSMON_SITEMAP_MAX_AGE_DAYS = float(_env("NEWSMON_SITEMAP_MAX_AGE_DAYS", "3") or 0)

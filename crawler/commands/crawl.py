@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from crawler.commands.options import db_option, outlets_file_option, parse_setting_overrides
+from crawler.commands.options import (
+    db_option,
+    outlets_file_option,
+    parse_setting_overrides,
+    redis_url_option,
+)
+from crawler.runner import MODES
+
+mode_option = click.option(
+    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE"),
+    show_default="local",
+    help="local: cluster and store here. worker: crawl and extract only, and send each article to "
+         "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
+         "(env NEWSMON_MODE).")
 
 
 @click.command("crawl")
@@ -12,25 +27,43 @@ from crawler.commands.options import db_option, outlets_file_option, parse_setti
               help="Crawl only this outlet (repeatable). Default: every outlet.")
 @outlets_file_option
 @db_option
+@redis_url_option
+@mode_option
 @click.option("--max-articles", type=click.IntRange(min=0), default=None,
               help="At most N new articles per outlet in this run.")
 @click.option("-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as `scrapy crawl -s` takes it (repeatable).")
 def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
-            max_articles: int | None, setting_pairs: tuple[str, ...]) -> int:
+            redis_url: str | None, mode: str | None, max_articles: int | None,
+            setting_pairs: tuple[str, ...]) -> int:
     """Crawl outlets once: discover new articles, extract, cluster and store them.
 
     Only articles not seen by an earlier crawl are fetched. Exit status 0 when every outlet
     answered, 1 when an outlet could not be crawled at all (the summary says which).
 
+    With --redis-url, stored articles and cluster changes are also published to Redis streams;
+    while Redis is away they wait in the archive's outbox and the crawl goes on.
+
+    With --mode worker (several machines), nothing is clustered or stored here: each extracted
+    article goes to the stream newsmon:extracted for `newsmon ingest`, through this archive's
+    outbox (which keeps only seen URLs, the outbox and the run history), and the seen URLs are
+    shared in Redis so that no two workers fetch the same article.
+
     \b
     Example:
       newsmon crawl --outlet cabar --db news.db
       newsmon crawl --outlets my-outlets.toml -s DOWNLOAD_DELAY=2
+      newsmon crawl --redis-url redis://localhost:6379/0
+      newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
+    from crawler.queue import check_redis_url
     from crawler.runner import run_crawl
 
     overrides = parse_setting_overrides(setting_pairs)
+    if redis_url:
+        overrides["NEWSMON_REDIS_URL"] = check_redis_url(redis_url)
+    if mode:
+        overrides["NEWSMON_MODE"] = mode
     if max_articles is not None:
         overrides["NEWSMON_MAX_ARTICLES"] = max_articles
     report = run_crawl(registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db,

@@ -13,6 +13,7 @@ _DEMO_OVERRIDES = {
     "DOWNLOAD_DELAY": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "RETRY_TIMES": 0,
+    "NEWSMON_SITEMAP_MAX_AGE_DAYS": 0,  # the sample articles carry fixed dates
 }
 
 

@@ -14,6 +14,10 @@ db_option = click.option(
 outlets_file_option = click.option(
     "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE"),
     metavar="FILE", help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
+redis_url_option = click.option(
+    "--redis-url", default=lambda: os.environ.get("NEWSMON_REDIS_URL"), metavar="URL",
+    help="Redis for the result streams: redis://[:PASSWORD@]HOST:PORT/DB, rediss:// for TLS "
+         "(env NEWSMON_REDIS_URL).")
 
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")

@@ -1,17 +1,53 @@
-"""``newsmon report``: cluster reports for analysts, read from the archive."""
+"""``newsmon report``: cluster and outlet reports for analysts, read from the archive."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from crawler.commands.options import db_option, since_to_iso
 
-_FORMATS = ["table", "json"]
+if TYPE_CHECKING:
+    from crawler.archive import Archive
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+_FORMATS = ["table", "json", "csv", "markdown", "html"]
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(_FORMATS), default="table", show_default=True,
+    help="html is one self-contained page with timelines and the copy matrix.")
 
 
-def open_existing_archive(db: str):  # noqa: ANN201  (crawler.archive.Archive, imported lazily)
+def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback: a duration before now (24h, 7d) or an ISO date -> UTC ISO time."""
+    try:
+        return since_to_iso(value)
+    except click.BadParameter as exc:
+        exc.param, exc.param_hint = param, None
+        raise
+
+
+def _period_options(default_since: str | None) -> Callable[[_F], _F]:
+    """The --outlet, --since and --until options (``--since`` defaults to ``default_since``)."""
+
+    def decorate(function: _F) -> _F:
+        function = click.option(
+            "--until", callback=_time, metavar="WHEN",
+            help="Only up to this time: a duration before now (2h) or an ISO date.")(function)
+        function = click.option(
+            "--since", callback=_time, metavar="WHEN", default=default_since,
+            show_default=bool(default_since),
+            help="Only from this time: a duration before now (24h, 7d) or an ISO date.")(function)
+        return click.option("--outlet", "outlets", multiple=True, metavar="ID",
+                            help="Only these outlets (repeatable).")(function)
+    return decorate
+
+
+def open_existing_archive(db: str) -> Archive:
     """Open an archive that must already exist (a report never creates an empty one)."""
     from crawler.archive import Archive
     from crawler.errors import ConfigError
@@ -27,42 +63,73 @@ def command() -> None:
 
     \b
     Example:
-      newsmon report clusters --db news.db --since 24h --min-size 2
+      newsmon report clusters --db news.db --since 24h --min-size 3 --query "water Toktogul"
       newsmon report cluster 3f2a9c0d1e4b5a69 --format json
+      newsmon report outlets --since 7d --format html > outlets.html
     """
 
 
 @command.command("clusters")
 @db_option
-@click.option("--since", help="Only clusters active in this period: 24h, 7d, or an ISO date.")
+@_period_options(default_since=None)
+@click.option("--language", "languages", multiple=True, metavar="CODE",
+              help="Only clusters with a member in this language (ISO 639-1, repeatable).")
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
               help="Smallest cluster shown (1 includes single articles).")
+@click.option("--query", metavar="WORDS",
+              help="Only clusters with a member whose title or text holds all these words.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N clusters.")
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="table", show_default=True)
-def clusters(db: str, since: str | None, min_size: int, limit: int | None, fmt: str) -> int:
-    """Clusters of near-duplicate coverage, biggest first, with origin and members."""
-    from crawler.reports import ClusterQuery, cluster_records, render
+@format_option
+def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
+             languages: tuple[str, ...], min_size: int, query: str | None, limit: int | None,
+             fmt: str) -> int:
+    """Clusters of near-duplicate coverage, biggest first: origin, members, lags, outlets.
+
+    A cluster is in the period when one of its members is; the other filters keep a cluster
+    when one of its members matches.
+    """
+    from crawler.reports import ClusterQuery, cluster_records, render_clusters
 
     with open_existing_archive(db) as archive:
-        query = ClusterQuery(since=since_to_iso(since), min_size=min_size, limit=limit)
-        records = cluster_records(archive, query)
-    click.echo(render(records, fmt), nl=False)
+        records = cluster_records(archive, ClusterQuery(
+            since=since, until=until, outlets=outlets, languages=languages, min_size=min_size,
+            query=query, limit=limit))
+    click.echo(render_clusters(records, fmt), nl=False)
     return 0
 
 
 @command.command("cluster")
 @click.argument("cluster_id")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="table", show_default=True)
+@format_option
 def cluster(cluster_id: str, db: str, fmt: str) -> int:
     """One cluster by id (a merged cluster's old id finds the cluster it joined)."""
     from crawler.errors import ConfigError
-    from crawler.reports import cluster_record, render
+    from crawler.reports import cluster_record, render_clusters
 
     with open_existing_archive(db) as archive:
-        current = archive.resolve_cluster(cluster_id)
-        members = list(archive.articles(cluster=current))
-    if not members:
+        record = cluster_record(archive, archive.resolve_cluster(cluster_id))
+    if record is None:
         raise ConfigError(f"no cluster '{cluster_id}' in {db}")
-    click.echo(render([cluster_record(current, members)], fmt), nl=False)
+    click.echo(render_clusters([record], fmt), nl=False)
+    return 0
+
+
+@command.command("outlets")
+@db_option
+@_period_options(default_since="7d")
+@format_option
+def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
+                   fmt: str) -> int:
+    """Per outlet: articles, who copies whom, failures by kind, last good crawl, alarms.
+
+    An alarm is raised when the last crawl found links but stored no article, when all its
+    sources failed, or when the median body length in the period fell below half of the
+    outlet's own median before it.
+    """
+    from crawler.reports import OutletQuery, outlet_report, render_outlets
+
+    with open_existing_archive(db) as archive:
+        report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets))
+    click.echo(render_outlets(report, fmt), nl=False)
     return 0

@@ -9,9 +9,20 @@ Spider arguments (``-a NAME=VALUE`` with ``scrapy crawl``):
     outlets_file: the registry file (default: NEWSMON_OUTLETS_FILE, else the bundled one).
     max_articles: at most this many new articles per outlet (default: NEWSMON_MAX_ARTICLES).
 
+Incremental: only URLs last seen within NEWSMON_SEEN_DAYS count as seen (a URL listed again
+has its ``last_seen`` moved on at the end of the crawl, so it stays seen while it is listed); a
+feed or sitemap that answers 304 (see ``crawler.middlewares.ConditionalFetchMiddleware``)
+counts as answered and lists nothing; news sitemap entries published more than
+NEWSMON_SITEMAP_MAX_AGE_DAYS ago are not requested, and the rest are requested newest first.
+
+Seen URLs come from a ``crawler.seen.SeenStore``: the archive, or in worker mode
+(NEWSMON_MODE=worker) the Redis sets every worker shares as well.
+
 Settings read: NEWSMON_DB, NEWSMON_OUTLETS, NEWSMON_OUTLETS_FILE, NEWSMON_MAX_ARTICLES,
-NEWSMON_SECTION_PAGES. Stats written: ``newsmon/discovery/<kind>/{ok,failed}``,
-``newsmon/discovery/failed_reason/<reason>``, ``newsmon/articles/{requested,seen_before}``,
+NEWSMON_SECTION_PAGES, NEWSMON_SEEN_DAYS, NEWSMON_SITEMAP_MAX_AGE_DAYS, and for the seen store
+NEWSMON_MODE, NEWSMON_REDIS_URL, NEWSMON_REDIS_PREFIX. Stats written:
+``newsmon/discovery/<kind>/{ok,failed}``, ``newsmon/discovery/failed_reason/<reason>``,
+``newsmon/discovery/sitemap/too_old``, ``newsmon/articles/{requested,seen_before,over_limit}``,
 ``newsmon/outlets/failed`` (the outlets none of whose sources answered).
 """
 
@@ -20,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -29,10 +40,11 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive
 from crawler.discovery.feeds import feed_entries
-from crawler.discovery.links import DiscoveryError, LinkEntry, article_links
-from crawler.discovery.sections import next_page_links, section_links
+from crawler.discovery.links import DiscoveryError, LinkEntry, article_links, newest_first
+from crawler.discovery.sections import parse_section
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.items import FetchedPage, Priors
+from crawler.seen import SeenStore, open_seen
 from crawler.urls import canonicalize
 from settings.registry import Outlet, load_registry, outlet_by_id
 
@@ -52,6 +64,7 @@ class OutletProgress:
     links: int = 0
     requested: int = 0
     failed: int = 0
+    over_limit: int = 0
 
     @property
     def unreachable(self) -> bool:
@@ -64,15 +77,20 @@ class OutletSpider(scrapy.Spider):
 
     name = "outlet"
 
-    def __init__(self, outlets: list[Outlet], archive: Archive, *, max_articles: int = 0,
-                 section_pages: int = 3, **kwargs: Any) -> None:
+    def __init__(self, outlets: list[Outlet], archive: Archive, seen: SeenStore, *,
+                 max_articles: int = 0, section_pages: int = 3, sitemap_max_age_days: float = 0,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.outlets = {o.id: o for o in outlets}
         self.archive = archive
         self.max_articles = max_articles
         self.section_pages = section_pages
+        self.sitemap_max_age = (timedelta(days=sitemap_max_age_days) if sitemap_max_age_days
+                                else None)
         self.progress = {o.id: OutletProgress() for o in outlets}
-        self._seen = {o.id: archive.seen_urls(o.id) for o in outlets}
+        self.seen = seen
+        self._seen = {o.id: seen.load(o.id) for o in outlets}
+        self._listed_again: dict[str, set[str]] = {o.id: set() for o in outlets}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -82,10 +100,12 @@ class OutletSpider(scrapy.Spider):
         outlets = [outlet_by_id(registry, i) for i in wanted] if wanted else list(registry)
         archive = Archive(s.get("NEWSMON_DB"))
         max_articles = int(kwargs.pop("max_articles", 0) or s.getint("NEWSMON_MAX_ARTICLES"))
-        spider = cls(outlets, archive, max_articles=max_articles,
-                     section_pages=s.getint("NEWSMON_SECTION_PAGES"), **kwargs)
+        spider = cls(outlets, archive, open_seen(s, archive),
+                     max_articles=max_articles, section_pages=s.getint("NEWSMON_SECTION_PAGES"),
+                     sitemap_max_age_days=s.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"), **kwargs)
         spider._set_crawler(crawler)
         crawler.signals.connect(spider.spider_closed, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider.item_dropped, signal=scrapy.signals.item_dropped)
         return spider
 
     # -- start ---------------------------------------------------------------------------
@@ -128,23 +148,35 @@ class OutletSpider(scrapy.Spider):
                 yield self._source_request(outlet, "sitemap", child.url,
                                            response.meta["depth"] + 1)
         else:
-            yield from self._article_requests(outlet.id, sitemap.entries, "sitemap")
+            entries = newest_first(sitemap.entries)
+            if self.sitemap_max_age is not None:
+                cutoff = datetime.now(UTC) - self.sitemap_max_age
+                fresh = [e for e in entries if not _published_before(e, cutoff)]
+                self.crawler.stats.inc_value("newsmon/discovery/sitemap/too_old",
+                                             len(entries) - len(fresh))
+                entries = fresh
+            yield from self._article_requests(outlet.id, entries, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         """A listing page: article links, then its next pages up to NEWSMON_SECTION_PAGES."""
-        content_type = _content_type(response)
-        links = self._discover(
-            response, lambda: section_links(response.body, response.url, content_type))
+        page = self._discover(response, lambda: parse_section(
+            response.body, response.url, _content_type(response)))
+        if page is None:
+            return
         outlet = self.outlets[response.meta["outlet"]]
-        yield from self._article_requests(outlet.id, links or [], "section")
+        yield from self._article_requests(outlet.id, page.links, "section")
         depth = response.meta["depth"] + 1
-        if links is not None and depth < self.section_pages:
-            for url in next_page_links(response.body, response.url, content_type):
+        if depth < self.section_pages:
+            for url in page.next_pages:
                 yield self._source_request(outlet, "section", url, depth)
 
     def _discover(self, response: Response, parse: Any) -> Any:
         """Run one discovery parser; count the outcome, record failures, never raise."""
         kind, outlet = response.meta["kind"], response.meta["outlet"]
+        if response.status == 304:  # not modified since the last crawl: nothing new
+            if response.meta["top"]:
+                self.progress[outlet].ok += 1
+            return None
         try:
             result = parse()
         except DiscoveryError as exc:
@@ -181,9 +213,11 @@ class OutletSpider(scrapy.Spider):
             progress.links += 1
             if entry.url in seen:
                 self.crawler.stats.inc_value("newsmon/articles/seen_before")
+                self._listed_again[outlet_id].add(entry.url)
                 continue
             if self.max_articles and progress.requested >= self.max_articles:
                 self.crawler.stats.inc_value("newsmon/articles/over_limit")
+                progress.over_limit += 1
                 continue
             seen.add(entry.url)  # one request per URL per run, whatever lists it
             progress.requested += 1
@@ -212,15 +246,24 @@ class OutletSpider(scrapy.Spider):
         self.progress[request.meta["outlet"]].failed += 1
         self.crawler.stats.inc_value(f"newsmon/articles/failed/{reason}")
         if reason.startswith("http-4"):
-            self.archive.mark_seen(request.meta["outlet"], [canonicalize(request.url)], reason,
-                                   datetime.now(UTC).isoformat(timespec="seconds"))
+            self.seen.add(request.meta["outlet"], [canonicalize(request.url)], reason)
         logger.info("article %s failed: %s", request.url, reason)
 
     def remember(self, outlet: str, urls: Iterable[str]) -> None:
         """Mark URLs as seen for the rest of this run (the pipelines call it)."""
         self._seen[outlet].update(urls)
 
+    def item_dropped(self, item: Any) -> None:
+        """A page extraction skipped (recorded in the archive): other workers skip it too."""
+        if isinstance(item, FetchedPage):
+            self.seen.share(item.outlet, [item.url, *item.redirect_urls])
+
     # -- end -----------------------------------------------------------------------------
+
+    def settled_outlets(self) -> list[str]:
+        """Outlets whose run left no article behind (none failed, none over the limit)."""
+        return [oid for oid, p in self.progress.items()
+                if not p.failures and not p.failed and not p.over_limit]
 
     def unreachable_outlets(self) -> dict[str, list[str]]:
         """Outlets none of whose sources could be read, with what failed."""
@@ -232,17 +275,20 @@ class OutletSpider(scrapy.Spider):
         return [{
             "outlet": oid, "sources": p.sources, "sources_failed": len(p.failures),
             "links": p.links, "requested": p.requested,
-            "stored": get(f"newsmon/outlet/{oid}/stored", 0),
+            "stored": get(f"newsmon/outlet/{oid}/stored", 0) + get(f"newsmon/outlet/{oid}/sent", 0),
             "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
             "failed": p.failed, "failures": p.failures,
         } for oid, p in self.progress.items()]
 
     def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
-        """Put the per-outlet outcome in the stats and close the archive reader."""
+        """Put the per-outlet outcome in the stats, keep relisted URLs seen, close the stores."""
         failed = self.unreachable_outlets()
         self.crawler.stats.set_value("newsmon/outlets/failed", failed)
         self.crawler.stats.set_value("newsmon/outlets/crawled", len(self.outlets) - len(failed))
         self.crawler.stats.set_value("newsmon/outlets/rows", self.outlet_rows())
+        for oid, urls in self._listed_again.items():
+            self.seen.touch(oid, urls)
+        self.seen.close()
         self.archive.close()
 
 
@@ -252,6 +298,18 @@ def _split_ids(value: str | list[str] | None) -> list[str]:
     if isinstance(value, list):
         return value
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _published_before(entry: LinkEntry, cutoff: datetime) -> bool:
+    """True when a sitemap entry's publication (else modification) date is before ``cutoff``."""
+    stamp = entry.published or entry.modified
+    if not stamp:
+        return False
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return False
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff
 
 
 def _content_type(response: Response) -> str | None:

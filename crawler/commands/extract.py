@@ -1,0 +1,132 @@
+"""``newsmon extract``: extract articles from saved HTML pages, one record per input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+# Saved pages larger than this are not read (the extractor refuses them anyway).
+MAX_READ_BYTES = 64 * 1024 * 1024
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_READ_BYTES + 1)
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_READ_BYTES + 1)
+    if path.endswith(".gz") or data[:2] == b"\x1f\x8b":
+        with gzip.open(path, "rb") as handle:
+            data = handle.read(MAX_READ_BYTES + 1)
+    return data
+
+
+def _inputs(
+    paths: tuple[str, ...], url: str | None, manifest: str | None
+) -> list[tuple[str, str | None]]:
+    items = [(p, url) for p in paths]
+    if manifest:
+        try:
+            lines = Path(manifest).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot read {manifest}: {exc.strerror}", param_hint="--manifest"
+            ) from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                items.append((str(entry["path"]), entry.get("url") or url))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise click.BadParameter(
+                    f'{manifest}:{number}: expected {{"path": ..., "url": ...}}',
+                    param_hint="--manifest",
+                ) from exc
+    return items
+
+
+def _default_url(path: str) -> str:
+    if path == "-":
+        return "file:///dev/stdin"
+    return Path(path).resolve().as_uri()
+
+
+def extract_one(path: str, url: str | None) -> dict[str, Any]:
+    """Extract one saved page: its Article record with ``path``, or an error record."""
+    from crawler.errors import ExtractionError
+    from crawler.extract import extract_article
+
+    try:
+        body = _read(path)
+    except OSError as exc:
+        return {"path": path, "error": "unreadable", "detail": str(exc.strerror or exc)}
+    except (EOFError, gzip.BadGzipFile) as exc:
+        return {"path": path, "error": "unreadable", "detail": str(exc)}
+    try:
+        article = extract_article(body, url or _default_url(path)).article
+    except ExtractionError as exc:
+        record: dict[str, Any] = {"path": path, "error": exc.reason}
+        if exc.detail:
+            record["detail"] = exc.detail
+        return record
+    return {**article.to_record(), "path": path}
+
+
+def _render(record: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=2)
+    if fmt == "jsonl":
+        return json.dumps(record, ensure_ascii=False)
+    if "error" in record:
+        detail = f" ({record['detail']})" if record.get("detail") else ""
+        return f"== {record['path']}\nerror: {record['error']}{detail}\n"
+    head = [f"== {record['path']}", f"title: {record.get('title') or ''}"]
+    for name in ("subtitle", "published", "language"):
+        if record.get(name):
+            head.append(f"{name}: {record[name]}")
+    if record.get("authors"):
+        head.append(f"authors: {', '.join(record['authors'])}")
+    return "\n".join(head) + "\n\n" + record["text"] + "\n"
+
+
+@click.command("extract")
+@click.argument("paths", nargs=-1)
+@click.option("--url", help="The page's original URL (for relative links and the article id).")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False),
+    help='JSON lines of {"path": ..., "url": ...}, one page each.',
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "text"]),
+    default="jsonl",
+    show_default=True,
+    help="Output format.",
+)
+def command(paths: tuple[str, ...], url: str | None, manifest: str | None, fmt: str) -> None:
+    """Extract articles from saved HTML pages (.html, .html.gz, or - for stdin).
+
+    Prints one Article record per input (with "path"), or {"path", "error"} for a page that
+    cannot be read or is not an article. Exits 0 unless the command line is wrong.
+
+    \b
+    Example:
+      newsmon extract page.html --url https://24.kg/obschestvo/1_x/
+      newsmon extract --manifest pages.jsonl --format json
+    """
+    items = _inputs(paths, url, manifest)
+    if not items:
+        raise click.UsageError("give at least one PATH (or - for stdin) or --manifest")
+    records = [extract_one(path, page_url) for path, page_url in items]
+    if fmt == "json" and len(records) != 1:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for record in records:
+        click.echo(_render(record, fmt))

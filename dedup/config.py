@@ -1,0 +1,134 @@
+"""``DedupConfig``: the one options object of the dedup library, validated once.
+
+The defaults are tuned values; each is a named constant below with the bench script and the metric
+that set it. Re-run those scripts after changing one (commands in each comment).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dedup.errors import DedupError
+
+# Permutation scheme of the datasketch MinHash, pinned: datasketch 2.0 changed the default from
+# "legacy" to "affine32", and sketches of two schemes cannot be compared.
+SCHEME = "affine32"
+
+# Jaccard similarity (word shingles, outlet boilerplate discounted) at which two articles are
+# linked. Syndicated copies with other outlets' headers and light edits score 0.55-1.0, different
+# stories on one topic stay under 0.2. Set by bench/eval_quality.py (BCubed F1, pairwise precision).
+JACCARD_THRESHOLD = 0.5
+# Share of the shorter article's shingles found in the longer one for an excerpt link (with a
+# matching lead, see dedup/index.py). Set by bench/eval_quality.py (recall on the excerpt cases).
+CONTAINMENT_THRESHOLD = 0.8
+# Words per shingle. Set by `bench/eval_quality.py --sweep-shingles` (BCubed F1 over 2..5):
+# 3 separates same-topic stories best without losing lightly edited copies.
+SHINGLE_SIZE = 3
+# MinHash permutations: 128 keeps the similarity estimate within about +-0.045 at 0.5, enough to
+# verify links; more costs time and memory per article (bench/dedup_speed.py).
+NUM_PERM = 128
+SEED = 1
+WINDOW_DAYS = 14.0
+# The LSH band layout is the one with the most rows per band (fewest false candidates) whose
+# probability of making two articles at the Jaccard threshold candidates is at least this.
+# bench/eval_lsh.py measures the recall this gives against exact all-pairs Jaccard.
+LSH_RECALL_AT_THRESHOLD = 0.995
+
+_SECONDS_PER_DAY = 86400.0
+
+
+def band_layout(
+    threshold: float, num_perm: int, recall: float = LSH_RECALL_AT_THRESHOLD
+) -> tuple[int, int]:
+    """The LSH band layout ``(bands, rows)`` for a Jaccard threshold, tuned for recall.
+
+    Args:
+        threshold: Jaccard similarity that must become a candidate.
+        num_perm: MinHash permutations available.
+        recall: smallest probability that a pair at ``threshold`` shares a band.
+
+    Returns:
+        ``(bands, rows)`` with ``bands * rows <= num_perm``: the most rows per band that still
+        reaches ``recall`` (one row per band if none does).
+
+    Example:
+        >>> band_layout(0.5, 128)
+        (42, 3)
+    """
+    best = (num_perm, 1)
+    for rows in range(1, num_perm // 2 + 1):
+        bands = num_perm // rows
+        if 1 - (1 - threshold**rows) ** bands >= recall:
+            best = (bands, rows)
+    return best
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DedupConfig:
+    """Parameters of signatures, the index and the clustering decisions.
+
+    Args:
+        threshold: Jaccard similarity (0-1) at which two articles are linked.
+        containment: share (0-1) of an excerpt's shingles found in the article it copies.
+        num_perm: MinHash permutations (64-1024).
+        seed: seed of the MinHash permutations (0 to 2**32-1).
+        shingle_size: words per shingle (1-8).
+        window_days: how long an article stays in the index, after the newest article's time.
+        bands: LSH ``(bands, rows)``; ``None`` derives it from ``threshold`` and ``num_perm``.
+
+    Raises:
+        DedupError: a value is out of range; the message names it and the allowed range.
+
+    Example:
+        >>> cfg = DedupConfig(threshold=0.7, window_days=7)
+        >>> cfg.bands, cfg.window_seconds
+        ((32, 4), 604800.0)
+    """
+
+    threshold: float = JACCARD_THRESHOLD
+    containment: float = CONTAINMENT_THRESHOLD
+    num_perm: int = NUM_PERM
+    seed: int = SEED
+    shingle_size: int = SHINGLE_SIZE
+    window_days: float = WINDOW_DAYS
+    bands: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("threshold", self.threshold, 0.05, 1.0, "a Jaccard similarity such as 0.5")
+        _check_range("containment", self.containment, 0.05, 1.0, "a share such as 0.8")
+        _check_int("num_perm", self.num_perm, 64, 1024)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("shingle_size", self.shingle_size, 1, 8)
+        _check_range("window_days", self.window_days, 1 / 24, 3650.0, "days, such as 14")
+        if self.bands is None:
+            object.__setattr__(self, "bands", band_layout(self.threshold, self.num_perm))
+        else:
+            bands = tuple(self.bands)
+            if len(bands) != 2 or not all(isinstance(v, int) and v >= 1 for v in bands):
+                raise DedupError(f"bands={self.bands!r} must be two positive integers: bands, rows")
+            if bands[0] < 2 or bands[0] * bands[1] > self.num_perm:
+                raise DedupError(
+                    f"bands={bands!r} needs at least 2 bands and bands * rows <= num_perm "
+                    f"({self.num_perm}); leave bands=None to derive it from the threshold"
+                )
+            object.__setattr__(self, "bands", bands)
+
+    @property
+    def window_seconds(self) -> float:
+        """The window length in seconds."""
+        return self.window_days * _SECONDS_PER_DAY
+
+
+def _check_range(name: str, value: object, low: float, high: float, hint: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DedupError(f"{name}={value!r} is not a number; expected {hint}")
+    if not low <= value <= high:
+        raise DedupError(f"{name}={value!r} is outside {low:g}-{high:g}; expected {hint}")
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DedupError(f"{name}={value!r} is not an integer; expected {low}-{high}")
+    if not low <= value <= high:
+        raise DedupError(f"{name}={value!r} is outside {low}-{high}")

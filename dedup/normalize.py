@@ -1,0 +1,104 @@
+"""Text normalisation for Russian, Kazakh, Kyrgyz, Uzbek (Latin and Cyrillic), Tajik and English.
+
+``normalize`` maps the typographic variants that syndicated copies of one text differ by onto one
+form: Unicode compatibility forms (NFKC: no-break and thin spaces, full-width letters, ligatures),
+case (``casefold``), ё/е, every apostrophe used inside Uzbek and Kazakh Latin words (``oʻ``,
+``o'``, ``o‘``, ``o’``) to one, stress and stray combining marks, soft hyphens and zero-width
+characters; quotes, dashes and other punctuation become word breaks; a dateline at the top
+("BISHKEK, Jan 9 (Kabar) -") goes. Line breaks are kept:
+shingles and boilerplate detection work line by line.
+
+Speed: the common punctuation is replaced with ``str.replace`` and a bytes table, and a line is
+split with ``str.split`` when what is left is only letters, digits and spaces; any other line goes
+through the equivalent (ten times slower) regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bump when normalize() or the tokenisation in dedup/shingles.py changes what a text maps to:
+# signatures made by another version are refused (IncompatibleSignature).
+TOKENIZER_VERSION = 1
+
+_APOSTROPHE = "\u02bc"  # MODIFIER LETTER APOSTROPHE: a letter, so it stays inside words
+_APOSTROPHES = "'`\u00b4\u2018\u2019\u201b\u2032\u02b9\u02bb\u02bd\u02c8\uff07"
+# Non-ASCII punctuation common in news text (NFKC has already turned no-break spaces, "…" and
+# "№" into ASCII); anything else takes the regular-expression path.
+_PUNCTUATION = "«»‹›„“”‟‚–—―‐‑‒•·°€£₽₸§©®±"
+# ASCII punctuation (the apostrophe aside) and control characters become spaces.
+_ASCII_TABLE = bytes(
+    0x20 if (c < 0x20 and c != 0x0A) or (chr(c) in "!\"#$%&()*+,-./:;<=>?@[\\]^_{|}~") else c
+    for c in range(256)
+)
+# UTF-8 of the characters that may be neither letter, digit nor space: lead bytes of the ranges
+# with punctuation, symbols or combining marks (Latin-1 symbols, spacing modifiers, combining
+# marks, everything from U+0530 up but CJK letters) and a few single characters. A text with none
+# of them after the replacements above is split with bytes.split; else the regular expression runs.
+_SUSPECT_BYTES = tuple(bytes([lead]) for lead in (0xC2, 0xCB, 0xCC, 0xCD, *range(0xD5, 0xE4),
+                                                  *range(0xEA, 0xF5)))
+_SUSPECT_CHARS = "×÷϶҂" + "".join(map(chr, range(0x483, 0x48A)))
+# A dateline at the start of a line near the top ("BISHKEK, Jan 9 (Kabar) -", "БИШКЕК, 9 янв —
+# Кабар.", "Бишкек, 9 января /Кабар/."): syndicated copies add it, so it goes.
+_W = r"[^\W\d_]"
+_DATELINE = re.compile(
+    rf"\A[ \t]*{_W}+(?:[ -]{_W}+){{0,2}},[ \t]*"  # city,
+    rf"(?:\d{{1,2}}[ \t]+{_W}{{3,9}}\.?|{_W}{{3,9}}\.?[ \t]+\d{{1,2}})"  # 9 Jan | Jan 9
+    rf"(?:,?[ \t]+\d{{4}})?"  # year
+    rf"(?:[ \t]*[/(][^/()\n]{{1,30}}[/)])?"  # /Kabar/ | (Kabar)
+    rf"[ \t]*(?:[-—–]+(?:[ \t]*{_W}[\w.-]*(?:[ \t]{_W}[\w.-]*)?\.(?=[ \t]))?|[.:])",  # - | — Kabar.
+)
+_DATELINE_ZONE = 300  # characters from the start where datelines are looked for
+_DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff" + "".join(map(chr, range(0x300, 0x370)))
+_DELETE_TABLE = str.maketrans(dict.fromkeys(_DELETE))
+_BREAK = re.compile(r"(?:[^\w\n]|_)+")
+_EDGE_APOSTROPHES = re.compile(rf"(?<!\w){_APOSTROPHE}+|{_APOSTROPHE}+(?!\w)")
+_EDGE_APOSTROPHES_FAST = re.compile(rb"(?<![^ \n])(?:\xca\xbc)+|(?:\xca\xbc)+(?![^ \n])")
+
+
+def normalize(text: str) -> str:
+    """Normalise a text for shingling: its words, one line per non-empty line.
+
+    Args:
+        text: any text; paragraphs or lines separated by line breaks.
+
+    Returns:
+        The words of each non-empty line (NFKC, case-folded, ё as е, one apostrophe), separated
+        by single spaces; lines separated by ``\\n``.
+
+    Example:
+        >>> normalize("«Oʻzbekiston» — O‘ZBEKISTON\u00a0ва ЁЛКА")
+        'oʼzbekiston oʼzbekiston ва елка'
+        >>> normalize("Сөз—сөз, 'quoted' до\u0301ма\\n\\nҚазақ")
+        'сөз сөз quoted дома\\nқазақ'
+    """
+    return "\n".join(b" ".join(words).decode() for words in word_lines(text))
+
+
+def word_lines(text: str) -> list[list[bytes]]:
+    """The normalised words of each non-empty line of ``text``, UTF-8 encoded.
+
+    Example:
+        >>> word_lines("Don't — stop!\\n\\n…")
+        [[b'don\\xca\\xbct', b'stop']]
+    """
+    text = unicodedata.normalize("NFKC", text)
+    head = text[:_DATELINE_ZONE].split("\n")
+    text = "\n".join(_DATELINE.sub(" ", line, count=1) for line in head) + text[_DATELINE_ZONE:]
+    for char in _APOSTROPHES:
+        if char in text:
+            text = text.replace(char, _APOSTROPHE)
+    text = text.casefold().replace("ё", "е")
+    for char in _PUNCTUATION:
+        if char in text:
+            text = text.replace(char, " ")
+    data = text.encode().translate(_ASCII_TABLE)
+    if any(b in data for b in _SUSPECT_BYTES) or any(c in text for c in _SUSPECT_CHARS):
+        text = _BREAK.sub(" ", text.translate(_DELETE_TABLE))
+        if _APOSTROPHE in text:
+            text = _EDGE_APOSTROPHES.sub(" ", text)
+        data = text.encode()
+    elif b"\xca\xbc" in data:
+        data = _EDGE_APOSTROPHES_FAST.sub(b" ", data)
+    return [words for line in data.split(b"\n") if (words := line.split())]

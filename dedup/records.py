@@ -1,0 +1,96 @@
+"""``cluster_records``: the dedup core run offline over Article-like records.
+
+The same ``signature`` and ``Clusterer`` as the pipeline; ``newsmon cluster`` is a thin wrapper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from dedup.clusters import Clusterer
+from dedup.config import DedupConfig
+from dedup.errors import DedupError
+from dedup.index import Doc
+from dedup.signature import signature
+from dedup.storage import Store
+
+ErrorHandler = Callable[[int, Mapping[str, Any], DedupError], None]
+
+
+def cluster_records(
+    records: Iterable[Mapping[str, Any]],
+    cfg: DedupConfig | None = None,
+    *,
+    store: Store | None = None,
+    on_error: ErrorHandler | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Cluster Article-like records in the order given, lazily.
+
+    Each record needs ``id`` and ``text`` (``title`` stands in for a missing text); ``outlet``
+    is used for boilerplate, ``published`` (else ``fetched``; ISO 8601 or epoch seconds) for the
+    window. A record without a usable time takes the previous record's.
+
+    Args:
+        records: the records.
+        cfg: the config (``DedupConfig()`` by default).
+        store: where the index lives (a fresh ``MemoryStore`` by default).
+        on_error: called with (position, record, error) for a record that cannot be clustered
+            (no id, a text that is not a string, an id seen before); it is then skipped. Without
+            it the error is raised.
+
+    Yields:
+        ``{"id", "cluster", "duplicate_of", "similarity"}`` per clustered record, in input order.
+
+    Example:
+        >>> text = "The bridge over the Chui river opened on Monday."
+        >>> rows = [{"id": "a", "text": text}, {"id": "b", "text": "BISHKEK. " + text}]
+        >>> [r["cluster"] for r in cluster_records(rows)]
+        ['a', 'a']
+    """
+    cfg = cfg if cfg is not None else DedupConfig()
+    clusterer = Clusterer(cfg, store)
+    last_time = 0.0
+    for position, record in enumerate(records):
+        try:
+            doc_id, text, outlet = _fields(record)
+            last_time = _time(record.get("published")) or _time(record.get("fetched")) or last_time
+            decision = clusterer.add(Doc(doc_id, outlet, last_time), signature(text, cfg))
+        except DedupError as exc:
+            if on_error is None:
+                raise
+            on_error(position, record, exc)
+            continue
+        yield {"id": doc_id, "cluster": decision.cluster, "duplicate_of": decision.duplicate_of,
+               "similarity": decision.similarity}
+
+
+def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:
+    if not isinstance(record, Mapping):
+        raise DedupError(f"a record must be a JSON object, not {type(record).__name__}")
+    doc_id = record.get("id")
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+        doc_id = str(doc_id)
+    if not isinstance(doc_id, str) or not doc_id:
+        raise DedupError("record has no 'id' (a non-empty string)")
+    text = record.get("text") or record.get("title") or ""
+    if not isinstance(text, str):
+        raise DedupError(f"record {doc_id!r}: 'text' must be a string, not {type(text).__name__}")
+    outlet = record.get("outlet") or ""
+    return doc_id, text, outlet if isinstance(outlet, str) else str(outlet)
+
+
+def _time(value: object) -> float | None:
+    """Epoch seconds of an ISO 8601 string (UTC when it has no offset) or a number, else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

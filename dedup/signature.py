@@ -1,0 +1,241 @@
+"""``signature``: the MinHash signature of an article text, and its byte form.
+
+The MinHash is datasketch's ``affine32`` scheme (pinned in dedup/config.py) with datasketch's own
+permutations for ``(num_perm, seed)``, computed for all shingles at once with numpy instead of
+one ``MinHash.update`` per shingle; ``Signature.minhash()`` gives the datasketch object, equal to
+``MinHash(num_perm, seed, scheme="affine32", hashfunc=int).update_batch(shingle_hashes)``.
+
+A ``Signature`` also carries the MinHash of the article's lead (for excerpts), its number of
+distinct shingles and its per-line hashes and sizes (for boilerplate); it is small, picklable
+and the same on every machine, so extraction workers compute it and the archive stores it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+from dedup.config import SCHEME, DedupConfig
+from dedup.errors import IncompatibleSignature
+from dedup.normalize import TOKENIZER_VERSION
+from dedup.shingles import LEAD_SHINGLES, shingle
+
+# Permutations of the lead MinHash: the first LEAD_BANDS * LEAD_ROWS of the signature's. A copied
+# lead keeps 0.65-1.0 of its shingles (a dateline or header shifts it), so 16 bands of 3 rows
+# make it a candidate with probability >= 0.996 at 0.65. Set by bench/eval_quality.py.
+LEAD_BANDS = 16
+LEAD_ROWS = 3
+LEAD_PERM = LEAD_BANDS * LEAD_ROWS
+
+# Shingles hashed per numpy block: bounds the temporary (block x num_perm) array for long texts.
+_BLOCK = 4096
+_EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
+_MAGIC = b"NMS1"
+# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines
+_HEADER = struct.Struct("<4sHHIHHHII")
+_SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
+
+
+class SignatureParams(NamedTuple):
+    """What a signature depends on besides the text; two signatures compare only if equal."""
+
+    tokenizer: int
+    scheme: str
+    num_perm: int
+    seed: int
+    shingle_size: int
+    lead_shingles: int
+    lead_perm: int
+
+    @classmethod
+    def of(cls, cfg: DedupConfig) -> SignatureParams:
+        """The parameters a config gives."""
+        return cls(TOKENIZER_VERSION, SCHEME, cfg.num_perm, cfg.seed, cfg.shingle_size,
+                   LEAD_SHINGLES, LEAD_PERM)
+
+    def check(self, expected: SignatureParams, what: str = "signature") -> None:
+        """Raise ``IncompatibleSignature`` naming the first parameter that differs."""
+        for name, mine, theirs in zip(self._fields, self, expected, strict=True):
+            if mine != theirs:
+                raise IncompatibleSignature(
+                    f"{what} parameters differ: {name}={mine!r} in the {what}, {theirs!r} in the "
+                    f"config; recompute the signature with this DedupConfig, or use the config it "
+                    f"was made with"
+                )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Signature:
+    """The MinHash signature of one article text (see ``signature``).
+
+    Attributes:
+        hashvalues: the MinHash (``num_perm`` uint32 values).
+        lead: the MinHash of the lead, ``LEAD_PERM`` uint32 values.
+        size: number of distinct shingles (0 for a text without words).
+        line_hashes: 64-bit hash of each non-empty normalised line.
+        line_sizes: shingles per line.
+        params: the parameters it was made with.
+    """
+
+    hashvalues: np.ndarray
+    lead: np.ndarray
+    size: int
+    line_hashes: np.ndarray
+    line_sizes: np.ndarray
+    params: SignatureParams
+
+    @property
+    def empty(self) -> bool:
+        """True for a text without words: it is never linked to anything."""
+        return self.size == 0
+
+    def minhash(self) -> LeanMinHash:
+        """The datasketch MinHash of the text (scheme ``affine32``).
+
+        Example:
+            >>> cfg = DedupConfig()
+            >>> a, b = signature("one two three four", cfg), signature("one two three five", cfg)
+            >>> a.minhash().jaccard(b.minhash()) < 1.0
+            True
+        """
+        return LeanMinHash(seed=self.params.seed, hashvalues=self.hashvalues, scheme=SCHEME)
+
+    def jaccard(self, other: Signature) -> float:
+        """Estimated Jaccard similarity of the two texts' shingle sets.
+
+        Raises:
+            IncompatibleSignature: the two were made with different parameters.
+        """
+        other.params.check(self.params)
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)
+
+    def to_bytes(self) -> bytes:
+        """The signature as bytes (about 0.7 KB plus 12 bytes a line), parameters included.
+
+        Example:
+            >>> cfg = DedupConfig()
+            >>> sig = signature("Some text of an article.", cfg)
+            >>> Signature.from_bytes(sig.to_bytes(), cfg) == sig
+            True
+        """
+        p = self.params
+        header = _HEADER.pack(_MAGIC, p.tokenizer, p.num_perm, p.seed, p.shingle_size,
+                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes))
+        arrays = (self.hashvalues.astype("<u4"), self.lead.astype("<u4"),
+                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"))
+        return b"".join((header, bytes([_SCHEME_CODE]), *(a.tobytes() for a in arrays)))
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, cfg: DedupConfig) -> Signature:
+        """Read a signature written by ``to_bytes``.
+
+        Args:
+            blob: the bytes.
+            cfg: the config the signature must have been made with.
+
+        Raises:
+            IncompatibleSignature: it was made with other parameters, or the bytes are not a
+                signature.
+        """
+        sig = _decode(blob)
+        sig.params.check(SignatureParams.of(cfg))
+        return sig
+
+    def __reduce__(self) -> tuple:
+        return _decode, (self.to_bytes(),)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Signature):
+            return NotImplemented
+        return self.params == other.params and self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+    def __repr__(self) -> str:
+        return f"Signature(size={self.size}, lines={len(self.line_hashes)}, params={self.params})"
+
+
+def signature(text: str, cfg: DedupConfig) -> Signature:
+    """Compute the signature of an article text. Pure and CPU-bound: no I/O, no global state.
+
+    Args:
+        text: the article body (paragraphs separated by line breaks).
+        cfg: the config; its ``num_perm``, ``seed`` and ``shingle_size`` are used.
+
+    Returns:
+        The signature.
+
+    Example:
+        >>> cfg = DedupConfig()
+        >>> a = signature("«Бишкек» — столица Кыргызстана, 9 января.", cfg)
+        >>> b = signature('"БИШКЕК" - столица кыргызстана, 9 января', cfg)
+        >>> a.jaccard(b)
+        1.0
+    """
+    shingles = shingle(text, cfg.shingle_size)
+    ordered = np.sort(shingles.hashes)
+    a, b = _permutations(cfg.num_perm, cfg.seed)
+    return Signature(
+        hashvalues=_minhash(shingles.hashes, a, b),
+        lead=_minhash(shingles.lead, a[:LEAD_PERM], b[:LEAD_PERM]),
+        size=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + (len(ordered) > 0),
+        line_hashes=shingles.line_hashes,
+        line_sizes=shingles.line_sizes,
+        params=SignatureParams.of(cfg),
+    )
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters for ``(num_perm, seed)``."""
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Minimum over ``hashes`` of each affine32 permutation (datasketch's formula, vectorised)."""
+    values = np.full(len(a), _EMPTY, dtype=np.uint32)
+    for start in range(0, len(hashes), _BLOCK):
+        permuted = np.multiply(_fmix32(hashes[start : start + _BLOCK])[:, None], a)
+        permuted += b
+        np.minimum(values, np.minimum.reduce(permuted, axis=0), out=values)
+    return values
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _decode(blob: bytes) -> Signature:
+    try:
+        magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines = (
+            _HEADER.unpack_from(blob))
+        if magic != _MAGIC or blob[_HEADER.size] != _SCHEME_CODE:
+            raise ValueError("not a signature")
+        offset = _HEADER.size + 1
+        arrays = []
+        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4")):
+            array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+            arrays.append(array.astype(dtype[1:]))
+            offset += count * int(dtype[-1])
+        if offset != len(blob):
+            raise ValueError("wrong length")
+    except (struct.error, ValueError, IndexError) as exc:
+        raise IncompatibleSignature(
+            f"these {len(blob)} bytes are not a newsmon signature ({exc}); recompute it from "
+            f"the text"
+        ) from None
+    params = SignatureParams(tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles,
+                             lead_perm)
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params)

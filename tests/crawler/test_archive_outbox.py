@@ -1,0 +1,78 @@
+"""The archive's schema v2: migration from v1, retention, re-extraction from stored HTML."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.archive import _MIGRATIONS, SCHEMA_VERSION, Archive
+from crawler.commands.reextract import reextract
+from crawler.items import Article
+from dedup import DedupConfig
+
+PARAGRAPHS = [
+    "The regional parliament approved the new water budget on Tuesday after a long debate "
+    "about irrigation canals in the southern districts.",
+    "Farmers' associations said the money would arrive too late for the spring sowing, and "
+    "asked the ministry to release the first tranche in March.",
+    "The ministry replied that the tender for the canal repairs would open next week and that "
+    "contractors from three provinces had already registered.",
+]
+PAGE = ("<html><head><title>Water budget approved</title>"
+        '<meta property="og:title" content="Water budget approved"></head><body><article>'
+        "<h1>Water budget approved</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article></body></html>").encode()
+
+
+def article(n: int, fetched: str, text: str = "An old body of the article.") -> Article:
+    return Article(id=f"a{n}", url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
+                   outlet="x", title="Water budget approved", text=text, fetched=fetched,
+                   published=fetched, cluster=f"a{n}")
+
+
+def test_v1_archive_is_migrated_and_keeps_its_articles(db_path: Path) -> None:
+    db = sqlite3.connect(db_path)
+    db.executescript(_MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    db.execute("INSERT INTO articles (id, outlet, url, canonical_url, text, fetched, sort_time) "
+               "VALUES ('old', 'x', 'u', 'u', 'body', '2025-01-01', '2025-01-01')")
+    db.commit()
+    db.close()
+    with Archive(db_path) as archive:
+        assert archive.get_meta("x") is None and archive.count_articles() == 1
+        assert archive.store_article(article(1, "2025-01-01T00:00:00+00:00")) == 1
+        version = archive._db.execute("PRAGMA user_version").fetchone()[0]
+        mode = archive._db.execute("PRAGMA journal_mode").fetchone()[0]
+    assert (version, mode) == (SCHEMA_VERSION, "wal")
+
+
+def test_retention_forgets_old_pages_and_skipped_urls_only(db_path: Path) -> None:
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    with Archive(db_path) as archive:
+        archive.store_article(article(1, "2025-01-01T00:00:00+00:00"), html=b"<p>old</p>",
+                              seen_urls=["http://x.test/1"])
+        archive.store_article(article(2, "2025-05-30T00:00:00+00:00"), html=b"<p>new</p>")
+        archive.mark_seen("x", ["http://x.test/tag"], "skipped:listing", "2025-01-01T00:00:00")
+        archive.mark_seen("x", ["http://x.test/new-tag"], "skipped:listing", "2025-05-31T00:00")
+        assert archive.apply_retention(30, now) == (1, 1)
+        assert archive.page_html("a1") is None and archive.page_html("a2") == b"<p>new</p>"
+        assert archive.seen_urls("x") == {"http://x.test/1", "http://x.test/new-tag"}
+        assert archive.count_articles() == 2
+        assert archive.apply_retention(0, now) == (0, 0)  # 0: keep for ever
+
+
+def test_reextract_stores_and_queues_only_what_changed(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.store_article(article(1, "2025-05-01T00:00:00+00:00"), html=PAGE,
+                              content_type="text/html; charset=utf-8", outbox=True)
+        archive.outbox_done(10**9)
+        report = reextract(archive, since=None, outlets=[], outbox=True,
+                           dedup_config=DedupConfig())
+        assert (report.pages, report.changed) == (1, ["a1"])
+        [stored] = list(archive.articles())
+        assert stored.text.split("\n\n") == PARAGRAPHS and stored.cluster == "a1"
+        assert [m.fields["id"] for m in archive.outbox_batch(10)] == ["a1:2"]
+        again = reextract(archive, since=None, outlets=[], outbox=True,
+                          dedup_config=DedupConfig())
+        assert (again.pages, again.changed) == (1, [])
+        assert archive.outbox_size() == 1

@@ -1,0 +1,80 @@
+"""``newsmon cluster``: JSON lines in, one cluster line per record out; bad lines reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEXT = ("The new bridge over the Chui river opened on Monday after two years of work, officials "
+        "said, and drivers from the eastern villages will save almost an hour on the way.")
+RECORDS = [
+    {"id": "a", "outlet": "kabar", "text": TEXT, "published": "2025-01-09T10:00:00Z"},
+    {"id": "b", "outlet": "24kg", "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT + "\n\nSource: Kabar",
+     "published": "2025-01-09T12:00:00Z"},
+    {"id": "c", "outlet": "kun", "text": "Snow closed the Bishkek-Osh road for the night, and "
+     "rescuers helped forty drivers stuck at the pass.", "published": "2025-01-09T13:00:00Z"},
+]
+
+
+def newsmon(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from crawler.cli import main; main()", *args],
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    path = tmp_path / "articles.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    return path
+
+
+def test_clusters_a_file_into_the_output(articles: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result = newsmon("cluster", str(articles), "--output", str(out))
+    assert (result.returncode, result.stderr) == (0, "")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["cluster"], r["duplicate_of"]) for r in rows] == [
+        ("a", "a", None), ("b", "a", "a"), ("c", "c", None)]
+    assert rows[1]["similarity"] > 0.5 and rows[0]["similarity"] is None
+
+
+def test_reads_stdin_and_writes_stdout() -> None:
+    result = newsmon("cluster", "-", stdin="".join(json.dumps(r) + "\n" for r in RECORDS))
+    assert result.returncode == 0
+    assert [json.loads(line)["cluster"] for line in result.stdout.splitlines()] == ["a", "a", "c"]
+
+
+def test_bad_lines_are_reported_skipped_and_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(RECORDS[0]) + "\n{not json\n\n" + json.dumps({"text": "no id"})
+                    + "\n" + json.dumps(RECORDS[2]) + "\n", encoding="utf-8")
+    result = newsmon("cluster", str(path))
+    assert result.returncode == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"error: {path}:2: not JSON (Expecting property name")
+    assert lines[0].endswith("; skipped")
+    assert lines[1] == f"error: {path}:4: record has no 'id' (a non-empty string); skipped"
+    assert lines[2] == "2 records in 2 clusters; 2 lines skipped"
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = newsmon("cluster", str(tmp_path / "nope.jsonl"))
+    assert result.returncode == 2
+    assert "Invalid value for 'INPUT.jsonl'" in result.stderr and "No such file" in result.stderr
+
+
+def test_bad_threshold_is_a_usage_error(articles: Path) -> None:
+    result = newsmon("cluster", str(articles), "--threshold", "1.5")
+    assert result.returncode == 2
+    assert "Invalid value for --threshold: threshold=1.5 is outside 0.05-1" in result.stderr
+
+
+def test_help_has_an_example() -> None:
+    result = newsmon("cluster", "--help")
+    assert result.returncode == 0
+    assert "newsmon cluster articles.jsonl --threshold 0.6" in result.stdout

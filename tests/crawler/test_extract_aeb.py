@@ -1,0 +1,52 @@
+"""A pinned floor on the extractor's score on the Article Extraction Benchmark (../shared).
+
+The floor sits a little under the figure bench/extract_aeb.py measured; raise it when the score
+goes up, never lower it without a reason in the change. Timings are only reported by the bench.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AEB = ROOT / ".." / "shared" / "bench" / "aeb"
+# Measured 2026-xx by bench/extract_aeb.py: see the README's extraction figures.
+F1_FLOOR = 0.969
+PRECISION_FLOOR = 0.970
+RECALL_FLOOR = 0.965
+
+
+def _bench_module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not (AEB / "ground-truth.json").exists(), reason="../shared is not checked out")
+def test_aeb_score_stays_above_the_pinned_floor() -> None:
+    metric = _bench_module("aeb_metric")
+    bench = _bench_module("extract_aeb")
+    pages, refs, urls = bench.load_aeb(AEB)
+    predictions, _ = bench.run_ours(pages, urls)
+    total = metric.score_corpus(predictions, refs)
+    assert total.f1 >= F1_FLOOR, total
+    assert total.precision >= PRECISION_FLOOR, total
+    assert total.recall >= RECALL_FLOOR, total
+
+
+def test_metric_matches_the_benchmark_description() -> None:
+    metric = _bench_module("aeb_metric")
+    assert metric.score_page("", "").precision is None
+    empty = metric.score_page("", "one two three four five")
+    assert empty.precision is None and empty.recall == 0.0
+    same = metric.score_page("One, two three four five!", "One two three four five")
+    assert (same.precision, same.recall, same.exact) == (1.0, 1.0, True)
+    half = metric.score_page("a b c d e", "a b c d x")
+    assert half.precision == 0.5 and half.recall == 0.5
+    assert metric.shingles("a b") == {("a", "b"): 1}

@@ -1,0 +1,152 @@
+"""Metadata helpers: dates, authors, credits, canonical URLs, language, non-article pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import trafilatura
+
+from crawler.items import Priors
+from crawler.metadata import (
+    PageMeta,
+    canonical_url,
+    clean_authors,
+    dates,
+    detect_language,
+    pick_date,
+    read_page,
+    same_site,
+    split_credit,
+)
+from crawler.pagetype import not_article_reason
+
+FETCHED = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_pick_date_skips_future_and_unparsable_values() -> None:
+    assert (
+        pick_date(["garbage", "2027-01-01", "2026-09-30T10:00:00+06:00"], FETCHED)
+        == "2026-09-30T10:00:00+06:00"
+    )
+    assert pick_date(["2026-10-01"], FETCHED) == "2026-10-01"
+    assert pick_date(["2026-10-01T00:00:01Z"], FETCHED) is None
+    assert pick_date(["1970-01-01"], FETCHED) is None
+
+
+def test_priors_fill_in_and_refine_a_date_only_guess() -> None:
+    meta = PageMeta(canonical_url="https://example.com/a")
+    prior = Priors(published="2026-09-20T12:45:00+06:00", modified="2026-09-21T08:00:00Z")
+    assert dates(meta, "2026-09-20", prior, FETCHED) == (
+        "2026-09-20T12:45:00+06:00",
+        "2026-09-21T08:00:00+00:00",
+    )
+    assert dates(meta, None, None, FETCHED) == (None, None)
+
+
+def test_modified_before_published_is_dropped() -> None:
+    meta = PageMeta(
+        canonical_url="x", published=["2026-09-20T00:00:00Z"], modified=["2026-09-19T00:00:00Z"]
+    )
+    assert dates(meta, None, None, FETCHED) == ("2026-09-20T00:00:00+00:00", None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["By Aida Bekova, Timur Karimov"], ["Aida Bekova", "Timur Karimov"]),
+        (["Автор: Асель Нурланова"], ["Асель Нурланова"]),
+        (["admin", "editor@example.com", "https://twitter.com/x", "Staff"], []),
+        (["Aida Bekova; aida bekova"], ["Aida Bekova"]),
+        (["24.kg"], []),
+        (["Kabar"], []),
+        (["A name that is really a whole sentence about the news of the day"], []),
+    ],
+)
+def test_authors_without_junk(raw: list[str], expected: list[str]) -> None:
+    assert clean_authors(raw, ["Kabar"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("A farmer in the valley. © Ala-Too 24", ("A farmer in the valley.", "Ala-Too 24")),
+        (
+            "Protesters in Almaty (Photo: Sai Aung Main/AFP via Getty Images)",
+            ("Protesters in Almaty", "Sai Aung Main/AFP via Getty Images"),
+        ),
+        ("Мост через реку. Фото: пресс-служба", ("Мост через реку.", "пресс-служба")),
+        ("A plain caption", ("A plain caption", None)),
+    ],
+)
+def test_caption_and_credit_are_split(caption: str, expected: tuple) -> None:
+    assert split_credit(caption) == expected
+
+
+def test_same_site_and_canonical() -> None:
+    assert same_site("www.24.kg", "24.kg")
+    assert same_site("m.akipress.com", "akipress.com")
+    assert not same_site("bbc.co.uk", "other.co.uk")
+    tree = trafilatura.load_html(
+        "<html><head><meta property='og:url' content='https://kabar.kg/news/x/'>"
+        "</head><body><p>x</p><p>y</p></body></html>"
+    )
+    assert (
+        canonical_url(tree, "https://en.kabar.kg/news/x/?utm_medium=rss")
+        == "https://kabar.kg/news/x/"
+    )
+
+
+def test_language_detection_trusts_a_plausible_declaration() -> None:
+    kk = (
+        "Бүгін Алматыда жаңа мектеп ашылды, оған мыңдаған оқушы барады. Мектепте заманауи "
+        "зертханалар мен кітапхана бар, ал ата-аналар бұл жаңалыққа қуанып отыр. "
+    ) * 2
+    assert detect_language(kk, "kk") == "kk"
+    assert detect_language(kk, "en") in ("kk", "ky", "ba", "tt")
+    assert detect_language("short", "ru") == "ru"
+
+
+def test_jsonld_graph_gives_dates_authors_and_headline() -> None:
+    html = (
+        '<html><head><script type=\'application/ld+json\'>{"@graph": [{"@type": '
+        '"NewsArticle", "headline": "H", "datePublished": "2026-01-02", '
+        '"author": [{"name": "A B"}]}]}</script></head><body><p>x</p><p>y</p></body></html>'
+    )
+    meta = read_page(trafilatura.load_html(html), "https://example.com/a")
+    assert (meta.published, meta.authors, meta.titles[0]) == (["2026-01-02"], ["A B"], "H")
+    assert "newsarticle" in meta.jsonld_types
+
+
+@pytest.mark.parametrize(
+    ("url", "html", "reason"),
+    [
+        ("https://example.com/search/?q=water", "<html><body><p>x</p></body></html>", "listing"),
+        (
+            "https://example.com/a",
+            "<html><head><title>Страница не найдена</title></head><body><p>x</p></body></html>",
+            "error-page",
+        ),
+        (
+            "https://example.com/a",
+            "<html><head><script type='application/ld+json'>{\"@type\": "
+            '"CollectionPage"}</script></head><body><p>x</p></body></html>',
+            "listing",
+        ),
+        (
+            "https://example.com/tag/x",
+            "<html><head><meta property='og:type' content='article'>"
+            "</head><body><p>x</p></body></html>",
+            None,
+        ),
+        (
+            "https://example.com/news/flight-404-landed",
+            "<html><head><title>Flight 404 landed safely"
+            "</title></head><body><p>x</p></body></html>",
+            None,
+        ),
+    ],
+)
+def test_not_article_reasons(url: str, html: str, reason: str | None) -> None:
+    tree = trafilatura.load_html(html)
+    assert not_article_reason(tree, url, read_page(tree, url)) == reason

@@ -1,0 +1,97 @@
+"""Downloader middlewares: conditional fetches of feeds and sitemaps, robots.txt Crawl-delay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from crawler.archive import Archive
+from crawler.demo.server import Response as Page
+from crawler.demo.server import serve_sample_outlets
+from crawler.middlewares import ConditionalFetchMiddleware
+
+_FEED = "https://example.kz/rss"
+
+
+class _Spider:
+    """What the middleware asks of the spider: its outlets and which of them settled."""
+
+    def __init__(self, settled: list[str]) -> None:
+        self.outlets = {"kz": None, "kg": None}
+        self._settled = settled
+
+    def settled_outlets(self) -> list[str]:
+        return self._settled
+
+
+def _middleware(db_path: Path) -> ConditionalFetchMiddleware:
+    return ConditionalFetchMiddleware(str(db_path), get_crawler().stats)
+
+
+def _feed_request(outlet: str = "kz") -> Request:
+    return Request(_FEED, meta={"kind": "feed", "outlet": outlet})
+
+
+def test_validators_of_a_settled_outlet_are_sent_next_time(db_path: Path) -> None:
+    first = _middleware(db_path)
+    first.spider_opened(_Spider([]))
+    request = _feed_request()
+    first.process_request(request)
+    assert b"If-None-Match" not in request.headers
+    first.process_response(request, Response(_FEED, status=200, headers={
+        "ETag": '"v1"', "Last-Modified": "Wed, 11 Nov 2026 08:30:00 GMT"}))
+    first.spider_closed(_Spider(["kz"]), "finished")
+
+    second = _middleware(db_path)
+    second.spider_opened(_Spider([]))
+    request = _feed_request()
+    second.process_request(request)
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    assert request.headers[b"If-Modified-Since"] == b"Wed, 11 Nov 2026 08:30:00 GMT"
+    assert 304 in request.meta["handle_httpstatus_list"]
+    second.process_response(request, Response(_FEED, status=304))
+    assert second.stats.get_value("newsmon/discovery/not_modified") == 1
+
+
+def test_validators_are_not_saved_when_the_crawl_or_the_outlet_left_work_behind(
+        db_path: Path) -> None:
+    for reason, settled in (("shutdown", ["kz"]), ("finished", [])):
+        middleware = _middleware(db_path)
+        middleware.spider_opened(_Spider([]))
+        request = _feed_request()
+        middleware.process_request(request)
+        middleware.process_response(request, Response(_FEED, status=200,
+                                                      headers={"ETag": '"v1"'}))
+        middleware.spider_closed(_Spider(settled), reason)
+    with Archive(db_path) as archive:
+        assert archive.get_outlet_state("kz", "validators") is None
+
+
+def test_article_requests_are_left_alone(db_path: Path) -> None:
+    middleware = _middleware(db_path)
+    request = Request("https://example.kz/news/1", meta={"outlet": "kz"})
+    middleware.process_request(request)
+    assert "handle_httpstatus_list" not in request.meta
+
+
+def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) -> None:
+    db = tmp_path / "polite.db"
+    with serve_sample_outlets(["osh24"]) as sites:
+        sites.add_route("osh24", "/robots.txt", Page(
+            200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 0.2\n"))
+        registry = sites.write_registry(tmp_path / "outlets.toml")
+        done = subprocess.run(
+            [sys.executable, "-c", "from crawler.cli import main; main()", "crawl",
+             "--outlets", str(registry), "--db", str(db), "--max-articles", "2",
+             "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0"],
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with Archive(db) as archive:
+        stats = json.loads(archive.runs(1)[0]["stats"])
+    assert stats["newsmon/politeness/crawl_delay_hosts"] == 1

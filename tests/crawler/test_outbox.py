@@ -1,0 +1,116 @@
+"""The outbox: messages queued in the archive transaction, sent in order, removed when acked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.archive import Archive
+from crawler.items import Article, ArticleItem
+from crawler.outbox import (
+    CLUSTERS,
+    RESULTS,
+    BadMessage,
+    extracted_message,
+    item_from_extracted,
+    record_hash,
+)
+from crawler.queue import OutboxPublisher, connect
+from tests.redis_server import RedisServer
+
+
+def make_article(n: int, *, cluster: str | None = None, text: str = "") -> Article:
+    article_id = f"a{n:04d}"
+    return Article(id=article_id, url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
+                   outlet="x", title=f"Title {n}", text=text or f"Body of article {n}.",
+                   fetched="2025-01-01T00:00:00+00:00", published="2025-01-01T00:00:00+00:00",
+                   cluster=cluster or article_id)
+
+
+def direct(archive: Archive):
+    async def call(fn):
+        return fn(archive)
+    return call
+
+
+def test_stored_article_queues_result_and_cluster_event_in_order(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.store_article(make_article(1), outbox=True)
+        archive.store_article(make_article(2, cluster="a0001"), outbox=True)
+        archive.store_article(make_article(3, cluster="a0003"), outbox=True)
+        archive.store_article(make_article(4, cluster="a0001"), aliases=["a0003"], outbox=True)
+        rows = archive.outbox_batch(100)
+    assert [(r.stream, r.fields["type"]) for r in rows] == [
+        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "grew"),
+        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "merged")]
+    assert rows[0].fields["id"] == "a0001:1"
+    assert json.loads(rows[0].fields["record"])["cluster"] == "a0001"
+    merged = rows[-1].fields
+    assert merged["cluster"] == "a0001" and json.loads(merged["aliases"]) == ["a0003"]
+    assert merged["size"] == "4" and merged["id"] == "a0001:a0004:1"
+
+
+def test_same_record_again_keeps_revision_and_queues_nothing(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        assert archive.store_article(make_article(1), outbox=True) == 1
+        again = make_article(1)
+        again.fetched = "2025-01-02T00:00:00+00:00"  # a refetch alone is not a new revision
+        assert archive.store_article(again, outbox=True) == 1
+        assert archive.outbox_size() == 2
+        changed = make_article(1, text="A corrected body.")
+        assert archive.store_article(changed, outbox=True, cluster_event=False) == 2
+        rows = archive.outbox_batch(100)
+    assert [r.fields["id"] for r in rows] == ["a0001:1", "a0001:a0001:1", "a0001:2"]
+
+
+def test_without_outbox_nothing_is_queued(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.store_article(make_article(1))
+        assert archive.outbox_size() == 0
+
+
+def test_extracted_message_round_trip() -> None:
+    item = ArticleItem(article=make_article(7), signature=b"\x00\x01sig", html=b"<p>hi</p>",
+                       content_type="text/html", seen_urls=["http://x.test/7"])
+    fields = extracted_message(item)
+    assert fields["id"] == f"a0007:{record_hash(item.article)}"
+    encoded = {k.encode(): v.encode() for k, v in fields.items()}  # as Redis returns them
+    assert item_from_extracted(encoded) == item
+    with pytest.raises(BadMessage, match="schema version '99'"):
+        item_from_extracted({**fields, "v": "99"})
+    with pytest.raises(BadMessage, match="unreadable"):
+        item_from_extracted({**fields, "html": "!!"})
+
+
+async def test_publisher_sends_in_order_and_empties_the_outbox(
+        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    with Archive(db_path) as archive:
+        for n in range(1, 8):
+            archive.store_article(make_article(n), outbox=True)
+        client = connect(redis_url)
+        publisher = OutboxPublisher(client, url=redis_url, prefix=redis_prefix, batch_size=3)
+        assert await publisher.drain(direct(archive)) == 14
+        assert archive.outbox_size() == 0
+        entries = await client.xrange(redis_prefix + RESULTS)
+        await client.aclose()
+    ids = [fields[b"id"].decode() for _, fields in entries]
+    assert ids == [f"a{n:04d}:1" for n in range(1, 8)]
+    assert {fields[b"v"] for _, fields in entries} == {b"1"}
+
+
+async def test_unreachable_redis_keeps_messages_until_it_answers(db_path: Path) -> None:
+    server = RedisServer()  # not started yet: nothing listens on its port
+    with Archive(db_path) as archive:
+        archive.store_article(make_article(1), outbox=True)
+        publisher = OutboxPublisher(connect(server.url), url=server.url)
+        with pytest.raises(redis.ConnectionError):
+            await publisher.drain(direct(archive))
+        assert archive.outbox_size() == 2
+        with server:
+            assert await publisher.drain(direct(archive)) == 2
+            assert archive.outbox_size() == 0
+            assert await publisher.client.xlen("newsmon:results") == 1
+            await publisher.client.aclose()

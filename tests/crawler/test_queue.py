@@ -1,0 +1,66 @@
+"""Redis URLs: accepted schemes, redaction everywhere, one-line CLI errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.errors import ConfigError
+from crawler.queue import check_redis_url, connect, redact_url
+from tests.redis_server import free_port
+
+NEWSMON = str(Path(sys.executable).with_name("newsmon"))
+
+
+@pytest.mark.parametrize(("url", "redacted"), [
+    ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ("redis://:s3cret@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+    ("rediss://default:s3cret@cache.example:6380/2", "rediss://default:***@cache.example:6380/2"),
+    ("redis://cache.example/0?password=s3cret&db=1", "redis://cache.example/0?password=***&db=1"),
+    ("unix:///run/redis.sock?password=s3cret", "unix:///run/redis.sock?password=***"),
+    ("redis://u:p@ss/w0rd@host:1/0", "redis://u:***@host:1/0"),
+])  # fmt: skip
+def test_redact_url_hides_the_password(url: str, redacted: str) -> None:
+    assert redact_url(url) == redacted
+    assert "s3cret" not in redact_url(url) and "ss/w0rd" not in redact_url(url)
+
+
+def test_rediss_url_gets_a_tls_connection() -> None:
+    client = connect("rediss://:s3cret@cache.example:6380/0?ssl_cert_reqs=none")
+    kwargs = client.connection_pool.connection_kwargs
+    assert client.connection_pool.connection_class.__name__ == "SSLConnection"
+    assert kwargs["password"] == "s3cret" and kwargs["port"] == 6380
+
+
+@pytest.mark.parametrize("url", ["http://:s3cret@host:6379", "localhost:6379",
+                                 "redis://:s3cret@host:notaport/0"])
+def test_unusable_url_is_a_config_error_without_the_password(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_redis_url(url)
+    assert "s3cret" not in str(caught.value)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NEWSMON, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_ingest_with_a_bad_scheme_exits_2(tmp_path: Path) -> None:
+    result = run("ingest", "--redis-url", "http://:s3cret@127.0.0.1:6379/0",
+                 "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 2
+    assert result.stderr == ("error: unsupported Redis URL 'http://:***@127.0.0.1:6379/0': "
+                             "expected redis://, rediss:// (TLS) or unix://\n")
+
+
+def test_ingest_with_unreachable_redis_exits_1_in_one_line(tmp_path: Path) -> None:
+    url = f"redis://:s3cret@127.0.0.1:{free_port()}/0"
+    result = run("ingest", "--redis-url", url, "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: cannot reach Redis at redis://:***@127.0.0.1:"
+                               f"{url.rsplit(':', 1)[1].split('/')[0]}/0: ConnectionError")
+    assert "s3cret" not in result.stderr

@@ -1,0 +1,125 @@
+"""A crawl publishing to a Redis that goes away mid-crawl: nothing is lost, archive == stream."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from crawler.archive import Archive
+from tests.redis_server import RedisServer
+
+pytestmark = pytest.mark.slow
+
+NEWSMON = str(Path(sys.executable).with_name("newsmon"))
+_WAIT_S = 60.0
+
+
+def newsmon(*args: str) -> list[str]:
+    """The command line of a newsmon run (this virtualenv's entry point)."""
+    return [NEWSMON, *args]
+
+
+def wait_for(predicate: Any, what: str, timeout: float = _WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def stream_messages(client: redis.Redis, key: str) -> list[dict[str, str]]:
+    return [{k.decode(): v.decode() for k, v in fields.items()}
+            for _, fields in client.xrange(key)]
+
+
+def check_stream_matches_archive(client: redis.Redis, db: Path) -> int:
+    """Every archived article revision is in newsmon:results, and the records agree."""
+    results = stream_messages(client, "newsmon:results")
+    events = stream_messages(client, "newsmon:clusters")
+    latest = {m["id"]: json.loads(m["record"]) for m in results}  # consumers dedupe on id
+    aliases = {alias: e["cluster"] for e in events if e["type"] == "merged"
+               for alias in json.loads(e["aliases"])}
+
+    def resolve(cluster: str) -> str:
+        while cluster in aliases:
+            cluster = aliases[cluster]
+        return cluster
+
+    with Archive(db) as archive:
+        assert archive.outbox_size() == 0
+        stored = {f"{a.id}:1": a for a in archive.articles()}
+    assert stored, "the crawl stored nothing"
+    assert set(latest) == set(stored), "stream and archive hold different articles"
+    for message_id, record in latest.items():
+        article = stored[message_id].to_record()
+        assert resolve(record.pop("cluster")) == article.pop("cluster")
+        assert record == article
+    assert {e["article"] for e in events} == {a.id for a in stored.values()}
+    return len(stored)
+
+
+def test_redis_down_mid_crawl_loses_nothing(sample_sites: Any, tmp_path: Path) -> None:
+    registry = sample_sites.write_registry(tmp_path / "outlets.toml")
+    db = tmp_path / "archive.db"
+    log = tmp_path / "crawl.log"  # a file, not a pipe: nobody reads the log until the end
+    with RedisServer() as server, log.open("w") as log_file:
+        client = redis.Redis.from_url(server.url, socket_timeout=5)
+        crawl = subprocess.Popen(
+            newsmon("crawl", "--outlets", str(registry), "--db", str(db),
+                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0",
+                    "-s", "DOWNLOAD_DELAY=1", "-s", "NEWSMON_PUBLISH_BACKOFF_MAX=0.5"),
+            stdout=subprocess.DEVNULL, stderr=log_file)
+        try:
+            wait_for(lambda: client.exists("newsmon:results"), "the first published result")
+            # A clean shutdown keeps what Redis had acknowledged (as AOF/RDB do in production);
+            # what the crawl stores from now on must wait in the outbox.
+            with contextlib.suppress(redis.ConnectionError):
+                client.shutdown(save=True)
+            server.stop()
+            with Archive(db) as archive:
+                before = archive.count_articles()
+                wait_for(lambda: archive.count_articles() > before + 2, "stores during the outage")
+                assert archive.outbox_size() > 0
+            server.start()
+            crawl.wait(timeout=120)
+        finally:
+            crawl.kill()
+        stderr = log.read_text()
+        assert crawl.returncode == 0, stderr
+        assert "cannot publish to Redis" in stderr
+        assert check_stream_matches_archive(client, db) >= 10
+
+
+def test_crawl_without_redis_keeps_results_for_the_next_run(
+        sample_sites: Any, tmp_path: Path) -> None:
+    registry = sample_sites.write_registry(tmp_path / "outlets.toml")
+    db = tmp_path / "archive.db"
+    server = RedisServer()  # its port is free: nothing answers there yet
+    secret_url = server.url.replace("redis://", "redis://:hunter2@")
+    crawl = subprocess.run(
+        newsmon("crawl", "--outlets", str(registry), "--db", str(db), "--redis-url", secret_url,
+                "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+                "-s", "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1"),
+        capture_output=True, text=True, timeout=120)
+    assert crawl.returncode == 0, crawl.stderr
+    assert "hunter2" not in crawl.stderr + crawl.stdout
+    assert "messages wait in the archive's outbox" in crawl.stderr
+    with Archive(db) as archive:
+        stored = archive.count_articles()
+        assert archive.outbox_size() == 2 * stored  # a result and a cluster event each
+    with server:
+        again = subprocess.run(
+            newsmon("crawl", "--outlets", str(registry), "--db", str(db),
+                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0"),
+            capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        client = redis.Redis.from_url(server.url)
+        assert check_stream_matches_archive(client, db) == stored

@@ -1,0 +1,105 @@
+"""The scheduler's pieces: adaptive intervals, Redis leases, the file lock, plans."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.errors import ConfigError
+from crawler.lease import FileLock, LeaseKeeper, RedisLease
+from crawler.schedule import (
+    ArchivePlans,
+    Plan,
+    RedisPlans,
+    ScheduleConfig,
+    next_interval,
+)
+
+
+def test_mostly_new_links_poll_faster_and_mostly_seen_slower() -> None:
+    assert next_interval(900, links=10, requested=8, lower=60, upper=3600) < 900
+    assert next_interval(900, links=10, requested=0, lower=60, upper=3600) > 900
+    assert next_interval(900, links=10, requested=3, lower=60, upper=3600) == 900
+
+
+def test_nothing_listed_as_after_a_304_polls_slower() -> None:
+    assert next_interval(900, links=0, requested=0, lower=60, upper=3600) > 900
+
+
+def test_interval_stays_within_bounds() -> None:
+    assert next_interval(3500, links=5, requested=0, lower=60, upper=3600) == 3600
+    assert next_interval(70, links=5, requested=5, lower=60, upper=3600) == 60
+
+
+def test_config_refuses_min_above_max() -> None:
+    with pytest.raises(ConfigError, match="NEWSMON_SCHEDULE_MIN_INTERVAL=600"):
+        ScheduleConfig(min_interval=600, max_interval=60, jitter=0.1, lease_ttl=60,
+                       stop_timeout=60, tick=30)
+
+
+def test_lease_is_exclusive_and_released_by_its_holder_only(redis_url: str,
+                                                             redis_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    key = f"{redis_prefix}lease:osh24"
+    first, second = RedisLease(client, key, ttl=30), RedisLease(client, key, ttl=30)
+    assert first.acquire()
+    assert not second.acquire()
+    assert not second.renew()
+    assert not second.release()
+    assert client.get(key) == first.token.encode()
+    assert first.renew()
+    assert first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_expired_lease_is_taken_over_and_the_old_holder_cannot_touch_it(
+        redis_url: str, redis_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    key = f"{redis_prefix}lease:osh24"
+    crashed = RedisLease(client, key, ttl=0.05)
+    assert crashed.acquire()
+    deadline = time.monotonic() + 5
+    taker = RedisLease(client, key, ttl=30)
+    while not taker.acquire():
+        assert time.monotonic() < deadline, "the lease never ran out"
+        time.sleep(0.02)
+    assert not crashed.renew()
+    assert not crashed.release()
+    assert client.get(key) == taker.token.encode()
+
+
+def test_keeper_renews_while_running_and_reports_a_lost_lease(redis_url: str,
+                                                             redis_prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    kept = RedisLease(client, f"{redis_prefix}lease:a", ttl=0.3)
+    stolen = RedisLease(client, f"{redis_prefix}lease:b", ttl=0.3)
+    assert kept.acquire() and stolen.acquire()
+    client.set(stolen.key, "someone-else")
+    with LeaseKeeper([kept, stolen]) as keeper:
+        time.sleep(0.8)  # longer than the ttl: only renewals keep `kept` alive
+    assert client.get(kept.key) == kept.token.encode()
+    assert keeper.lost == [stolen]
+
+
+def test_file_lock_keeps_a_second_holder_out(tmp_path: Path) -> None:
+    path = tmp_path / "news.db.schedule.lock"
+    first, second = FileLock(path), FileLock(path)
+    assert first.acquire()
+    assert not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_plans_round_trip_in_archive_and_redis(db_path: Path, redis_url: str,
+                                               redis_prefix: str) -> None:
+    plan = Plan(due=1700000000.5, interval=600.0)
+    for store in (ArchivePlans(db_path), RedisPlans(redis.Redis.from_url(redis_url),
+                                                    redis_prefix)):
+        assert store.get("osh24") is None
+        store.put("osh24", plan)
+        assert store.get("osh24") == plan

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup import DedupConfig, Doc, DuplicateKey, IncompatibleSignature, NearDupIndex, signature
+from dedup.index import BOILERPLATE_MIN_DOCS
+
+DAY = 86400.0
+
+
+@pytest.fixture
+def stories(evalset):
+    """Texts of distinct generated stories."""
+    writer = evalset.Writer(3)
+    return [evalset._text(writer.story(evalset.RU if i % 2 else evalset.EN, sentences=(8, 12)))
+            for i in range(40)]
+
+
+def put(index, doc_id, text, outlet="", time=0.0, cluster=None):
+    index.insert(Doc(doc_id, outlet, time), signature(text, index.cfg), cluster or doc_id)
+
+
+def ids(index, text, outlet="", doc_id="q"):
+    return [m.id for m in index.query(Doc(doc_id, outlet), signature(text, index.cfg))]
+
+
+def test_copy_with_other_outlets_header_and_dateline_matches(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    put(index, "orig", stories[0], "kabar")
+    put(index, "other", stories[1], "kabar")
+    copy = f"AKIpress | News\n\nBISHKEK, Jan 9 (Kabar) - {stories[0]}\n\nSource: Kabar"
+    (match,) = index.query(Doc("copy", "akipress"), signature(copy, cfg))
+    assert (match.id, match.kind, match.outlet) == ("orig", "jaccard", "kabar")
+    assert 0.7 < match.similarity <= 1.0
+
+
+def test_excerpt_of_the_first_part_matches_by_containment(store, cfg, evalset):
+    paragraphs = evalset.Writer(5).story(evalset.EN, sentences=(14, 14))
+    index = NearDupIndex(cfg, store)
+    put(index, "orig", evalset._text(paragraphs))
+    excerpt = evalset._text(evalset._excerpt(paragraphs, 0.3)) + "\n\nRead more on Kabar."
+    (match,) = index.query(Doc("excerpt"), signature(excerpt, cfg))
+    assert match.kind == "excerpt" and match.similarity >= cfg.containment
+
+
+def test_different_stories_do_not_match(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    for i, text in enumerate(stories[:20]):
+        put(index, f"s{i}", text)
+    for text in stories[20:]:
+        assert ids(index, text) == []
+
+
+def test_outlet_footer_does_not_make_stories_alike(store, cfg, stories, evalset):
+    footer = evalset.FOOTER_OUTLET.footer[1]  # 60 words, longer than the stories
+    short = [s.split("\n\n")[0] for s in stories]
+    learnt, unknown = NearDupIndex(cfg, store), NearDupIndex(cfg)
+    for i in range(BOILERPLATE_MIN_DOCS):
+        put(learnt, f"f{i}", f"{short[i]}\n\n{footer}", "cabar")
+        put(unknown, f"f{i}", f"{short[i]}\n\n{footer}", "")
+    assert ids(learnt, f"{short[10]}\n\n{footer}", "cabar") == []
+    # without an outlet nothing is learnt, and the footer alone makes them match
+    assert ids(unknown, f"{short[10]}\n\n{footer}", "") != []
+
+
+def test_two_versions_from_one_outlet_still_match(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    put(index, "v1", stories[0], "kabar")
+    put(index, "v2", stories[0] + "\n\nUpdated.", "kabar", cluster="v1")
+    assert ids(index, stories[0] + "\n\nUpdated again.", "kabar") == ["v2", "v1"]
+
+
+def test_short_texts_match_only_when_nearly_identical(store, cfg):
+    index = NearDupIndex(cfg, store)
+    put(index, "rate", "The National Bank set the dollar rate for the 9th at 87.45 soms.")
+    assert ids(index, "The National Bank set the dollar rate for the 10th at 87.45 soms.") == []
+    assert ids(index, "THE NATIONAL BANK SET THE DOLLAR RATE FOR THE 9TH AT 87.45 SOMS") == ["rate"]
+
+
+def test_expiry_removes_entries_and_leaves_no_state(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    put(index, "old", stories[0], "kabar", time=0.0)
+    put(index, "new", stories[1], "kabar", time=10 * DAY)
+    assert [e.id for e in index.expire(5 * DAY)] == ["old"]
+    assert "old" not in index and "new" in index
+    assert ids(index, stories[0]) == []
+    index.expire(20 * DAY)
+    lines = [f"kabar\x1f{h:016x}" for h in signature(stories[1], cfg).line_hashes]
+    assert index.store.get("line", lines) == [None] * len(lines)
+
+
+def test_expired_redis_index_keeps_only_its_layout(redis_client, redis_prefix, cfg, stories):
+    from dedup import RedisStore
+
+    store = RedisStore(redis_client, prefix=redis_prefix)
+    index = NearDupIndex(cfg, store)
+    for i, text in enumerate(stories[:5]):
+        put(index, f"s{i}", text, "kabar", time=float(i))
+    index.expire(100.0)
+    assert sorted(store.keys()) == [f"{redis_prefix}t:meta".encode()]
+
+
+def test_duplicate_id_is_refused(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    put(index, "a", stories[0])
+    with pytest.raises(DuplicateKey, match="'a' is already in the index"):
+        put(index, "a", stories[1])
+
+
+def test_index_built_with_other_parameters_is_refused(store, cfg):
+    NearDupIndex(cfg, store)
+    with pytest.raises(IncompatibleSignature,
+                       match="was built with shingle_size=3, the config has 4"):
+        NearDupIndex(DedupConfig(shingle_size=4), store)
+    NearDupIndex(cfg, store)  # the same parameters open it again
+
+
+def test_signature_of_another_config_is_refused(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    with pytest.raises(IncompatibleSignature, match="num_perm=64 in the signature"):
+        index.query(Doc("x"), signature(stories[0], DedupConfig(num_perm=64)))
+
+
+def test_bulk_insert_is_queryable_after_the_block(store, cfg, stories):
+    index = NearDupIndex(cfg, store)
+    with index.bulk():
+        for i, text in enumerate(stories[:10]):
+            put(index, f"s{i}", text)
+    assert ids(index, stories[3]) == ["s3"]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from dedup import DedupConfig, DedupError, cluster_records
+
+TEXT = "The new bridge over the Chui river opened on Monday after two years of work, officials say."
+
+
+def test_one_result_per_record_in_order():
+    rows = [
+        {"id": "a", "text": TEXT, "outlet": "kabar", "published": "2025-01-09T10:00:00Z"},
+        {"id": "b", "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT, "outlet": "akipress",
+         "published": "2025-01-09T11:00:00+00:00"},
+        {"id": "c", "title": "Snow closes the Bishkek-Osh road for the night"},
+    ]
+    out = list(cluster_records(rows, DedupConfig()))
+    assert [r["id"] for r in out] == ["a", "b", "c"]
+    assert out[0] == {"id": "a", "cluster": "a", "duplicate_of": None, "similarity": None}
+    assert (out[1]["cluster"], out[1]["duplicate_of"]) == ("a", "a")
+    assert out[2]["cluster"] == "c"
+
+
+def test_times_drive_the_window():
+    rows = [{"id": "a", "text": TEXT, "published": "2025-01-01T00:00:00"},
+            {"id": "b", "text": "filler text for the window", "published": "2025-02-01T00:00:00"},
+            {"id": "c", "text": TEXT, "fetched": 1738368000.0}]  # after the window of "a"
+    assert [r["cluster"] for r in cluster_records(rows)] == ["a", "b", "c"]
+
+
+def test_bad_records_are_reported_and_skipped():
+    rows = [{"id": "a", "text": TEXT}, {"text": "no id"}, {"id": "b", "text": 5},
+            ["not", "a", "dict"], {"id": "a", "text": TEXT}, {"id": 7, "text": TEXT}]
+    errors = []
+    out = list(cluster_records(rows, on_error=lambda i, r, e: errors.append((i, str(e)))))
+    assert [r["id"] for r in out] == ["a", "7"]
+    assert errors == [
+        (1, "record has no 'id' (a non-empty string)"),
+        (2, "record 'b': 'text' must be a string, not int"),
+        (3, "a record must be a JSON object, not list"),
+        (4, "article 'a' is already in the window; add each article once "
+            "(clusterer.cluster_of('a') gives its cluster)"),
+    ]
+
+
+def test_without_a_handler_the_error_is_raised():
+    with pytest.raises(DedupError, match="no 'id'"):
+        list(cluster_records([{"text": TEXT}]))

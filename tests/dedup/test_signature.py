@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from dedup import DedupConfig, IncompatibleSignature, Signature, signature
+from dedup.shingles import shingle
+
+TEXT = ("Министр энергетики сообщил, что строительство новой подстанции начнется в марте.\n\n"
+        "На эти цели направят еще 120 миллионов сомов, уточнили в ведомстве.")
+
+
+def test_minhash_equals_datasketch_fed_the_same_shingles(cfg):
+    expected = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme="affine32", hashfunc=int)
+    expected.update_batch(shingle(TEXT, cfg.shingle_size).hashes.tolist())
+    sig = signature(TEXT, cfg)
+    assert np.array_equal(sig.hashvalues, expected.hashvalues)
+    assert sig.minhash().jaccard(expected) == 1.0
+
+
+def test_size_counts_distinct_shingles(cfg):
+    assert signature("a b c a b c", cfg).size == 3
+    assert signature("", cfg).empty
+
+
+def test_bytes_round_trip_and_pickle(cfg):
+    sig = signature(TEXT, cfg)
+    assert Signature.from_bytes(sig.to_bytes(), cfg) == sig
+    assert pickle.loads(pickle.dumps(sig)) == sig
+    assert len(pickle.dumps(sig)) < 1000
+
+
+@pytest.mark.parametrize(("made", "name"), [({"num_perm": 64}, "num_perm"),
+                                             ({"seed": 2}, "seed"),
+                                             ({"shingle_size": 4}, "shingle_size")])
+def test_other_parameters_are_refused(cfg, made, name):
+    blob = signature(TEXT, DedupConfig(**made)).to_bytes()
+    pattern = f"{name}=.* in the signature, .* in the config; recompute the signature"
+    with pytest.raises(IncompatibleSignature, match=pattern):
+        Signature.from_bytes(blob, cfg)
+
+
+def test_bytes_that_are_not_a_signature_are_refused(cfg):
+    blob = signature(TEXT, cfg).to_bytes()
+    for bad in (b"", b"garbage", blob[:-3], blob + b"x"):
+        with pytest.raises(IncompatibleSignature, match="not a newsmon signature"):
+            Signature.from_bytes(bad, cfg)
+
+
+def test_jaccard_of_copies(cfg):
+    copy = "БИШКЕК, 9 янв — Кабар. " + TEXT.replace("«", '"')
+    assert signature(TEXT, cfg).jaccard(signature(copy, cfg)) > 0.8
+    other = signature("Совсем другая новость о погоде в Оше и прогнозе на выходные дни.", cfg)
+    assert signature(TEXT, cfg).jaccard(other) < 0.1

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+import redis
+
+from dedup import DedupError, MemoryStore, RedisStore, open_store
+
+
+def test_tables_put_get_and_delete(store):
+    store.put("t", {"a": b"1", "b": b"2"})
+    assert store.get("t", ["a", "b", "c"]) == [b"1", b"2", None]
+    store.put("t", {"a": None})
+    assert store.get("t", ["a"]) == [None]
+    assert store.get("t", []) == []
+
+
+def test_counters_go_away_at_zero(store):
+    assert store.incr("n", {"x": 2, "y": 1}) == [2, 1]
+    assert store.incr("n", {"x": -1, "y": -1}) == [1, 0]
+    assert store.get("n", ["x", "y"]) == [b"1", None]
+
+
+def test_queue_gives_due_members_oldest_first_once(store):
+    store.schedule("q", {"late": 30.0, "early": 10.0, "mid": 20.0})
+    store.schedule("q", {"mid": 40.0})  # moved
+    assert store.due("q", 25.0) == ["early"]
+    assert store.due("q", 25.0) == []
+    assert store.due("q", 100.0) == ["late", "mid"]
+
+
+def test_open_store_by_url(redis_url):
+    assert isinstance(open_store("memory://"), MemoryStore)
+    store = open_store(redis_url + "?prefix=test:x:")
+    assert isinstance(store, RedisStore) and store.prefix == "test:x:"
+    with pytest.raises(DedupError, match=r"unknown store 'sqlite://'; expected memory:// or redis://"):
+        open_store("sqlite:///tmp/x.db")
+
+
+def test_redis_store_needs_bytes_responses(redis_url):
+    with pytest.raises(DedupError, match="decode_responses=False"):
+        RedisStore(redis.Redis.from_url(redis_url, decode_responses=True))
+
+
+def test_redis_keys_stay_under_the_prefix(redis_client, redis_prefix):
+    store = RedisStore(redis_client, prefix=redis_prefix)
+    store.put("t", {"a": b"1"})
+    store.schedule("q", {"m": 1.0})
+    assert sorted(store.keys()) == [f"{redis_prefix}q:q".encode(), f"{redis_prefix}t:t".encode()]
+
+
+def test_redis_lsh_is_datasketchs_layout(redis_client, redis_prefix):
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    store = RedisStore(redis_client, prefix=redis_prefix)
+    ours = store.lsh("full", 128, (42, 3))
+    rng = np.random.default_rng(1)
+    values = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(5)]
+    for n, v in enumerate(values):
+        ours.add(f"k{n}".encode(), v)
+    plain = MinHashLSH(num_perm=128, params=(42, 3), prepickle=False,
+                       storage_config=store.lsh("full", 128, (42, 3)).hashtables[0].config
+                       | {"basename": f"{redis_prefix}lsh:full".encode()})
+    for n, v in enumerate(values):
+        found = plain.query(LeanMinHash(seed=1, hashvalues=v, scheme="affine32"))
+        assert found == [f"k{n}".encode()] == sorted(ours.candidates(v))
+    ours.discard([f"k{n}".encode() for n in range(5)])
+    assert list(store.keys()) == []
