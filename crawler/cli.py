@@ -60,9 +60,30 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if verbose == 0:
+        handler.addFilter(_only_newsmon)
+    if verbose < 2:
+        handler.addFilter(_drop_traceback)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+# Scrapy reports every failed download itself; newsmon counts them and says per outlet what
+# failed, so the records of Scrapy and Twisted are shown from -v on (Scrapy resets its loggers'
+# levels when a crawl starts, hence a filter on the handler rather than logger levels).
+_LIBRARY_LOGGERS = ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate")
+
+
+def _only_newsmon(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.CRITICAL or not record.name.startswith(_LIBRARY_LOGGERS)
+
+
+def _drop_traceback(record: logging.LogRecord) -> bool:
+    """Log filter: keep the message, drop the traceback (shown with -vv)."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import re
 import sys
 import threading
@@ -53,6 +54,13 @@ class _OutletServer(ThreadingHTTPServer):
         self.routes: dict[str, Route] = {}
         self.not_found = Response(404)
         self.verbose = verbose
+        self.gets: Counter[str] = Counter()  # GETs per path (query dropped), for tests
+        self._count_lock = threading.Lock()
+
+    def count_get(self, path: str) -> None:
+        """Count one GET of ``path``."""
+        with self._count_lock:
+            self.gets[urlsplit(path).path] += 1
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Report handler errors only when verbose (clients that hang up are normal in tests)."""
@@ -66,6 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "newsmon-demo/1"
 
     def do_GET(self) -> None:
+        self.server.count_get(self.path)
         self._answer(send_body=True)
 
     def do_HEAD(self) -> None:
@@ -213,6 +222,20 @@ class SampleOutlets:
         groups = [[urls[key] for key in group if key in urls]
                   for group in load_expected()["clusters"]]
         return [group for group in groups if len(group) > 1]
+
+    def gets(self, outlet_id: str) -> Counter[str]:
+        """How many GETs each path of an outlet has answered (query strings dropped)."""
+        return self._servers[outlet_id].gets
+
+    def article_gets(self) -> Counter[str]:
+        """How many times each article was fetched, by its key ``"outlet/slug"``."""
+        return Counter({key: self._servers[key.split("/")[0]].gets[urlsplit(url).path]
+                        for key, url in self.article_urls.items()})
+
+    def reset_counts(self) -> None:
+        """Forget every counted GET."""
+        for server in self._servers.values():
+            server.gets.clear()
 
     def add_route(self, outlet_id: str, path: str, route: Route) -> None:
         """Serve ``route`` at ``path`` (query string included, if any) on an outlet's host.

@@ -319,24 +319,26 @@ def _content_type(response: Response) -> str | None:
 
 def _failure_reason(failure: Failure) -> str:
     """A short slug for why a request failed: http-404, timeout, dns, refused, robots, ..."""
-    from scrapy.exceptions import IgnoreRequest
+    from scrapy import exceptions as scrapy_errors
     from scrapy.spidermiddlewares.httperror import HttpError
-    from twisted.internet.error import (
-        ConnectionRefusedError,
-        DNSLookupError,
-        TCPTimedOutError,
-        TimeoutError,
-    )
+    from twisted.internet import error as twisted_errors
 
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http-{exc.response.status}"
-    if isinstance(exc, DNSLookupError):
-        return "dns"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
-        return "timeout"
-    if isinstance(exc, ConnectionRefusedError):
-        return "refused"
-    if isinstance(exc, IgnoreRequest):
+    kinds: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
+        ("dns", (scrapy_errors.CannotResolveHostError, twisted_errors.DNSLookupError)),
+        ("timeout", (scrapy_errors.DownloadTimeoutError, twisted_errors.TimeoutError,
+                     twisted_errors.TCPTimedOutError)),
+        ("refused", (scrapy_errors.DownloadConnectionRefusedError,
+                     twisted_errors.ConnectionRefusedError)),
+        ("data-loss", (scrapy_errors.ResponseDataLossError,)),
+        ("cancelled", (scrapy_errors.DownloadCancelledError,)),  # too large, among others
+        ("connection", (scrapy_errors.DownloadFailedError, twisted_errors.ConnectionLost)),
+    )
+    for slug, types in kinds:
+        if isinstance(exc, types):
+            return slug
+    if isinstance(exc, scrapy_errors.IgnoreRequest):
         return "robots" if "robots" in str(exc).lower() else "ignored"
     return type(exc).__name__.lower()
