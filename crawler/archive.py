@@ -31,6 +31,7 @@ from crawler.outbox import (
     record_hash,
     result_message,
 )
+from crawler.times import utc_iso
 
 # One script per schema version; never edit a released script, append a new one.
 _MIGRATIONS: tuple[str, ...] = (
@@ -547,20 +548,6 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def utc_iso(value: str) -> str:
-    """An ISO 8601 time as UTC (``...+00:00``) so that stored times sort and compare as text.
-
-    A time without an offset is taken as UTC; a value that is not a time is returned as is.
-    """
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _split_sql(script: str) -> list[str]:

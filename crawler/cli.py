@@ -23,10 +23,12 @@ EXIT_USAGE = 2
 # verb -> (module, one-line help). The module is imported only when the verb runs.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("crawler.commands.demo", "Offline end-to-end run on the bundled sample outlets."),
-    "crawl": ("crawler.commands.crawl", "Crawl outlets once: discover, fetch, extract, cluster, store."),
+    "crawl": ("crawler.commands.crawl",
+              "Crawl outlets once: discover, fetch, extract, cluster, store."),
     "extract": ("crawler.commands.extract", "Extract articles from saved HTML pages."),
     "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
-    "export": ("crawler.commands.export", "Write the archive's Article records as JSON lines or CSV."),
+    "export": ("crawler.commands.export",
+               "Write the archive's Article records as JSON lines or CSV."),
     "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
     "reextract": ("crawler.commands.reextract", "Re-extract stored pages; republish changes."),
     "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),

@@ -7,10 +7,11 @@ Both keep a ``dedup.Clusterer`` restored from the archive's articles inside the 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from crawler.archive import Archive
 from crawler.items import ArticleItem
+from crawler.times import epoch, now_iso
 from dedup import Clusterer, Doc, IncompatibleSignature, Signature, signature
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def restore_clusterer(clusterer: Clusterer, archive: Archive) -> set[str]:
     An article whose stored signature was made with other parameters is signed again.
     """
     cfg = clusterer.config
-    since = (datetime.now(UTC) - timedelta(days=cfg.window_days)).isoformat(timespec="seconds")
+    since = now_iso(timedelta(days=cfg.window_days))
     known: set[str] = set()
     resigned = 0
     for stored in archive.stored_for_restore(since):
@@ -56,11 +57,3 @@ def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
     article.similarity = decision.similarity
     item.aliases = tuple(decision.aliases)
     return decision.kind
-
-
-def epoch(iso: str) -> float:
-    """An ISO 8601 time as seconds since the epoch (a time without offset is UTC)."""
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

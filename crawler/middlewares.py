@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -14,6 +13,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.archive import Archive
+from crawler.times import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class ConditionalFetchMiddleware:
         if reason != "finished" or not self.fresh:
             return
         settled = set(spider.settled_outlets())
-        when = datetime.now(UTC).isoformat(timespec="seconds")
+        when = now_iso()
         with Archive(self.db_path) as archive:
             for outlet, fresh in self.fresh.items():
                 if outlet in settled:

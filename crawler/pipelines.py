@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -29,6 +28,7 @@ from crawler.items import ArticleItem, FetchedPage
 from crawler.outbox import extracted_message
 from crawler.pool import ExtractionPool
 from crawler.queue import OutboxPublisher, connect
+from crawler.times import now_iso
 from dedup import Clusterer, DedupConfig, MemoryStore
 
 logger = logging.getLogger(__name__)
@@ -72,15 +72,12 @@ def dedup_config_from_settings(settings: Any) -> DedupConfig:
     return DedupConfig(**overrides)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class ExtractPipeline:
     """Turn each ``FetchedPage`` into an ``ArticleItem`` in the extraction pool.
 
     Also learns each outlet's boilerplate from what it extracts and persists it in the archive.
-    Reads NEWSMON_EXTRACT_WORKERS, NEWSMON_DEDUP_*; writes ``newsmon/extract/{ok,skipped/<reason>}``.
+    Reads NEWSMON_EXTRACT_WORKERS, NEWSMON_DEDUP_*; writes
+    ``newsmon/extract/{ok,skipped/<reason>}``.
     """
 
     def __init__(self, pool: ExtractionPool, learner: BoilerplateLearner, stats: Any) -> None:
@@ -203,11 +200,11 @@ class StoreWriter:
     async def send(self, item: ArticleItem) -> None:
         """Worker mode: queue the article's ``extracted`` message and mark its URLs seen."""
         await self._run(lambda: self._archive.queue_extracted(
-            item.article.outlet, extracted_message(item), item.seen_urls, _now()))
+            item.article.outlet, extracted_message(item), item.seen_urls, now_iso()))
 
     async def mark_seen(self, outlet: str, urls: list[str], status: str) -> None:
         """Record URLs that will not be stored so that they are not fetched again."""
-        await self._run(self._archive.mark_seen, outlet, urls, status, _now())
+        await self._run(self._archive.mark_seen, outlet, urls, status, now_iso())
 
     def close(self) -> None:
         """Finish queued writes and close the connection."""
@@ -215,19 +212,30 @@ class StoreWriter:
         self._executor.shutdown(wait=True)
 
 
-class StorePipeline:
-    """Write each clustered article to the SQLite archive (raw HTML kept compressed).
-
-    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_KEEP_HTML; writes ``newsmon/store/{stored,failed}``.
-    A failed write stops the crawl (nothing is marked seen that was not stored). Off in worker
-    mode (``newsmon ingest`` stores).
-    """
+class _WriterPipeline:
+    """What the store and send pipelines share: an archive writer, lent to the spider (which
+    marks skipped URLs seen through it) and closed at the end of the crawl."""
 
     def __init__(self, writer: StoreWriter, stats: Any) -> None:
         self.writer = writer
         self.stats = stats
         self.crawler: Any = None
         self._stopping: asyncio.Future[Any] | None = None
+
+    def open_spider(self) -> None:
+        self.crawler.spider.store_writer = self.writer
+
+    def close_spider(self) -> None:
+        self.writer.close()
+
+
+class StorePipeline(_WriterPipeline):
+    """Write each clustered article to the SQLite archive (raw HTML kept compressed).
+
+    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_KEEP_HTML; writes ``newsmon/store/{stored,failed}``.
+    A failed write stops the crawl (nothing is marked seen that was not stored). Off in worker
+    mode (``newsmon ingest`` stores).
+    """
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -240,9 +248,6 @@ class StorePipeline:
                        crawler.stats)
         pipeline.crawler = crawler
         return pipeline
-
-    def open_spider(self) -> None:
-        self.crawler.spider.store_writer = self.writer
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -258,11 +263,8 @@ class StorePipeline:
         self.crawler.spider.remember(item.article.outlet, item.seen_urls)
         return item
 
-    def close_spider(self) -> None:
-        self.writer.close()
 
-
-class SendPipeline:
+class SendPipeline(_WriterPipeline):
     """Worker mode: send each extracted article to ``newsmon ingest``, then drop it here.
 
     One transaction of the worker's archive queues the article's ``extracted`` message in the
@@ -278,12 +280,6 @@ class SendPipeline:
     local mode.
     """
 
-    def __init__(self, writer: StoreWriter, stats: Any) -> None:
-        self.writer = writer
-        self.stats = stats
-        self.crawler: Any = None
-        self._stopping: asyncio.Future[Any] | None = None
-
     @classmethod
     def from_crawler(cls, crawler: Any) -> SendPipeline:
         s = crawler.settings
@@ -292,9 +288,6 @@ class SendPipeline:
         pipeline = cls(StoreWriter(s.get("NEWSMON_DB"), keep_html=False), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
-
-    def open_spider(self) -> None:
-        self.crawler.spider.store_writer = self.writer
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -311,9 +304,6 @@ class SendPipeline:
         self.crawler.spider.remember(outlet, item.seen_urls)
         raise SentToIngest(f"{item.article.url}: sent to ingest as {item.article.id}",
                            log_level="DEBUG")
-
-    def close_spider(self) -> None:
-        self.writer.close()
 
 
 class PublishPipeline:

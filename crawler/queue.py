@@ -102,6 +102,16 @@ def connect(url: str) -> aioredis.Redis:
         raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {scrub(str(exc), url)}") from None
 
 
+def connect_blocking(url: str) -> redis.Redis:
+    """A blocking Redis client for ``url`` with newsmon's timeouts (scheduler, seen store).
+
+    The URL is not checked here: callers that take it from the user call
+    :func:`check_redis_url` first.
+    """
+    return redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S,
+                                socket_connect_timeout=SOCKET_TIMEOUT_S)
+
+
 def scrub(text: str, url: str) -> str:
     """``text`` (an error message) with ``url`` and its password replaced by their redaction."""
     text = text.replace(url, redact_url(url))

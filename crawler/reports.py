@@ -22,10 +22,10 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from crawler.archive import Archive, utc_iso
+from crawler.archive import Archive
+from crawler.times import parse_iso, utc_iso
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -141,17 +141,17 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
         return None
     ordered = sorted(rows, key=_origin_key)
     origin = ordered[0]
-    origin_time = _timestamp(origin["sort_time"])
+    origin_time = parse_iso(origin["sort_time"])
     members = []
     for row in ordered:
         is_origin = row["id"] == origin["id"]
-        moment = _timestamp(row["sort_time"])
+        moment = parse_iso(row["sort_time"])
         members.append({
             "id": row["id"], "outlet": row["outlet"], "url": row["url"], "title": row["title"],
             "published": row["published"], "fetched": row["fetched"], "time": row["sort_time"],
             "time_source": "published" if row["published"] else "fetched",
             "lag_seconds": None if moment is None or origin_time is None
-            else int(moment - origin_time),
+            else int(moment.timestamp() - origin_time.timestamp()),
             "language": row["language"],
             "duplicate_of": row["duplicate_of"],
             "similarity": 1.0 if is_origin else _rounded(row["similarity"]),
@@ -531,15 +531,6 @@ def _origin_key(row: sqlite3.Row) -> tuple[str, str, str]:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
-
-
-def _timestamp(value: str) -> float | None:
-    """Seconds since the epoch of a stored time, or None when the page gave an unreadable one."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def format_lag(seconds: int | None) -> str:

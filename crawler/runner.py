@@ -12,6 +12,7 @@ from typing import Any
 
 from crawler.archive import Archive
 from crawler.errors import ConfigError
+from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
 
 EXIT_OK = 0
@@ -145,7 +146,7 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
     with Archive(db_path) as archive:
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
         archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))
-        run_id = archive.start_run(_now(), ids)
+        run_id = archive.start_run(now_iso(), ids)
     process.crawl(crawler, outlet=",".join(ids))
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
@@ -154,16 +155,10 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
                          mode=mode)
     with Archive(db_path) as archive:
         status = "ok" if report.exit_status == EXIT_OK else "partial"
-        archive.finish_run(run_id, _now(), status, report.finish_reason or "not-started",
+        archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
                            _plain_stats(stats))
         archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
     return report
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,6 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -43,7 +42,8 @@ import redis
 from crawler.archive import Archive
 from crawler.errors import ConfigError, StorageError
 from crawler.lease import FileLock, LeaseKeeper, RedisLease
-from crawler.queue import SOCKET_TIMEOUT_S, check_redis_url, describe
+from crawler.queue import check_redis_url, connect_blocking, describe
+from crawler.times import now_iso
 from settings.registry import Outlet
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class ArchivePlans:
 
     def put(self, outlet: str, plan: Plan) -> None:
         with Archive(self.db_path) as archive:
-            archive.set_outlet_state(outlet, _STATE_KEY, plan.to_json(), _now_iso())
+            archive.set_outlet_state(outlet, _STATE_KEY, plan.to_json(), now_iso())
 
 
 class RedisPlans:
@@ -222,9 +222,7 @@ class Scheduler:
         self._plans: PlanStore
         if redis_url:
             check_redis_url(redis_url)
-            self._client = redis.Redis.from_url(
-                redis_url, socket_timeout=SOCKET_TIMEOUT_S,
-                socket_connect_timeout=SOCKET_TIMEOUT_S)
+            self._client = connect_blocking(redis_url)
             self._plans = RedisPlans(self._client, redis_prefix)
         else:
             self._plans = ArchivePlans(self.db_path)
@@ -349,7 +347,7 @@ class Scheduler:
         elif returncode != EXIT_OK and not self._stop.is_set():  # a stop we asked for is fine
             self.report.exit_status = max(self.report.exit_status, EXIT_PARTIAL)
         with Archive(self.db_path) as archive:
-            if archive.close_abandoned_runs(before, ids, _now_iso(), f"exit-{returncode}"):
+            if archive.close_abandoned_runs(before, ids, now_iso(), f"exit-{returncode}"):
                 logger.warning("the crawl of %s ended without closing its run (exit %s)",
                                ", ".join(ids), returncode)
             rows = {oid: archive.run_outlet(oid, after_run_id=before) for oid in ids}
@@ -412,7 +410,3 @@ class Scheduler:
         logger.error("%s", message)
         self.report.problems.append(message)
         self.report.exit_status = max(self.report.exit_status, status)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -27,14 +27,15 @@ import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import redis
 
 from crawler.archive import Archive
 from crawler.outbox import seen_key
-from crawler.queue import SOCKET_TIMEOUT_S, describe, redact_url
+from crawler.queue import connect_blocking, describe, redact_url
+from crawler.times import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +81,15 @@ class ArchiveSeen(SeenStore):
         self.seen_days = seen_days
 
     def load(self, outlet: str) -> set[str]:
-        since = _iso(datetime.now(UTC) - timedelta(days=self.seen_days)) if self.seen_days else None
+        since = now_iso(timedelta(days=self.seen_days)) if self.seen_days else None
         return self.archive.seen_urls(outlet, since)
 
     def touch(self, outlet: str, urls: Collection[str]) -> None:
         if urls:
-            self.archive.touch_seen(outlet, urls, _iso(datetime.now(UTC)))
+            self.archive.touch_seen(outlet, urls, now_iso())
 
     def add(self, outlet: str, urls: Collection[str], status: str) -> None:
-        self.archive.mark_seen(outlet, urls, status, _iso(datetime.now(UTC)))
+        self.archive.mark_seen(outlet, urls, status, now_iso())
 
     def share(self, outlet: str, urls: Collection[str]) -> None:
         """Nothing to do: the archive is the only one that needs to know."""
@@ -184,10 +185,4 @@ def open_seen(settings: Any, archive: Archive) -> SeenStore:
     if settings.get("NEWSMON_MODE") != "worker":
         return local
     url = settings.get("NEWSMON_REDIS_URL")
-    client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S,
-                                  socket_connect_timeout=SOCKET_TIMEOUT_S)
-    return RedisSeen(client, settings.get("NEWSMON_REDIS_PREFIX"), local, url=url)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+    return RedisSeen(connect_blocking(url), settings.get("NEWSMON_REDIS_PREFIX"), local, url=url)

@@ -11,11 +11,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
 
 from tests.redis_server import RedisServer
+
+if TYPE_CHECKING:
+    from crawler.demo.server import SampleOutlets
 
 _DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 _skipped_redis_tests: list[str] = []
@@ -51,12 +55,26 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sample_sites() -> Iterator[object]:
+def sample_sites() -> Iterator[SampleOutlets]:
     """The bundled sample outlets, served on 127.0.0.x for the whole session."""
     from crawler.demo.server import serve_sample_outlets
 
     with serve_sample_outlets() as sites:
         yield sites
+
+
+@pytest.fixture(scope="session")
+def sample_registry(sample_sites: SampleOutlets, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Path:
+    """The outlet registry of ``sample_sites``, written once for the session."""
+    return sample_sites.write_registry(tmp_path_factory.mktemp("registry") / "outlets.toml")
+
+
+@pytest.fixture
+def counted_sites(sample_sites: SampleOutlets) -> SampleOutlets:
+    """``sample_sites`` with the GETs of earlier tests forgotten, for tests that count fetches."""
+    sample_sites.reset_counts()
+    return sample_sites
 
 
 @pytest.fixture

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from crawler.commands.options import (
     db_option,
+    mode_option,
     outlets_file_option,
     parse_setting_overrides,
     redis_url_option,
 )
-from crawler.runner import MODES
-
-mode_option = click.option(
-    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE"),
-    show_default="local",
-    help="local: cluster and store here. worker: crawl and extract only, and send each article to "
-         "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
-         "(env NEWSMON_MODE).")
 
 
 @click.command("crawl")

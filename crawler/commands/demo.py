@@ -39,7 +39,8 @@ def command(db: str | None, fmt: str) -> int:
     from crawler.reports import ClusterQuery, cluster_records, render
     from crawler.runner import run_crawl
 
-    with tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp, serve_sample_outlets() as sites:
+    with (tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp,
+          serve_sample_outlets() as sites):
         registry = sites.write_registry(Path(tmp) / "outlets.toml")
         db_path = db or str(Path(tmp) / "demo.db")
         report = run_crawl(registry_path=registry, outlet_ids=[], db_path=db_path,
@@ -55,7 +56,7 @@ def command(db: str | None, fmt: str) -> int:
     return report.exit_status or (0 if check.ok else 1)
 
 
-def _clusters_by_url(archive) -> dict[str, str]:  # noqa: ANN001
+def _clusters_by_url(archive) -> dict[str, str]:
     return {a.canonical_url: a.cluster or a.id for a in archive.articles()}
 
 

@@ -15,7 +15,8 @@ from crawler.commands.report import open_existing_archive
 @click.command("export")
 @db_option
 @click.option("--since", help="Only articles published (or fetched) in this period: 24h, 7d, ISO.")
-@click.option("--outlet", "outlets", multiple=True, metavar="ID", help="Only this outlet (repeatable).")
+@click.option("--outlet", "outlets", multiple=True, metavar="ID",
+              help="Only this outlet (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
 def command(db: str, since: str | None, outlets: tuple[str, ...], fmt: str) -> int:

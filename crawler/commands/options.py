@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
+
+from crawler.runner import MODES
+from crawler.times import now_iso, parse_iso, utc_iso
 
 db_option = click.option(
     "--db", default=lambda: os.environ.get("NEWSMON_DB", "newsmon.db"), show_default="newsmon.db",
     metavar="PATH", help="The SQLite archive (env NEWSMON_DB).")
 outlets_file_option = click.option(
     "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE"),
-    metavar="FILE", help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
+    metavar="FILE",
+    help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
 redis_url_option = click.option(
     "--redis-url", default=lambda: os.environ.get("NEWSMON_REDIS_URL"), metavar="URL",
     help="Redis for the result streams: redis://[:PASSWORD@]HOST:PORT/DB, rediss:// for TLS "
          "(env NEWSMON_REDIS_URL).")
+mode_option = click.option(
+    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE"),
+    show_default="local",
+    help="local: cluster and store here. worker: crawl and extract only, and send each article to "
+         "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
+         "(env NEWSMON_MODE).")
 
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -43,12 +53,8 @@ def since_to_iso(value: str | None) -> str | None:
     match = _DURATION.match(value.strip())
     if match:
         delta = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-        return (datetime.now(UTC) - delta).isoformat(timespec="seconds")
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return now_iso(delta)
+    if parse_iso(value.strip()) is None:
         raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
-                                 param_hint="'--since'") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+                                 param_hint="'--since'")
+    return utc_iso(value.strip())

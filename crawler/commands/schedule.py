@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from crawler.commands.crawl import mode_option
 from crawler.commands.options import (
     db_option,
+    mode_option,
     outlets_file_option,
     parse_setting_overrides,
     redis_url_option,

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import re
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from email.message import Message
@@ -55,12 +55,22 @@ class _OutletServer(ThreadingHTTPServer):
         self.not_found = Response(404)
         self.verbose = verbose
         self.gets: Counter[str] = Counter()  # GETs per path (query dropped), for tests
+        self.conditional_gets: Counter[str] = Counter()  # those with a validator, per path
         self._count_lock = threading.Lock()
 
-    def count_get(self, path: str) -> None:
-        """Count one GET of ``path``."""
+    def count_get(self, path: str, headers: Message) -> None:
+        """Count one GET of ``path``, and whether it was conditional (``headers`` validate)."""
+        conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
         with self._count_lock:
             self.gets[urlsplit(path).path] += 1
+            if conditional:
+                self.conditional_gets[urlsplit(path).path] += 1
+
+    def reset_counts(self) -> None:
+        """Forget every counted GET."""
+        with self._count_lock:
+            self.gets.clear()
+            self.conditional_gets.clear()
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Report handler errors only when verbose (clients that hang up are normal in tests)."""
@@ -74,7 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "newsmon-demo/1"
 
     def do_GET(self) -> None:
-        self.server.count_get(self.path)
+        self.server.count_get(self.path, self.headers)
         self._answer(send_body=True)
 
     def do_HEAD(self) -> None:
@@ -232,10 +242,14 @@ class SampleOutlets:
         return Counter({key: self._servers[key.split("/")[0]].gets[urlsplit(url).path]
                         for key, url in self.article_urls.items()})
 
+    def conditional_gets(self, outlet_id: str) -> Counter[str]:
+        """How many conditional GETs (If-None-Match or If-Modified-Since) each path answered."""
+        return self._servers[outlet_id].conditional_gets
+
     def reset_counts(self) -> None:
         """Forget every counted GET."""
         for server in self._servers.values():
-            server.gets.clear()
+            server.reset_counts()
 
     def add_route(self, outlet_id: str, path: str, route: Route) -> None:
         """Serve ``route`` at ``path`` (query string included, if any) on an outlet's host.

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from crawler.times import parse_iso
 from crawler.urls import canonicalize
 
 if TYPE_CHECKING:
@@ -155,21 +156,10 @@ def newest_first(entries: Iterable[LinkEntry]) -> list[LinkEntry]:
     dated: list[tuple[datetime, int, LinkEntry]] = []
     undated: list[LinkEntry] = []
     for position, entry in enumerate(entries):
-        moments = [m for m in (_moment(entry.published), _moment(entry.modified)) if m]
+        moments = [m for m in (parse_iso(entry.published), parse_iso(entry.modified)) if m]
         if moments:
             dated.append((max(moments), -position, entry))
         else:
             undated.append(entry)
     dated.sort(key=lambda item: item[:2], reverse=True)
     return [entry for _, _, entry in dated] + undated
-
-
-def _moment(value: str | None) -> datetime | None:
-    """An aware datetime for sorting a normalised date."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

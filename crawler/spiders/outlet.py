@@ -45,6 +45,7 @@ from crawler.discovery.sections import parse_section
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.items import FetchedPage, Priors
 from crawler.seen import SeenStore, open_seen
+from crawler.times import now_iso, parse_iso
 from crawler.urls import canonicalize
 from settings.registry import Outlet, load_registry, outlet_by_id
 
@@ -234,7 +235,7 @@ class OutletSpider(scrapy.Spider):
         """An article page: hand it to the pipelines (extraction runs in the pool)."""
         yield FetchedPage(
             url=response.url, outlet=response.meta["outlet"], body=response.body,
-            fetched=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched=now_iso(),
             content_type=_content_type(response), priors=response.meta["priors"],
             redirect_urls=[canonicalize(u) for u in response.meta.get("redirect_urls", ())],
         )
@@ -302,14 +303,8 @@ def _split_ids(value: str | list[str] | None) -> list[str]:
 
 def _published_before(entry: LinkEntry, cutoff: datetime) -> bool:
     """True when a sitemap entry's publication (else modification) date is before ``cutoff``."""
-    stamp = entry.published or entry.modified
-    if not stamp:
-        return False
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return False
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff
+    moment = parse_iso(entry.published or entry.modified)
+    return moment is not None and moment < cutoff
 
 
 def _content_type(response: Response) -> str | None:

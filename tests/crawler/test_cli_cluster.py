@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.newsmon_cli import run_newsmon
 
 TEXT = ("The new bridge over the Chui river opened on Monday after two years of work, officials "
         "said, and drivers from the eastern villages will save almost an hour on the way.")
@@ -20,11 +20,6 @@ RECORDS = [
 ]
 
 
-def newsmon(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from crawler.cli import main; main()", *args],
-                          input=stdin, capture_output=True, text=True, timeout=120)
-
-
 @pytest.fixture
 def articles(tmp_path: Path) -> Path:
     path = tmp_path / "articles.jsonl"
@@ -34,7 +29,7 @@ def articles(tmp_path: Path) -> Path:
 
 def test_clusters_a_file_into_the_output(articles: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    result = newsmon("cluster", str(articles), "--output", str(out))
+    result = run_newsmon("cluster", str(articles), "--output", str(out))
     assert (result.returncode, result.stderr) == (0, "")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["cluster"], r["duplicate_of"]) for r in rows] == [
@@ -43,7 +38,7 @@ def test_clusters_a_file_into_the_output(articles: Path, tmp_path: Path) -> None
 
 
 def test_reads_stdin_and_writes_stdout() -> None:
-    result = newsmon("cluster", "-", stdin="".join(json.dumps(r) + "\n" for r in RECORDS))
+    result = run_newsmon("cluster", "-", stdin="".join(json.dumps(r) + "\n" for r in RECORDS))
     assert result.returncode == 0
     assert [json.loads(line)["cluster"] for line in result.stdout.splitlines()] == ["a", "a", "c"]
 
@@ -52,7 +47,7 @@ def test_bad_lines_are_reported_skipped_and_exit_1(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(RECORDS[0]) + "\n{not json\n\n" + json.dumps({"text": "no id"})
                     + "\n" + json.dumps(RECORDS[2]) + "\n", encoding="utf-8")
-    result = newsmon("cluster", str(path))
+    result = run_newsmon("cluster", str(path), check=False)
     assert result.returncode == 1
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
     lines = result.stderr.splitlines()
@@ -63,18 +58,18 @@ def test_bad_lines_are_reported_skipped_and_exit_1(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
-    result = newsmon("cluster", str(tmp_path / "nope.jsonl"))
+    result = run_newsmon("cluster", str(tmp_path / "nope.jsonl"), check=False)
     assert result.returncode == 2
     assert "Invalid value for 'INPUT.jsonl'" in result.stderr and "No such file" in result.stderr
 
 
 def test_bad_threshold_is_a_usage_error(articles: Path) -> None:
-    result = newsmon("cluster", str(articles), "--threshold", "1.5")
+    result = run_newsmon("cluster", str(articles), "--threshold", "1.5", check=False)
     assert result.returncode == 2
     assert "Invalid value for --threshold: threshold=1.5 is outside 0.05-1" in result.stderr
 
 
 def test_help_has_an_example() -> None:
-    result = newsmon("cluster", "--help")
+    result = run_newsmon("cluster", "--help")
     assert result.returncode == 0
     assert "newsmon cluster articles.jsonl --threshold 0.6" in result.stdout

@@ -180,6 +180,19 @@ def test_feeds_and_sitemaps_answer_conditional_requests_with_304(
         assert fetch(url, {"If-None-Match": '"stale"'})[0] == 200
 
 
+def test_the_server_counts_gets_and_conditional_gets_per_path_until_reset() -> None:
+    with serve_sample_outlets(["ala-too-wire"]) as served:
+        feed = tomllib.loads(served.registry_toml)["outlet"][0]["feeds"][0]
+        path = urlsplit(feed).path
+        _, headers, _ = fetch(feed + "?x=1")
+        fetch(feed, {"If-None-Match": headers["ETag"]})
+        fetch(feed, {"If-Modified-Since": headers["Last-Modified"]})
+        assert served.gets("ala-too-wire")[path] == 3  # query strings dropped
+        assert served.conditional_gets("ala-too-wire")[path] == 2
+        served.reset_counts()
+        assert not served.gets("ala-too-wire") and not served.conditional_gets("ala-too-wire")
+
+
 def test_listing_and_tag_pages_exist_and_link_articles(sites: SampleOutlets) -> None:
     for outlet_id in sites.outlet_ids:
         base = sites.base_url(outlet_id)

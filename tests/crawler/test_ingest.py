@@ -6,10 +6,7 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import redis
 
@@ -17,9 +14,8 @@ from crawler.archive import Archive
 from crawler.items import Article, ArticleItem
 from crawler.outbox import EXTRACTED, RESULTS, extracted_message
 from dedup import DedupConfig, signature
+from tests.newsmon_cli import WAIT_S, start_newsmon, wait_for
 
-NEWSMON = str(Path(sys.executable).with_name("newsmon"))
-_WAIT_S = 60.0
 _WORDS = ["parliament", "budget", "river", "harvest", "election", "school", "bridge", "court",
           "drought", "railway", "festival", "border", "energy", "museum", "vaccine", "market",
           "teachers", "airport", "mountain", "wheat"]
@@ -49,14 +45,6 @@ def push_articles(client: redis.Redis, prefix: str, count: int) -> list[str]:
     return ids
 
 
-def wait_for(predicate: Any, what: str) -> None:
-    deadline = time.monotonic() + _WAIT_S
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def has_pending(client: redis.Redis, prefix: str, consumer: str) -> bool:
     try:
         rows = client.xpending_range(prefix + EXTRACTED, "newsmon-ingest", "-", "+", 1000)
@@ -67,8 +55,7 @@ def has_pending(client: redis.Redis, prefix: str, consumer: str) -> bool:
 
 def ingest(redis_url: str, prefix: str, db: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSMON_REDIS_PREFIX": prefix, "NEWSMON_INGEST_BATCH": "10"}
-    return subprocess.Popen([NEWSMON, "ingest", "--redis-url", redis_url, "--db", str(db), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return start_newsmon("ingest", "--redis-url", redis_url, "--db", str(db), *args, env=env)
 
 
 def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
@@ -88,7 +75,7 @@ def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
     assert has_pending(client, redis_prefix, "first")
     second = ingest(redis_url, redis_prefix, db_path, "--consumer", "second",
                     "--claim-idle", "0", "--drain")
-    _, stderr = second.communicate(timeout=_WAIT_S)
+    _, stderr = second.communicate(timeout=WAIT_S)
     assert second.returncode == 0, stderr
     assert "ingested 30 articles (0 already stored, 10 claimed from dead consumers" in stderr
     summary = client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")
@@ -108,13 +95,13 @@ def test_redelivered_messages_are_stored_once_and_sigterm_stops_cleanly(
     client = redis.Redis.from_url(redis_url)
     push_articles(client, redis_prefix, 5)
     with ingest(redis_url, redis_prefix, db_path, "--drain") as done:
-        assert done.wait(timeout=_WAIT_S) == 0
+        assert done.wait(timeout=WAIT_S) == 0
     push_articles(client, redis_prefix, 5)  # the same articles again: at-least-once delivery
     running = ingest(redis_url, redis_prefix, db_path)
     wait_for(lambda: client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")["pending"] == 0
              and client.xinfo_groups(redis_prefix + EXTRACTED)[0]["lag"] == 0, "second batch")
     running.send_signal(signal.SIGTERM)
-    _, stderr = running.communicate(timeout=_WAIT_S)
+    _, stderr = running.communicate(timeout=WAIT_S)
     assert running.returncode == 0, stderr
     assert "ingested 0 articles (5 already stored" in stderr
     assert client.xlen(redis_prefix + RESULTS) == 5

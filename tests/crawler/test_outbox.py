@@ -19,6 +19,7 @@ from crawler.outbox import (
     record_hash,
 )
 from crawler.queue import OutboxPublisher, connect
+from tests.factories import direct
 from tests.redis_server import RedisServer
 
 
@@ -29,11 +30,6 @@ def make_article(n: int, *, cluster: str | None = None, text: str = "") -> Artic
                    fetched="2025-01-01T00:00:00+00:00", published="2025-01-01T00:00:00+00:00",
                    cluster=cluster or article_id)
 
-
-def direct(archive: Archive):
-    async def call(fn):
-        return fn(archive)
-    return call
 
 
 def test_stored_article_queues_result_and_cluster_event_in_order(db_path: Path) -> None:

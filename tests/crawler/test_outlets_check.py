@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import main
 from crawler.demo.server import Response
 from crawler.probe import Answer, classify
 from settings.registry import load_registry_text
+from tests.newsmon_cli import run_main
 
 _RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 _HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -68,19 +68,12 @@ def registry(sample_sites: Any, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return path
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
-
-
 def _check(registry: Path, capsys: pytest.CaptureFixture[str], *outlets: str
            ) -> tuple[int, dict[str, dict[str, Any]], str]:
     args = ["outlets", "check", "--outlets", str(registry), "--format", "json", "--timeout", "5"]
     for outlet in outlets:
         args += ["--outlet", outlet]
-    status, out, err = _run(args, capsys)
+    status, out, err = run_main(args, capsys)
     return status, {record["outlet"]: record for record in json.loads(out)}, err
 
 
@@ -125,7 +118,7 @@ def test_an_outlet_takes_the_worst_status_of_its_sources(
 
 def test_the_table_names_each_outlet_then_each_source(
         registry: Path, sample_sites: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(["outlets", "check", "--outlets", str(registry),
+    status, out, err = run_main(["outlets", "check", "--outlets", str(registry),
                              "--outlet", "forbidden", "--outlet", "osh24"], capsys)
     base = sample_sites.base_url("osh24")
     assert status == 1
@@ -139,7 +132,7 @@ def test_the_table_names_each_outlet_then_each_source(
 
 def test_an_unknown_outlet_is_a_usage_error(
         registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(["outlets", "check", "--outlets", str(registry),
+    status, out, err = run_main(["outlets", "check", "--outlets", str(registry),
                              "--outlet", "forbiden"], capsys)
     assert (status, out) == (2, "")
     assert err.startswith("error: unknown outlet 'forbiden' (did you mean 'forbidden'?)")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +12,10 @@ import pytest
 import redis
 
 from crawler.archive import Archive
+from tests.newsmon_cli import run_newsmon, start_newsmon, wait_for
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
-
-NEWSMON = str(Path(sys.executable).with_name("newsmon"))
-_WAIT_S = 60.0
-
-
-def newsmon(*args: str) -> list[str]:
-    """The command line of a newsmon run (this virtualenv's entry point)."""
-    return [NEWSMON, *args]
-
-
-def wait_for(predicate: Any, what: str, timeout: float = _WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def stream_messages(client: redis.Redis, key: str) -> list[dict[str, str]]:
@@ -72,11 +55,10 @@ def test_redis_down_mid_crawl_loses_nothing(sample_sites: Any, tmp_path: Path) -
     log = tmp_path / "crawl.log"  # a file, not a pipe: nobody reads the log until the end
     with RedisServer() as server, log.open("w") as log_file:
         client = redis.Redis.from_url(server.url, socket_timeout=5)
-        crawl = subprocess.Popen(
-            newsmon("crawl", "--outlets", str(registry), "--db", str(db),
-                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0",
-                    "-s", "DOWNLOAD_DELAY=1", "-s", "NEWSMON_PUBLISH_BACKOFF_MAX=0.5"),
-            stdout=subprocess.DEVNULL, stderr=log_file)
+        crawl = start_newsmon(
+            "crawl", "--outlets", str(registry), "--db", str(db), "--redis-url", server.url,
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=1",
+            "-s", "NEWSMON_PUBLISH_BACKOFF_MAX=0.5", stdout=subprocess.DEVNULL, stderr=log_file)
         try:
             wait_for(lambda: client.exists("newsmon:results"), "the first published result")
             # A clean shutdown keeps what Redis had acknowledged (as AOF/RDB do in production);
@@ -104,22 +86,17 @@ def test_crawl_without_redis_keeps_results_for_the_next_run(
     db = tmp_path / "archive.db"
     server = RedisServer()  # its port is free: nothing answers there yet
     secret_url = server.url.replace("redis://", "redis://:hunter2@")
-    crawl = subprocess.run(
-        newsmon("crawl", "--outlets", str(registry), "--db", str(db), "--redis-url", secret_url,
-                "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-                "-s", "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1"),
-        capture_output=True, text=True, timeout=120)
-    assert crawl.returncode == 0, crawl.stderr
+    crawl = run_newsmon("crawl", "--outlets", str(registry), "--db", str(db),
+                        "--redis-url", secret_url, "-s", "AUTOTHROTTLE_ENABLED=0",
+                        "-s", "DOWNLOAD_DELAY=0", "-s", "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1",
+                        timeout=120)
     assert "hunter2" not in crawl.stderr + crawl.stdout
     assert "messages wait in the archive's outbox" in crawl.stderr
     with Archive(db) as archive:
         stored = archive.count_articles()
         assert archive.outbox_size() == 2 * stored  # a result and a cluster event each
     with server:
-        again = subprocess.run(
-            newsmon("crawl", "--outlets", str(registry), "--db", str(db),
-                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0"),
-            capture_output=True, text=True, timeout=120)
-        assert again.returncode == 0, again.stderr
+        run_newsmon("crawl", "--outlets", str(registry), "--db", str(db),
+                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0", timeout=120)
         client = redis.Redis.from_url(server.url)
         assert check_stream_matches_archive(client, db) == stored

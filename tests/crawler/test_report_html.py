@@ -11,8 +11,8 @@ import lxml.html
 import pytest
 
 from crawler.archive import Archive
-from crawler.cli import main
-from tests.crawler.test_reports import make_article
+from tests.factories import make_article
+from tests.newsmon_cli import run_main
 
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 _CHROMIUM_TIMEOUT_S = 90
@@ -47,18 +47,17 @@ def html_report(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
             make_article("a1", "ala-too", "2026-11-09T04:00:00Z", cluster="a1",
                          title="Water <deal>"),
             make_article("a2", "osh24", "2026-11-09T05:00:00Z", cluster="a1", similarity=0.9,
-                     duplicate_of="a1"),
+                         duplicate_of="a1"),
             make_article("a3", "courier", "2026-11-09T06:00:00Z", cluster="a1", similarity=0.8,
-                     duplicate_of="a1"),
+                         duplicate_of="a1"),
             make_article("b1", "courier", "2026-11-08T10:00:00Z", cluster="b1"),
             make_article("b2", "osh24", "2026-11-08T12:00:00Z", cluster="b1", similarity=0.85,
-                     duplicate_of="b1"),
+                         duplicate_of="b1"),
         ):
             archive.store_article(article)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["report", "clusters", "--db", str(db_path), "--format", "html"])
-    out, err = capsys.readouterr()
-    assert (exit_info.value.code, err) == (0, "")
+    status, out, err = run_main(["report", "clusters", "--db", str(db_path), "--format", "html"],
+                                capsys)
+    assert (status, err) == (0, "")
     page = tmp_path / "report.html"
     page.write_text(out, encoding="utf-8")
     return page
@@ -102,11 +101,10 @@ def test_chromium_draws_the_copy_matrix_with_counts(html_report: Path, tmp_path:
 def test_the_outlet_page_draws_the_same_matrix(
         html_report: Path, db_path: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["report", "outlets", "--db", str(db_path), "--since", "2026-11-01",
-              "--until", "2026-12-01", "--format", "html"])
+    _, out, _ = run_main(["report", "outlets", "--db", str(db_path), "--since", "2026-11-01",
+                          "--until", "2026-12-01", "--format", "html"], capsys)
     page = tmp_path / "outlets.html"
-    page.write_text(capsys.readouterr().out, encoding="utf-8")
+    page.write_text(out, encoding="utf-8")
     dom = _drawn(page, tmp_path)
     assert [td.text for td in dom.xpath("//table[@class='outlets']//tr/td[1]")] == [
         "ala-too", "courier", "osh24"]

@@ -10,25 +10,9 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
-from crawler.cli import main
-from crawler.items import Article
 from crawler.reports import ORIGIN_RULE
-
-_WATER = ("Kyrgyzstan and Kazakhstan signed a protocol on the winter release of water from the "
-          "Toktogul reservoir. ") * 8
-_GRAIN = "Грузовые вагоны для зерна снова в дефиците на северных станциях. " * 8
-
-
-def make_article(article_id: str, outlet: str, published: str | None, *, cluster: str,
-             title: str = "", text: str = _WATER, fetched: str = "2026-11-10T12:00:00+00:00",
-             language: str = "en", duplicate_of: str | None = None,
-             similarity: float | None = None) -> Article:
-    """A hand-made archived Article (the report tests' own invented stories)."""
-    url = f"https://{outlet}.example/news/{article_id}/"
-    return Article(id=article_id, url=url, canonical_url=url, outlet=outlet,
-                   title=title or f"Story {article_id}", text=text, fetched=fetched,
-                   published=published, language=language, cluster=cluster,
-                   duplicate_of=duplicate_of, similarity=similarity)
+from tests.factories import GRAIN, make_article
+from tests.newsmon_cli import run_main
 
 
 @pytest.fixture
@@ -37,39 +21,32 @@ def archive_path(db_path: Path) -> Path:
     with Archive(db_path) as archive:
         for article in (
             make_article("w1", "ala-too", "2026-11-09T10:00:00+06:00", cluster="w1",
-                     title="Toktogul water release agreed"),
+                         title="Toktogul water release agreed"),
             make_article("w2", "osh24", "2026-11-09T11:05:00+06:00", cluster="w1",
-                     duplicate_of="w1", similarity=0.912),
+                         duplicate_of="w1", similarity=0.912),
             make_article("w3", "courier", None, cluster="w1", fetched="2026-11-09T09:30:00+00:00",
-                     duplicate_of="w2", similarity=0.8),
-            make_article("g2", "vestnik", "2026-11-08T10:00:00Z", cluster="g1", text=_GRAIN,
-                     language="ru", title="Зерно ждёт вагонов",
-                     fetched="2026-11-08T16:30:00+06:00"),
-            make_article("g1", "courier", "2026-11-08T10:00:00Z", cluster="g1", text=_GRAIN,
-                     language="ru", title="Вагоны для зерна", fetched="2026-11-08T11:00:00Z",
-                     duplicate_of="g2", similarity=0.95),
+                         duplicate_of="w2", similarity=0.8),
+            make_article("g2", "vestnik", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN,
+                         language="ru", title="Зерно ждёт вагонов",
+                         fetched="2026-11-08T16:30:00+06:00"),
+            make_article("g1", "courier", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN,
+                         language="ru", title="Вагоны для зерна", fetched="2026-11-08T11:00:00Z",
+                         duplicate_of="g2", similarity=0.95),
             make_article("s1", "osh24", "2026-11-08T09:00:00Z", cluster="s1"),
         ):
             archive.store_article(article)
     return db_path
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
-
-
 def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> object:
-    status, out, err = _run([*args, "--format", "json"], capsys)
+    status, out, err = run_main([*args, "--format", "json"], capsys)
     assert (status, err) == (0, "")
     return json.loads(out)
 
 
 def test_clusters_table_shows_origin_members_lags_and_the_rule(
         archive_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(["report", "clusters", "--db", str(archive_path)], capsys)
+    status, out, err = run_main(["report", "clusters", "--db", str(archive_path)], capsys)
     assert (status, err) == (0, "")
     assert out.splitlines() == [
         "cluster w1  size 3  outlets 3  Toktogul water release agreed",
@@ -111,7 +88,7 @@ def test_a_member_without_published_time_can_be_origin_by_fetch_time(
     with Archive(db_path) as archive:
         archive.store_article(make_article("a", "one", "2026-11-09T10:00:00Z", cluster="a"))
         archive.store_article(make_article("b", "two", None, cluster="a",
-                                       fetched="2026-11-09T08:00:00Z"))
+                                           fetched="2026-11-09T08:00:00Z"))
     (record,) = _json(["report", "cluster", "a", "--db", str(db_path)], capsys)
     assert (record["origin"], record["origin_time_source"]) == ("b", "fetched")
     assert record["members"][1]["lag_seconds"] == 7200
@@ -145,19 +122,20 @@ def test_cluster_by_merged_alias_and_unknown_cluster(
                               aliases=["old"])
     (record,) = _json(["report", "cluster", "old", "--db", str(db_path)], capsys)
     assert (record["id"], record["size"]) == ("new", 3)
-    status, out, err = _run(["report", "cluster", "nope", "--db", str(db_path)], capsys)
+    status, out, err = run_main(["report", "cluster", "nope", "--db", str(db_path)], capsys)
     assert (status, out, err) == (2, "", f"error: no cluster 'nope' in {db_path}\n")
 
 
 def test_csv_has_one_row_per_member_and_markdown_a_table_per_cluster(
         archive_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = _run(["report", "clusters", "--db", str(archive_path), "--format", "csv"], capsys)
+    _, out, _ = run_main(["report", "clusters", "--db", str(archive_path), "--format", "csv"],
+                         capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["cluster"], r["id"], r["is_origin"], r["time_source"]) for r in rows] == [
         ("w1", "w1", "1", "published"), ("w1", "w2", "0", "published"),
         ("w1", "w3", "0", "fetched"), ("g1", "g2", "1", "published"),
         ("g1", "g1", "0", "published")]
-    _, out, _ = _run(["report", "cluster", "w1", "--db", str(archive_path),
+    _, out, _ = run_main(["report", "cluster", "w1", "--db", str(archive_path),
                       "--format", "markdown"], capsys)
     assert out.splitlines()[:6] == [
         "## Toktogul water release agreed", "",
@@ -170,10 +148,11 @@ def test_csv_has_one_row_per_member_and_markdown_a_table_per_cluster(
 def test_a_missing_archive_and_a_bad_time_are_usage_errors(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "none.db"
-    status, out, err = _run(["report", "outlets", "--db", str(missing)], capsys)
+    status, out, err = run_main(["report", "outlets", "--db", str(missing)], capsys)
     assert (status, out) == (2, "")
     assert err == f"error: no archive at {missing}; run `newsmon crawl --db {missing}` first\n"
-    status, _, err = _run(["report", "clusters", "--db", str(missing), "--until", "soon"], capsys)
+    status, _, err = run_main(["report", "clusters", "--db", str(missing), "--until", "soon"],
+                              capsys)
     assert status == 2
     assert err.splitlines()[-1] == ("Error: Invalid value for '--until': 'soon' is neither a "
                                     "duration like 24h/7d nor an ISO date")
@@ -197,10 +176,10 @@ def health_archive(archive_path: Path) -> Path:
     with Archive(archive_path) as archive:
         for day in range(1, 31):  # October: vestnik's usual 3000-character bodies
             archive.store_article(make_article(f"h{day}", "vestnik", f"2026-10-{day:02d}T08:00:00Z",
-                                           cluster=f"h{day}", text=long_body))
+                                               cluster=f"h{day}", text=long_body))
         for hour in range(6):  # November: its bodies collapsed
             archive.store_article(make_article(f"v{hour}", "vestnik", f"2026-11-07T0{hour}:00:00Z",
-                                           cluster=f"v{hour}", text=short_body))
+                                               cluster=f"v{hour}", text=short_body))
         first = archive.start_run("2026-11-07T00:00:00+00:00", ["osh24", "courier"])
         archive.finish_run(first, "2026-11-07T00:10:00+00:00", "ok", "finished", {})
         archive.record_run_outlets(first, [
@@ -244,7 +223,7 @@ def test_outlet_report_counts_copies_failures_and_raises_alarms(
 
 
 def test_outlet_report_table(health_archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(["report", "outlets", "--db", str(health_archive), "--outlet",
+    status, out, err = run_main(["report", "outlets", "--db", str(health_archive), "--outlet",
                              "osh24", "--since", "2026-11-01", "--until", "2026-11-30"], capsys)
     assert (status, err) == (0, "")
     assert out.splitlines() == [

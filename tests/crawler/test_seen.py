@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import redis
 
@@ -14,6 +13,7 @@ from crawler.items import Article, ArticleItem
 from crawler.outbox import EXTRACTED, extracted_message, seen_key
 from crawler.queue import OutboxPublisher, connect
 from crawler.seen import ArchiveSeen, RedisSeen
+from tests.factories import direct
 from tests.redis_server import RedisServer
 
 _DAY_S = 86400
@@ -32,11 +32,6 @@ def _item(n: int) -> ArticleItem:
     return ArticleItem(article=article, signature=b"sig", html=b"<p>Some text.</p>",
                        content_type="text/html", seen_urls=[url, f"{url}?from=feed"])
 
-
-def _direct(archive: Archive) -> Any:
-    async def call(fn: Any) -> Any:
-        return fn(archive)
-    return call
 
 
 def test_archive_seen_loads_the_urls_of_one_outlet(db_path: Path) -> None:
@@ -103,7 +98,7 @@ async def test_a_url_is_seen_in_redis_once_its_article_is_in_the_extracted_strea
         key = seen_key(redis_prefix, "osh24")
         assert await client.zcard(key) == 0  # only in this worker's outbox so far
         publisher = OutboxPublisher(client, url=redis_url, prefix=redis_prefix)
-        assert await publisher.drain(_direct(archive)) == 1
+        assert await publisher.drain(direct(archive)) == 1
         assert archive.outbox_size() == 0
         assert await client.xlen(redis_prefix + EXTRACTED) == 1
         assert set(await client.zrange(key, 0, -1)) == {u.encode() for u in item.seen_urls}
