@@ -8,21 +8,14 @@ process makes the signatures while this process clusters them; this process's RS
 every ``--every`` articles. After the window has filled, the curve must stay flat.
 """
 
-# ruff: noqa: E402  (sys.path is reordered before the imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/ goes last on the path: its queue.py must not shadow the standard library's queue
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p).resolve() != _BENCH] + [str(_BENCH)]
 
 import argparse
 import multiprocessing
 import random
 import time
-from itertools import accumulate
+from collections import deque
+from itertools import accumulate, islice
 
 from dedup import Clusterer, DedupConfig, Doc, Signature, signature
 
@@ -67,13 +60,17 @@ def main() -> None:
     cfg = DedupConfig()
     clusterer = Clusterer(cfg)
     step = cfg.window_seconds / args.window_docs
-    batches = range(args.articles // _BATCH)
+    seeds = iter(range(args.articles // _BATCH))
     print(f"{args.articles} articles, window {cfg.window_days:g} days = {args.window_docs} "
           f"articles; RSS every {args.every}")
     print(f"{'articles':>10} {'RSS MB':>8} {'articles/s':>10}")
     started, n = time.perf_counter(), 0
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        for blobs in pool.imap(_signatures, batches):
+        # two batches in flight at most (imap would pile the worker's results up here)
+        pending = deque(pool.apply_async(_signatures, (seed,)) for seed in islice(seeds, 2))
+        while pending:
+            blobs = pending.popleft().get()
+            pending.extend(pool.apply_async(_signatures, (seed,)) for seed in islice(seeds, 1))
             for blob in blobs:
                 clusterer.add(Doc(f"a{n}", f"outlet{n % 40}", n * step),
                               Signature.from_bytes(blob, cfg))

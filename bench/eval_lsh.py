@@ -9,15 +9,7 @@ the true pairs that the LSH returns as candidates (verification then rejects som
 footers shared within an outlet, short template texts).
 """
 
-# ruff: noqa: E402  (sys.path is reordered before the imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/ goes last on the path: its queue.py must not shadow the standard library's queue
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p).resolve() != _BENCH] + [str(_BENCH)]
 
 import argparse
 import time

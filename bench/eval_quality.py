@@ -8,19 +8,13 @@ them with the floors in bench/baseline.json (exit status 1 when one is below its
     python bench/eval_quality.py --threshold 0.6 --stories 1000 --check
 """
 
-# ruff: noqa: E402  (sys.path is reordered before the imports)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/ goes last on the path: its queue.py must not shadow the standard library's queue
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p).resolve() != _BENCH] + [str(_BENCH)]
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 from evalset import evaluate, generate
 

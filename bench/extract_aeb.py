@@ -25,9 +25,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# A script run as bench/x.py gets bench/ as sys.path[0]; other benchmark scripts there (queue.py)
-# must not shadow standard-library modules.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 
 def _load_metric():

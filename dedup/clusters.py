@@ -102,6 +102,7 @@ class Clusterer:
         """
         if self._bulk:
             raise DedupError("add() inside bulk(): bulk() is for restore(); add after the block")
+        sig.params.check(self.index.params)
         self._check_new(doc)
         self._advance(doc.time)
         matches = self.index.query(doc, sig)
@@ -124,6 +125,7 @@ class Clusterer:
             DuplicateKey: the article is already in the window.
             IncompatibleSignature: ``sig`` was made with another config.
         """
+        sig.params.check(self.index.params)
         self._check_new(doc)
         self._advance(doc.time)
         cluster = self.resolve(cluster)

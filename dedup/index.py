@@ -50,6 +50,7 @@ LEAD_JACCARD = 0.4
 # candidates (bench/dedup_speed.py), no measurable recall (bench/eval_quality.py).
 PREFILTER = 0.5
 
+_NO_LINES: frozenset[int] = frozenset()
 _TABLE_DOCS = "doc"
 _TABLE_LINES = "line"
 _TABLE_META = "meta"
@@ -100,13 +101,14 @@ class Match:
 class Entry:
     """An article stored in the index (its signature, outlet, time and cluster)."""
 
-    __slots__ = ("cluster", "hashvalues", "id", "lead", "line_hashes", "line_sizes", "outlet",
-                 "size", "time")  # fmt: skip
+    __slots__ = ("_lines", "cluster", "hashvalues", "id", "lead", "line_hashes", "line_sizes",
+                 "outlet", "size", "time")  # fmt: skip
 
     def __init__(self, doc: Doc, sig: Signature, cluster: str) -> None:
         self.id, self.outlet, self.time, self.cluster = doc.id, doc.outlet, doc.time, cluster
         self.hashvalues, self.lead, self.size = sig.hashvalues, sig.lead, sig.size
         self.line_hashes, self.line_sizes = sig.line_hashes, sig.line_sizes
+        self._lines: dict[int, int] | None = None
 
     def to_bytes(self) -> bytes:
         outlet, cluster = self.outlet.encode(), self.cluster.encode()
@@ -119,7 +121,7 @@ class Entry:
     @classmethod
     def from_bytes(cls, key: str, blob: bytes, num_perm: int) -> Entry:
         entry = cls.__new__(cls)
-        entry.id = key
+        entry.id, entry._lines = key, None
         entry.time, entry.size, lines, outlet_len, cluster_len = _RECORD.unpack_from(blob)
         offset = _RECORD.size
         arrays = []
@@ -132,11 +134,20 @@ class Entry:
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
 
+    @property
+    def lines(self) -> dict[int, int]:
+        """Shingles of each distinct line, by line hash."""
+        if self._lines is None:
+            self._lines = dict(zip(self.line_hashes.tolist(), self.line_sizes.tolist(),
+                                   strict=True))
+        return self._lines
+
     def line_keys(self) -> list[str]:
         """Keys of this entry's distinct lines in the per-outlet line counts (none without one)."""
         if not self.outlet:
             return []
-        return [f"{self.outlet}\x1f{h:016x}" for h in dict.fromkeys(self.line_hashes.tolist())]
+        prefix = self.outlet + "\x1f"
+        return [f"{prefix}{h:016x}" for h in self.lines]
 
 
 class NearDupIndex:
@@ -166,6 +177,7 @@ class NearDupIndex:
         self._full = self.store.lsh("full", cfg.num_perm, cfg.bands)
         self._lead = self.store.lsh("lead", LEAD_PERM, (LEAD_BANDS, LEAD_ROWS))
         self._session: tuple | None = None
+        self._last_bands: tuple = (None, None)
 
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
@@ -219,8 +231,9 @@ class NearDupIndex:
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ids the LSH indexes propose for ``sig`` (whole text or lead), unverified, sorted."""
-        keys = self._full.candidates(sig.hashvalues)
-        keys.update(self._lead.candidates(sig.lead))
+        full, lead = self._band_keys(sig)
+        keys = self._full.candidates(full)
+        keys.update(self._lead.candidates(lead))
         return sorted(key.decode() for key in keys)
 
     def linked(self, a: str, b: str) -> bool:
@@ -246,9 +259,10 @@ class NearDupIndex:
         entry = Entry(doc, sig, cluster)
         if not sig.empty:
             key = doc.id.encode()
-            full, lead = self._session or (None, None)
-            self._full.add(key, sig.hashvalues, full)
-            self._lead.add(key, sig.lead, lead)
+            full, lead = self._band_keys(sig)
+            sessions = self._session or (None, None)
+            self._full.add(key, full, sessions[0])
+            self._lead.add(key, lead, sessions[1])
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})
         self.store.incr(_TABLE_LINES, dict.fromkeys(entry.line_keys(), 1))
         self.store.schedule(_QUEUE_DOCS, {doc.id: doc.time})
@@ -286,6 +300,13 @@ class NearDupIndex:
             finally:
                 self._session = None
 
+    def _band_keys(self, sig: Signature) -> tuple[list, list]:
+        """The LSH band keys of ``sig`` (kept for the last one: ``add`` queries, then inserts)."""
+        if self._last_bands[0] is not sig:
+            self._last_bands = (sig, (self._full.band_keys(sig.hashvalues),
+                                      self._lead.band_keys(sig.lead)))
+        return self._last_bands[1]
+
     def _promising(self, sig: Signature, ids: list[str], blobs: list[bytes | None]
                    ) -> list[tuple[str, bytes]]:
         """The stored candidates whose raw similarity is within reach of a link (vectorised on
@@ -305,30 +326,38 @@ class NearDupIndex:
                 | (contained >= PREFILTER * self.cfg.containment))
         return [item for item, k in zip(found, keep.tolist(), strict=True) if k]
 
-    def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None) -> set[str]:
-        """Line keys that are boilerplate for their outlet among ``entries``' lines.
+    def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None
+                     ) -> dict[str, set[int]]:
+        """Per outlet, the hashes of ``entries``' lines that are boilerplate of that outlet.
 
         ``pending`` is an article not inserted yet: its own occurrence counts too.
         """
-        keys = list(dict.fromkeys(k for e in entries for k in e.line_keys()))
-        if not keys:
-            return set()
+        lines: dict[str, tuple[str, int]] = {}
+        for entry in entries:
+            if entry.outlet:
+                keys = entry.line_keys()
+                lines.update(zip(keys, ((entry.outlet, h) for h in entry.lines), strict=True))
+        if not lines:
+            return {}
         own = set(pending.line_keys()) if pending is not None else set()
-        counts = self.store.get(_TABLE_LINES, keys)
-        return {key for key, count in zip(keys, counts, strict=True)
-                if int(count or 0) + (key in own) >= BOILERPLATE_MIN_DOCS}
+        found: dict[str, set[int]] = {}
+        for key, count in zip(lines, self.store.get(_TABLE_LINES, list(lines)), strict=True):
+            if int(count or 0) + (key in own) >= BOILERPLATE_MIN_DOCS:
+                outlet, line = lines[key]
+                found.setdefault(outlet, set()).add(line)
+        return found
 
-    def _verify(self, new: Entry, old: Entry, boilerplate: set[str]) -> Match | None:
+    def _verify(self, new: Entry, old: Entry, boilerplate: dict[str, set[int]]) -> Match | None:
         """The match between two entries if it verifies, else None."""
         if not new.size or not old.size:
             return None
         jaccard = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
         inter = jaccard * (new.size + old.size) / (1.0 + jaccard)
         size_new, size_old = float(new.size), float(old.size)
-        if boilerplate and (new.outlet or old.outlet):
-            new_lines, old_lines = _lines(new), _lines(old)
-            dropped = _boilerplate_lines(new, new_lines, boilerplate)
-            dropped |= _boilerplate_lines(old, old_lines, boilerplate)
+        dropped = (boilerplate.get(new.outlet, _NO_LINES).intersection(new.lines)
+                   | boilerplate.get(old.outlet, _NO_LINES).intersection(old.lines))
+        if dropped:
+            new_lines, old_lines = new.lines, old.lines
             kept_new = size_new - sum(new_lines.get(line, 0) for line in dropped)
             kept_old = size_old - sum(old_lines.get(line, 0) for line in dropped)
             # An article made only of repeated lines is a repost of an earlier one of its outlet
@@ -351,16 +380,3 @@ class NearDupIndex:
         if lead < LEAD_JACCARD:
             return None
         return Match(old.id, old.cluster, "excerpt", round(inter / small, 4), old.outlet)
-
-
-def _lines(entry: Entry) -> dict[int, int]:
-    """Shingles of each distinct line of ``entry``, by line hash."""
-    return dict(zip(entry.line_hashes.tolist(), entry.line_sizes.tolist(), strict=True))
-
-
-def _boilerplate_lines(entry: Entry, lines: dict[int, int], boilerplate: set[str]) -> set[int]:
-    """The hashes of ``entry``'s lines that are boilerplate of its outlet."""
-    if not entry.outlet:
-        return set()
-    prefix = f"{entry.outlet}\x1f"
-    return {line for line in lines if f"{prefix}{line:016x}" in boilerplate}

@@ -11,7 +11,7 @@ from typing import Any
 
 from dedup.clusters import Clusterer
 from dedup.config import DedupConfig
-from dedup.errors import DedupError
+from dedup.errors import DedupError, DuplicateKey
 from dedup.index import Doc
 from dedup.signature import signature
 from dedup.storage import Store
@@ -56,7 +56,10 @@ def cluster_records(
         try:
             doc_id, text, outlet = _fields(record)
             last_time = _time(record.get("published")) or _time(record.get("fetched")) or last_time
-            decision = clusterer.add(Doc(doc_id, outlet, last_time), signature(text, cfg))
+            try:
+                decision = clusterer.add(Doc(doc_id, outlet, last_time), signature(text, cfg))
+            except DuplicateKey:
+                raise DuplicateKey(f"record {doc_id!r}: this id came before") from None
         except DedupError as exc:
             if on_error is None:
                 raise

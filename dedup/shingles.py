@@ -42,13 +42,13 @@ class Shingles:
 
     Attributes:
         hashes: 32-bit hash of every shingle, in text order (repeats included).
-        lead: the shingles of the lead (a prefix view of ``hashes``, see ``LEAD_SHINGLES``).
+        lead: where the lead's shingles are in ``hashes`` (see ``LEAD_SHINGLES``).
         line_hashes: 64-bit hash of each non-empty normalised line, in text order.
         line_sizes: number of shingles of each of those lines.
     """
 
     hashes: np.ndarray
-    lead: np.ndarray
+    lead: slice
     line_hashes: np.ndarray
     line_sizes: np.ndarray
 
@@ -73,7 +73,7 @@ def shingle(text: str, size: int) -> Shingles:
     lines = word_lines(text)
     if not lines:
         empty = np.zeros(0, dtype=np.uint32)
-        return Shingles(empty, empty, np.zeros(0, dtype=np.uint64), empty)
+        return Shingles(empty, slice(0, 0), np.zeros(0, dtype=np.uint64), empty)
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     count = int(lengths.sum())
     word_hashes = _hash_all(chain.from_iterable(lines))
@@ -91,8 +91,8 @@ def shingle(text: str, size: int) -> Shingles:
     hashes = ((combined >> _SHIFT_32) ^ combined).astype(np.uint32)
     line_sizes = np.maximum(lengths - size + 1, 1).astype(np.uint32)
     line_hashes = _hash_all(map(b" ".join, lines))
-    return Shingles(hashes, hashes[_lead_start(lengths, line_sizes):][:LEAD_SHINGLES],
-                    line_hashes, line_sizes)
+    start = _lead_start(lengths, line_sizes)
+    return Shingles(hashes, slice(start, start + LEAD_SHINGLES), line_hashes, line_sizes)
 
 
 def _lead_start(lengths: np.ndarray, line_sizes: np.ndarray) -> int:

@@ -180,10 +180,11 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
     """
     shingles = shingle(text, cfg.shingle_size)
     ordered = np.sort(shingles.hashes)
-    a, b = _permutations(cfg.num_perm, cfg.seed)
+    hashvalues, lead = _minhash(shingles.hashes, shingles.lead, *_permutations(cfg.num_perm,
+                                                                            cfg.seed))
     return Signature(
-        hashvalues=_minhash(shingles.hashes, a, b),
-        lead=_minhash(shingles.lead, a[:LEAD_PERM], b[:LEAD_PERM]),
+        hashvalues=hashvalues,
+        lead=lead,
         size=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + (len(ordered) > 0),
         line_hashes=shingles.line_hashes,
         line_sizes=shingles.line_sizes,
@@ -198,14 +199,20 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
-def _minhash(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Minimum over ``hashes`` of each affine32 permutation (datasketch's formula, vectorised)."""
+def _minhash(hashes: np.ndarray, lead: slice, a: np.ndarray, b: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum of each affine32 permutation over ``hashes`` and over ``hashes[lead]`` (on the
+    first LEAD_PERM permutations): datasketch's formula, vectorised."""
     values = np.full(len(a), _EMPTY, dtype=np.uint32)
+    lead_values = np.full(LEAD_PERM, _EMPTY, dtype=np.uint32)
     for start in range(0, len(hashes), _BLOCK):
         permuted = np.multiply(_fmix32(hashes[start : start + _BLOCK])[:, None], a)
         permuted += b
         np.minimum(values, np.minimum.reduce(permuted, axis=0), out=values)
-    return values
+        rows = slice(max(lead.start - start, 0), max(min(lead.stop - start, len(permuted)), 0))
+        if rows.start < rows.stop:
+            np.minimum(lead_values, permuted[rows, :LEAD_PERM].min(axis=0), out=lead_values)
+    return values, lead_values
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:

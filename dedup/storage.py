@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -140,18 +141,19 @@ class LSH(MinHashLSH):
         index a 60-bit hash of it (a small int costs 32 bytes, the bytes 45)."""
         bands = hashvalues[: self.b * self.r].reshape(self.b, self.r)
         if self.compact:
-            mixed = np.zeros(self.b, dtype=np.uint64)
-            for row in range(self.r):
-                mixed = mixed * _BAND_MIX + bands[:, row]
+            mixed = (bands.astype(np.uint64) * _band_powers(self.r)).sum(axis=1, dtype=np.uint64)
             return (mixed >> np.uint64(4)).tolist()
         raw = bands.byteswap().tobytes()
         width = 4 * self.r
         return [raw[i * width : (i + 1) * width] for i in range(self.b)]
 
-    def candidates(self, hashvalues: np.ndarray) -> set[bytes]:
-        """The keys sharing a band with ``hashvalues`` (``MinHashLSH.query``)."""
-        bands = self.band_keys(hashvalues)
+    def candidates(self, bands: list[Hashable]) -> set[bytes]:
+        """The keys sharing a band (``band_keys``) with a signature (``MinHashLSH.query``)."""
         found: set[bytes] = set()
+        if self.compact:
+            for band, table in zip(bands, self.hashtables, strict=True):
+                table.collect(band, found)
+            return found
         if self._redis is None:
             for key, table in zip(bands, self.hashtables, strict=True):
                 found.update(table.get(key))
@@ -163,10 +165,14 @@ class LSH(MinHashLSH):
             found.update(members)
         return found
 
-    def add(self, key: bytes, hashvalues: np.ndarray, session: Any = None) -> None:
-        """Insert ``key`` (``MinHashLSH.insert`` without its duplicate check, or into an
-        insertion ``session``)."""
-        bands = self.band_keys(hashvalues)
+    def add(self, key: bytes, bands: list[Hashable], session: Any = None) -> None:
+        """Insert ``key`` with its ``band_keys`` (``MinHashLSH.insert`` without its duplicate
+        check, or into an insertion ``session``)."""
+        if self.compact:
+            self.keys.insert(key, *bands)
+            for band, table in zip(bands, self.hashtables, strict=True):
+                table.add(band, key)
+            return
         if session is not None or self._redis is None:
             buffer = session is not None
             self.keys.insert(key, *bands, buffer=buffer)
@@ -225,13 +231,27 @@ class _CompactSetStorage(UnorderedStorage):
 
     def insert(self, key: Hashable, *vals: Hashable, **kwargs: Any) -> None:
         for val in vals:
-            value = self._dict.get(key, _NONE)
-            if value is _NONE:
-                self._dict[key] = val
-            elif type(value) is set:
-                value.add(val)
-            elif value != val:
-                self._dict[key] = {value, val}
+            self.add(key, val)
+
+    def add(self, key: Hashable, val: Hashable) -> None:
+        """``insert`` of one value (the hot path)."""
+        value = self._dict.get(key, _NONE)
+        if value is _NONE:
+            self._dict[key] = val
+        elif type(value) is set:
+            value.add(val)
+        elif value != val:
+            self._dict[key] = {value, val}
+
+    def collect(self, key: Hashable, into: set[Hashable]) -> None:
+        """Add the values of ``key`` to ``into`` (the hot path of ``get``)."""
+        value = self._dict.get(key, _NONE)
+        if value is _NONE:
+            return
+        if type(value) is set:
+            into.update(value)
+        else:
+            into.add(value)
 
     def remove(self, *keys: Hashable, **kwargs: Any) -> None:
         for key in keys:
@@ -257,7 +277,12 @@ class _CompactSetStorage(UnorderedStorage):
 
 
 _NONE = object()
-_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=4)
+def _band_powers(rows: int) -> np.ndarray:
+    """Odd multipliers that mix a band's ``rows`` values into one 64-bit key."""
+    return np.uint64(0x9E3779B97F4A7C15) ** np.arange(rows - 1, -1, -1, dtype=np.uint64)
 
 
 class RedisStore(Store):
@@ -286,14 +311,14 @@ class RedisStore(Store):
             raise DedupError("RedisStore needs a key prefix, such as 'newsmon:lsh:v1:'")
         self.client = client
         self.prefix = prefix
-        self._connection = _connection_params(client)
 
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self.prefix!r})"
 
     def lsh(self, name: str, num_perm: int, params: tuple[int, int]) -> LSH:
+        # datasketch makes a client per band from these arguments: all share this client's pool
         return LSH(num_perm=num_perm, params=params, prepickle=False, storage_config={
-            "type": "redis", "redis": dict(self._connection),
+            "type": "redis", "redis": {"connection_pool": self.client.connection_pool},
             "basename": f"{self.prefix}lsh:{name}".encode()})
 
     def get(self, table: str, keys: Sequence[str]) -> list[bytes | None]:
@@ -365,26 +390,6 @@ def open_store(url: str, prefix: str = DEFAULT_PREFIX) -> Store:
         client = redis.Redis.from_url(parts._replace(query=rest).geturl())
         return RedisStore(client, prefix=prefix)
     raise DedupError(f"unknown store {parts.scheme + '://'!r}; expected memory:// or redis://")
-
-
-_PARAM_NAMES = ("host", "port", "db", "username", "password", "socket_timeout",
-                "socket_connect_timeout", "health_check_interval", "client_name")  # fmt: skip
-
-
-def _connection_params(client: redis.Redis) -> dict[str, Any]:
-    """``redis.Redis`` keyword arguments that reconnect to ``client``'s server (datasketch makes
-    its own clients from them)."""
-    kwargs = client.get_connection_kwargs()
-    params = {name: kwargs[name] for name in _PARAM_NAMES if kwargs.get(name) is not None}
-    connection_class = client.connection_pool.connection_class
-    if issubclass(connection_class, redis.UnixDomainSocketConnection):
-        params.pop("host", None)
-        params.pop("port", None)
-        params["unix_socket_path"] = kwargs["path"]
-    elif issubclass(connection_class, redis.SSLConnection):
-        params["ssl"] = True
-        params.update({k: v for k, v in kwargs.items() if k.startswith("ssl_") and v is not None})
-    return params
 
 
 def _glob_escape(text: str) -> str:

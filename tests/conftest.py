@@ -27,7 +27,8 @@ _skipped_redis_tests: list[str] = []
 
 def _answers(url: str) -> bool:
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        with redis.Redis.from_url(url, socket_connect_timeout=1) as client:
+            return bool(client.ping())
     except (redis.ConnectionError, redis.TimeoutError, ValueError):
         return False
 
@@ -43,15 +44,22 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """One client of the session's real Redis server."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
 @pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
+def redis_prefix(redis_client: redis.Redis) -> Iterator[str]:
     """A unique key prefix for one test; its keys are deleted afterwards."""
     prefix = f"newsmon-test:{uuid.uuid4().hex[:12]}:"
     yield prefix
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    keys = list(redis_client.scan_iter(match=prefix + "*", count=1000))
     if keys:
-        client.delete(*keys)
+        redis_client.delete(*keys)
 
 
 @pytest.fixture(scope="session")

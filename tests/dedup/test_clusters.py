@@ -110,3 +110,13 @@ def test_a_redis_index_survives_a_restart(redis_client, redis_prefix, texts):
     add(Clusterer(cfg, RedisStore(redis_client, redis_prefix)), "a", texts[0], time=5)
     again = Clusterer(cfg, RedisStore(redis_client, redis_prefix))
     assert add(again, "b", texts[0] + "\n\nSource: Kabar", time=6).cluster == "a"
+
+
+def test_a_signature_of_another_config_changes_nothing(store, texts):
+    from dedup import IncompatibleSignature
+
+    clusterer = Clusterer(DedupConfig(window_days=1), store)
+    add(clusterer, "a", texts[0], time=0)
+    with pytest.raises(IncompatibleSignature):
+        clusterer.add(Doc("b", "", 5 * DAY), signature(texts[1], DedupConfig(shingle_size=4)))
+    assert clusterer.cluster_of("a") == "a"  # the window did not move

@@ -38,8 +38,7 @@ def test_bad_records_are_reported_and_skipped():
         (1, "record has no 'id' (a non-empty string)"),
         (2, "record 'b': 'text' must be a string, not int"),
         (3, "a record must be a JSON object, not list"),
-        (4, "article 'a' is already in the window; add each article once "
-            "(clusterer.cluster_of('a') gives its cluster)"),
+        (4, "record 'a': this id came before"),
     ]
 
 

@@ -21,6 +21,15 @@ def test_minhash_equals_datasketch_fed_the_same_shingles(cfg):
     assert sig.minhash().jaccard(expected) == 1.0
 
 
+def test_lead_minhash_is_datasketchs_over_the_lead(cfg):
+    text = "Kabar\n\n" + " ".join(f"word{i}" for i in range(120))
+    shingles = shingle(text, cfg.shingle_size)
+    expected = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme="affine32", hashfunc=int)
+    expected.update_batch(shingles.hashes[shingles.lead].tolist())
+    lead = signature(text, cfg).lead
+    assert np.array_equal(lead, expected.hashvalues[: len(lead)])
+
+
 def test_size_counts_distinct_shingles(cfg):
     assert signature("a b c a b c", cfg).size == 3
     assert signature("", cfg).empty

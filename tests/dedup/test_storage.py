@@ -32,6 +32,7 @@ def test_open_store_by_url(redis_url):
     assert isinstance(open_store("memory://"), MemoryStore)
     store = open_store(redis_url + "?prefix=test:x:")
     assert isinstance(store, RedisStore) and store.prefix == "test:x:"
+    store.client.close()
     with pytest.raises(DedupError, match=r"unknown store 'sqlite://'; expected memory:// or redis://"):
         open_store("sqlite:///tmp/x.db")
 
@@ -57,12 +58,12 @@ def test_redis_lsh_is_datasketchs_layout(redis_client, redis_prefix):
     rng = np.random.default_rng(1)
     values = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(5)]
     for n, v in enumerate(values):
-        ours.add(f"k{n}".encode(), v)
-    plain = MinHashLSH(num_perm=128, params=(42, 3), prepickle=False,
-                       storage_config=store.lsh("full", 128, (42, 3)).hashtables[0].config
-                       | {"basename": f"{redis_prefix}lsh:full".encode()})
+        ours.add(f"k{n}".encode(), ours.band_keys(v))
+    plain = MinHashLSH(num_perm=128, params=(42, 3), prepickle=False, storage_config={
+        "type": "redis", "redis": {"connection_pool": redis_client.connection_pool},
+        "basename": f"{redis_prefix}lsh:full".encode()})
     for n, v in enumerate(values):
         found = plain.query(LeanMinHash(seed=1, hashvalues=v, scheme="affine32"))
-        assert found == [f"k{n}".encode()] == sorted(ours.candidates(v))
+        assert found == [f"k{n}".encode()] == sorted(ours.candidates(ours.band_keys(v)))
     ours.discard([f"k{n}".encode() for n in range(5)])
     assert list(store.keys()) == []
