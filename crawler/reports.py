@@ -132,8 +132,11 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     The record has DESIGN.md's fields (id, size, outlets, first_published, origin, members,
     title) plus ``origin_rule``, ``origin_time_source`` and, per member, ``time`` (UTC),
     ``time_source`` (``published`` or ``fetched``), ``lag_seconds`` behind the origin,
-    ``similarity`` and ``similarity_to`` (the member it was linked to: the origin, or an
-    earlier member when it was linked through one).
+    ``similarity`` to the origin (estimated from the stored signatures: the larger of Jaccard
+    and the containment of the shorter text; 1.0 for the origin; without signatures, the link's
+    own similarity when the member was linked to the origin, else None) and
+    ``linked_similarity``, the similarity to ``duplicate_of``, the member the clusterer linked it
+    to when it arrived.
     """
     rows = _connection(archive).execute(
         f"SELECT {_CLUSTER_COLUMNS} FROM articles WHERE cluster = ?", (cluster_id,)).fetchall()
@@ -142,6 +145,7 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     ordered = sorted(rows, key=_origin_key)
     origin = ordered[0]
     origin_time = parse_iso(origin["sort_time"])
+    to_origin = _similarities_to(archive, origin["id"], [row["id"] for row in ordered[1:]])
     members = []
     for row in ordered:
         is_origin = row["id"] == origin["id"]
@@ -154,8 +158,10 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
             else int(moment.timestamp() - origin_time.timestamp()),
             "language": row["language"],
             "duplicate_of": row["duplicate_of"],
-            "similarity": 1.0 if is_origin else _rounded(row["similarity"]),
-            "similarity_to": origin["id"] if is_origin else row["duplicate_of"],
+            "similarity": 1.0 if is_origin else to_origin.get(
+                row["id"], _rounded(row["similarity"]) if row["duplicate_of"] == origin["id"]
+                else None),
+            "linked_similarity": _rounded(row["similarity"]),
         })
     return {
         "id": cluster_id,
@@ -431,7 +437,7 @@ def _clusters_table(records: list[dict[str, Any]], width: int = 100) -> str:
 
 def _clusters_csv(records: list[dict[str, Any]]) -> str:
     columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "time",
-               "time_source", "lag_seconds", "similarity", "similarity_to", "url", "title"]
+               "time_source", "lag_seconds", "similarity", "duplicate_of", "url", "title"]
     rows = ({"cluster": r["id"], "cluster_size": r["size"], "origin": r["origin"],
              "is_origin": int(m["id"] == r["origin"]), **{c: m[c] for c in columns[4:]}}
             for r in records for m in r["members"])
@@ -509,6 +515,32 @@ def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _similarities_to(archive: Archive, origin_id: str, member_ids: list[str]) -> dict[str, float]:
+    """Each member's similarity to the origin, from the signatures stored with the articles.
+
+    A signature made with other dedup parameters (an archive from an older newsmon) is left out.
+    """
+    from dedup import DedupConfig, DedupError, Signature
+
+    if not member_ids:
+        return {}
+    marks = ",".join("?" * (len(member_ids) + 1))
+    blobs = dict(_connection(archive).execute(
+        f"SELECT id, signature FROM articles WHERE id IN ({marks})", [origin_id, *member_ids]))
+    cfg = DedupConfig()
+    try:
+        origin = Signature.from_bytes(blobs.get(origin_id) or b"", cfg)
+    except DedupError:
+        return {}
+    found: dict[str, float] = {}
+    for member_id in member_ids:
+        try:
+            found[member_id] = origin.similarity(Signature.from_bytes(blobs[member_id] or b"", cfg))
+        except DedupError:
+            continue
+    return found
 
 
 def _similarity(member: dict[str, Any]) -> str:

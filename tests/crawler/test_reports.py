@@ -53,7 +53,7 @@ def test_clusters_table_shows_origin_members_lags_and_the_rule(
         "  2026-11-09T04:00:00+00:00          +0  ala-too            origin    "
         "Toktogul water release agreed",
         "  2026-11-09T05:05:00+00:00      +1h05m  osh24              sim 0.91  Story w2",
-        "  2026-11-09T09:30:00+00:00*     +5h30m  courier            sim 0.80  Story w3",
+        "  2026-11-09T09:30:00+00:00*     +5h30m  courier                      Story w3",
         "",
         "cluster g1  size 2  outlets 2  Зерно ждёт вагонов",
         "  2026-11-08T10:00:00+00:00          +0  vestnik            origin    "
@@ -77,8 +77,11 @@ def test_cluster_json_gives_design_records_with_the_origin_rule(
     assert [(m["id"], m["outlet"], m["lag_seconds"], m["similarity"], m["time_source"])
             for m in water["members"]] == [
         ("w1", "ala-too", 0, 1.0, "published"), ("w2", "osh24", 3900, 0.912, "published"),
-        ("w3", "courier", 19800, 0.8, "fetched")]
-    assert water["members"][2]["similarity_to"] == "w2"
+        ("w3", "courier", 19800, None, "fetched")]
+    # w3 was linked through w2 and the hand-made articles carry no signature to compare it with
+    # the origin: its similarity to w2 is kept apart
+    assert (water["members"][2]["duplicate_of"], water["members"][2]["linked_similarity"]) == (
+        "w2", 0.8)
     # g1 and g2 were published at the same time: the earlier fetch (g2, 10:30 UTC) wins
     assert (grain["origin"], grain["origin_outlet"]) == ("g2", "vestnik")
 
@@ -141,7 +144,7 @@ def test_csv_has_one_row_per_member_and_markdown_a_table_per_cluster(
         "## Toktogul water release agreed", "",
         "Cluster `w1`: 3 articles from 3 outlets; origin `w1` (ala-too, by published time).", "",
         "| time | lag | outlet | similarity | title |", "|---|---|---|---|---|"]
-    assert out.splitlines()[8] == ("| 2026-11-09T09:30:00+00:00* | +5h30m | courier | sim 0.80 "
+    assert out.splitlines()[8] == ("| 2026-11-09T09:30:00+00:00* | +5h30m | courier |  "
                                    "| [Story w3](https://courier.example/news/w3/) |")
 
 
@@ -235,3 +238,26 @@ def test_outlet_report_table(health_archive: Path, capsys: pytest.CaptureFixture
         "period 2026-11-01T00:00:00+00:00 .. 2026-11-30T00:00:00+00:00; copies = its copies of "
         "others' stories, copied = others' copies of its stories",
     ]
+
+
+def test_similarity_to_the_origin_comes_from_the_stored_signatures(
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dedup import DedupConfig, signature
+
+    cfg = DedupConfig()
+    paragraphs = [f"Paragraph {n} of the reservoir story: gauge {n * 7} read {n * 13} centimetres "
+                  f"above the autumn mark, said engineer number {n}." for n in range(12)]
+    story = "\n\n".join(paragraphs)
+    excerpt = "\n\n".join(paragraphs[:6])
+    with Archive(db_path) as archive:
+        for article in (make_article("o", "one", "2026-11-09T04:00:00Z", cluster="o", text=story),
+                        make_article("c", "two", "2026-11-09T05:00:00Z", cluster="o",
+                                     text=story, duplicate_of="o", similarity=0.99),
+                        make_article("e", "three", "2026-11-09T06:00:00Z", cluster="o",
+                                     text=excerpt, duplicate_of="c", similarity=0.9)):
+            archive.store_article(article, signature=signature(article.text, cfg).to_bytes())
+    (record,) = _json(["report", "clusters", "--db", str(db_path)], capsys)
+    similarity = {m["id"]: m["similarity"] for m in record["members"]}
+    assert similarity["o"] == 1.0
+    assert similarity["c"] == 1.0  # the same text
+    assert similarity["e"] >= 0.9  # an excerpt: its text is contained in the origin's
