@@ -32,9 +32,15 @@ from dataclasses import dataclass
 # max(4, 20 %) of a source's articles) and checked on tests/crawler/test_boilerplate.py's
 # simulated outlets; re-run those tests after a change.
 WINDOW = 200  # recent articles remembered per outlet
-MIN_ARTICLES = 10  # no boilerplate before this many articles of an outlet were seen
+MIN_ARTICLES = 10  # from this many articles of an outlet on, the rule below applies:
 MIN_COUNT = 5  # a key must recur in at least this many articles ...
 MIN_SHARE = 0.2  # ... and in at least this share of the window
+# Small outlets and a crawl's first articles: from EARLY_ARTICLES articles on (and below
+# MIN_ARTICLES), a key must recur in at least EARLY_MIN_COUNT of them and EARLY_MIN_SHARE of the
+# window (4 articles: 3; 7: 4; 9: 5), so a footer is removed from the fifth article on.
+EARLY_ARTICLES = 4
+EARLY_MIN_COUNT = 3
+EARLY_MIN_SHARE = 0.5
 MAX_KEYS_PER_ARTICLE = 300  # bounds memory: keys kept per article (head and tail of long bodies)
 JSON_VERSION = 1
 
@@ -110,7 +116,49 @@ _TAIL_NOTICES = re.compile(
     )""",
     re.I | re.X,
 )
-# How many of the last paragraphs are checked against _TAIL_NOTICES.
+# Reprint/copyright terms, "found a mistake? Ctrl+Enter" requests: template lines that end bodies
+# (en/ru/kk/uz). Removed only from the last paragraphs, and only when at most
+# TAIL_TEMPLATE_MAX_CHARS long, so prose that mentions reprints or mistakes stays.
+_TAIL_TEMPLATES = re.compile(
+    r"""(
+      ^.{0,200}\bctrl\s*\+\s*enter\b
+      |^\W{0,3}(found|noticed?|spotted|see)\s+(a|an)\s+(mistake|error|typo)\b
+      |^\W{0,3}if\s+you\s+(notice|find|found|see|spot|spotted)\s+(a|an)\s+(mistake|error|typo)\b
+      |^\W{0,3}(нашли|заметили)\s+(ошибку|опечатку)\b
+      |^\W{0,3}(қате|қатені)\s+(таптыңыз|байқадыңыз)
+      |^\W{0,3}xato(ni)?\s+(topdingizmi|topsangiz|sezdingizmi)
+      |^.{0,200}\b(all\s+rights\s+reserved|все\s+права\s+(защищены|сохранены)
+        |барлық\s+құқықтар\s+қорғалған|barcha\s+huquqlar\s+(himoyalangan|himoya\s+qilingan))\b
+    )""",
+    re.I | re.X,
+)
+# A reprint-terms line names a reprint or the use of materials ...
+_REPRINT = re.compile(
+    r"""(
+      \b(reprint(ing|ed)?|republish(ing|ed)?|reproduc(tion|ed|ing)|redistribut(ion|ed))\b
+      |\bmaterials?\b.{0,80}\b(may|can|must)\s+(only\s+)?be\s+(used|quoted|copied|republished|reprinted)
+      |\b(when|if)\s+(using|quoting|copying)\b.{0,40}\bmaterials?\b|\buse\s+of\s+(the\s+)?materials?\b
+      |перепечатк|перепечатыв|копирован|\bпри\s+(использовании|цитировании|копировании)\b
+      |использование\s+материал|материалы?\s+.{0,80}(разрешается|допускается|можно)
+      |материалдар(ды|ын)?\s+.{0,40}(пайдалан|көшір)|көшіріп\s+басу
+      |materiallar(i|dan|ni)?\s+.{0,60}(foydalan|ko.chirib|chop)|qayta\s+chop
+    )""",
+    re.I | re.X,
+)
+# ... near its start (REPRINT_MAX_START characters), the outlet's materials and a link to the
+# source or a permission.
+_MATERIALS = re.compile(
+    r"\b(materials?|content|articles|publications)\b|материал|контент|публикаци|materiallar",
+    re.I,
+)
+_REPRINT_TERMS = re.compile(
+    r"(hyper)?link|permission|consent|ссылк|источник|разрешени|согласи|сілтеме|рұқсат|havola"
+    r"|manba|ruxsat",
+    re.I,
+)
+TAIL_TEMPLATE_MAX_CHARS = 300
+REPRINT_MAX_START = 40
+# How many of the last paragraphs are checked against _TAIL_NOTICES and the tail templates.
 TAIL_NOTICE_LINES = 3
 _WORDS = re.compile(r"\w+")
 
@@ -138,7 +186,7 @@ class BoilerplateLearner:
     Example::
 
         learner.observe("24kg", extraction.paragraph_keys)
-        bp = learner.boilerplate("24kg")   # None until MIN_ARTICLES articles were seen
+        bp = learner.boilerplate("24kg")   # None until EARLY_ARTICLES articles were seen
     """
 
     def __init__(
@@ -186,8 +234,13 @@ class BoilerplateLearner:
             return self._cache[outlet]
         recent = self._recent.get(outlet)
         result = None
-        if recent and len(recent) >= self.min_articles:
-            need = max(self.min_count, self.min_share * len(recent))
+        seen = len(recent) if recent else 0
+        need = None
+        if seen >= self.min_articles:
+            need = max(self.min_count, self.min_share * seen)
+        elif seen >= min(EARLY_ARTICLES, self.min_articles):
+            need = max(min(EARLY_MIN_COUNT, self.min_count), EARLY_MIN_SHARE * seen)
+        if need is not None:
             keys = frozenset(k for k, n in self._counts[outlet].items() if n >= need)
             result = Boilerplate(outlet, keys)
         self._cache[outlet] = result
@@ -261,11 +314,27 @@ def cut_tail(paragraphs: list[str]) -> list[str]:
     return paragraphs
 
 
+def is_tail_template(line: str) -> bool:
+    """True for a reprint/copyright terms line or a "found a mistake? Ctrl+Enter" request."""
+    if len(line) > TAIL_TEMPLATE_MAX_CHARS:
+        return False
+    if _TAIL_TEMPLATES.match(line):
+        return True
+    reprint = _REPRINT.search(line)
+    return bool(
+        reprint
+        and reprint.start() <= REPRINT_MAX_START
+        and _MATERIALS.search(line)
+        and _REPRINT_TERMS.search(line)
+    )
+
+
 def strip_tail_notices(paragraphs: list[str]) -> list[str]:
-    """Drop reporting credits, contact lines and sources from the end of the body."""
+    """Drop credits, contact lines, sources, reprint terms and error-report requests at the end."""
     end = len(paragraphs)
     while end > 1 and len(paragraphs) - end < TAIL_NOTICE_LINES:
-        if not _TAIL_NOTICES.match(paragraphs[end - 1]):
+        last = paragraphs[end - 1]
+        if not (_TAIL_NOTICES.match(last) or is_tail_template(last)):
             break
         end -= 1
     return paragraphs[:end]

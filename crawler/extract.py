@@ -9,9 +9,10 @@ once, here, at module import. The stages:
 3. read the page's metadata (:mod:`crawler.metadata`) and skip non-articles
    (:mod:`crawler.pagetype`) with :class:`NotAnArticle`;
 4. trafilatura's ``bare_extraction`` finds the main content;
-5. clean the body: the repeated headline block (:mod:`crawler.headline`), template lines and tail
-   markers (:mod:`crawler.boilerplate`), repeated paragraphs (:mod:`crawler.paragraphs`), then the
-   outlet's learned boilerplate;
+5. clean the body: the repeated headline block (:mod:`crawler.headline`), template lines, tail
+   markers and tail notices (reprint terms, "Ctrl+Enter" requests; :mod:`crawler.boilerplate`),
+   repeated paragraphs (:mod:`crawler.paragraphs`), a last line repeating the author's name, then
+   the outlet's learned boilerplate;
 6. build the :class:`~crawler.items.Article`.
 
 Nothing but :class:`ExtractionError` (and its subclass :class:`NotAnArticle`) leaves
@@ -250,6 +251,8 @@ def _extract(
     paragraphs = split_paragraphs(body_text)
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
+    authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
+    paragraphs = headline.strip_tail_byline(paragraphs, authors)
     keys = [paragraph_key(p) for p in paragraphs]
     paragraphs = bp.remove_learned(paragraphs, keys, boilerplate)
     text = "\n\n".join(paragraphs)
@@ -271,7 +274,7 @@ def _extract(
         fetched=fetched_iso,
         published=published,
         modified=modified,
-        authors=clean_authors(meta.authors, [meta.site_name or "", outlet]),
+        authors=authors,
         language=detect_language(text, meta.declared_language),
         images=meta.images,
     )

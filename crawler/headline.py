@@ -281,3 +281,20 @@ def strip(paragraphs: list[str], block: HeadlineBlock) -> list[str]:
             continue
         kept.append(strip_dateline(para) if not kept else para)
     return kept
+
+
+def strip_tail_byline(paragraphs: list[str], authors: list[str]) -> list[str]:
+    """Drop a last short line that only repeats one of the page's authors (a byline at the end).
+
+    "Шахзод Рахимов", "By Jasur Toshmatov" and "Автор: Имя Фамилия" go when the name is one of
+    ``authors`` (or all of them, joined); the author stays in the Article's ``authors``.
+    """
+    if len(paragraphs) < 2 or not authors:
+        return paragraphs
+    last = paragraphs[-1].strip()
+    if len(last) > CREDIT_LINE_MAX_CHARS:
+        return paragraphs
+    match = _BYLINE.match(last)
+    names = {normalize(last)} | ({normalize(match.group("name"))} if match else set())
+    known = {normalize(a) for a in authors} | {normalize(" ".join(authors))}
+    return paragraphs[:-1] if names & (known - {""}) else paragraphs

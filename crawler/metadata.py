@@ -96,6 +96,8 @@ _STANDFIRST_CLASS = re.compile(
     r"\bintro\b|anons|annotation|article-description|post-description)",
     re.I,
 )
+# camelCase class names ("articleLead", "newsSubtitle") are split into words before matching.
+_CAMEL = re.compile(r"([a-z])([A-Z])")
 STANDFIRST_MAX_CHARS = 600
 STANDFIRST_MIN_CHARS = 20
 # A standfirst element lies within this many elements (document order) of an <h1>.
@@ -296,7 +298,7 @@ def _standfirst(tree: HtmlElement) -> str | None:
     if first_heading is None:
         return None
     for el in tree.iter("div", "p", "h2", "h3", "h4", "span", "section"):
-        cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+        cls = _CAMEL.sub(r"\1-\2", f"{el.get('class') or ''} {el.get('id') or ''}")
         if not _STANDFIRST_CLASS.search(cls) or _inside(el, _SKIP_IMAGE_ANCESTORS):
             continue
         if abs(order[el] - first_heading) > STANDFIRST_MAX_DISTANCE or (

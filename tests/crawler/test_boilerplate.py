@@ -11,8 +11,10 @@ from crawler.boilerplate import (
     BoilerplateLearner,
     cut_tail,
     is_tail_marker,
+    is_tail_template,
     is_template_line,
     remove_learned,
+    strip_tail_notices,
 )
 from crawler.paragraphs import paragraph_key
 
@@ -40,9 +42,34 @@ def test_a_line_in_many_articles_of_an_outlet_is_learned() -> None:
 
 def test_nothing_is_learned_from_too_few_articles() -> None:
     learner = BoilerplateLearner()
-    for i in range(5):
+    for i in range(3):
         learner.observe("vlast", keys(article(i, FOOTER)))
     assert learner.boilerplate("vlast") is None
+
+
+def test_a_small_outlet_learns_its_footer_from_four_articles() -> None:
+    learner = BoilerplateLearner()
+    for i in range(4):
+        learner.observe("osh", keys(article(i, FOOTER) if i != 1 else article(i)))
+    assert learner.boilerplate("osh").keys == {paragraph_key(FOOTER)}
+
+
+def test_early_learning_needs_half_of_the_articles() -> None:
+    learner = BoilerplateLearner()
+    for i in range(7):  # in 3 of 7: below half, not learned
+        learner.observe("osh", keys(article(i, FOOTER) if i % 3 == 0 else article(i)))
+    assert learner.boilerplate("osh").keys == frozenset()
+    learner = BoilerplateLearner()
+    for i in range(4):  # in 2 of 4: half, but fewer than 3 articles
+        learner.observe("osh", keys(article(i, FOOTER) if i % 2 == 0 else article(i)))
+    assert learner.boilerplate("osh").keys == frozenset()
+
+
+def test_from_ten_articles_the_long_run_rule_applies() -> None:
+    learner = BoilerplateLearner()
+    for i in range(10):  # in 5 of 10: at least MIN_COUNT and MIN_SHARE
+        learner.observe("osh", keys(article(i, FOOTER) if i % 2 == 0 else article(i)))
+    assert learner.boilerplate("osh").keys == {paragraph_key(FOOTER)}
 
 
 def test_a_line_in_a_few_articles_is_not_boilerplate() -> None:
@@ -144,3 +171,49 @@ def test_template_lines(line: str) -> None:
 def test_prose_is_not_a_template_line(line: str) -> None:
     assert not is_template_line(line)
     assert not is_tail_marker(line)
+
+
+BODY = [
+    "The district council approved a plan to repair the old bridge over the river before spring.",
+    "Residents said the crossing had been closed to lorries for two winters in a row.",
+]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reprinting of Example Wire materials is allowed only with an active hyperlink.",
+        "Materials may be republished free of charge with an active link to the original.",
+        "Перепечатка материалов Примера разрешена только с активной ссылкой на источник.",
+        "При использовании материалов сайта гиперссылка на источник обязательна.",
+        "Материалдарды пайдаланған кезде сілтеме міндетті.",
+        "Materiallardan foydalanilganda manbaga havola berish shart.",
+        "© 2031 Example Daily. All rights reserved.",
+        "Все права защищены.",
+        "If you notice a mistake in the text, select it and press Ctrl+Enter .",
+        "Нашли ошибку? Выделите её и нажмите Ctrl+Enter.",
+        "Found a typo? Let the editors know.",
+    ],
+)
+def test_tail_templates_are_dropped_from_the_end(line: str) -> None:
+    assert is_tail_template(line)
+    assert strip_tail_notices([*BODY, line]) == BODY
+
+
+def test_tail_templates_stay_in_the_middle_of_the_body() -> None:
+    line = "Reprinting of Example Wire materials is allowed only with an active hyperlink."
+    body = [BODY[0], line, *BODY[1:], "The work will start in March and should take four months."]
+    assert strip_tail_notices(body) == body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The publisher said the reprint of the atlas would cost twice as much as a link road.",
+        "The auditor found a mistake in the ministry's figures for the second quarter.",
+        "Officials reproduced the old map, an engineer told us, without asking for permission.",
+    ],
+)
+def test_prose_about_reprints_and_mistakes_is_kept(line: str) -> None:
+    assert not is_tail_template(line)
+    assert strip_tail_notices([*BODY, line]) == [*BODY, line]

@@ -379,3 +379,46 @@ def test_extraction_runs_in_a_spawned_worker_with_learned_boilerplate() -> None:
         ).result()
         pool.submit(reset_caches).result()
     assert ex.article.text == "\n\n".join(PARAS)
+
+
+# --- generic tail and standfirst rules (before the outlet's boilerplate is learned) -----------
+
+
+def test_reprint_and_error_report_lines_are_cut_from_the_end() -> None:
+    tail = [
+        "Reprinting of Example News materials is allowed only with an active hyperlink to the "
+        "source.",
+        "Нашли ошибку? Выделите текст и нажмите Ctrl+Enter.",
+    ]
+    ex = extract_article(page(body_of(PARAS + tail)), "https://example.com/news/canal",
+                         fetched=FETCHED)
+    assert normalize(ex.article.text) == normalize(" ".join(PARAS))
+
+
+def test_a_closing_author_line_goes_to_authors() -> None:
+    head = '<meta name="author" content="Lola Example">'
+    ex = extract_article(page(body_of([*PARAS, "Lola Example"]), head),
+                         "https://example.com/news/canal", fetched=FETCHED)
+    assert ex.article.authors == ["Lola Example"]
+    assert normalize(ex.article.text) == normalize(" ".join(PARAS))
+
+
+def test_a_camel_case_lead_that_is_also_the_description_becomes_the_subtitle() -> None:
+    lead = "The canal has lost half of its water every summer for a decade."
+    head = f'<meta property="og:description" content="{lead}">'
+    body = (
+        f'<div class="articleLead">{lead}</div>'
+        f'<div class="articleContent">{body_of([lead, *PARAS])}</div>'
+    )
+    ex = extract_article(page(body, head), "https://example.com/news/canal", fetched=FETCHED)
+    assert ex.article.subtitle == lead
+    assert normalize(ex.article.text) == normalize(" ".join(PARAS))
+
+
+def test_a_lead_shown_once_as_the_first_paragraph_stays_in_the_body() -> None:
+    lead = "The canal has lost half of its water every summer for a decade."
+    head = f'<meta property="og:description" content="{lead}">'
+    ex = extract_article(page(body_of([lead, *PARAS]), head), "https://example.com/news/canal",
+                         fetched=FETCHED)
+    assert normalize(ex.article.text).startswith(normalize(lead))
+    assert ex.article.subtitle is None

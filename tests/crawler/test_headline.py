@@ -80,3 +80,20 @@ def test_date_lines_and_bylines() -> None:
     assert not headline.is_date_line("In 2019 the plant produced 12 tonnes")
     assert headline.is_byline("By John Smith and Jane Doe")
     assert not headline.is_byline("By the end of the year the road will be finished")
+
+
+def test_a_last_line_repeating_the_author_is_dropped() -> None:
+    body = ["The first paragraph of an invented story about a small bakery.", "Second one."]
+    assert headline.strip_tail_byline([*body, "Ойгул Каримова"], ["Ойгул Каримова"]) == body
+    assert headline.strip_tail_byline([*body, "By Tom Example"], ["Tom Example"]) == body
+    assert headline.strip_tail_byline([*body, "Автор: Ойгул Каримова"], ["Ойгул Каримова"]) == body
+    assert headline.strip_tail_byline([*body, "Ann Bee, Cy Dee"], ["Ann Bee", "Cy Dee"]) == body
+
+
+def test_a_last_line_that_is_not_the_author_stays() -> None:
+    body = ["The first paragraph of an invented story about a small bakery.", "Tom Example"]
+    assert headline.strip_tail_byline(body, ["Ann Bee"]) == body
+    assert headline.strip_tail_byline(body, []) == body
+    assert headline.strip_tail_byline(["Tom Example"], ["Tom Example"]) == ["Tom Example"]
+    long_line = "Tom Example said the bakery would open a second shop next to the station in May."
+    assert headline.strip_tail_byline([body[0], long_line], ["Tom Example"]) == [body[0], long_line]

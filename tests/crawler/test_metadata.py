@@ -150,3 +150,13 @@ def test_jsonld_graph_gives_dates_authors_and_headline() -> None:
 def test_not_article_reasons(url: str, html: str, reason: str | None) -> None:
     tree = trafilatura.load_html(html)
     assert not_article_reason(tree, url, read_page(tree, url)) == reason
+
+
+def test_a_camel_case_lead_class_is_a_standfirst() -> None:
+    html = (
+        "<html><body><h1>An invented headline about a bridge</h1>"
+        "<div class='articleLead'>A short invented standfirst about the bridge.</div>"
+        f"<p>{'Body text of the invented story about the bridge. ' * 5}</p></body></html>"
+    )
+    meta = read_page(trafilatura.load_html(html), "https://example.com/a")
+    assert meta.standfirst == "A short invented standfirst about the bridge."
