@@ -41,7 +41,7 @@ RESULTS = "results"
 CLUSTERS = "clusters"
 EXTRACTED = "extracted"
 
-_HTML_LEVEL = 6  # zlib level of the html carried by `extracted` messages (as in the archive)
+_HTML_LEVEL = 3  # zlib level of the html carried by `extracted` messages (as in the archive)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,11 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response (default 100);
+# an article response yields one item, so that was ~100 idle tasks per page on the reactor
+# (15% of its time in the bench/throughput.py profile). Items still run concurrently across
+# responses; feeds' many requests just go through 16 at a time.
+CONCURRENT_ITEMS = 16
 
 # Every network call has a timeout and every body a cap. cabar.asia needs about 35 s.
 DOWNLOAD_TIMEOUT = 40

@@ -1,0 +1,406 @@
+"""Crawl throughput and memory against the extraction floor (issue #8).
+
+Serves N unique article pages made from the AEB pages (../shared/bench/aeb/html) on K local
+outlets (127.0.0.2, 127.0.0.3, ...; one RSS feed each that lists all of that outlet's pages), then
+measures in the same run:
+
+- the floor: plain ``trafilatura.extract`` over the same pages, in this process and in a pool of
+  one process per core (what the issue calls the floor);
+- newsmon's own worker job (``extract_article`` + the dedup signature, ``crawler.pool``) in the
+  same kind of pool: the floor that newsmon's extraction itself sets;
+- ``newsmon crawl`` over the outlets (a child process, politeness off through ``-s``), with its
+  stored articles per second, the ratios against both floors, and the peak RSS of the crawl
+  process and of its whole process tree (the extraction workers and the forkserver included).
+
+Each copy of a page is made unique: its own <title> and a sentence of its own in its first
+paragraph. Copies of one AEB page are near-duplicates, so the clusterer joins them (every copy is
+still stored). The pages are rendered per request, so the bench process stays small.
+
+Usage::
+
+    /tmp/venv/bin/python bench/throughput.py [--pages 2000] [--outlets 4] [--floor-pages N]
+        [--skip-floor | --skip-crawl] [--workers W] [--profile OUT.txt] [--json OUT.json]
+        [--keep DIR] [-s NAME=VALUE ...]
+
+Timings are wall-clock (the crawl's figure is wall-clock too). The HTTP server runs in this
+process while the crawl runs, so it takes a little of the 2 cores from the crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# A script run as bench/x.py gets bench/ as sys.path[0]; bench/queue.py must not shadow `queue`.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_AEB = ROOT / ".." / "shared" / "bench" / "aeb" / "html"
+FIRST_HOST = 2  # outlet i on 127.0.0.(i + 2)
+
+# Politeness off for local outlets; everything else keeps newsmon's defaults.
+FAST = {
+    "AUTOTHROTTLE_ENABLED": "false",
+    "DOWNLOAD_DELAY": "0",
+    "RETRY_TIMES": "0",
+    "NEWSMON_SITEMAP_MAX_AGE_DAYS": "0",
+    "NEWSMON_CRAWL_DELAY_ENABLED": "false",
+    "CONCURRENT_REQUESTS": "64",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+}
+
+_TITLE = re.compile(rb"<title[^>]*>.*?</title\s*>", re.I | re.S)
+_FIRST_P_END = re.compile(rb"</p\s*>", re.I)
+_WORDS = ("amber", "basalt", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
+          "jasper", "kestrel", "lagoon", "meadow", "nectar", "onyx", "prairie", "quartz", "raven",
+          "saffron", "tundra", "umber", "violet", "willow", "yarrow", "zephyr")
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+class PageMaker:
+    """Unique copies of the AEB pages: copy ``n`` is AEB page ``n % 181`` with its own title and
+    its own sentence."""
+
+    def __init__(self, aeb_dir: Path) -> None:
+        self.templates: list[tuple[bytes, bytes, bytes]] = []
+        for path in sorted(aeb_dir.glob("*.html.gz")):
+            html = gzip.decompress(path.read_bytes())
+            html = _TITLE.sub(b"<title>@@TITLE@@</title>", html, count=1)
+            if b"@@TITLE@@" not in html:
+                html = re.sub(rb"(<head[^>]*>)", rb"\1<title>@@TITLE@@</title>", html, count=1,
+                              flags=re.I)
+            end = _FIRST_P_END.search(html)
+            if end is None:
+                continue
+            head, tail = html[:end.start()], html[end.start():]
+            self.templates.append((head, tail, path.name.removesuffix(".html.gz")))
+        if not self.templates:
+            raise SystemExit(f"error: no AEB pages in {aeb_dir}")
+
+    def title(self, n: int) -> str:
+        return f"Bench story {n}: {' '.join(self._words(n, 4))}"
+
+    def _words(self, n: int, k: int) -> list[str]:
+        out, x = [], n + 1
+        for _ in range(k):
+            out.append(_WORDS[x % len(_WORDS)])
+            x = x // len(_WORDS) + 7 * (x % 13) + 1
+        return out
+
+    def page(self, n: int) -> bytes:
+        head, tail, _ = self.templates[n % len(self.templates)]
+        title = self.title(n).encode()
+        sentence = (f" Bench copy number {n} reports {' '.join(self._words(n, 8))} "
+                    f"in dispatch {n * 7919 % 100003}.").encode()
+        return head.replace(b"@@TITLE@@", title, 1) + sentence + tail
+
+
+# -- the outlets' HTTP servers ----------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        server: OutletServer = self.server  # type: ignore[assignment]
+        path = self.path.split("?", 1)[0]
+        status, ctype, body = 404, "text/plain", b"not found"
+        if path == "/robots.txt":
+            status, ctype, body = 200, "text/plain", b"User-agent: *\nAllow: /\n"
+        elif path == "/feed.xml":
+            status, ctype, body = 200, "application/rss+xml", server.feed
+        elif path.startswith("/a/") and path.endswith(".html"):
+            try:
+                n = int(path[3:-5])
+            except ValueError:
+                n = -1
+            if n in server.numbers:
+                status, ctype, body = 200, "text/html", server.maker.page(n)
+                server.article_get()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class OutletServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, maker: PageMaker, numbers: range | list[int],
+                 clock: ArticleClock) -> None:
+        super().__init__((host, 0), _Handler)
+        self.maker = maker
+        self.numbers = set(numbers)
+        self.clock = clock
+        self.base = f"http://{host}:{self.server_address[1]}"
+        self.feed = self._feed(sorted(numbers))
+
+    def article_get(self) -> None:
+        self.clock.tick()
+
+    def _feed(self, numbers: list[int]) -> bytes:
+        now = datetime.now(UTC)
+        items = []
+        for i, n in enumerate(numbers):
+            when = format_datetime(now - timedelta(minutes=i), usegmt=True)
+            items.append(f"<item><title>{escape(self.maker.title(n))}</title>"
+                         f"<link>{self.base}/a/{n}.html</link><pubDate>{when}</pubDate></item>")
+        return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+                f"<title>bench</title><link>{self.base}/</link><description>bench</description>"
+                + "".join(items) + "</channel></rss>").encode()
+
+
+class ArticleClock:
+    """When the first and the last article page were served."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.count += 1
+            self.first = self.first or now
+            self.last = now
+
+
+def registry_toml(servers: list[OutletServer]) -> str:
+    blocks = []
+    for i, server in enumerate(servers):
+        host = server.server_address[0]
+        pattern = "^" + re.escape(server.base) + r"/a/\d+\.html$"
+        blocks.append(
+            "[[outlet]]\n"
+            f'id = "bench{i}"\nname = "Bench outlet {i}"\ncountry = "XA"\nlanguages = ["en"]\n'
+            f'homepage = "{server.base}/"\nfeeds = ["{server.base}/feed.xml"]\n'
+            f"sitemaps = []\nsections = []\narticle_pattern = '{pattern}'\n"
+            f'allowed_domains = ["{host}"]\ninterval = "1h"\nobey_robots = true\n')
+    return "\n".join(blocks)
+
+
+# -- floors -----------------------------------------------------------------------------------
+
+_floor_state: dict[str, object] = {}
+
+
+def _init_floor() -> None:
+    import trafilatura  # noqa: F401
+
+    import crawler.extract  # noqa: F401
+    from dedup import DedupConfig
+
+    _floor_state["config"] = DedupConfig()
+
+
+def _plain(html: bytes) -> int:
+    import trafilatura
+
+    return len(trafilatura.extract(html.decode("utf-8", "replace")) or "")
+
+
+def _newsmon(html: bytes, n: int) -> int:
+    from crawler.items import FetchedPage
+    from crawler.pool import extract_here
+
+    page = FetchedPage(url=f"http://bench.invalid/a/{n}.html", outlet="bench", body=html,
+                       fetched="2100-01-01T00:00:00Z", content_type="text/html")
+    result = extract_here(page, None, _floor_state["config"])
+    return len(result.article.text) if result.article else 0
+
+
+def floor(kind: str, maker: PageMaker, numbers: list[int], workers: int) -> float:
+    """Pages per second of ``kind`` ("plain" or "newsmon") over ``numbers``; 0 workers: here."""
+    from concurrent.futures import ProcessPoolExecutor  # after the sys.path fix above
+    from multiprocessing import get_context
+
+    pages = [maker.page(n) for n in numbers]
+    if workers == 0:
+        _init_floor()
+        start = time.perf_counter()
+        for n, html in zip(numbers, pages, strict=True):
+            _plain(html) if kind == "plain" else _newsmon(html, n)
+        return len(pages) / (time.perf_counter() - start)
+    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver"),
+                             initializer=_init_floor) as pool:
+        list(pool.map(_plain, pages[:workers * 2]))  # start the workers before timing
+        start = time.perf_counter()
+        if kind == "plain":
+            list(pool.map(_plain, pages, chunksize=1))
+        else:
+            list(pool.map(_newsmon, pages, numbers, chunksize=1))
+        return len(pages) / (time.perf_counter() - start)
+
+
+# -- the crawl --------------------------------------------------------------------------------
+
+def _tree_rss(pid: int) -> tuple[int, int, float]:
+    """(RSS of ``pid``, RSS of ``pid`` and all its descendants (bytes), CPU seconds of ``pid``)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        own = proc.memory_info().rss
+        times = proc.cpu_times()
+        cpu = times.user + times.system
+        total = own
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return own, total, cpu
+    except psutil.Error:
+        return 0, 0, 0.0
+
+
+def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: ArticleClock,
+              log: Path, profile: Path | None = None) -> dict[str, object]:
+    args = [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db)]
+    for name, value in overrides.items():
+        args += ["-s", f"{name}={value}"]
+    if profile is not None:  # py-spy (pip install py-spy) samples the crawl and its workers
+        args = ["py-spy", "record", "--subprocesses", "--format", "raw", "--rate", "50",
+                "-o", str(profile), "--", *args]
+    samples: list[tuple[float, int, int]] = []
+    cpu = 0.0
+    start = time.monotonic()
+    with log.open("w") as err:
+        child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        while child.poll() is None:
+            own, total, cpu = _tree_rss(child.pid)
+            samples.append((time.monotonic() - start, own, total))
+            time.sleep(0.5)
+        out = child.stdout.read() if child.stdout else ""
+    wall = time.monotonic() - start
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    steady = (clock.last or 0) - (clock.first or 0)
+    return {
+        "command": " ".join(args), "exit": child.returncode, "summary": out.strip(),
+        "wall_s": wall, "stored": stored, "fetched": clock.count,
+        "startup_s": (clock.first - start) if clock.first else None,
+        "pages_per_s": stored / wall,
+        "pages_per_s_after_startup": stored / (start + wall - clock.first) if clock.first else 0,
+        "fetch_span_s": steady,
+        # CPU of the crawl process itself (reactor, writer thread; not the workers), last sample
+        "crawl_process_cpu_ms_per_page": 1000 * cpu / max(stored, 1),
+        "peak_rss_mb": max((s[1] for s in samples), default=0) / 2**20,
+        "peak_tree_rss_mb": max((s[2] for s in samples), default=0) / 2**20,
+        "rss_samples": [(round(t, 1), own // 2**20, total // 2**20) for t, own, total in samples],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000, help="article pages served")
+    parser.add_argument("--outlets", type=int, default=4, help="local outlets serving them")
+    parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB, help="AEB html directory")
+    parser.add_argument("--floor-pages", type=int, default=None,
+                        help="pages each floor runs over (default: all, at most 2000)")
+    parser.add_argument("--skip-floor", action="store_true", help="measure the crawl only")
+    parser.add_argument("--skip-crawl", action="store_true", help="measure the floors only")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes of the floor pools (default: one per core)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--keep", type=Path, help="keep the archive and log in this directory")
+    parser.add_argument("--profile", type=Path,
+                        help="run the crawl under `py-spy record` and write its samples here "
+                             "(collapsed stacks; the crawl's pages/s then include py-spy's cost)")
+    parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra setting for the crawl (repeatable)")
+    args = parser.parse_args(argv)
+
+    maker = PageMaker(args.aeb)
+    numbers = list(range(args.pages))
+    figures: dict[str, object] = {"pages": args.pages, "outlets": args.outlets,
+                                  "cores": os.cpu_count()}
+    if not args.skip_floor:
+        sample = numbers[:args.floor_pages or min(args.pages, 2000)]
+        figures["floor_pages"] = len(sample)
+        for key, kind, workers in (("plain_1proc", "plain", 0),
+                                   ("plain_pool", "plain", args.workers),
+                                   ("newsmon_pool", "newsmon", args.workers)):
+            rate = floor(kind, maker, sample, workers)
+            figures[f"floor_{key}"] = rate
+            print(f"floor {key:<14} {rate:7.1f} pages/s  ({len(sample)} pages)", flush=True)
+
+    if args.skip_crawl:
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+        return 0
+    clock = ArticleClock()
+    servers = [OutletServer(f"127.0.0.{FIRST_HOST + i}", maker, numbers[i::args.outlets], clock)
+               for i in range(args.outlets)]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for t in threads:
+        t.start()
+    overrides = dict(FAST)
+    for pair in args.settings:
+        name, _, value = pair.partition("=")
+        overrides[name] = value
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    registry = work / "outlets.toml"
+    registry.write_text(registry_toml(servers), encoding="utf-8")
+    db = work / "bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    try:
+        crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile)
+    finally:
+        for s in servers:
+            s.shutdown()
+    figures["crawl"] = crawl
+    print(f"crawl: {crawl['command']}")
+    print(f"crawl: exit {crawl['exit']}; {crawl['summary']}")
+    print(f"crawl: {crawl['stored']} stored of {crawl['fetched']} pages fetched in "
+          f"{crawl['wall_s']:.1f} s (start-up {crawl['startup_s'] or 0:.1f} s)")
+    print(f"crawl: {crawl['pages_per_s']:.1f} stored pages/s overall, "
+          f"{crawl['pages_per_s_after_startup']:.1f} after start-up")
+    print(f"crawl: {crawl['crawl_process_cpu_ms_per_page']:.1f} CPU ms per stored page in the "
+          "crawl process (reactor and threads; the workers not included)")
+    print(f"crawl: peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
+          f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers)")
+    samples = crawl["rss_samples"]
+    if samples:
+        marks = [samples[int(len(samples) * f) - 1] for f in (0.25, 0.5, 0.75, 1.0)]
+        print("crawl: RSS at 25/50/75/100% of the run (s, own MB, tree MB): " + ", ".join(
+            str(m) for m in marks))
+    for key in ("plain_pool", "newsmon_pool", "plain_1proc"):
+        rate = figures.get(f"floor_{key}")
+        if rate:
+            print(f"ratio crawl/floor_{key}: {crawl['pages_per_s']:.2f}/{rate:.1f} = "
+                  f"{crawl['pages_per_s'] / rate:.2f} overall, "
+                  f"{crawl['pages_per_s_after_startup'] / rate:.2f} after start-up")
+    print(f"archive and log: {work}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0 if crawl["exit"] in (0, 1) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
