@@ -26,7 +26,7 @@ from crawler.clustering import assign_cluster, restore_clusterer
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, FetchedPage
 from crawler.outbox import extracted_message
-from crawler.pool import ExtractionPool
+from crawler.pool import WORKER_CRASHED, ExtractionPool
 from crawler.queue import OutboxPublisher, connect
 from crawler.times import now_iso
 from dedup import Clusterer, DedupConfig, MemoryStore
@@ -106,6 +106,10 @@ class ExtractPipeline:
         page = item
         result = await self.pool.extract(page, self.learner.boilerplate(page.outlet))
         spider = self.crawler.spider
+        if result.error == WORKER_CRASHED:
+            # Not the page's fault: counted, not marked seen, so the next crawl fetches it again.
+            self.stats.inc_value(f"newsmon/extract/failed/{WORKER_CRASHED}")
+            raise UnreadablePage(f"{page.url}: {WORKER_CRASHED}", log_level="DEBUG")
         if result.article is None:
             self.stats.inc_value(f"newsmon/extract/skipped/{result.error}")
             self.stats.inc_value(f"newsmon/outlet/{page.outlet}/skipped")

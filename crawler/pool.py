@@ -26,6 +26,9 @@ _CACHE_RESET_EVERY = 500
 
 logger = logging.getLogger(__name__)
 
+# The reason given for a page whose worker died: not the page's fault, so it is fetched again.
+WORKER_CRASHED = "worker-crashed"
+
 
 @dataclass(slots=True)
 class PoolResult:
@@ -114,7 +117,7 @@ class ExtractionPool:
             logger.warning("extraction worker died on %s; restarting the pool", page.url)
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._new_executor()
-            return PoolResult(error="worker-crashed", detail=page.url)
+            return PoolResult(error=WORKER_CRASHED, detail=page.url)
 
     def close(self) -> None:
         """Stop the workers (pending pages are cancelled)."""

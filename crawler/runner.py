@@ -12,6 +12,7 @@ from typing import Any
 
 from crawler.archive import Archive
 from crawler.errors import ConfigError
+from crawler.pool import WORKER_CRASHED
 from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
 
@@ -47,9 +48,14 @@ class CrawlReport:
         return sum(v for k, v in self.stats.items() if k.startswith("newsmon/extract/skipped/"))
 
     @property
+    def crashed(self) -> int:
+        """Pages lost to a dying extraction worker (they are fetched again next run)."""
+        return int(self.stats.get(f"newsmon/extract/failed/{WORKER_CRASHED}", 0))
+
+    @property
     def exit_status(self) -> int:
-        """0 when the crawl finished and every outlet answered; 1 otherwise."""
-        if self.finish_reason != "finished" or self.failed_outlets:
+        """0 when the crawl finished, every outlet answered and every page was extracted."""
+        if self.finish_reason != "finished" or self.failed_outlets or self.crashed:
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -60,6 +66,9 @@ class CrawlReport:
             lines.append("error: the crawl did not start (see the log above)")
         elif self.finish_reason != "finished":
             lines.append(f"error: the crawl stopped early: {self.finish_reason}")
+        if self.crashed:
+            lines.append(f"error: {self.crashed} pages were not extracted because an extraction "
+                         "worker died (see the log); the next crawl fetches them again")
         for outlet, failures in sorted(self.failed_outlets.items()):
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
         failed_pages = sum(v for k, v in self.stats.items()
