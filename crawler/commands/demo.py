@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from crawler.archive import Archive
 
 # The sample sites are local: no politeness delay is needed to be fast and kind to them.
 _DEMO_OVERRIDES = {
@@ -49,26 +54,26 @@ def command(db: str | None, fmt: str) -> int:
             click.echo(line, err=True)
         with Archive(db_path) as archive:
             records = cluster_records(archive, ClusterQuery(min_size=2))
-            found = _clusters_by_url(archive)
+            found = clusters_by_url(archive)
         click.echo(render(records, fmt), nl=False)
         check = compare_with_expected(found, sites.expected_clusters)
         click.echo(check.summary(), err=True)
     return report.exit_status or (0 if check.ok else 1)
 
 
-def _clusters_by_url(archive) -> dict[str, str]:
+def clusters_by_url(archive: Archive) -> dict[str, str]:
+    """Each archived article's canonical URL and its cluster id."""
     return {a.canonical_url: a.cluster or a.id for a in archive.articles()}
 
 
+@dataclass(frozen=True, slots=True)
 class DemoCheck:
     """How the clusters found compare with the demo's known copy groups."""
 
-    def __init__(self, groups_total: int, groups_whole: int, intruders: list[str],
-                 missing: list[str]) -> None:
-        self.groups_total = groups_total
-        self.groups_whole = groups_whole
-        self.intruders = intruders
-        self.missing = missing
+    groups_total: int
+    groups_whole: int
+    intruders: list[str]
+    missing: list[str]
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
+from crawler.commands.demo import clusters_by_url
 from crawler.demo.server import SampleOutlets, serve_sample_outlets
 from crawler.urls import canonicalize
 from tests.newsmon_cli import FAST, run_newsmon
@@ -51,11 +52,6 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> _TwoCrawls:
         return _TwoCrawls(sites, tmp / "archive.db", registry)
 
 
-def _clusters_by_url(db: Path) -> dict[str, str]:
-    with Archive(db) as archive:
-        return {a.canonical_url: a.cluster or a.id for a in archive.articles()}
-
-
 def test_first_crawl_fetches_every_sample_article_once_and_second_crawl_fetches_none(
         crawled: _TwoCrawls) -> None:
     assert set(crawled.first_gets) == set(crawled.sites.article_urls)
@@ -81,7 +77,8 @@ def test_archive_holds_every_article_with_its_fields_and_page(crawled: _TwoCrawl
 
 def test_known_copies_share_a_cluster_and_unrelated_articles_stay_apart(
         crawled: _TwoCrawls) -> None:
-    clusters = _clusters_by_url(crawled.db)
+    with Archive(crawled.db) as archive:
+        clusters = clusters_by_url(archive)
     grouped: set[str] = set()
     for group in crawled.sites.expected_clusters:
         urls = [canonicalize(u) for u in group]
