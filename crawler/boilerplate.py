@@ -7,12 +7,14 @@ Three mechanisms, applied by :func:`crawler.extract.extract_article`:
   in at least :data:`MIN_COUNT` of them and :data:`MIN_SHARE` of the window is boilerplate (donor
   lines, footers, "recent news" rivers without a marker). The window rolls, so a footer that
   changes is unlearnt as the old articles leave it. :class:`Boilerplate` is the small, picklable
-  snapshot sent to extraction workers.
+  snapshot sent to extraction workers. An outlet's first articles, extracted together before it
+  learnt anything, wait in :class:`FirstArticles` and are cleaned afterwards (:func:`restrip`).
 - **Tail markers.** A short line such as "Read also", "Популярные новости" or "Related" starts a
   tail that is cut, but only near the end of the text or when only a headline river follows it,
   so an in-text cross-link does not truncate the article.
 - **Template lines.** Share widgets, cross-link lines ("Читайте также: ...") and funding or
-  correction notices are dropped wherever they stand.
+  correction notices are dropped wherever they stand; a bare web address too, unless it stands
+  alone between lines of text.
 
 ::
 
@@ -23,10 +25,15 @@ Three mechanisms, applied by :func:`crawler.extract.extract_article`:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections import Counter, deque
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+
+from crawler.items import Article
 
 # Learner tuning, after S1's per-source suffix learner (shared/research/outlets.md §3.3: at least
 # max(4, 20 %) of a source's articles) and checked on tests/crawler/test_boilerplate.py's
@@ -43,6 +50,8 @@ EARLY_MIN_COUNT = 3
 EARLY_MIN_SHARE = 0.5
 MAX_KEYS_PER_ARTICLE = 300  # bounds memory: keys kept per article (head and tail of long bodies)
 JSON_VERSION = 1
+# An outlet's first articles wait at most this long (seconds) for its boilerplate to be learned.
+FIRST_ARTICLES_MAX_WAIT = 30.0
 
 # A marker line is at most this long (characters); a longer line is prose that mentions the words.
 TAIL_MARKER_MAX_CHARS = 60
@@ -53,6 +62,9 @@ TAIL_ZONE = 0.2
 # that do not end like sentences (one-sentence paragraphs of tabloids do).
 RIVER_LINE_MAX_CHARS = 160
 _SENTENCE_ENDS = (".", "!", "?", "…", ".”", '."', ".»", "!”", "?”", ":")
+# A line that is only a web address: dropped (a footer's site address, a source) unless it stands
+# alone between lines of text (a product or document link in a list; see strip_template_lines).
+_BARE_URL = re.compile(r"^\W{0,3}(https?://|www\.)\S+$", re.I)
 # A cross-link line ("Read also: <headline>") is dropped in place when it is at most this long.
 CROSS_LINK_MAX_CHARS = 250
 
@@ -101,7 +113,7 @@ _NOTICES = re.compile(
       |support\s+local\s+journalists|поддержите\s+(независимую\s+)?журналистику
       |follow\s+(us|[\w@.' ]{1,40}?)\s+on\s+(telegram|facebook|twitter|x|instagram|youtube)\b
       |подписывайтесь\s+на\s+(наш\s+)?[\w.-]+\s+в\s+(telegram|телеграм|facebook|instagram)
-      |(copyright|ⓒ|©)\s.{0,120}$|https?://\S+$|www\.\S+$|[\w.+-]+@[\w-]+\.[\w.]+$
+      |(copyright|ⓒ|©)\s.{0,120}$|[\w.+-]+@[\w-]+\.[\w.]+$
       |\d{4}-\d{2}-\d{2}([t\s]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|z)?)?$
     )""",
     re.I | re.X,
@@ -280,6 +292,53 @@ class BoilerplateLearner:
         return learner
 
 
+class FirstArticles:
+    """Hold an outlet's first articles until its boilerplate is learned from them.
+
+    A crawl extracts an outlet's first pages concurrently, all before the learner has seen any of
+    them, so a footer would stay in every one. An article whose outlet is still unlearned waits
+    (at most :data:`FIRST_ARTICLES_MAX_WAIT` seconds) until the learner knows the outlet or none
+    of the outlet's pages is still being extracted and observed; then it is cleaned with
+    :func:`restrip`.
+
+    Example::
+
+        async with first.extracting(outlet):  # extraction and observation
+            result = await pool.extract(page, learner.boilerplate(outlet))
+            learner.observe(outlet, result.paragraph_keys)
+        await first.settle(outlet, lambda: learner.boilerplate(outlet) is not None)
+    """
+
+    def __init__(self, max_wait: float = FIRST_ARTICLES_MAX_WAIT) -> None:
+        self.max_wait = max_wait
+        self._in_flight: Counter[str] = Counter()
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def extracting(self, outlet: str) -> AsyncIterator[None]:
+        """Count one of the outlet's pages as in extraction (until observed) during the block."""
+        self._in_flight[outlet] += 1
+        try:
+            yield
+        finally:
+            self._in_flight[outlet] -= 1
+            await self._notify()
+
+    async def settle(self, outlet: str, learned: Callable[[], bool]) -> None:
+        """Wait until ``learned()`` or no page of the outlet is in extraction (or the timeout)."""
+        await self._notify()  # the caller has just taught the learner: waiters re-check
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: learned() or not self._in_flight[outlet]),
+                    self.max_wait,
+                )
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
 def remove_learned(
     paragraphs: list[str], keys: list[str], boilerplate: Boilerplate | None
 ) -> list[str]:
@@ -289,9 +348,49 @@ def remove_learned(
     return [p for p, k in zip(paragraphs, keys, strict=True) if k not in boilerplate]
 
 
+def ends_like_sentence(line: str) -> bool:
+    """True for a line ending with sentence punctuation (headlines and menu entries do not)."""
+    return line.rstrip().endswith(_SENTENCE_ENDS)
+
+
+def is_bare_url(line: str) -> bool:
+    """True for a line that is only a web address."""
+    return bool(_BARE_URL.match(line.strip()))
+
+
+def restrip(
+    text: str, keys: list[str], used: Boilerplate | None, learned: Boilerplate | None
+) -> str | None:
+    """The body without the paragraphs that ``learned`` knows as boilerplate and ``used`` did not.
+
+    ``text`` was extracted with the outlet's boilerplate ``used`` (its paragraphs joined by a blank
+    line) and ``keys`` are the keys of all its paragraphs before that removal
+    (:attr:`crawler.extract.Extraction.paragraph_keys`). Returns None when nothing changes, so an
+    outlet's first articles, extracted before its boilerplate was learned, can be cleaned later.
+    """
+    if not learned:
+        return None
+    kept_keys = [k for k in keys if not (used and k in used)]
+    paragraphs = text.split("\n\n")
+    if len(paragraphs) != len(kept_keys):
+        return None  # not the text these keys describe
+    cleaned = remove_learned(paragraphs, kept_keys, learned)
+    # nothing learned applies, or all of it would go (a body that is only boilerplate is refused
+    # as too short at extraction; one cleaned afterwards is kept as it was)
+    return "\n\n".join(cleaned) if 0 < len(cleaned) < len(paragraphs) else None
+
+
+def restrip_article(
+    article: Article, keys: list[str], used: Boilerplate | None, learned: Boilerplate | None
+) -> Article | None:
+    """The article with :func:`restrip` applied to its body, or None when that changes nothing."""
+    text = restrip(article.text, keys, used, learned)
+    return None if text is None else replace(article, text=text)
+
+
 def _is_headline_row(line: str) -> bool:
     """A short line that does not end like a sentence: a headline in a river of links."""
-    return len(line) <= RIVER_LINE_MAX_CHARS and not line.rstrip().endswith(_SENTENCE_ENDS)
+    return len(line) <= RIVER_LINE_MAX_CHARS and not ends_like_sentence(line)
 
 
 def is_tail_marker(line: str) -> bool:
@@ -338,6 +437,21 @@ def strip_tail_notices(paragraphs: list[str]) -> list[str]:
             break
         end -= 1
     return paragraphs[:end]
+
+
+def strip_template_lines(paragraphs: list[str]) -> list[str]:
+    """Drop template lines, and bare web addresses except one standing between two text lines."""
+    urls = [is_bare_url(p) for p in paragraphs]
+    return [
+        para
+        for i, para in enumerate(paragraphs)
+        if not is_template_line(para) and not (urls[i] and not _between_text(urls, i))
+    ]
+
+
+def _between_text(urls: list[bool], i: int) -> bool:
+    """True when line ``i`` has a line before and after it and neither is a bare address."""
+    return 0 < i < len(urls) - 1 and not urls[i - 1] and not urls[i + 1]
 
 
 def is_template_line(line: str) -> bool:

@@ -8,7 +8,9 @@ once, here, at module import. The stages:
 2. decide the encoding ourselves (:mod:`crawler.encoding`) and parse once;
 3. read the page's metadata (:mod:`crawler.metadata`) and skip non-articles
    (:mod:`crawler.pagetype`) with :class:`NotAnArticle`;
-4. trafilatura's ``bare_extraction`` finds the main content;
+4. trafilatura's ``bare_extraction`` finds the main content, in its fast mode, with its full
+   cascade only when that result looks poor; a body split into containers of one class is read
+   whole; link lines that are navigation are dropped;
 5. clean the body: the repeated headline block (:mod:`crawler.headline`), template lines, tail
    markers and tail notices (reprint terms, "Ctrl+Enter" requests; :mod:`crawler.boilerplate`),
    repeated paragraphs (:mod:`crawler.paragraphs`), a last line repeating the author's name, then
@@ -22,11 +24,13 @@ Nothing but :class:`ExtractionError` (and its subclass :class:`NotAnArticle`) le
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import trafilatura
-from lxml.etree import _Element, strip_tags
+from lxml.etree import XPath, _Element, strip_tags
+from lxml.html import HtmlElement
 from trafilatura.meta import reset_caches as _reset_trafilatura_caches
 from trafilatura.xml import xmltotxt
 
@@ -39,10 +43,12 @@ from crawler.items import Article, Priors
 from crawler.metadata import (
     PageMeta,
     best_title,
+    class_and_id,
     clean_authors,
     dates,
     detect_language,
     guess_date,
+    load_language_model,
     now_utc,
     parse_date,
     read_page,
@@ -55,12 +61,17 @@ __all__ = ["Extraction", "extract_article", "reset_caches"]
 
 logger = logging.getLogger(__name__)
 
+# Like trafilatura, the language model is loaded once per (worker) process, at import.
+load_language_model()
+
 # Pages larger than this are refused ("too-large"); Scrapy's DOWNLOAD_MAXSIZE normally stops them
 # earlier. trafilatura's own limit (MAX_FILE_SIZE, 20 MB) is higher.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Control bytes (other than tab/newline/CR/FF) in the first BINARY_SNIFF_BYTES mark a binary file.
 BINARY_SNIFF_BYTES = 4096
 BINARY_CONTROL_SHARE = 0.02
+# Control bytes other than tab, newline, form feed and carriage return (counted in C by translate).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _BINARY_MAGIC = (
     b"%PDF",
     b"\x89PNG",
@@ -83,16 +94,38 @@ MIN_BODY_CHARS = 100
 # trafilatura settings: comments are not part of the body, tables are; links are kept only to
 # measure link density (see _body_text). favor_precision loses whole bodies on some pages, and our
 # own cleaning does better on precision (bench/extract_aeb.py: 0.965 with it off vs 0.959 on).
+# Comments on (trafilatura's default) cost 5 % more CPU and improve no AEB page.
 TRAFILATURA_OPTIONS = {
     "include_comments": False,
     "include_tables": True,
     "include_links": True,
     "favor_precision": False,
     "with_metadata": False,  # crawler.metadata reads what we need, at a fraction of the cost
+    "output_format": "xml",  # the body tree only: "python" would also render it as text
 }
+# trafilatura's fast mode skips its comparison with readability and jusText (about a third of its
+# cost). The full cascade runs only when the fast result looks poor: shorter than
+# FULL_CASCADE_BELOW_CHARS, or one element holding at least DUMP_MIN_LINES lines (its last resort,
+# the whole page's text). Set by bench/extract_aeb.py: 4 of the 181 AEB pages take the full cascade
+# (at 1000 characters, 16, and F1 0.972 instead of 0.974), two of them rescued by it.
+FULL_CASCADE_BELOW_CHARS = 500
+DUMP_MIN_LINES = 40
+# A later container of the body's own class is read when it holds at least
+# CONTINUATION_MIN_PARAGRAPHS paragraphs of CONTINUATION_MIN_CHARS or more that the body lacks
+# (see _continuation). Set by bench/extract_aeb.py: two split pages go from recall 0.35 and 0.45
+# to 1.0 and 0.99, no page loses.
+CONTINUATION_MIN_PARAGRAPHS = 2
+CONTINUATION_MIN_CHARS = 80
+CONTINUATION_SNIPPET_CHARS = 60
+# A continuation container's class names the body; none of its ancestors is comments or a sidebar.
+_BODY_CLASS = re.compile(r"body|article|content|story|entry|text", re.I)
+_NOT_BODY_CLASS = re.compile(r"comment|repl|respon|sidebar|related|footer|recommend", re.I)
+_PARAGRAPHS_CONTAINING = XPath("//p[contains(normalize-space(.), $snippet)]")
+_FOLLOWING_SAME_CLASS = XPath("following::*[name() = $tag and @class = $cls]")
 # A body line (paragraph, list item, heading, cell) whose text is at least LINK_LINE_SHARE link
-# text and shorter than LINK_LINE_MAX_CHARS is navigation ("related" lists, teasers). Set by
-# bench/extract_aeb.py: F1 +0.004 at 0.7 (0.9: +0.003).
+# text and shorter than LINK_LINE_MAX_CHARS is a link line, navigation unless it stands inside the
+# text and reads as content (see _body_text). Set by bench/extract_aeb.py: F1 +0.004 at 0.7 (0.9:
+# +0.003); keeping linked sentences and lone bare addresses: recall +0.001, precision unchanged.
 LINK_LINE_SHARE = 0.7
 LINK_LINE_MAX_CHARS = 200
 
@@ -126,7 +159,7 @@ def _check_bytes(body: bytes) -> None:
         return
     if head.lstrip().startswith(_BINARY_MAGIC):
         raise ExtractionError("binary", "file signature")
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if control > BINARY_CONTROL_SHARE * len(head):
         raise ExtractionError("binary", f"{control} control bytes in the first {len(head)}")
 
@@ -154,25 +187,91 @@ def _subtitle(meta: PageMeta, title: str | None, body_start: str) -> str | None:
     return None
 
 
+def _is_link_line(el: _Element, text: str) -> bool:
+    """A short line that is mostly link text (outside embedded posts, which keep their links)."""
+    if len(text) >= LINK_LINE_MAX_CHARS or any(a.tag == "quote" for a in el.iterancestors()):
+        return False
+    linked = sum(len("".join(ref.itertext())) for ref in el.iter("ref"))
+    return linked >= LINK_LINE_SHARE * len(text)
+
+
 def _body_text(body: _Element) -> str:
-    """The text of trafilatura's body tree without its link lines (navigation, related lists)."""
-    for el in list(body.iter("p", "item", "head", "cell")):
-        text = "".join(el.itertext()).strip()
+    """The text of trafilatura's body tree without its navigation link lines.
+
+    Link lines are navigation ("related" lists, teasers, menus) except content: a linked sentence
+    inside the text ("Pro tip: more ideas here!"; not the first or last line) and a bare address
+    standing alone between two lines that are not links (a product link in a list). Headlines
+    linked in between paragraphs ("related" teasers) still go.
+    """
+    lines = [(el, text) for el in body.iter("p", "item", "head", "cell") if (text := _text(el))]
+    links = [_is_link_line(el, text) for el, text in lines]
+    for i, (el, _) in enumerate(lines):
         parent = el.getparent()
-        if not text or parent is None or len(text) >= LINK_LINE_MAX_CHARS:
+        if not links[i] or parent is None:
             continue
-        if any(a.tag == "quote" for a in el.iterancestors()):
-            continue  # embedded posts (tweets) are quoted content, links and all
-        linked = sum(len("".join(ref.itertext())) for ref in el.iter("ref"))
-        if linked >= LINK_LINE_SHARE * len(text):
+        inside = 0 < i < len(lines) - 1
+        alone = inside and not links[i - 1] and not links[i + 1]
+        text = lines[i][1]
+        if not ((inside and bp.ends_like_sentence(text)) or (alone and bp.is_bare_url(text))):
             parent.remove(el)
     strip_tags(body, "ref")
     return xmltotxt(body, False)
 
 
+def _text(el: _Element) -> str:
+    return "".join(el.itertext()).strip()
+
+
+def _continuation(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """Paragraphs of the article's next parts, when the page splits its body into containers.
+
+    Some templates cut the body into several containers of one class with ads between them, and
+    trafilatura keeps the first. The containers after the one holding the body's last paragraph,
+    with the same tag and class, are read too: their paragraphs of prose that the body lacks.
+    """
+    if not paragraphs:
+        return []
+    # an XPath variable, not text pasted into the expression: quotes in the snippet are safe
+    holders = _PARAGRAPHS_CONTAINING(tree, snippet=paragraphs[-1][:CONTINUATION_SNIPPET_CHARS])
+    container = holders[0].getparent() if holders else None
+    classes = container.get("class") if container is not None else None
+    if not classes or not _BODY_CLASS.search(classes):
+        return []  # generic layout classes (grid cells, widgets) also hold comments and menus
+    known = {normalize(p) for p in paragraphs}
+    found: list[str] = []
+    for part in _FOLLOWING_SAME_CLASS(container, tag=container.tag, cls=classes):
+        if any(_NOT_BODY_CLASS.search(class_and_id(a)) for a in (part, *part.iterancestors())):
+            continue
+        texts = [" ".join(p.text_content().split()) for p in part.iter("p")]
+        prose = [t for t in texts if len(t) >= CONTINUATION_MIN_CHARS and normalize(t) not in known]
+        if len(prose) >= CONTINUATION_MIN_PARAGRAPHS:
+            found += prose
+    return found
+
+
+def _looks_poor(body: _Element | None, text: str) -> bool:
+    """True when a fast extraction is too short or is the whole page's text in one element."""
+    if body is None or len(text) < FULL_CASCADE_BELOW_CHARS:
+        return True
+    return len(body) == 1 and text.count("\n") >= DUMP_MIN_LINES
+
+
+def _main_content(tree: HtmlElement) -> _Element | None:
+    """trafilatura's body tree of the page: fast mode, the full cascade when that looks poor.
+
+    No URL is passed: it only serves to resolve link targets, and only link text is used here.
+    """
+    doc = trafilatura.bare_extraction(tree, fast=True, **TRAFILATURA_OPTIONS)
+    body, text = (doc.body, doc.raw_text or "") if doc is not None else (None, "")
+    if not _looks_poor(body, text):
+        return body
+    full = trafilatura.bare_extraction(tree, fast=False, **TRAFILATURA_OPTIONS)
+    return full.body if full is not None and full.body is not None else body
+
+
 def _clean_body(paragraphs: list[str], block: headline.HeadlineBlock) -> list[str]:
     paragraphs = headline.strip(paragraphs, block)
-    paragraphs = [p for p in paragraphs if not bp.is_template_line(p)]
+    paragraphs = bp.strip_template_lines(paragraphs)
     paragraphs = bp.strip_tail_notices(bp.cut_tail(paragraphs))
     return dedupe(paragraphs)
 
@@ -243,12 +342,13 @@ def _extract(
     reason = not_article_reason(tree, url, meta)
     if reason:
         raise NotAnArticle(reason)
-    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
-    body_text = _body_text(doc.body) if doc is not None and doc.body is not None else ""
+    main = _main_content(tree)
+    body_text = _body_text(main) if main is not None else ""
     if not body_text.strip():
         raise NotAnArticle("empty-body")
     title = best_title(meta) or (priors.title if priors else None)
     paragraphs = split_paragraphs(body_text)
+    paragraphs += _continuation(tree, paragraphs)
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
     authors = clean_authors(meta.authors, [meta.site_name or "", outlet])

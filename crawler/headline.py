@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.metadata import PageMeta, text_of
+from crawler.metadata import PageMeta, class_and_id_marks, keyword_gated, marked, text_of
 from crawler.paragraphs import normalize
 
 # Thresholds below were set on tests/pages (the outlets' headline blocks) and checked with
@@ -26,6 +27,23 @@ _LABEL_CLASS = re.compile(
     r"breadcrumb|byline|author|credit|caption|dateline|date|time|posted|published|meta|"
     r"source-line|tags?\b|share|social|views|counter)",
     re.I,
+)
+# Every match of _LABEL_CLASS contains one of these (lower case).
+_LABEL_KEYWORDS = (
+    "kicker", "eyebrow", "overline", "rubric", "program", "label", "badge", "category",
+    "breadcrumb", "byline", "author", "credit", "caption", "date", "time", "posted", "published",
+    "meta", "source-line", "tag", "share", "social", "views", "counter",
+)  # fmt: skip
+_is_label_marks = keyword_gated(_LABEL_CLASS, _LABEL_KEYWORDS)
+# The elements that can be labels by their class or id, for a PageMeta not made by read_page.
+_LABEL_CANDIDATES = etree.XPath("//*[@class or @id]")
+# Elements whose text may show a standfirst (see _shown_as_standfirst): paragraphs, sub-headings,
+# and divs and spans without paragraphs, with a text length between $shortest and $longest.
+_SHOWN_NEAR_LENGTH = etree.XPath(
+    "//*[self::p or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    " or ((self::div or self::span) and not(.//p))]"
+    "[string-length(normalize-space(.)) >= $shortest]"
+    "[string-length(normalize-space(.)) <= $longest]"
 )
 # A label element with more text than this is a container, not a label.
 LABEL_MAX_CHARS = 250
@@ -125,12 +143,10 @@ def _shown_as_standfirst(tree: HtmlElement, norm: str, *, classed: bool = False)
     ``classed``, the text of a standfirst-classed element. Shown only as the body's first
     paragraph, it is the lead and stays in the body.
     """
-    shown = []
-    for el in tree.iter("p", "h2", "h3", "h4", "h5", "h6", "div", "span"):
-        if el.tag in ("div", "span") and el.find(".//p") is not None:
-            continue
-        if normalize(text_of(el)) == norm:
-            shown.append(el)
+    # normalising keeps the words and drops the rest, so a text of a very different length cannot
+    # normalise to ``norm``: lxml selects the elements of a near length, the rest never reach Python
+    near = _SHOWN_NEAR_LENGTH(tree, shortest=len(norm) // 2, longest=3 * len(norm) + 20)
+    shown = [el for el in near if normalize(text_of(el)) == norm]
     if all(_is_lead_paragraph(el) and not _is_bold(el) for el in shown):
         return False
     return (
@@ -189,13 +205,14 @@ def collect(
         if len(alt) >= IMAGE_ALT_MIN_CHARS:
             captions.add(normalize(alt))
     labels = set()
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("body", "html", "article", "main"):
+    candidates = meta.marked or _LABEL_CANDIDATES(tree)
+    marks = meta.marks or class_and_id_marks(candidates)
+    for el in [*marked(candidates, marks, _is_label_marks), *tree.iter("time")]:
+        if el.tag in ("body", "html", "article", "main"):
             continue
-        if el.tag == "time" or _LABEL_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
-            text = text_of(el)
-            if text and len(text) <= LABEL_MAX_CHARS:
-                labels.add(normalize(text))
+        text = text_of(el)
+        if text and len(text) <= LABEL_MAX_CHARS:
+            labels.add(normalize(text))
     drop = {""}
     return HeadlineBlock(
         frozenset(titles - drop),

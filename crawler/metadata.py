@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from itertools import compress
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import py3langid
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.items import Image, Priors
@@ -54,7 +58,10 @@ _AUTHOR_PREFIX = re.compile(r"^\s*(by|автор[ы]?|текст|author[s]?)\s*[
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bи\b|&|\|)\s*", re.I)
 # Below this many characters of body text the declared <html lang> is trusted over the detector.
 LANGID_MIN_CHARS = 200
-LANGID_SAMPLE_CHARS = 3000
+# The detector reads this prefix of the body (its cost grows with the length): on the AEB bodies
+# and tests/pages, 500 characters give the same language as 1000 and 3000 for every page, at 60 %
+# of the cost of 1000 (300 change the top three guesses of 17 pages).
+LANGID_SAMPLE_CHARS = 500
 # The declared language is kept when the detector ranks it among its first LANGID_TOP guesses
 # (kk/ky/tt and ru/uk/be are close neighbours for the detector).
 LANGID_TOP = 3
@@ -65,6 +72,11 @@ _CREDIT = re.compile(
     re.I,
 )
 _BYLINE_CLASS = re.compile(r"\b(author|byline|by-line|creator)", re.I)
+# The elements that can carry a byline, standfirst or label mark, in document order (lxml filters
+# them, not Python); see PageMeta.marked.
+_MARKED = etree.XPath("//*[@class or @id or @itemprop or @rel]")
+# Class/id strings whose verdicts (byline, standfirst, label) are remembered across pages, per test.
+MARKS_CACHE_SIZE = 16384
 BYLINE_MAX_CHARS = 100
 MAX_BYLINES = 3
 _SITE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", ": ")
@@ -89,6 +101,11 @@ class PageMeta:
     og_type: str | None = None
     jsonld_types: set[str] = field(default_factory=set)
     images: list[Image] = field(default_factory=list)
+    # The page's elements with a class, id, itemprop or rel, in document order, and the class and
+    # id of each (class_and_id): read once here, scanned for bylines and standfirsts here and for
+    # labels by crawler.headline.
+    marked: list[HtmlElement] = field(default_factory=list, repr=False, compare=False)
+    marks: list[str] = field(default_factory=list, repr=False, compare=False)
 
 
 _STANDFIRST_CLASS = re.compile(
@@ -99,6 +116,12 @@ _STANDFIRST_CLASS = re.compile(
 # camelCase class names ("articleLead", "newsSubtitle") are split into words before matching.
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 STANDFIRST_MAX_CHARS = 600
+_STANDFIRST_TAGS = frozenset({"div", "p", "h2", "h3", "h4", "span", "section"})
+# XPath does the page scans of _standfirst in C: the first <h1>, the paragraphs after it, and an
+# element's position (the elements before it plus its ancestors).
+_FIRST_H1 = etree.XPath("(//h1)[1]")
+_FOLLOWING_PARAGRAPHS = etree.XPath("following::p")
+_POSITION = etree.XPath("count(preceding::*) + count(ancestor::*)")
 STANDFIRST_MIN_CHARS = 20
 # A standfirst element lies within this many elements (document order) of an <h1>.
 STANDFIRST_MAX_DISTANCE = 40
@@ -109,6 +132,48 @@ BODY_PARAGRAPH_MIN_CHARS = 150
 def text_of(el: HtmlElement) -> str:
     """The whitespace-collapsed text content of an element."""
     return " ".join(el.text_content().split())
+
+
+def keyword_gated(pattern: re.Pattern[str], keywords: tuple[str, ...]) -> Callable[[str], bool]:
+    """A test for ``pattern`` on class strings that runs the regex only when it can match.
+
+    ``keywords`` are lower-case substrings one of which every match contains: most class strings
+    contain none, and a plain alternation on the lower-cased string costs a fraction of a long
+    case-insensitive pattern.
+    """
+    gate = re.compile("|".join(map(re.escape, keywords)))
+
+    # outlets reuse their class strings on every page (and frameworks across outlets): the
+    # verdicts are kept across pages, bounded so a worker's memory stays flat
+    @lru_cache(maxsize=MARKS_CACHE_SIZE)
+    def test(marks: str) -> bool:
+        return gate.search(marks.lower()) is not None and pattern.search(marks) is not None
+
+    return test
+
+
+def marked(
+    elements: list[HtmlElement], marks: list[str], matches: Callable[[str], bool]
+) -> list[HtmlElement]:
+    """The elements whose marks (``marks[i]`` is the string of ``elements[i]``) satisfy ``matches``.
+
+    A page repeats the same class strings on many elements: each distinct string is tested once,
+    and the elements are picked by C loops (compress, map), not a Python loop over the page.
+    """
+    hits = {mark for mark in set(marks) if matches(mark)}
+    if not hits:
+        return []
+    return list(compress(elements, map(hits.__contains__, marks)))
+
+
+def class_and_id_marks(elements: list[HtmlElement]) -> list[str]:
+    """:func:`class_and_id` of each element (a comprehension: faster than a call per element)."""
+    return [f"{el.get('class') or ''} {el.get('id') or ''}" for el in elements]
+
+
+def class_and_id(el: HtmlElement) -> str:
+    """An element's class and id attributes, joined by a space (the string marks are read from)."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
 def _metas(tree: HtmlElement) -> dict[str, str]:
@@ -219,28 +284,37 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
         if key in metas:
             meta.authors.append(metas[key])
     meta.titles[:0] = [metas[k] for k in ("og:title", "twitter:title") if k in metas]
-    meta.titles += [text_of(h) for h in tree.iter("h1")]
+    # only the first <h1> is the headline: pages that use more set their sections in them
+    meta.titles += [text_of(h) for h in _FIRST_H1(tree)]
     title_el = tree.find(".//title")
     if title_el is not None and title_el.text:
         meta.titles.append(" ".join(title_el.text.split()))
     meta.site_name = metas.get("og:site_name") or metas.get("application-name") or None
-    meta.authors += _bylines(tree)
+    meta.marked = _MARKED(tree)
+    meta.marks = class_and_id_marks(meta.marked)
+    meta.authors += _bylines(meta.marked)
     meta.description = metas.get("og:description") or metas.get("description") or None
-    meta.standfirst = _standfirst(tree)
+    meta.standfirst = _standfirst(tree, meta.marked, meta.marks)
     meta.og_type = (metas.get("og:type") or "").lower() or None
     meta.declared_language = _declared_language(tree, metas)
     meta.images = _images(tree, url, metas)
     return meta
 
 
-def _bylines(tree: HtmlElement) -> list[str]:
+_is_byline_marks = keyword_gated(_BYLINE_CLASS, ("author", "byline", "by-line", "creator"))
+
+
+def _bylines(elements: list[HtmlElement]) -> list[str]:
     """Texts of the first few byline/author elements outside headers, footers and sidebars."""
     found: list[str] = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "body", "html", "a"):
-            continue
-        marks = f"{el.get('class') or ''} {el.get('itemprop') or ''} {el.get('rel') or ''}"
-        if not _BYLINE_CLASS.search(marks) or _inside(el, _SKIP_IMAGE_ANCESTORS - {"header"}):
+    marks = [
+        f"{el.get('class') or ''} {el.get('itemprop') or ''} {el.get('rel') or ''}"
+        for el in elements
+    ]
+    for el in marked(elements, marks, _is_byline_marks):
+        if el.tag in ("meta", "link", "body", "html", "a") or _inside(
+            el, _SKIP_IMAGE_ANCESTORS - {"header"}
+        ):
             continue
         text = text_of(el)
         if text and len(text) <= BYLINE_MAX_CHARS:
@@ -269,6 +343,20 @@ def _cut_site_name(title: str, site_name: str | None) -> str:
     return title
 
 
+# A dateless page whose text has a date in words: htmldate's extensive search then builds its month
+# names of every dateparser locale and dateparser its parsers, once per process (seconds).
+_DATE_WARM_UP_PAGE = "<html><body><p>Опубликовано 5 марта в 10:00</p></body></html>"
+
+
+def warm_up_dates() -> None:
+    """Pay now, once per process, what htmldate's extensive search costs on its first text date.
+
+    A long-lived worker pays it on its first dateless page anyway; a benchmark of per-page cost
+    must not count it (bench/extract_aeb.py calls this in its warm-up).
+    """
+    htmldate.find_date(_DATE_WARM_UP_PAGE, extensive_search=True, original_date=True)
+
+
 def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
     """htmldate's guess of the original publication date (YYYY-MM-DD), or None."""
     return htmldate.find_date(
@@ -280,29 +368,53 @@ def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
     )
 
 
-def _standfirst(tree: HtmlElement) -> str | None:
-    """The text of a standfirst element between the page heading and the body's first paragraph."""
-    order: dict[HtmlElement, int] = {}
-    first_heading = body_start = None
-    for index, el in enumerate(tree.iter()):
-        order[el] = index
-        if el.tag == "h1" and first_heading is None:
-            first_heading = index
-        elif (
-            el.tag == "p"
-            and first_heading is not None
-            and body_start is None
-            and len(text_of(el)) >= BODY_PARAGRAPH_MIN_CHARS
-        ):
-            body_start = index
-    if first_heading is None:
+# Every match of _STANDFIRST_CLASS contains one of these (lower case).
+_STANDFIRST_GATE = re.compile(
+    "title|subhead|standfirst|stand-first|lead|lede|dek|deck|summary|excerpt|intro|anons"
+    "|annotation|description"
+)
+
+
+@lru_cache(maxsize=MARKS_CACHE_SIZE)  # see keyword_gated
+def _standfirst_classed(marks: str) -> bool:
+    """True for class/id strings that name a standfirst (camelCase split into words first)."""
+    return _STANDFIRST_GATE.search(marks.lower()) is not None and (
+        _STANDFIRST_CLASS.search(_CAMEL.sub(r"\1-\2", marks)) is not None
+    )
+
+
+def _position(el: HtmlElement) -> int:
+    """The element's index among the page's elements in document order (counted by lxml)."""
+    return int(_POSITION(el))
+
+
+def _body_start(heading: HtmlElement) -> int | None:
+    """The position of the first paragraph after ``heading`` long enough to start the body."""
+    for para in _FOLLOWING_PARAGRAPHS(heading):
+        if len(text_of(para)) >= BODY_PARAGRAPH_MIN_CHARS:
+            return _position(para)
+    return None
+
+
+def _standfirst(tree: HtmlElement, elements: list[HtmlElement], marks: list[str]) -> str | None:
+    """The text of a standfirst element between the page heading and the body's first paragraph.
+
+    ``elements`` are the page's elements with a class or id (others are skipped), in order, and
+    ``marks`` their :func:`class_and_id`.
+    """
+    headings = _FIRST_H1(tree)
+    if not headings:
         return None
-    for el in tree.iter("div", "p", "h2", "h3", "h4", "span", "section"):
-        cls = _CAMEL.sub(r"\1-\2", f"{el.get('class') or ''} {el.get('id') or ''}")
-        if not _STANDFIRST_CLASS.search(cls) or _inside(el, _SKIP_IMAGE_ANCESTORS):
+    first_heading = _position(headings[0])
+    body_start = None
+    for el in marked(elements, marks, _standfirst_classed):
+        if el.tag not in _STANDFIRST_TAGS or _inside(el, _SKIP_IMAGE_ANCESTORS):
             continue
-        if abs(order[el] - first_heading) > STANDFIRST_MAX_DISTANCE or (
-            body_start is not None and order[el] > body_start
+        if body_start is None:
+            body_start = _body_start(headings[0]) or -1
+        index = _position(el)
+        if abs(index - first_heading) > STANDFIRST_MAX_DISTANCE or (
+            body_start >= 0 and index > body_start
         ):
             continue
         if el.find(".//a") is not None or _inside(el, frozenset({"a"})):
@@ -333,6 +445,11 @@ def _declared_language(tree: HtmlElement, metas: dict[str, str]) -> str | None:
             if re.fullmatch(r"[a-z]{2}", code):
                 return code
     return None
+
+
+def load_language_model() -> None:
+    """Load the language detector's model now, once per process, instead of on the first page."""
+    py3langid.rank("")
 
 
 def detect_language(text: str, declared: str | None) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,9 +16,15 @@ from crawler.boilerplate import (
     is_tail_template,
     is_template_line,
     remove_learned,
+    restrip,
     strip_tail_notices,
+    strip_template_lines,
 )
+from crawler.items import Article, FetchedPage
 from crawler.paragraphs import paragraph_key
+from crawler.pipelines import ExtractPipeline
+from crawler.pool import PoolResult
+from dedup import DedupConfig, signature
 
 FOOTER = "Поддержите независимую редакцию: подпишитесь на нашу рассылку и расскажите друзьям."
 
@@ -217,3 +225,90 @@ def test_tail_templates_stay_in_the_middle_of_the_body() -> None:
 def test_prose_about_reprints_and_mistakes_is_kept(line: str) -> None:
     assert not is_tail_template(line)
     assert strip_tail_notices([*BODY, line]) == [*BODY, line]
+
+
+def test_restrip_removes_what_was_learned_after_extraction() -> None:
+    paragraphs = article(1, FOOTER)
+    text = "\n\n".join(paragraphs)
+    learned = Boilerplate("vlast", frozenset({paragraph_key(FOOTER)}))
+    assert restrip(text, keys(paragraphs), None, learned) == "\n\n".join(paragraphs[:-1])
+    assert restrip(text, keys(paragraphs), None, None) is None
+    # already removed at extraction: nothing more to do
+    body = "\n\n".join(paragraphs[:-1])
+    assert restrip(body, keys(paragraphs), learned, learned) is None
+
+
+class _Stats:
+    def inc_value(self, key: str) -> None:
+        pass
+
+
+class _ConcurrentPool:
+    """Extracts an outlet's pages all at once, like a crawl's first pages: every page is held
+    until all of them were submitted, so each is extracted before any was observed."""
+
+    def __init__(self, pages: int) -> None:
+        self.dedup_config = DedupConfig()
+        self.used: list[Boilerplate | None] = []
+        self._pages = pages
+        self._all_in = asyncio.Event()
+
+    async def extract(self, page: FetchedPage, boilerplate: Boilerplate | None) -> PoolResult:
+        self.used.append(boilerplate)
+        if len(self.used) == self._pages:
+            self._all_in.set()
+        await self._all_in.wait()
+        paragraphs = page.body.decode().split("\n")
+        all_keys = keys(paragraphs)
+        text = "\n\n".join(remove_learned(paragraphs, all_keys, boilerplate))
+        article = Article(
+            id=page.url,
+            url=page.url,
+            canonical_url=page.url,
+            outlet=page.outlet,
+            title="t",
+            text=text,
+            fetched=page.fetched,
+        )
+        sig = signature(text, self.dedup_config).to_bytes()
+        return PoolResult(article=article, signature=sig, paragraph_keys=all_keys)
+
+
+async def test_an_outlets_first_articles_lose_the_footer_learned_from_them() -> None:
+    pool = _ConcurrentPool(pages=6)
+    pipeline = ExtractPipeline(pool, BoilerplateLearner(), _Stats())  # type: ignore[arg-type]
+    pipeline.crawler = SimpleNamespace(spider=None)  # only skipped pages use the spider
+    pages = [
+        FetchedPage(
+            url=f"https://vlast.example/{i}",
+            outlet="vlast",
+            body="\n".join(article(i, FOOTER)).encode(),
+            fetched="2026-11-10T12:00:00Z",
+        )
+        for i in range(6)
+    ]
+    items = await asyncio.gather(*(pipeline.process_item(page) for page in pages))
+    assert pool.used == [None] * 6  # all extracted before anything was learned
+    for item in items:
+        assert FOOTER not in item.article.text
+        assert item.article.text.startswith("Уникальный абзац")
+        assert item.signature == signature(item.article.text, pool.dedup_config).to_bytes()
+
+
+def test_a_bare_address_between_text_lines_stays_and_one_at_the_end_goes() -> None:
+    lines = [
+        "Three kettles we tried this winter, with the shop for each.",
+        "Copper kettle, two litres",
+        "https://shop.example/kettle-copper",
+        "Enamel kettle, one litre",
+        "https://shop.example/kettle-enamel",
+        "Both boiled water faster than the old stove-top model.",
+        "www.kettle-review.example",
+    ]
+    kept = strip_template_lines(lines)
+    assert "https://shop.example/kettle-copper" in kept
+    assert "https://shop.example/kettle-enamel" in kept
+    assert "www.kettle-review.example" not in kept
+    assert strip_template_lines(
+        ["Intro line.", "https://a.example/1", "https://a.example/2", "Closing line."]
+    ) == ["Intro line.", "Closing line."]

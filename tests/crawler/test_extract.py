@@ -8,6 +8,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+import trafilatura
 
 from crawler import extract as extract_module
 from crawler.boilerplate import BoilerplateLearner
@@ -390,15 +391,19 @@ def test_reprint_and_error_report_lines_are_cut_from_the_end() -> None:
         "source.",
         "Нашли ошибку? Выделите текст и нажмите Ctrl+Enter.",
     ]
-    ex = extract_article(page(body_of(PARAS + tail)), "https://example.com/news/canal",
-                         fetched=FETCHED)
+    ex = extract_article(
+        page(body_of(PARAS + tail)), "https://example.com/news/canal", fetched=FETCHED
+    )
     assert normalize(ex.article.text) == normalize(" ".join(PARAS))
 
 
 def test_a_closing_author_line_goes_to_authors() -> None:
     head = '<meta name="author" content="Lola Example">'
-    ex = extract_article(page(body_of([*PARAS, "Lola Example"]), head),
-                         "https://example.com/news/canal", fetched=FETCHED)
+    ex = extract_article(
+        page(body_of([*PARAS, "Lola Example"]), head),
+        "https://example.com/news/canal",
+        fetched=FETCHED,
+    )
     assert ex.article.authors == ["Lola Example"]
     assert normalize(ex.article.text) == normalize(" ".join(PARAS))
 
@@ -418,7 +423,86 @@ def test_a_camel_case_lead_that_is_also_the_description_becomes_the_subtitle() -
 def test_a_lead_shown_once_as_the_first_paragraph_stays_in_the_body() -> None:
     lead = "The canal has lost half of its water every summer for a decade."
     head = f'<meta property="og:description" content="{lead}">'
-    ex = extract_article(page(body_of([lead, *PARAS]), head), "https://example.com/news/canal",
-                         fetched=FETCHED)
+    ex = extract_article(
+        page(body_of([lead, *PARAS]), head), "https://example.com/news/canal", fetched=FETCHED
+    )
     assert normalize(ex.article.text).startswith(normalize(lead))
     assert ex.article.subtitle is None
+
+
+# --- link lines, split bodies, repeated rows ------------------------------------------------------
+
+MORE = [
+    "Farmers along the canal have asked for the work to be finished before the spring sowing, "
+    "when the water is needed most.",
+    "The council will publish the schedule of the works on its notice board next month, with "
+    "the names of the contractors.",
+]
+
+
+def test_a_bare_address_in_running_text_stays_and_a_related_list_goes() -> None:
+    body = (
+        body_of(PARAS[:2])
+        + "<p>The plan, with maps of each section of the canal:<br>"
+        + "<a href='https://canal.example/plan'>https://canal.example/plan</a><br>"
+        + "and the council's answers to the villages' questions.</p>"
+        + body_of(PARAS[2:])
+        + "<ul><li><a href='/a'>Bridge repairs delayed again</a></li>"
+        + "<li><a href='/b'>New bus route to the market</a></li>"
+        + "<li><a href='/c'>School roof fixed before winter</a></li></ul>"
+    )
+    text = extract_article(page(body), "https://example.com/n/1", fetched=FETCHED).article.text
+    assert "https://canal.example/plan" in text
+    assert all(p in text for p in PARAS)
+    assert "Bridge repairs delayed again" not in text
+    assert "New bus route" not in text
+
+
+def test_a_linked_headline_between_paragraphs_goes_and_a_linked_sentence_stays() -> None:
+    body = (
+        body_of(PARAS[:1])
+        + "<p><a href='/other'>Mayor opens the new covered market</a></p>"
+        + body_of(PARAS[1:2])
+        + "<p><a href='/plan'>The full plan of the works can be read on the council site.</a></p>"
+        + body_of(PARAS[2:])
+    )
+    text = extract_article(page(body), "https://example.com/n/2", fetched=FETCHED).article.text
+    assert "Mayor opens the new covered market" not in text
+    assert "The full plan of the works can be read on the council site." in text
+
+
+def test_the_later_containers_of_a_split_body_are_read() -> None:
+    # trafilatura keeps the first of such containers on some templates (two AEB pages): the
+    # helper that reads the rest is tested on its own
+    part = "grid-item body body__container article__body"
+    tree = trafilatura.load_html(
+        "<html><body><main><h1>Canal to be rebuilt</h1>"
+        f"<div class='grid'><div class='{part}'>{body_of(PARAS)}</div></div>"
+        "<div class='ad-slot'><p>Advertisement</p></div>"
+        f"<div class='grid'><div class='{part}'>{body_of(MORE)}</div></div>"
+        f"<div class='comments'><div class='{part}'>"
+        "<p>A reader wrote that the canal was already repaired once in the nineties, badly.</p>"
+        "<p>Another reader asked whether the village wells will also be checked this year.</p>"
+        "</div></div></main></body></html>"
+    )
+    assert extract_module._continuation(tree, PARAS) == MORE
+    assert extract_module._continuation(tree, PARAS + MORE) == []
+
+
+def test_a_generic_layout_class_is_not_read_as_a_continuation() -> None:
+    tree = trafilatura.load_html(
+        "<html><body><main>"
+        f"<div class='widget-container'>{body_of(PARAS)}</div>"
+        f"<div class='widget-container'>{body_of(MORE)}</div>"
+        "</main></body></html>"
+    )
+    assert extract_module._continuation(tree, PARAS) == []
+
+
+def test_rows_repeated_three_times_are_content_and_a_repeated_quote_is_not() -> None:
+    row = "Breakfast: two boiled eggs, one slice of rye bread, half a cup of berries and tea"
+    quote = "The canal is the lifeline of these villages and we cannot wait another year for it."
+    body = body_of([PARAS[0], quote, row, PARAS[1], row, PARAS[2], row, quote, MORE[0]])
+    text = extract_article(page(body), "https://example.com/n/4", fetched=FETCHED).article.text
+    assert text.count(row) == 3
+    assert text.count(quote) == 1

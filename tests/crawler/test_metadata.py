@@ -11,9 +11,12 @@ from crawler.items import Priors
 from crawler.metadata import (
     PageMeta,
     canonical_url,
+    class_and_id,
+    class_and_id_marks,
     clean_authors,
     dates,
     detect_language,
+    marked,
     pick_date,
     read_page,
     same_site,
@@ -160,3 +163,39 @@ def test_a_camel_case_lead_class_is_a_standfirst() -> None:
     )
     meta = read_page(trafilatura.load_html(html), "https://example.com/a")
     assert meta.standfirst == "A short invented standfirst about the bridge."
+
+
+def test_only_the_first_h1_is_a_title_and_later_ones_are_sections() -> None:
+    html = (
+        "<html><body><h1>How the valley grows apricots</h1><p>Intro text of the guide.</p>"
+        "<h1>Picking season</h1><p>More text.</p><h1>Drying on the roofs</h1></body></html>"
+    )
+    meta = read_page(trafilatura.load_html(html), "https://example.com/a")
+    assert meta.titles == ["How the valley grows apricots"]
+
+
+def test_standfirst_is_the_classed_element_between_heading_and_body() -> None:
+    lead = "Growers expect a smaller harvest after the late frost, but better prices."
+    body = "The first trucks left the valley on Monday morning. " * 4
+    html = (
+        "<html><body><aside><div class='summary'>Other summary text of a list</div>"
+        f"</aside><h1>Apricot harvest starts</h1><div class='articleLead'>{lead}</div>"
+        f"<p>{body}</p><div class='summary'>A summary box after the body starts.</div>"
+        "</body></html>"
+    )
+    meta = read_page(trafilatura.load_html(html), "https://example.com/a")
+    assert meta.standfirst == lead
+
+
+def test_marked_picks_matching_elements_in_document_order() -> None:
+    html = (
+        "<html><body><div class='author-box' id='a1'>Ann</div><p class='x'>text</p>"
+        "<span id='byline'>Bob</span><div class='author-box' id='a2'>Cid</div></body></html>"
+    )
+    tree = trafilatura.load_html(html)
+    elements = list(tree.iter("div", "p", "span"))
+    marks = class_and_id_marks(elements)
+    assert marks == [class_and_id(el) for el in elements]
+    found = marked(elements, marks, lambda mark: "author" in mark or "byline" in mark)
+    assert [el.text for el in found] == ["Ann", "Bob", "Cid"]
+    assert marked(elements, marks, lambda mark: False) == []
