@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey
-from dedup.index import Doc, Match, NearDupIndex
+from dedup.index import Doc, Entry, Match, NearDupIndex
 from dedup.signature import Signature
 from dedup.storage import Store
 
@@ -105,6 +105,7 @@ class Clusterer:
         sig.params.check(self.index.params)
         self._check_new(doc)
         self._advance(doc.time)
+        self._bound()
         matches = self.index.query(doc, sig)
         if not matches:
             self._start(doc.id)
@@ -128,6 +129,7 @@ class Clusterer:
         sig.params.check(self.index.params)
         self._check_new(doc)
         self._advance(doc.time)
+        self._bound()
         cluster = self.resolve(cluster)
         self._start(cluster)
         self.index.insert(doc, sig, cluster)
@@ -217,15 +219,24 @@ class Clusterer:
         self._watermark = time
         self.store.put(_TABLE_META, {"watermark": repr(time).encode()})
         until = time - self.config.window_seconds
-        expired = self.index.expire(until)
-        if expired:
-            clusters: dict[str, int] = {}
-            for entry in expired:
-                cluster = self.resolve(entry.cluster)
-                clusters[cluster] = clusters.get(cluster, 0) - 1
-            sizes = self.store.incr(_TABLE_SIZE, clusters)
-            self.store.put(_TABLE_BIRTH, {c: None for c, n in zip(clusters, sizes, strict=True)
-                                          if n <= 0})
+        self._forget(self.index.expire(until))
         aliases = self.store.due(_QUEUE_ALIAS, until)
         if aliases:
             self.store.put(_TABLE_ALIAS, dict.fromkeys(aliases))
+
+    def _bound(self) -> None:
+        """Evict the oldest articles beyond ``max_articles - 1``, making room for one more."""
+        if self.config.max_articles is not None:
+            self._forget(self.index.expire(float("-inf"), keep=self.config.max_articles - 1))
+
+    def _forget(self, expired: list[Entry]) -> None:
+        """Take articles that left the index out of their clusters' sizes."""
+        if not expired:
+            return
+        clusters: dict[str, int] = {}
+        for entry in expired:
+            cluster = self.resolve(entry.cluster)
+            clusters[cluster] = clusters.get(cluster, 0) - 1
+        sizes = self.store.incr(_TABLE_SIZE, clusters)
+        self.store.put(_TABLE_BIRTH, {c: None for c, n in zip(clusters, sizes, strict=True)
+                                      if n <= 0})

@@ -34,6 +34,8 @@ SHINGLE_SIZE = 3
 NUM_PERM = 128
 SEED = 1
 WINDOW_DAYS = 14.0
+# Upper bound of `max_articles` (a window that large needs ~30 GB in memory: use Redis).
+MAX_ARTICLES_LIMIT = 10_000_000
 # The LSH band layout is the one with the most rows per band (fewest false candidates) whose
 # probability of making two articles at the Jaccard threshold candidates is at least this.
 # bench/eval_lsh.py measures the recall this gives against exact all-pairs Jaccard.
@@ -80,6 +82,10 @@ class DedupConfig:
         shingle_size: words per shingle (1-8).
         window_days: how long an article stays in the index, after the newest article's time.
         bands: LSH ``(bands, rows)``; ``None`` derives it from ``threshold`` and ``num_perm``.
+        max_articles: most articles kept in the window (the oldest by ``Doc.time`` leave first),
+            whatever their dates; ``None``: no bound but ``window_days``. A hard ceiling on the
+            index's memory (about 3.4 KB an article in a ``MemoryStore``), at the price of
+            missing copies of articles evicted before their ``window_days`` are over.
 
     Raises:
         DedupError: a value is out of range; the message names it and the allowed range.
@@ -97,6 +103,7 @@ class DedupConfig:
     shingle_size: int = SHINGLE_SIZE
     window_days: float = WINDOW_DAYS
     bands: tuple[int, int] | None = None
+    max_articles: int | None = None
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.05, 1.0, "a Jaccard similarity such as 0.5")
@@ -105,6 +112,8 @@ class DedupConfig:
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("shingle_size", self.shingle_size, 1, 8)
         _check_range("window_days", self.window_days, 1 / 24, 3650.0, "days, such as 14")
+        if self.max_articles is not None:
+            _check_int("max_articles", self.max_articles, 1, MAX_ARTICLES_LIMIT)
         if self.bands is None:
             object.__setattr__(self, "bands", band_layout(self.threshold, self.num_perm))
         else:

@@ -1,7 +1,8 @@
 """``NearDupIndex``: the sliding-window LSH index that finds and verifies near-duplicates.
 
-Two datasketch ``MinHashLSH`` indexes propose candidates: one over the whole text's MinHash
-(banded for recall at the Jaccard threshold) and one over the lead's (for excerpts). Every
+Two LSH indexes (``dedup.lsh``: datasketch's ``MinHashLSH`` layout on Redis, compact numpy
+tables in memory) propose candidates: one over the whole text's MinHash (banded for recall at
+the Jaccard threshold) and one over the lead's (for excerpts). Every
 candidate is then verified on its stored signature before it counts as a match:
 
 - *jaccard*: the estimated Jaccard similarity, after discounting the outlets' boilerplate lines,
@@ -267,9 +268,10 @@ class NearDupIndex:
         self.store.incr(_TABLE_LINES, dict.fromkeys(entry.line_keys(), 1))
         self.store.schedule(_QUEUE_DOCS, {doc.id: doc.time})
 
-    def expire(self, until: float) -> list[Entry]:
-        """Remove the articles whose time is at or before ``until``; returns them."""
-        ids = self.store.due(_QUEUE_DOCS, until)
+    def expire(self, until: float, keep: int | None = None) -> list[Entry]:
+        """Remove the articles whose time is at or before ``until`` and, with ``keep``, the
+        oldest of the others beyond the newest ``keep``; returns them."""
+        ids = self.store.due(_QUEUE_DOCS, until, keep)
         if not ids:
             return []
         entries = [e for e in self.get(ids) if e is not None]

@@ -77,14 +77,22 @@ def shingle(text: str, size: int) -> Shingles:
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     count = int(lengths.sum())
     word_hashes = _hash_all(chain.from_iterable(lines))
-    # Lay the lines out with size-1 zeros after each, so that a window never mixes two lines and
-    # a line shorter than `size` gives one (shorter) shingle.
-    line_starts = np.cumsum(lengths) - lengths
-    in_line = np.arange(count) - np.repeat(line_starts, lengths)
-    slot = np.arange(count) + np.repeat(np.arange(len(lines)) * (size - 1), lengths)
-    padded = np.zeros(count + len(lines) * (size - 1), dtype=np.uint64)
-    padded[slot] = word_hashes
-    starts = slot[in_line <= np.repeat(np.maximum(lengths - size, 0), lengths)]
+    if int(lengths.min()) >= size:  # the usual case: windows start anywhere but at a line's end
+        padded = word_hashes
+        valid = np.ones(count - size + 1, dtype=bool)
+        inner_ends = np.cumsum(lengths)[:-1]  # the last line's end is past every start
+        for back in range(1, size):
+            valid[inner_ends - back] = False
+        starts = np.flatnonzero(valid)
+    else:
+        # Lay the lines out with size-1 zeros after each, so that a window never mixes two lines
+        # and a line shorter than `size` gives one (shorter) shingle.
+        line_starts = np.cumsum(lengths) - lengths
+        in_line = np.arange(count) - np.repeat(line_starts, lengths)
+        slot = np.arange(count) + np.repeat(np.arange(len(lines)) * (size - 1), lengths)
+        padded = np.zeros(count + len(lines) * (size - 1), dtype=np.uint64)
+        padded[slot] = word_hashes
+        starts = slot[in_line <= np.repeat(np.maximum(lengths - size, 0), lengths)]
     combined = padded[starts] * _POSITION_MULTIPLIERS[0]
     for offset in range(1, size):
         combined += padded[starts + offset] * _POSITION_MULTIPLIERS[offset]

@@ -68,6 +68,17 @@ def test_window_expires_old_articles(store, texts):
     assert add(clusterer, "c", texts[0], time=2 * DAY).kind == "new"
 
 
+def test_max_articles_evicts_the_oldest_inside_the_window(store, texts):
+    clusterer = Clusterer(DedupConfig(max_articles=3), store)  # 14 days: all are inside
+    for n, key in enumerate("abc"):
+        add(clusterer, key, texts[n], time=10 * n)
+    assert add(clusterer, "a2", texts[0], time=30).kind == "new"  # "a" made room for it
+    assert clusterer.cluster_of("a") is None
+    assert add(clusterer, "c2", texts[2], time=40).cluster == "c"  # "b" went, "c" stays
+    assert [key for key in ("a", "b", "c", "a2", "c2") if key in clusterer.index] == [
+        "c", "a2", "c2"]
+
+
 def test_restore_rebuilds_without_deciding(store, texts):
     cfg = DedupConfig()
     clusterer = Clusterer(cfg, store)

@@ -29,6 +29,7 @@ def test_band_layout_reaches_the_recall_at_the_threshold():
         ({"num_perm": 8}, "num_perm=8 is outside 64-1024"),
         ({"shingle_size": 0}, "shingle_size=0 is outside 1-8"),
         ({"window_days": 0}, "window_days=0 is outside"),
+        ({"max_articles": 0}, "max_articles=0 is outside 1-10000000"),
         ({"bands": (100, 2)}, "bands=(100, 2) needs at least 2 bands and bands * rows <= num_perm"),
     ],
 )

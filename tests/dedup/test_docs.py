@@ -9,7 +9,7 @@ import pytest
 
 import dedup
 
-MODULES = ["config", "normalize", "shingles", "signature", "storage", "index", "clusters",
+MODULES = ["config", "normalize", "shingles", "signature", "lsh", "storage", "index", "clusters",
            "metrics", "records"]
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dedup.shingles import LEAD_SHINGLES, shingle
 
@@ -40,3 +41,33 @@ def test_lead_starts_at_the_first_long_line_and_is_bounded():
 def test_empty_text_has_no_shingles():
     empty = shingle(" — \n\n ", 3)
     assert len(empty.hashes) == 0 and len(empty.line_hashes) == 0
+
+
+def _padded_reference(text: str, size: int) -> list[int]:
+    """Shingle hashes window by window from the word hashes (no vectorised layout)."""
+    from itertools import chain
+
+    from dedup.normalize import word_lines
+    from dedup.shingles import _POSITION_MULTIPLIERS, _hash_all
+
+    lines = word_lines(text)
+    words = _hash_all(chain.from_iterable(lines)).tolist()
+    multipliers = [int(m) for m in _POSITION_MULTIPLIERS]
+    hashes, start = [], 0
+    for line in lines:
+        for i in range(max(len(line) - size, 0) + 1):
+            window = words[start + i : start + min(i + size, len(line))]
+            combined = sum(h * m for h, m in zip(window, multipliers, strict=False)) % 2**64
+            hashes.append(((combined >> 32) ^ combined) % 2**32)
+        start += len(line)
+    return hashes
+
+
+@pytest.mark.parametrize("text", [
+    "Курс «доллара» — 87,5 сома\n\nНацбанк сообщил об этом в пятницу утром",  # all lines long
+    "Kabar\n\nOne two three four five six\nseven\n\n  eight nine  ten eleven ",  # short lines
+    "one two three",
+])
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_both_layouts_give_the_window_by_window_hashes(text, size):
+    assert shingle(text, size).hashes.tolist() == _padded_reference(text, size)

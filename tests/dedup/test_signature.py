@@ -64,3 +64,23 @@ def test_jaccard_of_copies(cfg):
     assert signature(TEXT, cfg).jaccard(signature(copy, cfg)) > 0.8
     other = signature("Совсем другая новость о погоде в Оше и прогнозе на выходные дни.", cfg)
     assert signature(TEXT, cfg).jaccard(other) < 0.1
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 0), (256, 2**32 - 1)])
+def test_permutations_are_datasketchs_without_importing_it(num_perm, seed):
+    from dedup.signature import _permutations
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = _permutations(num_perm, seed)
+    assert np.array_equal(ours[0], a) and np.array_equal(ours[1], b)
+    assert ours[0].dtype == ours[1].dtype == np.uint32
+
+
+def test_minhash_of_a_text_longer_than_a_block_equals_datasketch(cfg):
+    from dedup.signature import _BLOCK
+
+    text = " ".join(f"w{i % 3001}" for i in range(2 * _BLOCK + 500))  # three blocks
+    shingles = shingle(text, cfg.shingle_size)
+    expected = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme="affine32", hashfunc=int)
+    expected.update_batch(shingles.hashes.tolist())
+    assert np.array_equal(signature(text, cfg).hashvalues, expected.hashvalues)

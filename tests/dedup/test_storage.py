@@ -28,6 +28,15 @@ def test_queue_gives_due_members_oldest_first_once(store):
     assert store.due("q", 100.0) == ["late", "mid"]
 
 
+def test_queue_keep_bounds_the_members_oldest_out_first(store):
+    store.schedule("q", {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0})
+    store.schedule("q", {"a": 5.0})  # moved: now the newest
+    assert store.due("q", 0.0, keep=2) == ["b", "c"]
+    assert store.due("q", 0.0, keep=2) == []
+    assert store.due("q", 4.0, keep=5) == ["d"]
+    assert store.due("q", 0.0, keep=0) == ["a"]
+
+
 def test_open_store_by_url(redis_url):
     assert isinstance(open_store("memory://"), MemoryStore)
     store = open_store(redis_url + "?prefix=test:x:")
