@@ -9,8 +9,14 @@ measures in the same run:
 - newsmon's own worker job (``extract_article`` + the dedup signature, ``crawler.pool``) in the
   same kind of pool: the floor that newsmon's extraction itself sets;
 - ``newsmon crawl`` over the outlets (a child process, politeness off through ``-s``), with its
-  stored articles per second, the ratios against both floors, and the peak RSS of the crawl
-  process and of its whole process tree (the extraction workers and the forkserver included).
+  stored articles per second, the ratios against both floors, the CPU time per stored page of
+  the crawl process (reactor and threads) and of its whole tree, how well the extraction pool
+  was fed, the peak RSS of the crawl process and of its whole process tree (the extraction
+  workers and the forkserver included), and the RSS curve: both RSS figures at every 1,000
+  stored pages, with the tree's growth from 5,000 pages on (the issue wants it within 10 %).
+
+On a shared machine wall-clock figures swing with the other load; the CPU time per page of the
+crawl process moves much less, so compare changes of the crawl side with it.
 
 Each copy of a page is made unique: its own <title> and a sentence of its own in its first
 paragraph. Copies of one AEB page are near-duplicates, so the clusterer joins them (every copy is
@@ -257,8 +263,9 @@ def floor(kind: str, maker: PageMaker, numbers: list[int], workers: int) -> floa
 
 # -- the crawl --------------------------------------------------------------------------------
 
-def _tree_rss(pid: int) -> tuple[int, int, float]:
-    """(RSS of ``pid``, RSS of ``pid`` and all its descendants (bytes), CPU seconds of ``pid``)."""
+def _tree_usage(pid: int) -> tuple[int, int, float, float, float]:
+    """(RSS of ``pid``, RSS of ``pid`` and all its descendants (bytes), CPU seconds of ``pid``,
+    of its main thread (the reactor), and of ``pid`` with its live descendants)."""
     import psutil
 
     try:
@@ -266,38 +273,101 @@ def _tree_rss(pid: int) -> tuple[int, int, float]:
         own = proc.memory_info().rss
         times = proc.cpu_times()
         cpu = times.user + times.system
-        total = own
+        main = sum(t.user_time + t.system_time for t in proc.threads() if t.id == pid)
+        total, tree_cpu = own, cpu
         for child in proc.children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 total += child.memory_info().rss
-        return own, total, cpu
+                times = child.cpu_times()
+                tree_cpu += times.user + times.system
+        return own, total, cpu, main, tree_cpu
     except psutil.Error:
-        return 0, 0, 0.0
+        return 0, 0, 0.0, 0.0, 0.0
+
+
+def _crawl_pid(child: subprocess.Popen[str], profiled: bool) -> int:
+    """The crawl process: ``child`` itself, or under py-spy the python process it started."""
+    if not profiled:
+        return child.pid
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        for proc in psutil.Process(child.pid).children():
+            if "crawler" in proc.cmdline():
+                return proc.pid
+    return child.pid
+
+
+def _stored_now(db: Path) -> int:
+    """Articles stored so far (a reader beside the crawl's writer; 0 before the schema)."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True,
+                                                timeout=1)) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _py_spy() -> str:
+    """py-spy beside this interpreter (a venv's bin/), else the one on PATH."""
+    import shutil
+
+    here = Path(sys.executable).parent / "py-spy"
+    return str(here) if here.exists() else (shutil.which("py-spy") or "py-spy")
+
+
+def _steady(first: tuple[int, float, float] | None, stored: int, cpu: float,
+            which: int) -> float:
+    """CPU ms per page stored after the first stored one (``which``: 1 process, 2 reactor)."""
+    if first is None or stored <= first[0]:
+        return 0.0
+    return 1000 * (cpu - first[which]) / (stored - first[0])
+
+
+def rss_curve(samples: list[tuple[float, int, int, int]], every: int) -> list[tuple[int, int, int]]:
+    """(stored, own MB, tree MB) at the first sample past each multiple of ``every`` stored."""
+    curve, mark = [], every
+    for _, stored, own, tree in samples:
+        if stored >= mark:
+            curve.append((mark, own // 2**20, tree // 2**20))
+            mark = (stored // every + 1) * every
+    return curve
 
 
 def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: ArticleClock,
               log: Path, profile: Path | None = None) -> dict[str, object]:
-    args = [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db)]
+    # -v: the INFO line of the extraction pool (how well its workers were fed) goes to the log
+    args = [sys.executable, "-m", "crawler", "-v", "crawl", "--outlets", str(registry),
+            "--db", str(db)]
     for name, value in overrides.items():
         args += ["-s", f"{name}={value}"]
     if profile is not None:  # py-spy (pip install py-spy) samples the crawl and its workers
-        args = ["py-spy", "record", "--subprocesses", "--format", "raw", "--rate", "50",
+        args = [_py_spy(), "record", "--subprocesses", "--format", "raw", "--rate", "50",
                 "-o", str(profile), "--", *args]
-    samples: list[tuple[float, int, int]] = []
-    cpu = 0.0
+    samples: list[tuple[float, int, int, int]] = []  # (s, stored, own RSS, tree RSS)
+    cpu = reactor_cpu = tree_cpu = 0.0
+    first: tuple[int, float, float] | None = None  # (stored, process CPU, reactor CPU) then
     start = time.monotonic()
     with log.open("w") as err:
         child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        pid = 0
         while child.poll() is None:
-            own, total, cpu = _tree_rss(child.pid)
-            samples.append((time.monotonic() - start, own, total))
+            pid = pid if pid and pid != child.pid else _crawl_pid(child, profile is not None)
+            own, total, own_cpu, main_cpu, all_cpu = _tree_usage(pid)
+            if own:  # the last reading of a live process: its CPU up to the end
+                cpu, reactor_cpu, tree_cpu = own_cpu, main_cpu, max(tree_cpu, all_cpu)
+                samples.append((time.monotonic() - start, _stored_now(db), own, total))
+                if first is None and samples[-1][1]:  # start-up (imports, feeds) is over
+                    first = (samples[-1][1], own_cpu, main_cpu)
             time.sleep(0.5)
         out = child.stdout.read() if child.stdout else ""
     wall = time.monotonic() - start
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
-        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    stored = _stored_now(db)
+    feed = [line.split("extraction pool: ", 1)[1].strip()
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if "extraction pool: " in line]
     steady = (clock.last or 0) - (clock.first or 0)
     return {
         "command": " ".join(args), "exit": child.returncode, "summary": out.strip(),
@@ -308,10 +378,27 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
         "fetch_span_s": steady,
         # CPU of the crawl process itself (reactor, writer thread; not the workers), last sample
         "crawl_process_cpu_ms_per_page": 1000 * cpu / max(stored, 1),
-        "peak_rss_mb": max((s[1] for s in samples), default=0) / 2**20,
-        "peak_tree_rss_mb": max((s[2] for s in samples), default=0) / 2**20,
-        "rss_samples": [(round(t, 1), own // 2**20, total // 2**20) for t, own, total in samples],
+        "reactor_cpu_ms_per_page": 1000 * reactor_cpu / max(stored, 1),  # its main thread
+        # the same two from the first stored article on: per-page costs without the start-up
+        "steady_process_cpu_ms_per_page": _steady(first, stored, cpu, 1),
+        "steady_reactor_cpu_ms_per_page": _steady(first, stored, reactor_cpu, 2),
+        # ... and of the whole tree (workers included; a recycled worker's CPU is not counted)
+        "tree_cpu_ms_per_page": 1000 * tree_cpu / max(stored, 1),
+        "peak_rss_mb": max((s[2] for s in samples), default=0) / 2**20,
+        "peak_tree_rss_mb": max((s[3] for s in samples), default=0) / 2**20,
+        "rss_samples": [(round(t, 1), n, own // 2**20, total // 2**20)
+                        for t, n, own, total in samples],
+        "rss_curve": rss_curve(samples, 1000),
+        "pool_feed": feed[-1] if feed else None,
     }
+
+
+def _print_flatness(curve: list[tuple[int, int, int]]) -> None:
+    """The issue's test: the tree's RSS from 5,000 stored pages on stays within 10 %."""
+    after = [tree for stored, _, tree in curve if stored >= 5000]
+    if len(after) > 1:
+        print(f"crawl: tree RSS from 5,000 stored on: {after[0]} -> max {max(after)} MB "
+              f"({100 * (max(after) / after[0] - 1):+.1f} %, target within 10 %)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,11 +472,17 @@ def main(argv: list[str] | None = None) -> int:
           "crawl process (reactor and threads; the workers not included)")
     print(f"crawl: peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
           f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers)")
-    samples = crawl["rss_samples"]
-    if samples:
-        marks = [samples[int(len(samples) * f) - 1] for f in (0.25, 0.5, 0.75, 1.0)]
-        print("crawl: RSS at 25/50/75/100% of the run (s, own MB, tree MB): " + ", ".join(
-            str(m) for m in marks))
+    print(f"crawl: {crawl['reactor_cpu_ms_per_page']:.1f} CPU ms per stored page on the reactor "
+          "(the crawl process's main thread; start-up included)")
+    print(f"crawl: after start-up: {crawl['steady_process_cpu_ms_per_page']:.1f} CPU ms per "
+          f"stored page in the crawl process, {crawl['steady_reactor_cpu_ms_per_page']:.1f} on "
+          "the reactor")
+    print(f"crawl: {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
+          "tree (crawl process, workers, forkserver)")
+    print(f"crawl: extraction pool: {crawl['pool_feed']}")
+    for stored, own, tree in crawl["rss_curve"]:
+        print(f"crawl: RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree")
+    _print_flatness(crawl["rss_curve"])
     for key in ("plain_pool", "newsmon_pool", "plain_1proc"):
         rate = figures.get(f"floor_{key}")
         if rate:

@@ -207,6 +207,15 @@ class Archive:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
+    def transaction(self) -> _Transaction:
+        """A write transaction (``with archive.transaction(): ...``): committed at the end, or
+        rolled back on error. The writes made inside it, ``store_article`` included, become
+        durable together at its COMMIT (their own transactions turn into savepoints), so the
+        crawl's writer commits a batch of articles at once and a crash loses the whole batch or
+        nothing of it. A nested one is a savepoint: its error rolls back itself only.
+        """
+        return _Transaction(self._db)
+
     @property
     def connection(self) -> sqlite3.Connection:
         """The underlying connection, for read-only report queries (rows are ``sqlite3.Row``)."""
@@ -544,16 +553,29 @@ _HTML_LEVEL = 3
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (the connection is in autocommit)."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error (the connection is in autocommit).
+
+    Inside an open transaction (the writer's batch, see :meth:`Archive.transaction`) it is a
+    SAVEPOINT instead: an error rolls back this part only, and nothing is durable before the
+    outer COMMIT.
+    """
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._nested = False
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._nested = self._db.in_transaction
+        self._db.execute("SAVEPOINT part" if self._nested else "BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self._nested:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        elif exc_type:
+            self._db.execute("ROLLBACK TO part")
+            self._db.execute("RELEASE part")
+        else:
+            self._db.execute("RELEASE part")
 
 
 def _split_sql(script: str) -> list[str]:

@@ -12,16 +12,21 @@ also counted under ``newsmon/extract/skipped/<reason>``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.archive import Archive
-from crawler.boilerplate import BoilerplateLearner
+from crawler.boilerplate import BoilerplateLearner, FirstArticles, restrip_article
 from crawler.clustering import assign_cluster, restore_clusterer
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, FetchedPage
@@ -29,7 +34,7 @@ from crawler.outbox import extracted_message
 from crawler.pool import WORKER_CRASHED, ExtractionPool
 from crawler.queue import OutboxPublisher, connect
 from crawler.times import now_iso
-from dedup import Clusterer, DedupConfig, MemoryStore
+from dedup import Clusterer, DedupConfig, MemoryStore, signature
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,8 @@ def dedup_config_from_settings(settings: Any) -> DedupConfig:
         overrides["threshold"] = settings.getfloat("NEWSMON_DEDUP_THRESHOLD")
     if settings.get("NEWSMON_DEDUP_WINDOW_DAYS") not in (None, ""):
         overrides["window_days"] = settings.getfloat("NEWSMON_DEDUP_WINDOW_DAYS")
+    if settings.get("NEWSMON_DEDUP_MAX_ARTICLES") not in (None, ""):
+        overrides["max_articles"] = settings.getint("NEWSMON_DEDUP_MAX_ARTICLES")
     return DedupConfig(**overrides)
 
 
@@ -85,6 +92,7 @@ class ExtractPipeline:
         self.learner = learner
         self.stats = stats
         self.crawler: Any = None
+        self.first_articles = FirstArticles()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
@@ -104,7 +112,11 @@ class ExtractPipeline:
         if not isinstance(item, FetchedPage):
             return item
         page = item
-        result = await self.pool.extract(page, self.learner.boilerplate(page.outlet))
+        used = self.learner.boilerplate(page.outlet)
+        async with self.first_articles.extracting(page.outlet):
+            result = await self.pool.extract(page, used)
+            if result.article is not None:  # learnt inside: the outlet's waiters count on it
+                self.learner.observe(page.outlet, result.paragraph_keys or [])
         spider = self.crawler.spider
         if result.error == WORKER_CRASHED:
             # Not the page's fault: counted, not marked seen, so the next crawl fetches it again.
@@ -118,10 +130,28 @@ class ExtractPipeline:
             drop = NotAnArticlePage if result.not_article else UnreadablePage
             raise drop(f"{page.url}: {result.error} {result.detail}".strip(), log_level="DEBUG")
         self.stats.inc_value("newsmon/extract/ok")
-        self.learner.observe(page.outlet, result.paragraph_keys or [])
+        await self._strip_learned_since(page.outlet, result, used)
         seen = list(dict.fromkeys([page.url, *page.redirect_urls, result.article.canonical_url]))
         return ArticleItem(article=result.article, signature=result.signature or b"",
                            html=page.body, content_type=page.content_type, seen_urls=seen)
+
+    async def _strip_learned_since(self, outlet: str, result: Any, used: Any) -> None:
+        """An outlet's first articles: remove the boilerplate learned while they were extracted.
+
+        They wait for the outlet's other pages in extraction (crawler.boilerplate.FirstArticles);
+        body and dedup signature are then both computed without the learned lines.
+        """
+        if used is not None:
+            return  # a learned outlet: lines it learns now apply from its next pages
+        await self.first_articles.settle(
+            outlet, lambda: self.learner.boilerplate(outlet) is not None
+        )
+        cleaned = restrip_article(
+            result.article, result.paragraph_keys or [], used, self.learner.boilerplate(outlet)
+        )
+        if cleaned is not None:
+            result.article = cleaned
+            result.signature = signature(cleaned.text, self.pool.dedup_config).to_bytes()
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -161,6 +191,8 @@ class ClusterPipeline:
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
+        # _known first: an article of this run may still wait in the writer's open batch, which
+        # the spider's reader connection does not see.
         if article.id in self._known or self.crawler.spider.archive.has_article(article.id):
             await self.crawler.spider.store_writer.mark_seen(article.outlet, item.seen_urls,
                                                              "stored")
@@ -172,48 +204,181 @@ class ClusterPipeline:
         return item
 
 
+@dataclass(slots=True)
+class _Write:
+    """One job for the writer thread: ``fn(archive)``, and where its outcome goes."""
+
+    fn: Callable[[Archive], Any]
+    batched: bool  # part of a batch transaction (else run alone, as ``fn`` does it)
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
 class StoreWriter:
     """The archive's single writer: one thread owns the write connection, in order.
 
     Writes are queued to the thread in the order the pipelines make them, so the archive applies
-    cluster merges in the order the clusterer decided them. With ``outbox`` set (the
-    ``PublishPipeline`` sets it), each stored article also queues its Redis messages.
+    cluster merges in the order the clusterer decided them. The thread commits the writes that
+    queue up within ``linger`` seconds of the first (at most ``batch_size``) in one transaction,
+    each write in a savepoint of its own (a failed write fails alone). A write's awaitable
+    completes only after that COMMIT: whatever the caller does next (marking the URLs seen for
+    the rest of the run, acknowledging a Redis message) follows a durable write, and a process
+    killed before the COMMIT loses the whole batch, articles and seen URLs together, to be
+    fetched again. Completions of a batch reach the event loop in one wake-up.
+
+    With ``outbox`` set (the ``PublishPipeline`` sets it), each stored article also queues its
+    Redis messages.
+
+    Args:
+        archive_path: the archive file.
+        keep_html: store the raw HTML of each article.
+        batch_size: most writes per transaction.
+        linger: seconds the thread waits for more writes after the first one of a batch (0:
+            only what is already queued, which suits callers that await one write at a time).
     """
 
-    def __init__(self, archive_path: str, keep_html: bool) -> None:
+    def __init__(self, archive_path: str, keep_html: bool, *, batch_size: int = 100,
+                 linger: float = 0.0) -> None:
         self.keep_html = keep_html
         self.outbox = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
-        self._archive: Archive = self._executor.submit(Archive, archive_path).result()
+        self.batch_size = max(1, batch_size)
+        self.linger = max(0.0, linger)
+        self.batches = 0  # transactions committed (for the stats and the tests)
+        self.writes = 0
+        self._archive = Archive(archive_path)
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="archive-writer", daemon=True)
+        self._thread.start()
 
-    async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    # -- the asyncio side ---------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[[Archive], Any], *, batched: bool) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+        future = loop.create_future()
+        self._queue.put(_Write(fn, batched, future, loop))
+        return future
+
+    async def write(self, fn: Callable[[Archive], Any]) -> Any:
+        """Run ``fn(archive)`` in the next batch transaction; returns once it is committed."""
+        return await self._submit(fn, batched=True)
 
     async def store(self, item: ArticleItem) -> None:
         """Store an article, its page and its cluster change; mark its URLs seen."""
-        await self._run(self._archive.store_article, item.article,
-                        html=item.html if self.keep_html else None,
-                        content_type=item.content_type, signature=item.signature,
-                        aliases=item.aliases, seen_urls=item.seen_urls, outbox=self.outbox)
+        html = item.html if self.keep_html else None
+        outbox = self.outbox
+        await self.write(lambda a: a.store_article(
+            item.article, html=html, content_type=item.content_type, signature=item.signature,
+            aliases=item.aliases, seen_urls=item.seen_urls, outbox=outbox))
 
     async def call(self, fn: Any) -> Any:
-        """Run ``fn(archive)`` on the writer thread, in turn with the other writes."""
-        return await self._run(fn, self._archive)
+        """Run ``fn(archive)`` on the writer thread, in turn with the other writes, on its own
+        (outside any batch: ``fn`` commits as it does)."""
+        return await self._submit(fn, batched=False)
 
     async def send(self, item: ArticleItem) -> None:
         """Worker mode: queue the article's ``extracted`` message and mark its URLs seen."""
-        await self._run(lambda: self._archive.queue_extracted(
-            item.article.outlet, extracted_message(item), item.seen_urls, now_iso()))
+        message = extracted_message(item)
+        when = now_iso()
+        await self.write(lambda a: a.queue_extracted(item.article.outlet, message,
+                                                     item.seen_urls, when))
 
     async def mark_seen(self, outlet: str, urls: list[str], status: str) -> None:
         """Record URLs that will not be stored so that they are not fetched again."""
-        await self._run(self._archive.mark_seen, outlet, urls, status, now_iso())
+        when = now_iso()
+        await self.write(lambda a: a.mark_seen(outlet, urls, status, when))
 
     def close(self) -> None:
         """Finish queued writes and close the connection."""
-        self._executor.submit(self._archive.close).result()
-        self._executor.shutdown(wait=True)
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._archive.close()
+
+    # -- the writer thread --------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        stopping = False
+        while not stopping:
+            jobs, stopping = self._gather()
+            batch: list[_Write] = []
+            for job in jobs:
+                if job.batched:
+                    batch.append(job)
+                    continue
+                self._commit(batch)
+                batch = []
+                _settle([self._run_alone(job)])
+            self._commit(batch)
+
+    def _gather(self) -> tuple[list[_Write], bool]:
+        """The next jobs: the first one queued, then what follows within the linger time."""
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        jobs = [first]
+        deadline = time.monotonic() + self.linger
+        while len(jobs) < self.batch_size:
+            try:
+                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if job is None:
+                return jobs, True
+            jobs.append(job)
+        return jobs, False
+
+    def _run_alone(self, job: _Write) -> tuple[_Write, Any, BaseException | None]:
+        try:
+            return job, job.fn(self._archive), None
+        except Exception as exc:  # handed to the awaiting coroutine
+            return job, None, exc
+
+    def _commit(self, batch: list[_Write]) -> None:
+        """Run ``batch`` in one transaction, each write in a savepoint; settle after COMMIT."""
+        if not batch:
+            return
+        outcomes: list[tuple[_Write, Any, BaseException | None]] = []
+        try:
+            with self._archive.transaction():
+                for job in batch:
+                    try:
+                        with self._archive.transaction():  # a savepoint: fails alone
+                            outcomes.append((job, job.fn(self._archive), None))
+                    except Exception as exc:
+                        outcomes.append((job, None, exc))
+            self.batches += 1
+            self.writes += len(batch)
+        except sqlite3.Error as exc:  # BEGIN or COMMIT failed: nothing of the batch is written
+            error = StorageError(f"cannot write archive {self._archive.path}: {exc}")
+            outcomes = [(job, None, error) for job in batch]
+        _settle(outcomes)
+
+
+def _settle(outcomes: list[tuple[_Write, Any, BaseException | None]]) -> None:
+    """Hand outcomes to their event loops: one wake-up per loop, not one per write."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Write, Any, BaseException | None]]] = {}
+    for outcome in outcomes:
+        by_loop.setdefault(outcome[0].loop, []).append(outcome)
+    for loop, part in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_set_outcomes, part)
+
+
+def _set_outcomes(outcomes: list[tuple[_Write, Any, BaseException | None]]) -> None:
+    for job, result, exc in outcomes:
+        if job.future.done():  # cancelled meanwhile
+            continue
+        if exc is None:
+            job.future.set_result(result)
+        else:
+            job.future.set_exception(exc)
+
+
+def _writer(settings: Any, *, keep_html: bool) -> StoreWriter:
+    """The crawl's archive writer: NEWSMON_DB, batched by NEWSMON_STORE_{BATCH,LINGER}."""
+    return StoreWriter(settings.get("NEWSMON_DB"), keep_html,
+                       batch_size=settings.getint("NEWSMON_STORE_BATCH"),
+                       linger=settings.getfloat("NEWSMON_STORE_LINGER"))
 
 
 class _WriterPipeline:
@@ -231,12 +396,14 @@ class _WriterPipeline:
 
     def close_spider(self) -> None:
         self.writer.close()
+        self.stats.set_value("newsmon/store/transactions", self.writer.batches)
 
 
 class StorePipeline(_WriterPipeline):
     """Write each clustered article to the SQLite archive (raw HTML kept compressed).
 
-    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_KEEP_HTML; writes ``newsmon/store/{stored,failed}``.
+    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_KEEP_HTML, NEWSMON_STORE_{BATCH,LINGER}; writes
+    ``newsmon/store/{stored,failed,transactions}``.
     A failed write stops the crawl (nothing is marked seen that was not stored). Off in worker
     mode (``newsmon ingest`` stores).
     """
@@ -248,8 +415,7 @@ class StorePipeline(_WriterPipeline):
             raise NotConfigured("NEWSMON_MODE is worker: `newsmon ingest` stores")
         if not s.get("NEWSMON_DB"):
             raise NotConfigured("NEWSMON_DB is empty")
-        pipeline = cls(StoreWriter(s.get("NEWSMON_DB"), s.getbool("NEWSMON_KEEP_HTML")),
-                       crawler.stats)
+        pipeline = cls(_writer(s, keep_html=s.getbool("NEWSMON_KEEP_HTML")), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 
@@ -279,7 +445,8 @@ class SendPipeline(_WriterPipeline):
     (counted under ``item_dropped_reasons_count/SentToIngest``). The worker's archive thus holds
     seen URLs, the outbox, learned boilerplate and the run history; no articles.
 
-    Reads NEWSMON_MODE, NEWSMON_DB; writes ``newsmon/send/{sent,failed}`` and
+    Reads NEWSMON_MODE, NEWSMON_DB, NEWSMON_STORE_{BATCH,LINGER}; writes
+    ``newsmon/send/{sent,failed}``, ``newsmon/store/transactions`` and
     ``newsmon/outlet/<id>/sent``. A failed write stops the crawl. Off (``NotConfigured``) in
     local mode.
     """
@@ -289,7 +456,7 @@ class SendPipeline(_WriterPipeline):
         s = crawler.settings
         if not _worker_mode(s):
             raise NotConfigured("NEWSMON_MODE is not worker: articles are stored here")
-        pipeline = cls(StoreWriter(s.get("NEWSMON_DB"), keep_html=False), crawler.stats)
+        pipeline = cls(_writer(s, keep_html=False), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 

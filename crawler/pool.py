@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ class ExtractionPool:
         self.dedup_config = dedup_config
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self._executor = self._new_executor() if self.workers > 0 else None
+        self.feed = PoolFeed(self.workers)
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -108,6 +110,7 @@ class ExtractionPool:
         """Extract ``page`` in a worker and return the result (never raises for bad pages)."""
         if self._executor is None:
             return extract_here(page, boilerplate, self.dedup_config)
+        self.feed.change(+1)
         try:
             future = self._executor.submit(_extract_in_worker, page, boilerplate)
             return await asyncio.wrap_future(future)
@@ -118,9 +121,50 @@ class ExtractionPool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._new_executor()
             return PoolResult(error=WORKER_CRASHED, detail=page.url)
+        finally:
+            self.feed.change(-1)
 
     def close(self) -> None:
-        """Stop the workers (pending pages are cancelled)."""
+        """Stop the workers (pending pages are cancelled); log how well they were fed."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+            if self.feed.pages:
+                logger.info("extraction pool: %s", self.feed.describe())
+
+
+class PoolFeed:
+    """How well the crawl keeps the workers busy: pages in flight, over time.
+
+    A worker idles while fewer pages than workers are in flight; ``starved_s`` adds up that
+    time from the first page to the last answer (the crawl's start and end included, when
+    there is simply nothing to extract yet or any more).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.pages = 0
+        self.starved_s = 0.0
+        self.first = self.last = 0.0
+
+    def change(self, delta: int) -> None:
+        """A page was handed to the pool (+1) or answered (-1)."""
+        now = time.monotonic()
+        if self.pages and self.in_flight < self.workers:
+            self.starved_s += now - self.last
+        if delta > 0:
+            if not self.pages:
+                self.first = now
+            self.pages += 1
+        self.last = now
+        self.in_flight += delta
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def describe(self) -> str:
+        """One line for the log."""
+        span = max(self.last - self.first, 1e-9)
+        return (f"{self.pages} pages, at most {self.most_in_flight} in flight; fewer than "
+                f"{self.workers} in flight for {self.starved_s:.1f} s of {span:.1f} s "
+                f"({100 * self.starved_s / span:.0f} %)")

@@ -35,11 +35,11 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
-# Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response (default 100);
-# an article response yields one item, so that was ~100 idle tasks per page on the reactor
-# (15% of its time in the bench/throughput.py profile). Items still run concurrently across
-# responses; feeds' many requests just go through 16 at a time.
-CONCURRENT_ITEMS = 16
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks (and a queue) for the output of every response
+# (default 100); an article response yields one item, so all but one of them idle (15 % of the
+# reactor's time at 100 in the bench/throughput.py profile). Items still run concurrently across
+# responses, each response in a task of its own; a feed's requests only go to the scheduler.
+CONCURRENT_ITEMS = 1
 
 # Every network call has a timeout and every body a cap. cabar.asia needs about 35 s.
 DOWNLOAD_TIMEOUT = 40
@@ -64,6 +64,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CrawlDelayMiddleware": 110,
     # Feeds and sitemaps: If-None-Match / If-Modified-Since; a 304 is "nothing new".
     "crawler.middlewares.ConditionalFetchMiddleware": 120,
+    # Scrapy's meta-refresh check decodes every page on the reactor; this one looks at bytes.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+}
+SPIDER_MIDDLEWARES = {
+    # Only counts depth stats here (DEPTH_LIMIT is 0): the spider sets the depth of its sources
+    # itself; 3 % of the reactor's time in the bench/throughput.py profile.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
@@ -83,6 +91,8 @@ NEWSMON_CONDITIONAL_FETCH_ENABLED = _env("NEWSMON_CONDITIONAL_FETCH_ENABLED", "t
 NEWSMON_CONTACT_URL = _env("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL)
 NEWSMON_CRAWL_DELAY_ENABLED = _env("NEWSMON_CRAWL_DELAY_ENABLED", "true")  # robots Crawl-delay
 NEWSMON_DB = _env("NEWSMON_DB", "newsmon.db")
+# Most articles the in-memory dedup index keeps (the oldest leave first); None: dedup's default.
+NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
@@ -119,3 +129,8 @@ NEWSMON_SECTION_PAGES = int(_env("NEWSMON_SECTION_PAGES", "3") or 3)  # listing 
 NEWSMON_SEEN_DAYS = float(_env("NEWSMON_SEEN_DAYS", "90") or 90)
 # News sitemap entries published longer ago than this are not fetched (0: no limit).
 NEWSMON_SITEMAP_MAX_AGE_DAYS = float(_env("NEWSMON_SITEMAP_MAX_AGE_DAYS", "3") or 0)
+# The archive writer commits the writes that arrive within NEWSMON_STORE_LINGER seconds of the
+# first (at most NEWSMON_STORE_BATCH) in one transaction: a crash loses such a batch whole (its
+# URLs are not marked seen either, so they are fetched again).
+NEWSMON_STORE_BATCH = int(_env("NEWSMON_STORE_BATCH", "100") or 100)
+NEWSMON_STORE_LINGER = float(_env("NEWSMON_STORE_LINGER", "0.1") or 0)

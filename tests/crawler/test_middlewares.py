@@ -7,14 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from crawler.archive import Archive
 from crawler.demo.server import Response as Page
 from crawler.demo.server import serve_sample_outlets
-from crawler.middlewares import ConditionalFetchMiddleware
+from crawler.middlewares import ConditionalFetchMiddleware, HeadMetaRefreshMiddleware
 
 _FEED = "https://example.kz/rss"
 
@@ -95,3 +96,34 @@ def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) ->
     with Archive(db) as archive:
         stats = json.loads(archive.runs(1)[0]["stats"])
     assert stats["newsmon/politeness/crawl_delay_hosts"] == 1
+
+
+def _refresh_middleware() -> HeadMetaRefreshMiddleware:
+    crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
+    return HeadMetaRefreshMiddleware.from_crawler(crawler)
+
+
+def _html(url: str, head: str, body: str = "") -> HtmlResponse:
+    page = f"<html><head>{head}</head><body>{body}</body></html>"
+    return HtmlResponse(url, body=page.encode("utf-8"), headers={
+        "Content-Type": "text/html; charset=utf-8"})
+
+
+def test_a_meta_refresh_in_the_head_is_followed() -> None:
+    url = "https://example.kz/news/1/"
+    response = _html(url, '<META HTTP-EQUIV="Refresh" content="0; url=/news/1/amp/">',
+                     "Ж" * 3000)  # two bytes a character: still within Scrapy's 4,096
+    followed = _refresh_middleware().process_response(Request(url), response)
+    assert isinstance(followed, Request)
+    assert followed.url == "https://example.kz/news/1/amp/"
+
+
+@pytest.mark.parametrize("head", [
+    '<meta http-equiv="X-UA-Compatible" content="IE=edge">',
+    "<script>setInterval(refreshAds, 30000)</script>",
+])
+def test_a_page_without_meta_refresh_is_passed_on_undecoded(head: str) -> None:
+    url = "https://example.kz/news/2/"
+    response = _html(url, head, "<p>Wagons are short again.</p>" * 500)
+    assert _refresh_middleware().process_response(Request(url), response) is response
+    assert response._cached_ubody is None  # never decoded to text

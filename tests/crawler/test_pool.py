@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+
+import pytest
 
 from crawler.items import FetchedPage
-from crawler.pool import WORKER_CRASHED, ExtractionPool
+from crawler.pool import WORKER_CRASHED, ExtractionPool, PoolFeed
 from crawler.runner import EXIT_OK, EXIT_PARTIAL, CrawlReport
 from dedup import DedupConfig
 
@@ -58,3 +61,19 @@ def test_pages_lost_to_a_dead_worker_make_the_run_a_partial_failure() -> None:
     assert crashed.summary_lines()[0] == (
         "error: 3 pages were not extracted because an extraction worker died (see the log); "
         "the next crawl fetches them again")
+
+
+def test_pool_feed_counts_the_time_with_fewer_pages_in_flight_than_workers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([0.0, 1.0, 3.0, 4.0, 10.0])
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    feed = PoolFeed(workers=2)
+    feed.change(+1)  # t=0: one page, one worker idle
+    feed.change(+1)  # t=1: two pages, both busy
+    feed.change(-1)  # t=3: one answered
+    feed.change(+1)  # t=4: busy again
+    feed.change(-1)  # t=10
+    assert (feed.pages, feed.most_in_flight, feed.in_flight) == (3, 2, 1)
+    assert feed.starved_s == 2.0  # 0-1 and 3-4
+    assert feed.describe() == ("3 pages, at most 2 in flight; fewer than 2 in flight for 2.0 s "
+                               "of 10.0 s (20 %)")
