@@ -78,7 +78,7 @@ class IngestConsumer:
 
     Args:
         client: an asyncio Redis client (``crawler.queue.connect``).
-        writer: the archive's single writer (``crawler.pipelines.StoreWriter``).
+        writer: the archive's single writer (``crawler.writer.StoreWriter``).
         clusterer: a clusterer restored from the archive (``restore_clusterer``).
         known: ids of the articles the clusterer was restored with.
         publisher: sends the outbox to the result streams.
@@ -201,9 +201,10 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
     import signal
 
     from crawler.clustering import restore_clusterer
-    from crawler.pipelines import StoreWriter, dedup_config_from_settings
+    from crawler.pipelines import dedup_config_from_settings
     from crawler.queue import connect
     from crawler.runner import crawl_settings
+    from crawler.writer import StoreWriter
     from dedup import MemoryStore
 
     s = crawl_settings({})

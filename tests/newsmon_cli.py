@@ -50,6 +50,19 @@ def start_newsmon(*args: str, env: Mapping[str, str] | None = None,
     return subprocess.Popen([*NEWSMON, *args], stdout=stdout, stderr=stderr, text=True, env=env)
 
 
+def finish_newsmon(child: subprocess.Popen[str], timeout: float = WAIT_S) -> tuple[str, str]:
+    """Wait for a started ``newsmon``: its (stdout, stderr); killed, and the test failed with
+    the tail of its stderr, if it is not done within ``timeout`` seconds."""
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        raise AssertionError(f"newsmon still running after {timeout:.0f} s; stderr:\n"
+                             f"{(err or '')[-4000:]}") from None
+    return out or "", err or ""
+
+
 def run_main(args: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run ``newsmon ARGS`` in this process: (exit status, stdout, stderr)."""
     with pytest.raises(SystemExit) as exit_info:

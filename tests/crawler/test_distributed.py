@@ -17,7 +17,7 @@ from crawler.archive import Archive
 from crawler.demo.server import SampleOutlets
 from crawler.outbox import EXTRACTED, RESULTS, seen_key
 from crawler.urls import canonicalize
-from tests.newsmon_cli import FAST, TIMEOUT_S, run_newsmon, start_newsmon
+from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def test_two_workers_and_one_ingest_fetch_and_store_each_article_once_as_a_local
     schedulers = [start_newsmon("schedule", "--once", "--db", str(db), *shared)
                   for db in workers]
     for scheduler in schedulers:
-        _, stderr = scheduler.communicate(timeout=TIMEOUT_S)
+        _, stderr = finish_newsmon(scheduler, TIMEOUT_S)
         assert scheduler.returncode == 0, stderr[-3000:]
     # Each worker crawls every outlet again: its own archive knows only the outlets it
     # crawled, the seen sets in Redis know the rest, so nothing is fetched a second time.

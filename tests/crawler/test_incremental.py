@@ -20,7 +20,7 @@ from crawler.demo.server import SampleOutlets
 from crawler.schedule import ArchivePlans, Plan
 from crawler.urls import canonicalize
 from settings.registry import load_registry
-from tests.newsmon_cli import FAST, TIMEOUT_S, run_newsmon, start_newsmon
+from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def test_two_schedulers_on_one_redis_crawl_every_outlet_and_fetch_every_article_
     command = ["schedule", "--once", "--outlets", str(sample_registry), "--db", str(db),
                "--redis-url", redis_url, "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST]
     workers = [start_newsmon(*command) for _ in range(2)]
-    outputs = [w.communicate(timeout=TIMEOUT_S) for w in workers]
+    outputs = [finish_newsmon(w, TIMEOUT_S) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _, err in outputs]
 
     with sqlite3.connect(db) as conn:
@@ -153,7 +153,7 @@ def test_sigterm_stops_the_scheduler_cleanly_and_releases_its_leases(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     scheduler.send_signal(signal.SIGTERM)
-    _, err = scheduler.communicate(timeout=TIMEOUT_S)
+    _, err = finish_newsmon(scheduler, TIMEOUT_S)
 
     assert scheduler.returncode == 0, err[-2000:]
     client = redis.Redis.from_url(redis_url)

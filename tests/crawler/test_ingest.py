@@ -14,7 +14,7 @@ from crawler.archive import Archive
 from crawler.items import Article, ArticleItem
 from crawler.outbox import EXTRACTED, RESULTS, extracted_message
 from dedup import DedupConfig, signature
-from tests.newsmon_cli import WAIT_S, start_newsmon, wait_for
+from tests.newsmon_cli import WAIT_S, finish_newsmon, start_newsmon, wait_for
 
 _WORDS = ["parliament", "budget", "river", "harvest", "election", "school", "bridge", "court",
           "drought", "railway", "festival", "border", "energy", "museum", "vaccine", "market",
@@ -75,7 +75,7 @@ def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
     assert has_pending(client, redis_prefix, "first")
     second = ingest(redis_url, redis_prefix, db_path, "--consumer", "second",
                     "--claim-idle", "0", "--drain")
-    _, stderr = second.communicate(timeout=WAIT_S)
+    _, stderr = finish_newsmon(second)
     assert second.returncode == 0, stderr
     assert "ingested 30 articles (0 already stored, 10 claimed from dead consumers" in stderr
     summary = client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")
@@ -101,7 +101,7 @@ def test_redelivered_messages_are_stored_once_and_sigterm_stops_cleanly(
     wait_for(lambda: client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")["pending"] == 0
              and client.xinfo_groups(redis_prefix + EXTRACTED)[0]["lag"] == 0, "second batch")
     running.send_signal(signal.SIGTERM)
-    _, stderr = running.communicate(timeout=WAIT_S)
+    _, stderr = finish_newsmon(running)
     assert running.returncode == 0, stderr
     assert "ingested 0 articles (5 already stored" in stderr
     assert client.xlen(redis_prefix + RESULTS) == 5

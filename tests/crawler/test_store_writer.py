@@ -13,7 +13,7 @@ import pytest
 
 from crawler.archive import Archive
 from crawler.items import ArticleItem
-from crawler.pipelines import StoreWriter
+from crawler.writer import StoreWriter
 from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_a_failed_write_fails_alone_and_the_rest_of_its_batch_is_committed(db_pa
 
 _KILLED_CHILD = textwrap.dedent("""
     import asyncio, sys
-    from crawler.pipelines import StoreWriter
+    from crawler.writer import StoreWriter
     from tests.crawler.test_store_writer import _item
 
     async def main():
