@@ -58,8 +58,9 @@ class StoreWriter:
             only what is already queued, which suits callers that await one write at a time).
     """
 
-    def __init__(self, archive_path: str, keep_html: bool, *, batch_size: int = 100,
-                 linger: float = 0.0) -> None:
+    def __init__(
+        self, archive_path: str, keep_html: bool, *, batch_size: int = 100, linger: float = 0.0
+    ) -> None:
         self.keep_html = keep_html
         self.outbox = False
         self.batch_size = max(1, batch_size)
@@ -87,9 +88,17 @@ class StoreWriter:
         """Store an article, its page and its cluster change; mark its URLs seen."""
         html = item.html if self.keep_html else None
         outbox = self.outbox
-        await self.write(lambda a: a.store_article(
-            item.article, html=html, content_type=item.content_type, signature=item.signature,
-            aliases=item.aliases, seen_urls=item.seen_urls, outbox=outbox))
+        await self.write(
+            lambda a: a.store_article(
+                item.article,
+                html=html,
+                content_type=item.content_type,
+                signature=item.signature,
+                aliases=item.aliases,
+                seen_urls=item.seen_urls,
+                outbox=outbox,
+            )
+        )
 
     async def call(self, fn: Any) -> Any:
         """Run ``fn(archive)`` on the writer thread, in turn with the other writes, on its own
@@ -100,8 +109,9 @@ class StoreWriter:
         """Worker mode: queue the article's ``extracted`` message and mark its URLs seen."""
         message = extracted_message(item)
         when = now_iso()
-        await self.write(lambda a: a.queue_extracted(item.article.outlet, message,
-                                                     item.seen_urls, when))
+        await self.write(
+            lambda a: a.queue_extracted(item.article.outlet, message, item.seen_urls, when)
+        )
 
     async def mark_seen(self, outlet: str, urls: list[str], status: str) -> None:
         """Record URLs that will not be stored so that they are not fetched again."""
