@@ -9,7 +9,9 @@ from a Zipf vocabulary (``--corpus vocabulary``: candidates are mostly the real 
 
 - baseline "plain datasketch": word 3-shingles of the lower-cased text, one ``MinHash`` per
   article fed shingle by shingle (``update``), ``MinHashLSH(threshold=0.5)`` query then insert;
-- ours: ``signature(text, cfg)`` then ``Clusterer.add`` (candidates, verification, clusters).
+- ours: ``signature(text, cfg)`` then ``Clusterer.add`` (candidates, verification, clusters);
+  and the same with the signatures made ``BATCH`` at a time (``signatures``), as
+  ``cluster_records`` and so ``newsmon cluster`` make them.
 
 It prints articles per second of each and the ratio, then the throughput of
 ``newsmon cluster`` on a JSON-lines file (one process, so one core), start-up (imports) apart.
@@ -34,6 +36,8 @@ from datasketch import MinHash, MinHashLSH
 from evalset import EN, RU, Writer, _text
 
 from dedup import Clusterer, DedupConfig, Doc, signature
+from dedup.records import BATCH
+from dedup.signature import signatures
 
 
 def articles(count: int, words: int, seed: int = 5, corpus: str = "grammar") -> list[str]:
@@ -82,10 +86,26 @@ def ours(texts: list[str], cfg: DedupConfig) -> float:
     return time.process_time() - started
 
 
+def ours_batched(texts: list[str], cfg: DedupConfig) -> float:
+    clusterer = Clusterer(cfg)
+    started = time.process_time()
+    for start in range(0, len(texts), BATCH):
+        for n, sig in enumerate(signatures(texts[start : start + BATCH], cfg), start):
+            clusterer.add(Doc(str(n), "", float(n)), sig)
+    return time.process_time() - started
+
+
 def signatures_only(texts: list[str], cfg: DedupConfig) -> float:
     started = time.process_time()
     for text in texts:
         signature(text, cfg)
+    return time.process_time() - started
+
+
+def signatures_batched(texts: list[str], cfg: DedupConfig) -> float:
+    started = time.process_time()
+    for start in range(0, len(texts), BATCH):
+        signatures(texts[start : start + BATCH], cfg)
     return time.process_time() - started
 
 
@@ -127,10 +147,15 @@ def main() -> None:
     print(f"{len(sample)} articles, {words:.0f} words on average ({args.corpus})")
     base = plain_datasketch(sample)
     mine = ours(sample, cfg)
+    batched = ours_batched(sample, cfg)
     sig = signatures_only(sample, cfg)
+    sigs = signatures_batched(sample, cfg)
     print(f"  plain datasketch  {len(sample) / base:8.0f} articles/s")
     print(f"  dedup (sig+add)   {len(sample) / mine:8.0f} articles/s   x{base / mine:.1f}")
+    print(f"  same, batched     {len(sample) / batched:8.0f} articles/s   x{base / batched:.1f}"
+          f"   (signatures {BATCH} at a time)")
     print(f"  signature alone   {len(sample) / sig:8.0f} articles/s")
+    print(f"  batched alone     {len(sample) / sigs:8.0f} articles/s")
     if args.cli:
         (startup, _), (total, total_wall) = cli_run(texts[: args.cli])
         print(f"newsmon cluster, {args.cli} articles: {total:.1f} CPU s ({total_wall:.1f} s wall), "

@@ -20,7 +20,7 @@ from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
 from dedup.index import Doc, Match, NearDupIndex
 from dedup.metrics import bcubed, pairwise
 from dedup.records import cluster_records
-from dedup.signature import Signature, signature
+from dedup.signature import Signature, signature, signatures
 from dedup.storage import MemoryStore, RedisStore, Store, open_store
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -44,4 +44,5 @@ __all__ = [
     "open_store",
     "pairwise",
     "signature",
+    "signatures",
 ]

@@ -14,6 +14,12 @@ Boilerplate: per outlet, the index counts in how many articles of the window eac
 line in at least ``BOILERPLATE_MIN_DOCS`` of them (donor lines, footers, disclaimers) is taken out
 of both texts' shingle counts, and out of their estimated intersection when both have it.
 
+Cost (a query can have ~70 candidates when every article shares template phrases): candidates
+are prefiltered on their raw estimates in one numpy operation (in memory on MinHashes kept by
+LSH handle, so only the promising few are looked up and decoded), and a candidate of the
+article's own outlet that cannot verify whatever its boilerplate is dropped before its lines are
+counted (``_hopeless``). Both only skip work: the matches are those of verifying every candidate.
+
 Entries expire when the newest article's time has moved ``cfg.window_days`` past theirs.
 """
 
@@ -22,13 +28,15 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
+from dedup.lsh import LSH, MemoryLSH
 from dedup.signature import LEAD_BANDS, LEAD_PERM, LEAD_ROWS, Signature, SignatureParams
 from dedup.storage import MemoryStore, Store
 
@@ -51,9 +59,15 @@ LEAD_JACCARD = 0.4
 # candidates (bench/dedup_speed.py), no measurable recall (bench/eval_quality.py).
 PREFILTER = 0.5
 
+# From this many prefiltered candidates, those that cannot verify whatever their boilerplate are
+# dropped before their lines are counted (``_hopeless``); with fewer, the check costs more than
+# the lookups it saves (bench/dedup_speed.py: --corpus vocabulary has 1-2, grammar ~8).
+HOPELESS_MIN = 4
+
 _NO_LINES: frozenset[int] = frozenset()
+# An entry's boilerplate: its lines that are boilerplate of its outlet, and their shingles.
+_NO_BOILERPLATE: tuple[frozenset[int], int] = (_NO_LINES, 0)
 _TABLE_DOCS = "doc"
-_TABLE_LINES = "line"
 _TABLE_META = "meta"
 _QUEUE_DOCS = "doc"
 # time, distinct shingles, lines, outlet length, cluster length
@@ -97,6 +111,13 @@ class Match:
     kind: str
     similarity: float
     outlet: str = ""
+
+
+@lru_cache(maxsize=4)
+def _record_head(num_perm: int) -> np.dtype:
+    """The numpy layout of an ``Entry`` record's head: ``_RECORD``, then the MinHash."""
+    return np.dtype([("time", "<f8"), ("size", "<u4"), ("lines", "<u2"), ("outlet", "<u2"),
+                     ("cluster", "<u2"), ("values", "<u4", (num_perm,))])
 
 
 class Entry:
@@ -143,12 +164,11 @@ class Entry:
                                    strict=True))
         return self._lines
 
-    def line_keys(self) -> list[str]:
-        """Keys of this entry's distinct lines in the per-outlet line counts (none without one)."""
-        if not self.outlet:
-            return []
-        prefix = self.outlet + "\x1f"
-        return [f"{prefix}{h:016x}" for h in self.lines]
+    def distinct_lines(self) -> np.ndarray:
+        """The hashes of this entry's distinct lines."""
+        if len(self.lines) == len(self.line_hashes):
+            return self.line_hashes
+        return np.unique(self.line_hashes)
 
 
 class NearDupIndex:
@@ -175,10 +195,26 @@ class NearDupIndex:
         self.store = store if store is not None else MemoryStore()
         self.params = SignatureParams.of(cfg)
         self._check_layout()
-        self._full = self.store.lsh("full", cfg.num_perm, cfg.bands)
-        self._lead = self.store.lsh("lead", LEAD_PERM, (LEAD_BANDS, LEAD_ROWS))
-        self._session: tuple | None = None
+        full = self.store.lsh("full", cfg.num_perm, cfg.bands)
+        lead = self.store.lsh("lead", LEAD_PERM, (LEAD_BANDS, LEAD_ROWS))
+        # In memory, with as many rows per band in both, the two indexes are one table: the bands
+        # of the lead after the text's (each band has its own keys, and only the union of the
+        # candidates counts), so a query or an insert is one table operation instead of two.
+        self._joint: int | None = None
+        self._tables: list[LSH] = [full, lead]
+        if isinstance(full, MemoryLSH) and isinstance(lead, MemoryLSH) and full.r == lead.r:
+            self._joint = full.b * full.r
+            self._tables = [MemoryLSH(self._joint + LEAD_PERM, (full.b + lead.b, full.r))]
+        self._session: list | None = None
         self._last_bands: tuple = (None, None)
+        self._head = _record_head(cfg.num_perm)
+        # In memory, the MinHash and size of each indexed article by its LSH handle, so that the
+        # candidates are prefiltered in one numpy operation, before any is looked up or decoded
+        # (with ~70 candidates a query, the per-candidate Python was most of a query's cost).
+        self._heads: tuple[np.ndarray, np.ndarray] | None = None
+        if self._joint is not None:
+            self._heads = (np.zeros((0, cfg.num_perm), dtype=np.uint32),
+                           np.zeros(0, dtype=np.uint32))
 
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
@@ -215,34 +251,41 @@ class NearDupIndex:
         sig.params.check(self.params)
         if sig.empty:
             return []
-        ids = [key for key in self.candidates(sig) if key != doc.id]
-        if not ids:
-            return []
-        blobs = self.store.get(_TABLE_DOCS, ids)
-        entries = [Entry.from_bytes(key, blob, self.cfg.num_perm)
-                   for key, blob in self._promising(sig, ids, blobs)]
+        entries, equal = self._promising(sig, doc.id.encode())
         if not entries:
             return []
         new = Entry(doc, sig, "")
-        boilerplate = self._boilerplate([new, *entries], pending=new)
-        matches = [m for e in entries
-                   if (m := self._verify(new, e, boilerplate)) is not None]  # fmt: skip
+        if len(entries) < HOPELESS_MIN:
+            own, *others = self._boilerplate([new, *entries], pending=new)
+        else:
+            (own,) = self._boilerplate([new], pending=new)
+            hopeless = self._hopeless(new, own, entries, equal)
+            entries = [e for e, out in zip(entries, hopeless, strict=True) if not out]
+            equal = [n for n, out in zip(equal, hopeless, strict=True) if not out]
+            others = self._boilerplate(entries, pending=new)
+        verify = self._verify
+        matches = [m for e, theirs, same in zip(entries, others, equal, strict=True)
+                   if (m := verify(new, e, own, theirs, same)) is not None]  # fmt: skip
         matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
         return matches
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ids the LSH indexes propose for ``sig`` (whole text or lead), unverified, sorted."""
-        full, lead = self._band_keys(sig)
-        keys = self._full.candidates(full)
-        keys.update(self._lead.candidates(lead))
-        return sorted(key.decode() for key in keys)
+        return sorted(key.decode() for key in self._candidate_keys(sig))
+
+    def _candidate_keys(self, sig: Signature) -> set[bytes]:
+        bands = self._band_keys(sig)
+        keys = self._tables[0].candidates(bands[0])
+        for table, table_bands in zip(self._tables[1:], bands[1:], strict=True):
+            keys.update(table.candidates(table_bands))
+        return keys
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
         first, second = self.get([a, b])
         if first is None or second is None:
             return False
-        return self._verify(first, second, self._boilerplate([first, second])) is not None
+        return self._verify(first, second, *self._boilerplate([first, second])) is not None
 
     def insert(self, doc: Doc, sig: Signature, cluster: str) -> None:
         """Add an article with its cluster id.
@@ -260,12 +303,15 @@ class NearDupIndex:
         entry = Entry(doc, sig, cluster)
         if not sig.empty:
             key = doc.id.encode()
-            full, lead = self._band_keys(sig)
-            sessions = self._session or (None, None)
-            self._full.add(key, full, sessions[0])
-            self._lead.add(key, lead, sessions[1])
+            sessions = self._session or [None] * len(self._tables)
+            for table, bands, session in zip(self._tables, self._band_keys(sig), sessions,
+                                             strict=True):
+                table.add(key, bands, session)
+            if self._heads is not None:
+                self._keep_head(key, sig)
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})
-        self.store.incr(_TABLE_LINES, dict.fromkeys(entry.line_keys(), 1))
+        if doc.outlet:
+            self.store.count_lines([(doc.outlet, entry.distinct_lines(), 1)])
         self.store.schedule(_QUEUE_DOCS, {doc.id: doc.time})
 
     def expire(self, until: float, keep: int | None = None) -> list[Entry]:
@@ -277,14 +323,10 @@ class NearDupIndex:
         entries = [e for e in self.get(ids) if e is not None]
         indexed = [entry.id.encode() for entry in entries if entry.size]
         if indexed:
-            self._full.discard(indexed)
-            self._lead.discard(indexed)
-        lines: dict[str, int] = {}
-        for entry in entries:
-            for line in entry.line_keys():
-                lines[line] = lines.get(line, 0) - 1
+            for table in self._tables:
+                table.discard(indexed)
         self.store.put(_TABLE_DOCS, dict.fromkeys(ids))
-        self.store.incr(_TABLE_LINES, lines)
+        self.store.count_lines([(e.outlet, e.distinct_lines(), -1) for e in entries if e.outlet])
         return entries
 
     @contextmanager
@@ -295,78 +337,187 @@ class NearDupIndex:
         """
         if self._session is not None:
             raise DedupError("bulk() blocks cannot be nested")
-        with self._full.insertion_session() as full, self._lead.insertion_session() as lead:
-            self._session = (full, lead)
+        with ExitStack() as stack:
+            self._session = [stack.enter_context(t.insertion_session()) for t in self._tables]
             try:
                 yield self
             finally:
                 self._session = None
 
-    def _band_keys(self, sig: Signature) -> tuple[list, list]:
-        """The LSH band keys of ``sig`` (kept for the last one: ``add`` queries, then inserts)."""
+    def _band_keys(self, sig: Signature) -> list:
+        """The LSH band keys of ``sig`` for each table (kept for the last one: ``add`` queries,
+        then inserts)."""
         if self._last_bands[0] is not sig:
-            self._last_bands = (sig, (self._full.band_keys(sig.hashvalues),
-                                      self._lead.band_keys(sig.lead)))
+            if self._joint is not None:
+                values = np.concatenate((sig.hashvalues[: self._joint], sig.lead))
+                bands = [self._tables[0].band_keys(values)]
+            else:
+                bands = [self._tables[0].band_keys(sig.hashvalues),
+                         self._tables[1].band_keys(sig.lead)]
+            self._last_bands = (sig, bands)
         return self._last_bands[1]
 
-    def _promising(self, sig: Signature, ids: list[str], blobs: list[bytes | None]
-                   ) -> list[tuple[str, bytes]]:
-        """The stored candidates whose raw similarity is within reach of a link (vectorised on
-        the stored bytes, before decoding)."""
-        found = [(key, blob) for key, blob in zip(ids, blobs, strict=True) if blob is not None]
-        if not found:
-            return found
-        start, width = _RECORD.size, 4 * self.cfg.num_perm
-        values = np.frombuffer(b"".join(blob[start : start + width] for _, blob in found),
-                               dtype=np.uint32).reshape(len(found), -1)
-        jaccard = np.count_nonzero(values == sig.hashvalues, axis=1) / self.cfg.num_perm
-        sizes = np.fromiter((_RECORD.unpack_from(blob)[1] for _, blob in found),
-                            dtype=np.float64, count=len(found))
+    def _promising(self, sig: Signature, own_key: bytes) -> tuple[list[Entry], list[int]]:
+        """The candidates whose raw similarity is within reach of a link, decoded, and how many
+        MinHash values each shares with ``sig``.
+
+        Vectorised over all the candidates: in memory on the MinHashes kept by LSH handle
+        (``_heads``), else on the stored records' heads; only the promising few are decoded.
+        """
+        if self._heads is not None:
+            table = self._tables[0]
+            handles = table.candidate_handles(self._band_keys(sig)[0])  # type: ignore[attr-defined]
+            if not len(handles):
+                return [], []
+            own = table.handle(own_key)  # type: ignore[attr-defined]
+            if own is not None:
+                handles = handles[handles != own]
+            equal, keep = self._prefilter(sig, self._heads[0][handles], self._heads[1][handles])
+            ids = [table.key(h).decode() for h in handles[keep].tolist()]  # type: ignore[attr-defined]
+            found = list(zip(ids, self.store.get(_TABLE_DOCS, ids), strict=True))
+            equal = equal[keep]
+        else:
+            ids = [key.decode() for key in self._candidate_keys(sig) if key != own_key]
+            blobs = self.store.get(_TABLE_DOCS, ids)
+            found = [(key, blob) for key, blob in zip(ids, blobs, strict=True) if blob is not None]
+            if not found:
+                return [], []
+            # each record's fixed head (time, size, ..., MinHash), read as one structured array
+            records = np.frombuffer(b"".join([blob[: self._head.itemsize] for _, blob in found]),
+                                    dtype=self._head)
+            equal, keep = self._prefilter(sig, records["values"], records["size"])
+            found, equal = [found[i] for i in keep.tolist()], equal[keep]
+        entries, shared = [], []
+        for (key, blob), same in zip(found, equal.tolist(), strict=True):
+            if blob is not None:
+                entries.append(Entry.from_bytes(key, blob, self.cfg.num_perm))
+                shared.append(same)
+        return entries, shared
+
+    def _keep_head(self, key: bytes, sig: Signature) -> None:
+        """Keep the MinHash and size of an article just added to the in-memory LSH table."""
+        handle = self._tables[0].handle(key)  # type: ignore[attr-defined]
+        values, sizes = self._heads  # type: ignore[misc]
+        if handle >= len(sizes):
+            # by a quarter: 516 bytes a slot, so doubling would hold up to 516 idle bytes an
+            # article (handles are reused, so the arrays stop growing with the window)
+            grown = max(1024, len(sizes) + len(sizes) // 4, handle + 1)
+            values = np.concatenate((values, np.zeros((grown - len(sizes), values.shape[1]),
+                                                      dtype=np.uint32)))
+            sizes = np.concatenate((sizes, np.zeros(grown - len(sizes), dtype=np.uint32)))
+            self._heads = (values, sizes)
+        values[handle] = sig.hashvalues
+        sizes[handle] = sig.size
+
+    def _prefilter(self, sig: Signature, values: np.ndarray, sizes: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """How many of ``values`` (rows of MinHash values, of texts of ``sizes`` shingles) each
+        row shares with ``sig``, and the rows within reach of a link (``PREFILTER``)."""
+        equal = np.count_nonzero(values == sig.hashvalues, axis=1)
+        jaccard = equal / self.cfg.num_perm
+        sizes = sizes.astype(np.float64)
         contained = (jaccard * (sig.size + sizes) / (1 + jaccard)
                      / np.maximum(np.minimum(sizes, sig.size), 1))
-        keep = ((jaccard >= PREFILTER * self.cfg.threshold)
-                | (contained >= PREFILTER * self.cfg.containment))
-        return [item for item, k in zip(found, keep.tolist(), strict=True) if k]
+        keep = np.flatnonzero((jaccard >= PREFILTER * self.cfg.threshold)
+                              | (contained >= PREFILTER * self.cfg.containment))
+        return equal, keep
+
+    def _hopeless(self, new: Entry, own: tuple[frozenset[int] | set[int], int],
+                  entries: list[Entry], equal: list[int]) -> list[bool]:
+        """For each of ``entries``, True if it cannot verify against ``new`` whatever its own
+        boilerplate (``own`` is ``new``'s): such candidates need no line counts.
+
+        Only for a candidate of ``new``'s outlet, where a line of both is boilerplate in one
+        exactly when it is in the other (same counts, and ``new`` counts for both): ``new``
+        keeps ``new.size - own[1]`` shingles whatever the candidate's lines, and the Jaccard
+        estimate after the discount is at most the raw intersection over that. Below the
+        threshold, and with leads too far apart for an excerpt, ``_verify`` gives None.
+        """
+        if not new.outlet or not new.size:
+            return [False] * len(entries)
+        kept = new.size - own[1]
+        # a margin for rounding: a hopeless candidate is under the threshold by far more
+        threshold = min(self.cfg.threshold, SHORT_DOC_JACCARD) - 1e-9
+        num_perm, lead_perm = len(new.hashvalues), len(new.lead)
+        leads = np.count_nonzero(np.stack([e.lead for e in entries]) == new.lead, axis=1)
+        hopeless = []
+        for entry, same, lead in zip(entries, equal, leads.tolist(), strict=True):
+            jaccard = same / num_perm
+            inter = jaccard * (new.size + entry.size) / (1.0 + jaccard)
+            bound = max(jaccard, inter / kept) if kept > 0 else jaccard
+            hopeless.append(entry.outlet == new.outlet and bound < threshold
+                            and lead / lead_perm < LEAD_JACCARD)
+        return hopeless
 
     def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None
-                     ) -> dict[str, set[int]]:
-        """Per outlet, the hashes of ``entries``' lines that are boilerplate of that outlet.
+                     ) -> list[tuple[frozenset[int] | set[int], int]]:
+        """For each of ``entries``, its lines that are boilerplate of its outlet (in at least
+        ``BOILERPLATE_MIN_DOCS`` of the outlet's articles in the window), and the shingles of
+        those lines.
 
         ``pending`` is an article not inserted yet: its own occurrence counts too.
         """
-        lines: dict[str, tuple[str, int]] = {}
-        for entry in entries:
-            if entry.outlet:
-                keys = entry.line_keys()
-                lines.update(zip(keys, ((entry.outlet, h) for h in entry.lines), strict=True))
-        if not lines:
-            return {}
-        own = set(pending.line_keys()) if pending is not None else set()
-        found: dict[str, set[int]] = {}
-        for key, count in zip(lines, self.store.get(_TABLE_LINES, list(lines)), strict=True):
-            if int(count or 0) + (key in own) >= BOILERPLATE_MIN_DOCS:
-                outlet, line = lines[key]
-                found.setdefault(outlet, set()).add(line)
+        found = [_NO_BOILERPLATE] * len(entries)
+        asked = [i for i, entry in enumerate(entries) if entry.outlet]
+        if not asked:
+            return found
+        # the counts of all the entries' lines in one store call
+        counts = self.store.line_counts([(entries[i].outlet, entries[i].line_hashes)
+                                         for i in asked]).tolist()
+        own_outlet = pending.outlet if pending is not None else None
+        end = 0
+        for i in asked:
+            entry = entries[i]
+            start, end = end, end + len(entry.line_hashes)
+            entry_counts = counts[start:end]
+            if max(entry_counts, default=0) < BOILERPLATE_MIN_DOCS - 1:
+                continue
+            hashes = entry.line_hashes.tolist()
+            if entry.outlet == own_outlet:
+                own = pending.lines  # type: ignore[union-attr]
+                repeated = {h for h, n in zip(hashes, entry_counts, strict=True)
+                            if n + (h in own) >= BOILERPLATE_MIN_DOCS}
+            else:
+                repeated = {h for h, n in zip(hashes, entry_counts, strict=True)
+                            if n >= BOILERPLATE_MIN_DOCS}
+            if repeated:
+                lines = entry.lines
+                found[i] = (repeated, sum(lines[h] for h in repeated))
         return found
 
-    def _verify(self, new: Entry, old: Entry, boilerplate: dict[str, set[int]]) -> Match | None:
-        """The match between two entries if it verifies, else None."""
+    def _verify(self, new: Entry, old: Entry,
+                new_boilerplate: tuple[frozenset[int] | set[int], int],
+                old_boilerplate: tuple[frozenset[int] | set[int], int],
+                equal: int | None = None) -> Match | None:
+        """The match between two entries if it verifies, else None; ``*_boilerplate`` are their
+        boilerplate lines and the shingles of those (``_boilerplate``), ``equal`` the number of
+        MinHash values they share if already counted."""
         if not new.size or not old.size:
             return None
-        jaccard = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
+        if equal is None:
+            equal = int(np.count_nonzero(new.hashvalues == old.hashvalues))
+        jaccard = equal / len(new.hashvalues)
         inter = jaccard * (new.size + old.size) / (1.0 + jaccard)
         size_new, size_old = float(new.size), float(old.size)
-        dropped = (boilerplate.get(new.outlet, _NO_LINES).intersection(new.lines)
-                   | boilerplate.get(old.outlet, _NO_LINES).intersection(old.lines))
-        if dropped:
+        (new_dropped, new_dropped_size), (old_dropped, old_dropped_size) = (new_boilerplate,
+                                                                            old_boilerplate)
+        if new_dropped or old_dropped:
+            # A line boilerplate in either text is dropped from both: from each text, its own
+            # boilerplate and the other's boilerplate lines it shares; from the intersection,
+            # the shared lines boilerplate in either.
             new_lines, old_lines = new.lines, old.lines
-            kept_new = size_new - sum(new_lines.get(line, 0) for line in dropped)
-            kept_old = size_old - sum(old_lines.get(line, 0) for line in dropped)
+            common = new_lines.keys() & old_lines.keys()
+            kept_new = size_new - new_dropped_size
+            kept_old = size_old - old_dropped_size
+            shared = 0
+            if common:
+                kept_new -= sum(new_lines[line] for line in (common & old_dropped) - new_dropped)
+                kept_old -= sum(old_lines[line] for line in (common & new_dropped) - old_dropped)
+                shared = sum(new_lines[line] for line in common & (new_dropped | old_dropped))
             # An article made only of repeated lines is a repost of an earlier one of its outlet
             # (all its lines are in 3+ articles because it is the 3rd copy): compare it whole.
             if kept_new > 0 and kept_old > 0:
-                inter -= sum(new_lines[line] for line in dropped
-                             if line in new_lines and line in old_lines)
+                inter -= shared
                 size_new, size_old = kept_new, kept_old
         small = min(size_new, size_old)
         if small <= 0:

@@ -38,6 +38,7 @@ import numpy as np
 MERGE_SHARE = 1 / 32
 MERGE_MIN = 8192
 
+_NO_HANDLES = np.zeros(0, dtype=np.uint32)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0x94D049BB133111EB)
 
@@ -120,16 +121,33 @@ class MemoryLSH(LSH):
 
     def candidates(self, bands: tuple[np.ndarray, list[int]]) -> set[bytes]:
         """The keys sharing a bucket with ``bands`` (``band_keys``), dead ones left out."""
+        key_of = self._key_of
+        return {key_of[h] for h in self.candidate_handles(bands).tolist()}
+
+    def candidate_handles(self, bands: tuple[np.ndarray, list[int]]) -> np.ndarray:
+        """The live handles sharing a bucket with ``bands``, each once, ascending: what
+        ``candidates`` gives, before the handles become keys (``key``)."""
         handles = self._merged_hits(bands[0])
         recent = self._recent
+        extra: list[int] = []
         for band in recent.keys() & bands[1]:  # C-level lookups; hits are rare
             value = recent[band]
             if type(value) is list:
-                handles.extend(value)
+                extra.extend(value)
             else:
-                handles.append(value)
-        key_of = self._key_of
-        return {key for h in set(handles) if (key := key_of[h]) is not None}
+                extra.append(value)
+        if extra:
+            more = np.array(extra, dtype=np.uint32)
+            handles = np.concatenate((handles, more[self._alive[more]]))
+        return np.unique(handles) if len(handles) > 1 else handles
+
+    def handle(self, key: bytes) -> int | None:
+        """The handle of ``key`` while it is in this index (a removed key's is reused later)."""
+        return self._handle_of.get(key)
+
+    def key(self, handle: int) -> bytes | None:
+        """The key of a live handle (None for a free or dead one)."""
+        return self._key_of[handle]
 
     def add(self, key: bytes, bands: tuple[np.ndarray, list[int]], session: Any = None) -> None:
         """File ``key`` under ``bands`` (``band_keys``). Adding a key twice is an error.
@@ -182,16 +200,16 @@ class MemoryLSH(LSH):
         self._handle_of[key] = handle
         return handle
 
-    def _merged_hits(self, bands: np.ndarray) -> list[int]:
-        """Live handles filed under ``bands`` in the sorted arrays."""
+    def _merged_hits(self, bands: np.ndarray) -> np.ndarray:
+        """Live handles filed under ``bands`` in the sorted arrays (with repeats)."""
         keys = self._keys
         if not len(keys):
-            return []
+            return _NO_HANDLES
         left = np.searchsorted(keys, bands)
         # past the end means larger than every key: keys[-1] then differs from the band
         hit = keys[np.minimum(left, len(keys) - 1)] == bands
         if not hit.any():
-            return []
+            return _NO_HANDLES
         left = left[hit]
         right = np.searchsorted(keys, bands[hit], side="right")
         if int((right - left).max()) == 1:
@@ -200,7 +218,7 @@ class MemoryLSH(LSH):
             handles = np.concatenate(
                 [self._handles[i:j] for i, j in zip(left.tolist(), right.tolist(), strict=True)]
             )
-        return handles[self._alive[handles]].tolist()
+        return handles[self._alive[handles]]
 
     def _merge(self) -> None:
         """Merge the recent pairs into the sorted arrays, dropping dead pairs; free dead handles."""

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from dedup.clusters import Clusterer
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey
 from dedup.index import Doc
-from dedup.signature import signature
+from dedup.signature import signatures
 from dedup.storage import Store
 
 ErrorHandler = Callable[[int, Mapping[str, Any], DedupError], None]
+
+# Records read ahead and signed together (``signatures``: about half the instructions per
+# article of signing them one by one; 16-64 are about as fast, larger batches slower).
+BATCH = 32
 
 
 def cluster_records(
@@ -26,7 +31,7 @@ def cluster_records(
     store: Store | None = None,
     on_error: ErrorHandler | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Cluster Article-like records in the order given, lazily.
+    """Cluster Article-like records in the order given, lazily (``BATCH`` records at a time).
 
     Each record needs ``id`` and ``text`` (``title`` stands in for a missing text); ``outlet``
     is used for boilerplate, ``published`` (else ``fetched``; ISO 8601 or epoch seconds) for the
@@ -52,21 +57,34 @@ def cluster_records(
     cfg = cfg if cfg is not None else DedupConfig()
     clusterer = Clusterer(cfg, store)
     last_time = 0.0
-    for position, record in enumerate(records):
-        try:
-            doc_id, text, outlet = _fields(record)
-            last_time = _time(record.get("published")) or _time(record.get("fetched")) or last_time
+    numbered = enumerate(records)
+    while batch := list(islice(numbered, BATCH)):
+        fields: list[tuple[str, str, str] | DedupError] = []
+        for _, record in batch:
             try:
-                decision = clusterer.add(Doc(doc_id, outlet, last_time), signature(text, cfg))
-            except DuplicateKey:
-                raise DuplicateKey(f"record {doc_id!r}: this id came before") from None
-        except DedupError as exc:
-            if on_error is None:
-                raise
-            on_error(position, record, exc)
-            continue
-        yield {"id": doc_id, "cluster": decision.cluster, "duplicate_of": decision.duplicate_of,
-               "similarity": decision.similarity}
+                fields.append(_fields(record))
+            except DedupError as exc:
+                fields.append(exc)
+        sigs = iter(signatures([f[1] for f in fields if not isinstance(f, DedupError)], cfg))
+        for (position, record), field in zip(batch, fields, strict=True):
+            try:
+                if isinstance(field, DedupError):
+                    raise field
+                doc_id, _, outlet = field
+                sig = next(sigs)
+                last_time = (_time(record.get("published")) or _time(record.get("fetched"))
+                             or last_time)
+                try:
+                    decision = clusterer.add(Doc(doc_id, outlet, last_time), sig)
+                except DuplicateKey:
+                    raise DuplicateKey(f"record {doc_id!r}: this id came before") from None
+            except DedupError as exc:
+                if on_error is None:
+                    raise
+                on_error(position, record, exc)
+                continue
+            yield {"id": doc_id, "cluster": decision.cluster,
+                   "duplicate_of": decision.duplicate_of, "similarity": decision.similarity}
 
 
 def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:

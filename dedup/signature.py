@@ -13,8 +13,10 @@ and the same on every machine, so extraction workers compute it and the archive 
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,7 +24,7 @@ import numpy as np
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
-from dedup.shingles import LEAD_SHINGLES, shingle
+from dedup.shingles import LEAD_SHINGLES, shingle, shingle_many
 
 # Permutations of the lead MinHash: the first LEAD_BANDS * LEAD_ROWS of the signature's. A copied
 # lead keeps 0.65-1.0 of its shingles (a dateline or header shifts it), so 16 bands of 3 rows
@@ -220,6 +222,81 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
     )
+
+
+def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
+    """``signature`` of each of ``texts``: equal signatures, for about half the instructions per
+    text of 600 words (callgrind, batches of 32: 0.85 M instead of 1.6 M): the numpy work is done
+    once per batch (``shingle_many``), the words are hashed without a Python call each, and the
+    MinHash is made for a few texts at a time.
+
+    Example:
+        >>> cfg = DedupConfig()
+        >>> texts = ["«Бишкек» — столица Кыргызстана.", "", "One two three four five."]
+        >>> signatures(texts, cfg) == [signature(text, cfg) for text in texts]
+        True
+    """
+    if not texts:
+        return []
+    batch = shingle_many(texts, cfg.shingle_size)
+    a, b = _permutation_blocks(cfg.num_perm, cfg.seed)
+    values = np.full((len(texts), cfg.num_perm), _EMPTY, dtype=np.uint32)
+    leads = np.full((len(texts), LEAD_PERM), _EMPTY, dtype=np.uint32)
+    offsets = batch.offsets.tolist()
+    counts = np.diff(batch.offsets)
+    mixed = _fmix32(batch.hashes)
+    group: list[int] = []  # texts whose shingles fit in one block together
+    for i, count in enumerate(counts.tolist()):
+        if count > _BLOCK:
+            lead = int(batch.leads[i])
+            values[i], leads[i] = _minhash(batch.hashes[offsets[i] : offsets[i + 1]],
+                                           slice(lead, lead + LEAD_SHINGLES), a, b)
+            continue
+        if count == 0:
+            continue
+        if group and offsets[i + 1] - offsets[group[0]] > _BLOCK:
+            _minhash_group(mixed, batch, group, a, b, values, leads)
+            group = []
+        group.append(i)
+    if group:
+        _minhash_group(mixed, batch, group, a, b, values, leads)
+    # distinct shingles per text: each text's hashes sorted in place (one sort of all the
+    # (text, hash) pairs is 4 times slower), then the changes counted for all texts at once
+    ordered = batch.hashes.copy()
+    for start, stop in pairwise(offsets):
+        ordered[start:stop].sort()
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    first[batch.offsets[1:-1][batch.offsets[1:-1] < len(ordered)]] = True
+    owner = np.repeat(np.arange(len(texts)), counts)
+    sizes = np.bincount(owner[first], minlength=len(texts)).tolist()
+    params = SignatureParams.of(cfg)
+    lines = batch.line_offsets.tolist()
+    return [Signature(values[i], leads[i], sizes[i], batch.line_hashes[lines[i] : lines[i + 1]],
+                      batch.line_sizes[lines[i] : lines[i + 1]], params)
+            for i in range(len(texts))]
+
+
+def _minhash_group(mixed: np.ndarray, batch: object, group: list[int], a: np.ndarray,
+                   b: np.ndarray, values: np.ndarray, leads: np.ndarray) -> None:
+    """``_minhash`` of the texts ``group`` (consecutive, non-empty, at most ``_BLOCK`` shingles
+    together), their MinHashes written into ``values`` and ``leads``."""
+    start = int(batch.offsets[group[0]])  # type: ignore[attr-defined]
+    stop = int(batch.offsets[group[-1] + 1])  # type: ignore[attr-defined]
+    width = stop - start
+    permuted = np.multiply(a[:, :width], mixed[start:stop])
+    np.add(permuted, b[:, :width], out=permuted)
+    firsts = batch.offsets[group] - start  # type: ignore[attr-defined]
+    values[group] = np.minimum.reduceat(permuted, firsts, axis=1).T
+    # each lead is a segment [first + lead, min(first + lead + LEAD_SHINGLES, end)); the
+    # segments between two leads are reduced too, and dropped
+    ends = batch.offsets[np.array(group) + 1] - start  # type: ignore[attr-defined]
+    lead_starts = firsts + batch.leads[group]  # type: ignore[attr-defined]
+    lead_ends = np.minimum(lead_starts + LEAD_SHINGLES, ends)
+    bounds = np.column_stack((lead_starts, lead_ends)).ravel()
+    if bounds[-1] == width:
+        bounds = bounds[:-1]
+    leads[group] = np.minimum.reduceat(permuted[:LEAD_PERM], bounds, axis=1)[:, 0::2].T
 
 
 @lru_cache(maxsize=8)

@@ -15,8 +15,12 @@ from __future__ import annotations
 import heapq
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import xxhash
 
 from dedup.errors import DedupError
 from dedup.lsh import LSH, MemoryLSH
@@ -25,6 +29,8 @@ if TYPE_CHECKING:  # redis is imported when a RedisStore is opened: newsmon clus
     import redis
 
 DEFAULT_PREFIX = "newsmon:lsh:v1:"
+# The table of per-outlet line counts (``Store.line_counts``), keyed by ``line_key``.
+LINE_TABLE = "line"
 
 
 class Store(ABC):
@@ -59,6 +65,28 @@ class Store(ABC):
         """Remove and return the members of ``queue`` timed at or before ``until``, oldest first;
         with ``keep``, also the oldest of the others beyond the newest ``keep``."""
 
+    def line_counts(self, requests: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
+        """For each ``(outlet, line hashes)``, in how many of the outlet's articles each line is;
+        the counts of all requests one after the other, as one int64 array.
+
+        The counts live in the ``LINE_TABLE`` counters, one per outlet and line (its key is
+        ``line_key``); a store may keep them in a faster form (``MemoryStore`` does).
+        """
+        keys = [line_key(outlet, h) for outlet, lines in requests for h in lines.tolist()]
+        values = self.get(LINE_TABLE, keys) if keys else []
+        return np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
+
+    def count_lines(self, changes: Sequence[tuple[str, np.ndarray, int]]) -> None:
+        """Add ``delta`` to the count of each of the distinct ``lines`` of ``outlet``, for each
+        ``(outlet, lines, delta)``; a count that reaches zero goes."""
+        deltas: dict[str, int] = {}
+        for outlet, lines, delta in changes:
+            for h in lines.tolist():
+                key = line_key(outlet, h)
+                deltas[key] = deltas.get(key, 0) + delta
+        if deltas:
+            self.incr(LINE_TABLE, deltas)
+
 
 class MemoryStore(Store):
     """A store in this process's memory (the default; nothing survives the process).
@@ -78,6 +106,10 @@ class MemoryStore(Store):
         self._tables: dict[str, dict[int, bytes | int]] = {}
         self._queues: dict[str, list[tuple[float, str]]] = {}
         self._queued: dict[str, dict[str, float]] = {}
+        # per-outlet line counts: by line hash XOR a 64-bit hash of the outlet (one int key a
+        # line, computed for a whole article in one numpy operation)
+        self._lines: dict[int, int] = {}
+        self._outlet_salts: dict[str, np.uint64] = {}
 
     def lsh(self, name: str, num_perm: int, params: tuple[int, int]) -> LSH:
         return MemoryLSH(num_perm, params)
@@ -107,6 +139,35 @@ class MemoryStore(Store):
                 values.pop(slot, None)
             result.append(value)
         return result
+
+    def line_counts(self, requests: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
+        if not requests:
+            return np.zeros(0, dtype=np.int64)
+        outlets = {outlet for outlet, _ in requests}
+        if len(outlets) == 1:  # the usual case: one XOR and one pass of lookups for all
+            keys = np.concatenate([lines for _, lines in requests]) ^ self._salt(outlets.pop())
+        else:
+            keys = np.concatenate([lines ^ self._salt(outlet) for outlet, lines in requests])
+        get = self._lines.get
+        return np.fromiter(map(get, keys.tolist(), repeat(0)), dtype=np.int64, count=len(keys))
+
+    def count_lines(self, changes: Sequence[tuple[str, np.ndarray, int]]) -> None:
+        counts = self._lines
+        for outlet, lines, delta in changes:
+            for key in (lines ^ self._salt(outlet)).tolist():
+                value = counts.get(key, 0) + delta
+                if value:
+                    counts[key] = value
+                else:
+                    counts.pop(key, None)
+
+    def _salt(self, outlet: str) -> np.uint64:
+        salt = self._outlet_salts.get(outlet)
+        if salt is None:
+            salt = np.uint64(xxhash.xxh3_64_intdigest(outlet.encode()))
+            if len(self._outlet_salts) < 100_000:
+                self._outlet_salts[outlet] = salt
+        return salt
 
     def schedule(self, queue: str, items: Mapping[str, float]) -> None:
         heap = self._queues.setdefault(queue, [])
@@ -241,6 +302,16 @@ def open_store(url: str, prefix: str = DEFAULT_PREFIX) -> Store:
         client = redis.Redis.from_url(parts._replace(query=rest).geturl())
         return RedisStore(client, prefix=prefix)
     raise DedupError(f"unknown store {parts.scheme + '://'!r}; expected memory:// or redis://")
+
+
+def line_key(outlet: str, line: int) -> str:
+    """The key of a line's count in ``LINE_TABLE``: the outlet, then the line hash in hex.
+
+    Example:
+        >>> line_key("kabar", 255)
+        'kabar\\x1f00000000000000ff'
+    """
+    return f"{outlet}\x1f{line:016x}"
 
 
 def _glob_escape(text: str) -> str:

@@ -131,3 +131,35 @@ def test_a_signature_of_another_config_changes_nothing(store, texts):
     with pytest.raises(IncompatibleSignature):
         clusterer.add(Doc("b", "", 5 * DAY), signature(texts[1], DedupConfig(shingle_size=4)))
     assert clusterer.cluster_of("a") == "a"  # the window did not move
+
+
+def test_dropping_hopeless_candidates_changes_no_decision(monkeypatch, store, evalset):
+    """Candidates of the article's own outlet that cannot verify whatever their boilerplate are
+    dropped before their lines are counted: the decisions are those of verifying them all."""
+    from dedup import index as index_module
+
+    cfg = DedupConfig()
+    # one outlet for most: its template lines and copies become boilerplate of that outlet
+    records = [{**r, "outlet": "kabar" if i % 4 else r["outlet"]}
+               for i, r in enumerate(evalset.generate(40, seed=5))]
+    sigs = [signature(r["text"], cfg) for r in records]
+    dropped: list[bool] = []
+    hopeless = index_module.NearDupIndex._hopeless
+
+    def spy(*args):
+        found = hopeless(*args)
+        dropped.extend(found)
+        return found
+
+    monkeypatch.setattr(index_module.NearDupIndex, "_hopeless", spy)
+
+    def decisions(hopeless_min: int, clusterer: Clusterer) -> list[ClusterDecision]:
+        monkeypatch.setattr(index_module, "HOPELESS_MIN", hopeless_min)
+        return [clusterer.add(Doc(r["id"], r["outlet"], r["published"]), sig)
+                for r, sig in zip(records, sigs, strict=True)]
+
+    expected = decisions(10**9, Clusterer(cfg))
+    assert not dropped
+    assert decisions(1, Clusterer(cfg, store)) == expected
+    assert any(dropped) and not all(dropped)
+    assert any(d.kind != "new" for d in expected)

@@ -4,6 +4,7 @@ import pytest
 
 from dedup import DedupConfig, Doc, DuplicateKey, IncompatibleSignature, NearDupIndex, signature
 from dedup.index import BOILERPLATE_MIN_DOCS
+from dedup.storage import LINE_TABLE, line_key
 
 DAY = 86400.0
 
@@ -85,8 +86,10 @@ def test_expiry_removes_entries_and_leaves_no_state(store, cfg, stories):
     assert "old" not in index and "new" in index
     assert ids(index, stories[0]) == []
     index.expire(20 * DAY)
-    lines = [f"kabar\x1f{h:016x}" for h in signature(stories[1], cfg).line_hashes]
-    assert index.store.get("line", lines) == [None] * len(lines)
+    lines = signature(stories[1], cfg).line_hashes
+    assert index.store.line_counts([("kabar", lines)]).tolist() == [0] * len(lines)
+    keys = [line_key("kabar", h) for h in lines.tolist()]
+    assert index.store.get(LINE_TABLE, keys) == [None] * len(keys)
 
 
 def test_expired_redis_index_keeps_only_its_layout(redis_client, redis_prefix, cfg, stories):
@@ -127,3 +130,24 @@ def test_bulk_insert_is_queryable_after_the_block(store, cfg, stories):
         for i, text in enumerate(stories[:10]):
             put(index, f"s{i}", text)
     assert ids(index, stories[3]) == ["s3"]
+
+
+def test_a_reused_lsh_handle_matches_only_its_new_article(monkeypatch, cfg, stories):
+    """In memory the candidates are prefiltered on MinHashes kept by LSH handle: a handle freed
+    by expiry and given to another article must not carry the old one's MinHash."""
+    from dedup import lsh as lsh_module
+
+    monkeypatch.setattr(lsh_module, "MERGE_MIN", 1)
+    index = NearDupIndex(cfg)
+    put(index, "old", stories[0], time=0.0)
+    put(index, "keep", stories[1], time=DAY)
+    (table,) = index._tables
+    handle = table.handle(b"old")
+    index.expire(0.0)
+    put(index, "filler", stories[2], time=DAY)  # a merge: old's handle is free again
+    put(index, "new", stories[3], time=DAY)
+    assert table.handle(b"new") == handle
+    assert ids(index, stories[0]) == []
+    assert ids(index, stories[3]) == ["new"]
+    assert ids(index, stories[1]) == ["keep"]
+    assert ids(index, stories[3], doc_id="new") == []  # never its own match

@@ -63,6 +63,10 @@ def test_random_adds_and_discards_answer_as_a_plain_bucket_index(monkeypatch, me
             *(buckets.get((i, *probe[3 * i : 3 * i + 3].tolist()), set()) for i in range(42))
         )
         assert lsh.candidates(lsh.band_keys(probe)) == expected
+        handles = lsh.candidate_handles(lsh.band_keys(probe)).tolist()
+        assert handles == sorted(set(handles))
+        assert {lsh.key(h) for h in handles} == expected
+        assert all(lsh.handle(lsh.key(h)) == h for h in handles)
     assert len(lsh) == len(bands_of)
 
 
@@ -74,3 +78,19 @@ def test_discarding_everything_frees_the_tables():
     assert len(lsh) == 0 and lsh.candidates(lsh.band_keys(values)) == set()
     lsh.add(b"a", lsh.band_keys(values))  # the same key may come back
     assert lsh.candidates(lsh.band_keys(values)) == {b"a"}
+
+
+def test_handles_name_the_live_keys_and_are_reused_only_after_a_merge(monkeypatch):
+    monkeypatch.setattr(lsh_module, "MERGE_MIN", 1)
+    lsh = MemoryLSH(128, (42, 3))
+    values = _values(np.random.default_rng(4))
+    lsh.add(b"a", lsh.band_keys(values))
+    lsh.add(b"b", lsh.band_keys(values))
+    a = lsh.handle(b"a")
+    lsh.discard([b"a"])
+    assert lsh.handle(b"a") is None and lsh.key(a) is None
+    assert lsh.candidate_handles(lsh.band_keys(values)).tolist() == [lsh.handle(b"b")]
+    lsh.add(b"c", lsh.band_keys(values + 1))  # merges: a's handle is free for the next add
+    lsh.add(b"d", lsh.band_keys(values + 1))
+    assert lsh.handle(b"d") == a and lsh.key(a) == b"d"
+    assert lsh.candidates(lsh.band_keys(values)) == {b"b"}

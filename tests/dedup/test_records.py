@@ -45,3 +45,27 @@ def test_bad_records_are_reported_and_skipped():
 def test_without_a_handler_the_error_is_raised():
     with pytest.raises(DedupError, match="no 'id'"):
         list(cluster_records([{"text": TEXT}]))
+
+
+def test_batches_keep_order_errors_and_times_across_their_edges():
+    """Records are signed ``BATCH`` at a time; results, errors and the carried-over time come
+    in input order as if one by one."""
+    from dedup.records import BATCH
+
+    rows = []
+    for n in range(2 * BATCH + 5):
+        if n % 7 == 3:
+            rows.append({"text": "no id"})
+        elif n == BATCH:  # a copy of the first, at the start of the second batch, without a time
+            rows.append({"id": f"r{n}", "text": "Kabar: " + rows[0]["text"]})
+        else:
+            rows.append({"id": f"r{n}", "text": " ".join(f"w{n}x{k}" for k in range(20 + n)),
+                         "published": 1736400000 + 60 * n})
+    seen = []
+    out = cluster_records(rows, on_error=lambda i, r, e: seen.append(("error", i)))
+    for r in out:
+        seen.append(("result", int(r["id"][1:])))
+        if r["id"] == f"r{BATCH}":
+            assert r["duplicate_of"] == "r0"
+    expected = [("error", n) if n % 7 == 3 else ("result", n) for n in range(len(rows))]
+    assert seen == expected

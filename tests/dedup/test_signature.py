@@ -5,6 +5,8 @@ import pickle
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup import DedupConfig, IncompatibleSignature, Signature, signature
 from dedup.shingles import shingle
@@ -84,3 +86,29 @@ def test_minhash_of_a_text_longer_than_a_block_equals_datasketch(cfg):
     expected = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme="affine32", hashfunc=int)
     expected.update_batch(shingles.hashes.tolist())
     assert np.array_equal(signature(text, cfg).hashvalues, expected.hashvalues)
+
+
+def test_signatures_of_a_batch_equal_one_by_one(evalset):
+    """``signatures`` (numpy over a batch, XXH3 in numpy) gives exactly ``signature``'s values,
+    for every shingle size and for the texts that take normalisation's slow and edge paths."""
+    from dedup.signature import signatures
+
+    texts = [r["text"] for r in evalset.generate(60, 3)] + [
+        TEXT, "", " — \n\n ", "one", "a\nb", "o'zbek 'quoted' don't ʼ", "x " * 3000,
+        "Kabar\n\n" + " ".join(f"word{i}" for i in range(120)), "ÆØÅ ß ﬁ — №5 ½ \u0301x",
+        "\n".join("word " * n for n in range(12)), "слово\u00adслово " * 50 + "Ё" * 200]
+    for size in (1, 3, 5):
+        cfg = DedupConfig(shingle_size=size)
+        for start in range(0, len(texts), 17):
+            chunk = texts[start : start + 17]
+            assert signatures(chunk, cfg) == [signature(t, cfg) for t in chunk]
+    assert signatures([], DedupConfig()) == []
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Ё\n'ʼ—,.\t\u00a0ўx\u0301")),
+                        max_size=60), min_size=1, max_size=8))
+def test_signatures_equal_signature_on_any_text(texts):
+    from dedup.signature import signatures
+
+    cfg = DedupConfig()
+    assert signatures(texts, cfg) == [signature(t, cfg) for t in texts]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import redis
 
@@ -35,6 +36,16 @@ def test_queue_keep_bounds_the_members_oldest_out_first(store):
     assert store.due("q", 0.0, keep=2) == []
     assert store.due("q", 4.0, keep=5) == ["d"]
     assert store.due("q", 0.0, keep=0) == ["a"]
+
+
+def test_line_counts_follow_the_changes_one_after_the_other(store):
+    lines = np.array([1, 2, 3], dtype=np.uint64)
+    store.count_lines([("kabar", lines, 1), ("kabar", lines[:2], 1), ("24kg", lines[:1], 1)])
+    store.count_lines([("kabar", lines[1:2], -1)])
+    counts = store.line_counts([("kabar", lines), ("24kg", lines), ("none", lines[:1])])
+    assert counts.dtype == np.int64
+    assert counts.tolist() == [2, 1, 1, 1, 0, 0, 0]
+    assert store.line_counts([]).tolist() == []
 
 
 def test_open_store_by_url(redis_url):
