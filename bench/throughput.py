@@ -20,7 +20,8 @@ crawl process moves much less, so compare changes of the crawl side with it.
 
 Each copy of a page is made unique: its own <title> and a sentence of its own in its first
 paragraph. Copies of one AEB page are near-duplicates, so the clusterer joins them (every copy is
-still stored). The pages are rendered per request, so the bench process stays small.
+still stored). A page is kept as pieces, the AEB page's shared bytes around the copy's own title
+and sentence, so the bench process stays small and serving a page only joins them.
 
 Usage::
 
@@ -28,13 +29,16 @@ Usage::
         [--skip-floor | --skip-crawl] [--workers W] [--profile OUT.txt] [--json OUT.json]
         [--keep DIR] [-s NAME=VALUE ...]
 
-Timings are wall-clock (the crawl's figure is wall-clock too). The HTTP server runs in this
-process while the crawl runs, so it takes a little of the 2 cores from the crawl.
+Timings are wall-clock (the crawl's figure is wall-clock too). The outlets' HTTP server (one
+asyncio loop in a thread of this process: keep-alive, no per-request rendering) runs on the same
+cores while the crawl runs; its CPU time per stored page is printed beside the crawl's, and so is
+the whole bench process's (the server and the sampling), which the floors do not pay for.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import gzip
 import json
@@ -47,8 +51,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
@@ -86,7 +90,7 @@ class PageMaker:
     its own sentence."""
 
     def __init__(self, aeb_dir: Path) -> None:
-        self.templates: list[tuple[bytes, bytes, bytes]] = []
+        self.templates: list[tuple[bytes, bytes | None, bytes]] = []  # before/after title, tail
         for path in sorted(aeb_dir.glob("*.html.gz")):
             html = gzip.decompress(path.read_bytes())
             html = _TITLE.sub(b"<title>@@TITLE@@</title>", html, count=1)
@@ -96,8 +100,9 @@ class PageMaker:
             end = _FIRST_P_END.search(html)
             if end is None:
                 continue
-            head, tail = html[:end.start()], html[end.start():]
-            self.templates.append((head, tail, path.name.removesuffix(".html.gz")))
+            before, marker, after = html[:end.start()].partition(b"@@TITLE@@")
+            # (a page whose title comes after its first paragraph keeps its own: no marker)
+            self.templates.append((before, after if marker else None, html[end.start():]))
         if not self.templates:
             raise SystemExit(f"error: no AEB pages in {aeb_dir}")
 
@@ -112,58 +117,106 @@ class PageMaker:
         return out
 
     def page(self, n: int) -> bytes:
-        head, tail, _ = self.templates[n % len(self.templates)]
-        title = self.title(n).encode()
+        return b"".join(self.parts(n))
+
+    def parts(self, n: int) -> list[bytes]:
+        """Page ``n`` in pieces (joined, they are :meth:`page`): the template's shared bytes
+        around the copy's own title and sentence, so serving a page renders nothing."""
+        before, after, tail = self.templates[n % len(self.templates)]
         sentence = (f" Bench copy number {n} reports {' '.join(self._words(n, 8))} "
                     f"in dispatch {n * 7919 % 100003}.").encode()
-        return head.replace(b"@@TITLE@@", title, 1) + sentence + tail
+        if after is None:
+            return [before, sentence, tail]
+        return [before, self.title(n).encode(), after, sentence, tail]
 
 
 # -- the outlets' HTTP servers ----------------------------------------------------------------
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+_REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found"}
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
-    def do_GET(self) -> None:
-        server: OutletServer = self.server  # type: ignore[assignment]
-        path = self.path.split("?", 1)[0]
-        status, ctype, body = 404, "text/plain", b"not found"
-        if path == "/robots.txt":
-            status, ctype, body = 200, "text/plain", b"User-agent: *\nAllow: /\n"
-        elif path == "/feed.xml":
-            status, ctype, body = 200, "application/rss+xml", server.feed
-        elif path.startswith("/a/") and path.endswith(".html"):
+class _OutletProtocol(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection to an outlet: GET (and HEAD) of the robots.txt, the
+    feed and the article pages, answered from pre-rendered parts (no per-request rendering
+    beyond joining a page's pieces)."""
+
+    def __init__(self, outlet: OutletServer) -> None:
+        self.outlet = outlet
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while self.transport is not None:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buffer) > 65536:  # no end of headers in sight: not a client of ours
+                    self.transport.close()
+                return
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            self._answer(head)
+
+    def _answer(self, head: bytes) -> None:
+        assert self.transport is not None
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        close = any(line.lower().replace(b" ", b"") == b"connection:close" for line in lines[1:])
+        if len(parts) != 3:
+            status, ctype, body = 400, b"text/plain", [b"bad request"]
+            close = True
+        else:
+            close = close or parts[2] == b"HTTP/1.0"
+            status, ctype, body = self.outlet.resource(parts[1].split(b"?", 1)[0])
+        size = sum(len(b) for b in body)
+        header = (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
+                  % (status, _REASONS[status], ctype, size,
+                     b"Connection: close\r\n" if close else b""))
+        if parts[0] == b"HEAD":
+            body = []
+        self.transport.write(b"".join([header, *body]))
+        if close:
+            self.transport.close()
+            self.transport = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
+class OutletServer:
+    """One local outlet (its own 127.0.0.x address): robots.txt, one RSS feed that lists all its
+    pages, and the pages. Runs on a :class:`ServerThread`'s event loop."""
+
+    def __init__(self, host: str, maker: PageMaker, numbers: range | list[int],
+                 clock: ArticleClock, loop_thread: ServerThread) -> None:
+        self.maker = maker
+        self.numbers = set(numbers)
+        self.clock = clock
+        self.host = host
+        self._server = loop_thread.call(
+            lambda: asyncio.get_running_loop().create_server(
+                lambda: _OutletProtocol(self), host, 0, backlog=256))
+        self.server_address = (host, self._server.sockets[0].getsockname()[1])
+        self.base = f"http://{host}:{self.server_address[1]}"
+        self.feed = self._feed(sorted(numbers))
+
+    def resource(self, path: bytes) -> tuple[int, bytes, list[bytes]]:
+        """(status, content type, body parts) of ``path``."""
+        if path == b"/robots.txt":
+            return 200, b"text/plain", [b"User-agent: *\nAllow: /\n"]
+        if path == b"/feed.xml":
+            return 200, b"application/rss+xml", [self.feed]
+        if path.startswith(b"/a/") and path.endswith(b".html"):
             try:
                 n = int(path[3:-5])
             except ValueError:
                 n = -1
-            if n in server.numbers:
-                status, ctype, body = 200, "text/html", server.maker.page(n)
-                server.article_get()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class OutletServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, host: str, maker: PageMaker, numbers: range | list[int],
-                 clock: ArticleClock) -> None:
-        super().__init__((host, 0), _Handler)
-        self.maker = maker
-        self.numbers = set(numbers)
-        self.clock = clock
-        self.base = f"http://{host}:{self.server_address[1]}"
-        self.feed = self._feed(sorted(numbers))
-
-    def article_get(self) -> None:
-        self.clock.tick()
+            if n in self.numbers:
+                self.clock.tick()
+                return 200, b"text/html", self.maker.parts(n)
+        return 404, b"text/plain", [b"not found"]
 
     def _feed(self, numbers: list[int]) -> bytes:
         now = datetime.now(UTC)
@@ -177,6 +230,39 @@ class OutletServer(ThreadingHTTPServer):
                 + "".join(items) + "</channel></rss>").encode()
 
 
+class ServerThread:
+    """The outlets' event loop, in a thread of its own whose CPU time :meth:`cpu` reads."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="bench-http", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def call(self, factory: Any) -> Any:
+        """Run the coroutine ``factory()`` makes on the loop and return its result."""
+
+        async def run() -> Any:
+            return await factory()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result()
+
+    def cpu(self) -> float:
+        """CPU seconds the loop's thread has used so far."""
+
+        async def read() -> float:
+            return time.thread_time()
+
+        return float(self.call(read))
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+
+
 class ArticleClock:
     """When the first and the last article page were served."""
 
@@ -184,14 +270,12 @@ class ArticleClock:
         self.first: float | None = None
         self.last: float | None = None
         self.count = 0
-        self._lock = threading.Lock()
 
     def tick(self) -> None:
         now = time.monotonic()
-        with self._lock:
-            self.count += 1
-            self.first = self.first or now
-            self.last = now
+        self.count += 1
+        self.first = self.first or now
+        self.last = now
 
 
 def registry_toml(servers: list[OutletServer]) -> str:
@@ -337,7 +421,8 @@ def rss_curve(samples: list[tuple[float, int, int, int]], every: int) -> list[tu
 
 
 def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: ArticleClock,
-              log: Path, profile: Path | None = None) -> dict[str, object]:
+              log: Path, profile: Path | None = None,
+              server: ServerThread | None = None) -> dict[str, object]:
     # -v: the INFO line of the extraction pool (how well its workers were fed) goes to the log
     args = [sys.executable, "-m", "crawler", "-v", "crawl", "--outlets", str(registry),
             "--db", str(db)]
@@ -350,6 +435,8 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
     cpu = reactor_cpu = tree_cpu = 0.0
     first: tuple[int, float, float] | None = None  # (stored, process CPU, reactor CPU) then
     start = time.monotonic()
+    server_cpu0 = server.cpu() if server else 0.0
+    bench_cpu0 = time.process_time()
     with log.open("w") as err:
         child = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
         pid = 0
@@ -364,6 +451,8 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
             time.sleep(0.5)
         out = child.stdout.read() if child.stdout else ""
     wall = time.monotonic() - start
+    server_cpu = (server.cpu() - server_cpu0) if server else 0.0
+    bench_cpu = time.process_time() - bench_cpu0
     stored = _stored_now(db)
     feed = [line.split("extraction pool: ", 1)[1].strip()
             for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -384,6 +473,10 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
         "steady_reactor_cpu_ms_per_page": _steady(first, stored, reactor_cpu, 2),
         # ... and of the whole tree (workers included; a recycled worker's CPU is not counted)
         "tree_cpu_ms_per_page": 1000 * tree_cpu / max(stored, 1),
+        # this process while the crawl ran: the outlets' HTTP server (its thread), and all of
+        # it (the server, and the sampling loop above); the floors pay for neither
+        "server_cpu_ms_per_page": 1000 * server_cpu / max(stored, 1),
+        "bench_process_cpu_ms_per_page": 1000 * bench_cpu / max(stored, 1),
         "peak_rss_mb": max((s[2] for s in samples), default=0) / 2**20,
         "peak_tree_rss_mb": max((s[3] for s in samples), default=0) / 2**20,
         "rss_samples": [(round(t, 1), n, own // 2**20, total // 2**20)
@@ -440,11 +533,9 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
         return 0
     clock = ArticleClock()
-    servers = [OutletServer(f"127.0.0.{FIRST_HOST + i}", maker, numbers[i::args.outlets], clock)
-               for i in range(args.outlets)]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for t in threads:
-        t.start()
+    loop_thread = ServerThread()
+    servers = [OutletServer(f"127.0.0.{FIRST_HOST + i}", maker, numbers[i::args.outlets], clock,
+                            loop_thread) for i in range(args.outlets)]
     overrides = dict(FAST)
     for pair in args.settings:
         name, _, value = pair.partition("=")
@@ -457,10 +548,10 @@ def main(argv: list[str] | None = None) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     try:
-        crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile)
+        crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile,
+                          loop_thread)
     finally:
-        for s in servers:
-            s.shutdown()
+        loop_thread.stop()
     figures["crawl"] = crawl
     print(f"crawl: {crawl['command']}")
     print(f"crawl: exit {crawl['exit']}; {crawl['summary']}")
@@ -479,6 +570,9 @@ def main(argv: list[str] | None = None) -> int:
           "the reactor")
     print(f"crawl: {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
           "tree (crawl process, workers, forkserver)")
+    print(f"crawl: {crawl['server_cpu_ms_per_page']:.2f} CPU ms per stored page in the bench's "
+          f"page server, {crawl['bench_process_cpu_ms_per_page']:.2f} in the whole bench process "
+          "(server and sampling; same cores as the crawl, not paid by the floors)")
     print(f"crawl: extraction pool: {crawl['pool_feed']}")
     for stored, own, tree in crawl["rss_curve"]:
         print(f"crawl: RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree")

@@ -547,9 +547,10 @@ class Archive:
             (finished, reason, after_run_id, json.dumps(sorted(outlets)))).rowcount
 
 
-# zlib level of stored raw HTML: 3 costs 1.7 ms per AEB page against 3.7 ms for 6, for 12% more
-# bytes (bench/throughput.py; the compression runs on the writer thread, beside the workers).
-_HTML_LEVEL = 3
+# zlib level of stored raw HTML: on the AEB pages (174 KB on average) level 1 costs 1.1 ms per
+# page, 3 1.3 ms and 6 3.0 ms, for 23.5 %, 22.1 % and 19.7 % of the bytes. The compression runs
+# on the crawl's writer thread, on the cores the extraction workers need: the cheapest level.
+_HTML_LEVEL = 1
 
 
 class _Transaction:

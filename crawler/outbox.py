@@ -41,7 +41,8 @@ RESULTS = "results"
 CLUSTERS = "clusters"
 EXTRACTED = "extracted"
 
-_HTML_LEVEL = 3  # zlib level of the html carried by `extracted` messages (as in the archive)
+# zlib level of the html in `extracted` messages: they cross the network (6 % smaller than at 1)
+_HTML_LEVEL = 3
 
 
 @dataclass(frozen=True, slots=True)

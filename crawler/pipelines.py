@@ -100,6 +100,7 @@ class ExtractPipeline:
         saved = self.crawler.spider.archive.get_meta(BOILERPLATE_KEY)
         if saved:
             self.learner = BoilerplateLearner.from_json(saved)
+        self.pool.start()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):

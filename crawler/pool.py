@@ -10,12 +10,17 @@ extracted (so the reactor never shingles), and reset trafilatura's caches every
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import fcntl
+import gc
 import logging
 import multiprocessing
 import os
+import pickle
+import signal
+import struct
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +56,11 @@ def _init_worker(dedup_config: Any) -> None:
 
     _state["config"] = dedup_config
     _state["pages"] = 0
+    if multiprocessing.parent_process() is not None:
+        # a pool worker: the ~100,000 objects of its imports (trafilatura, htmldate, the language
+        # model) live as long as it does; frozen, the collector's full passes skip them (each
+        # took ~45 ms, 0.1 ms per page on the AEB pages), not in the crawl's own process
+        gc.freeze()
 
 
 def _extract_in_worker(page: FetchedPage, boilerplate: Any) -> PoolResult:
@@ -80,8 +90,77 @@ def extract_here(page: FetchedPage, boilerplate: Any, dedup_config: Any) -> Pool
     return _extract_in_worker(page, boilerplate)
 
 
+def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
+    """A worker process of :class:`ExtractionPool`: extract the pages ``tasks`` brings, one at
+    a time, and send each result (or the exception it raised) back on ``results``; end when
+    the pool closes ``tasks``. A Ctrl-C (SIGINT to the whole process group) is the crawl's to
+    handle: its graceful stop still needs the workers for the pages in flight."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(dedup_config)
+    while True:
+        try:
+            page, boilerplate = tasks.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, _extract_in_worker(page, boilerplate))
+        except Exception as exc:  # handed to the awaiting coroutine, as an executor would
+            answer = (False, exc)
+        try:
+            results.send(answer)
+        except Exception as exc:  # the result or the exception does not pickle
+            results.send((False, RuntimeError(f"extraction result of {page.url}: {exc!r}")))
+
+
+_HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing: a length, then the bytes
+_READ_SIZE = 1 << 20
+_PAGES_PER_WORKER = 3  # one extracting, two waiting in its pipe: no gap, even on a busy machine
+_PIPE_SIZE = 1 << 20  # the default of /proc/sys/fs/pipe-max-size; 64 KB otherwise
+
+
+class _Worker:
+    """One worker process and the parent's non-blocking ends of its two pipes."""
+
+    def __init__(self, context: Any, dedup_config: Any) -> None:
+        task_r, task_w = context.Pipe(duplex=False)
+        result_r, result_w = context.Pipe(duplex=False)
+        self.process = context.Process(target=_serve_pages, args=(task_r, result_w, dedup_config),
+                                       name="newsmon-extract", daemon=True)
+        try:
+            self.process.start()
+        finally:
+            task_r.close()  # the child has its own copies now
+            result_w.close()
+        self.tasks = task_w  # kept so the ends close with the worker
+        self.results = result_r
+        self.task_fd = task_w.fileno()
+        self.result_fd = result_r.fileno()
+        os.set_blocking(self.task_fd, False)
+        os.set_blocking(self.result_fd, False)
+        with contextlib.suppress(OSError, AttributeError):  # Linux: a page in one write
+            fcntl.fcntl(self.task_fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        self.writing = False  # the loop watches task_fd for room
+        self.out: collections.deque[memoryview] = collections.deque()  # bytes not yet written
+        self.inbox = bytearray()  # bytes read, not yet a whole result
+        self.pages: collections.deque[tuple[FetchedPage, asyncio.Future[PoolResult]]] = (
+            collections.deque())  # sent, in order; answers come back in the same order
+        self.alive = True
+
+    def close(self) -> None:
+        self.alive = False
+        self.tasks.close()  # the worker reads EOF and ends
+        self.results.close()
+
+
 class ExtractionPool:
     """A pool of extraction workers usable from asyncio code.
+
+    The pool talks to its workers over pipes from the event loop itself (non-blocking writes
+    and reads, pickled pages and results in ``multiprocessing.Connection``'s framing): no
+    threads in this process, where ``ProcessPoolExecutor`` needs two (its manager and its
+    queue feeder) and a thread hand-over for every page each way. Each worker gets at most three
+    pages at a time, the rest wait here. A worker that dies costs the pages it was given (they
+    are answered ``worker-crashed``) and is replaced when there is work for it.
 
     Args:
         dedup_config: the ``dedup.DedupConfig`` whose signature the workers compute.
@@ -96,41 +175,182 @@ class ExtractionPool:
     def __init__(self, dedup_config: Any, workers: int | None = None) -> None:
         self.dedup_config = dedup_config
         self.workers = (os.cpu_count() or 1) if workers is None else workers
-        self._executor = self._new_executor() if self.workers > 0 else None
         self.feed = PoolFeed(self.workers)
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_init_worker, initargs=(self.dedup_config,),
-        )
+        self._context = multiprocessing.get_context("forkserver")
+        self._pool: list[_Worker] = []  # started on demand
+        self._waiting: collections.deque[
+            tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     async def extract(self, page: FetchedPage, boilerplate: Any = None) -> PoolResult:
         """Extract ``page`` in a worker and return the result (never raises for bad pages)."""
-        if self._executor is None:
+        if self.workers <= 0:
             return extract_here(page, boilerplate, self.dedup_config)
+        if self._closed:
+            raise RuntimeError("the extraction pool is closed")
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._attach(loop)
+        future: asyncio.Future[PoolResult] = loop.create_future()
         self.feed.change(+1)
         try:
-            future = self._executor.submit(_extract_in_worker, page, boilerplate)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            # A worker died (out of memory, a crash in a C library on a pathological page):
-            # the page is reported, the pool is rebuilt and the crawl goes on.
-            logger.warning("extraction worker died on %s; restarting the pool", page.url)
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
-            return PoolResult(error=WORKER_CRASHED, detail=page.url)
+            self._waiting.append((page, boilerplate, future))
+            self._dispatch()
+            return await future
         finally:
             self.feed.change(-1)
 
+    def start(self) -> None:
+        """Start every worker now, so that they import trafilatura while the crawl fetches its
+        robots.txt files and feeds (else the first pages wait for that). Optional: ``extract``
+        starts the workers it needs."""
+        if self.workers <= 0 or self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # no running loop: the first page attaches
+            loop = asyncio.get_running_loop()
+            if loop is not self._loop:
+                self._attach(loop)
+        while len(self._pool) < self.workers:
+            self._start_worker()
+
     def close(self) -> None:
-        """Stop the workers (pending pages are cancelled); log how well they were fed."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
-            if self.feed.pages:
-                logger.info("extraction pool: %s", self.feed.describe())
+        """Stop the workers (pages not yet answered are cancelled); log how well they were fed."""
+        if self._closed:
+            return
+        self._closed = True
+        for _, _, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+        workers, self._pool = self._pool, []
+        for worker in workers:
+            self._forget(worker)
+            for _, future in worker.pages:
+                future.cancel()
+            worker.close()
+        for worker in workers:
+            worker.process.join(timeout=10)
+            if worker.process.exitcode is None:
+                worker.process.terminate()
+                worker.process.join(timeout=5)
+        if self.feed.pages:
+            logger.info("extraction pool: %s", self.feed.describe())
+
+    # -- the event loop side --------------------------------------------------------------
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the workers' pipes from ``loop`` (a pool can outlive an event loop)."""
+        old, self._loop = self._loop, loop
+        for worker in self._pool:
+            if old is not None and not old.is_closed():
+                with contextlib.suppress(Exception):
+                    old.remove_reader(worker.result_fd)
+                    old.remove_writer(worker.task_fd)
+            loop.add_reader(worker.result_fd, self._readable, worker)
+            if worker.writing:
+                loop.add_writer(worker.task_fd, self._writable, worker)
+
+    def _forget(self, worker: _Worker) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(worker.result_fd)
+            self._loop.remove_writer(worker.task_fd)
+
+    def _dispatch(self) -> None:
+        """Hand waiting pages to the workers with room, starting workers up to ``workers``."""
+        while self._waiting:
+            worker = min((w for w in self._pool if w.alive), key=lambda w: len(w.pages),
+                         default=None)
+            if worker is None or (len(worker.pages) >= 1 and len(self._pool) < self.workers):
+                worker = self._start_worker()
+            if len(worker.pages) >= _PAGES_PER_WORKER:
+                return
+            page, boilerplate, future = self._waiting.popleft()
+            if future.done():  # cancelled while it waited
+                continue
+            payload = pickle.dumps((page, boilerplate), pickle.HIGHEST_PROTOCOL)
+            worker.pages.append((page, future))
+            worker.out.append(memoryview(_HEADER.pack(len(payload))))
+            worker.out.append(memoryview(payload))
+            self._writable(worker)
+
+    def _start_worker(self) -> _Worker:
+        worker = _Worker(self._context, self.dedup_config)
+        self._pool.append(worker)
+        if self._loop is not None:  # else _attach watches it
+            self._loop.add_reader(worker.result_fd, self._readable, worker)
+        return worker
+
+    def _writable(self, worker: _Worker) -> None:
+        """Write what waits for ``worker`` until its pipe is full; then wait to be writable."""
+        try:
+            while worker.out:
+                chunk = worker.out[0]
+                written = os.write(worker.task_fd, chunk)
+                if written < len(chunk):
+                    worker.out[0] = chunk[written:]
+                    break
+                worker.out.popleft()
+        except BlockingIOError:
+            pass
+        except OSError:  # the worker is gone: reading its pipe's end tells the rest
+            worker.out.clear()
+        assert self._loop is not None
+        if worker.out and not worker.writing:
+            self._loop.add_writer(worker.task_fd, self._writable, worker)
+            worker.writing = True
+        elif not worker.out and worker.writing:
+            self._loop.remove_writer(worker.task_fd)
+            worker.writing = False
+
+    def _readable(self, worker: _Worker) -> None:
+        """Read ``worker``'s answers; the end of its pipe means it died."""
+        try:
+            data = os.read(worker.result_fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._died(worker)
+            return
+        inbox = worker.inbox
+        inbox += data
+        while len(inbox) >= 4:
+            (size,) = _HEADER.unpack_from(inbox)
+            start = 4
+            if size == -1:  # over 2 GiB: a 64-bit length follows
+                if len(inbox) < 12:
+                    return
+                (size,) = struct.unpack_from("!Q", inbox, 4)
+                start = 12
+            if len(inbox) < start + size:
+                return
+            ok, value = pickle.loads(inbox[start:start + size])
+            del inbox[:start + size]
+            _, future = worker.pages.popleft()
+            if not future.done():
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+            self._dispatch()
+
+    def _died(self, worker: _Worker) -> None:
+        """``worker`` ended: its pages are answered ``worker-crashed``; waiting pages go on."""
+        self._forget(worker)
+        worker.close()
+        self._pool.remove(worker)
+        worker.process.join(timeout=1)
+        for page, future in worker.pages:
+            # A worker died (out of memory, a crash in a C library on a pathological page):
+            # the page is reported, a new worker takes the next pages and the crawl goes on.
+            logger.warning("extraction worker died on %s (exit code %s); starting a new one",
+                           page.url, worker.process.exitcode)
+            if not future.done():
+                future.set_result(PoolResult(error=WORKER_CRASHED, detail=page.url))
+        worker.pages.clear()
+        if not self._closed:
+            self._dispatch()
 
 
 class PoolFeed:

@@ -11,7 +11,6 @@ import contextlib
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,15 +68,21 @@ class StoreWriter:
         self.writes = 0
         self._archive = Archive(archive_path)
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._full = threading.Event()  # a batch_size of writes waits: stop lingering
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, name="archive-writer", daemon=True)
         self._thread.start()
 
     # -- the asyncio side ---------------------------------------------------------------------
 
     def _submit(self, fn: Callable[[Archive], Any], *, batched: bool) -> asyncio.Future[Any]:
+        if self._closed:  # a job queued now would wait for a thread that is gone, for ever
+            raise StorageError("the archive writer is closed")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._queue.put(_Write(fn, batched, future, loop))
+        if self._queue.qsize() >= self.batch_size:  # a full batch: no need to linger
+            self._full.set()
         return future
 
     async def write(self, fn: Callable[[Archive], Any]) -> Any:
@@ -119,9 +124,11 @@ class StoreWriter:
         await self.write(lambda a: a.mark_seen(outlet, urls, status, when))
 
     def close(self) -> None:
-        """Finish queued writes and close the connection."""
+        """Finish queued writes and close the connection; later writes raise ``StorageError``."""
+        self._closed = True
         if self._thread.is_alive():
             self._queue.put(None)
+            self._full.set()
             self._thread.join()
         self._archive.close()
 
@@ -142,15 +149,21 @@ class StoreWriter:
             self._commit(batch)
 
     def _gather(self) -> tuple[list[_Write], bool]:
-        """The next jobs: the first one queued, then what follows within the linger time."""
+        """The next jobs: the first one queued, then what follows within the linger time.
+
+        The thread sleeps through the linger time (woken early only when a full batch waits)
+        and then takes what was queued, rather than waking up for every write.
+        """
         first = self._queue.get()
         if first is None:
             return [], True
         jobs = [first]
-        deadline = time.monotonic() + self.linger
+        if self.linger and self._queue.qsize() < self.batch_size - 1:
+            self._full.wait(self.linger)
+        self._full.clear()
         while len(jobs) < self.batch_size:
             try:
-                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                job = self._queue.get_nowait()
             except queue.Empty:
                 break
             if job is None:

@@ -127,3 +127,35 @@ def test_a_page_without_meta_refresh_is_passed_on_undecoded(head: str) -> None:
     response = _html(url, head, "<p>Wagons are short again.</p>" * 500)
     assert _refresh_middleware().process_response(Request(url), response) is response
     assert response._cached_ubody is None  # never decoded to text
+
+
+def test_downloader_stats_keep_every_count_but_the_request_bytes() -> None:
+    import logging
+
+    from crawler.extensions import NewsmonStatsCollector, QuietLogFormatter
+    from crawler.middlewares import RequestCountStats
+
+    crawler = get_crawler(settings_dict={"STATS_CLASS": "crawler.extensions.NewsmonStatsCollector"})
+    stats = NewsmonStatsCollector(crawler)
+    middleware = RequestCountStats(stats)
+    request = Request("http://127.0.0.1:9/news/pumps/")
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    middleware.process_request(request)
+    assert middleware.process_response(request, response) is response
+    stats.inc_value("x", spider=None)  # the old spider argument is still accepted
+    got = stats.get_stats()
+    assert got["downloader/request_count"] == got["downloader/response_count"] == 1
+    assert got["downloader/response_status_count/200"] == 1
+    assert got["downloader/response_bytes"] > len(response.body)
+    assert "downloader/request_bytes" not in got and got["x"] == 1
+
+    formatter = QuietLogFormatter()
+    scrapy_logger = logging.getLogger("scrapy")
+    saved = scrapy_logger.level
+    try:
+        scrapy_logger.setLevel(logging.INFO)  # what LogLevelExtension does at -v
+        assert formatter.crawled(request, response, None) is None
+        scrapy_logger.setLevel(logging.DEBUG)
+        assert formatter.crawled(request, response, None)["level"] == logging.DEBUG
+    finally:
+        scrapy_logger.setLevel(saved)

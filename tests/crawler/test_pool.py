@@ -77,3 +77,41 @@ def test_pool_feed_counts_the_time_with_fewer_pages_in_flight_than_workers(
     assert feed.starved_s == 2.0  # 0-1 and 3-4
     assert feed.describe() == ("3 pages, at most 2 in flight; fewer than 2 in flight for 2.0 s "
                                "of 10.0 s (20 %)")
+
+
+def test_many_pages_at_once_each_get_their_own_result_from_two_workers() -> None:
+    def page(n: int) -> FetchedPage:
+        body = _BODY.replace(b"Pumps on the canal", f"Pump {n} on the canal".encode())
+        return FetchedPage(url=f"http://127.0.0.1:9/news/pumps-{n}/", outlet="canal-news",
+                           body=body + b"<!--" + b"x" * 300_000 + b"-->",  # over a pipe's 64 KB
+                           fetched="2026-11-09T10:00:00+00:00")
+
+    async def extract_all(pool: ExtractionPool) -> list[object]:
+        return await asyncio.gather(*(pool.extract(page(n)) for n in range(12)))
+
+    pool = ExtractionPool(DedupConfig(), workers=2)
+    try:
+        results = asyncio.run(extract_all(pool))
+        again = asyncio.run(pool.extract(page(99)))  # a new event loop: the same workers
+    finally:
+        pool.close()
+    assert [r.article.title for r in results] == [f"Pump {n} on the canal" for n in range(12)]
+    assert again.article is not None and again.article.title == "Pump 99 on the canal"
+    assert pool.feed.pages == 13 and pool.feed.in_flight == 0
+
+
+def test_started_workers_run_before_the_first_page_and_then_extract_it() -> None:
+    pool = ExtractionPool(DedupConfig(), workers=2)
+
+    async def start_then_extract() -> tuple[list[bool], object]:
+        pool.start()
+        alive = [w.process.is_alive() for w in pool._pool]
+        return alive, await pool.extract(_page())
+
+    try:
+        alive, result = asyncio.run(start_then_extract())
+        assert len(pool._pool) == 2  # the page went to a started worker, none was added
+    finally:
+        pool.close()
+    assert alive == [True, True]
+    assert result.error is None and result.article is not None

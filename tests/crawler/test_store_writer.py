@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
+from crawler.errors import StorageError
 from crawler.items import ArticleItem
 from crawler.writer import StoreWriter
 from tests.factories import make_article
@@ -53,6 +54,22 @@ def test_writes_that_queue_up_are_committed_in_one_transaction_before_they_answe
     assert ids == {f"a{n}" for n in range(20)}
     assert {u for n in range(20) for u in _item(n).seen_urls} <= urls
     assert (writer.writes, writer.batches) == (20, 1)
+
+
+def test_a_full_batch_is_committed_without_waiting_out_the_linger(db_path: Path) -> None:
+    writer = StoreWriter(str(db_path), keep_html=False, batch_size=10, linger=30)
+
+    async def store_all() -> float:
+        start = asyncio.get_running_loop().time()
+        await asyncio.wait_for(asyncio.gather(*(writer.store(_item(n)) for n in range(20))), 20)
+        return asyncio.get_running_loop().time() - start
+
+    try:
+        took = asyncio.run(store_all())
+    finally:
+        writer.close()
+    assert took < 10  # two full batches of 10, not a 30 s linger
+    assert (writer.writes, writer.batches) == (20, 2)
 
 
 def test_a_failed_write_fails_alone_and_the_rest_of_its_batch_is_committed(db_path: Path) -> None:
@@ -115,3 +132,14 @@ def test_a_process_killed_mid_batch_keeps_the_committed_batches_and_nothing_of_t
     ids, urls = _stored(db_path)
     assert ids == {"a0", "a1", "a2"}
     assert urls == {u for n in range(3) for u in _item(n).seen_urls}  # none without its article
+
+
+def test_a_write_after_close_fails_instead_of_waiting_for_ever(db_path: Path) -> None:
+    writer = StoreWriter(str(db_path), keep_html=False, batch_size=10, linger=0.01)
+    writer.close()
+
+    async def store_one() -> None:
+        await asyncio.wait_for(writer.store(_item(1)), 5)
+
+    with pytest.raises(StorageError, match="closed"):
+        asyncio.run(store_one())
