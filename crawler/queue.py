@@ -168,6 +168,7 @@ class OutboxPublisher:
         self.sent = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False  # besides the cancellation, which some awaits can swallow
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
@@ -214,6 +215,7 @@ class OutboxPublisher:
 
     def start(self, archive_call: ArchiveCall[Any]) -> None:
         """Start publishing in the background (an asyncio task on the running loop)."""
+        self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._run(archive_call),
                                                             name="outbox-publisher")
 
@@ -223,7 +225,7 @@ class OutboxPublisher:
 
     async def _run(self, archive_call: ArchiveCall[Any]) -> None:
         delays = None
-        while True:
+        while not self._stopping:
             try:
                 await self.drain(archive_call)
             except Exception as exc:  # the publisher must outlive any failure
@@ -242,7 +244,10 @@ class OutboxPublisher:
                                redact_url(self.url))
                 delays = None
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=_POLL_S)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
+                # that arrives as the wait ends, and the publisher then outlived the crawl
+                async with asyncio.timeout(_POLL_S):
+                    await self._wake.wait()
             except TimeoutError:
                 continue
             self._wake.clear()
@@ -250,11 +255,13 @@ class OutboxPublisher:
 
     def cancel(self) -> None:
         """Cancel the background task now (a batch in flight stays in the outbox)."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
 
     async def stop(self) -> None:
         """Stop the background task and wait for it to end."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

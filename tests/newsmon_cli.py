@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import IO
 
 import pytest
@@ -56,11 +60,29 @@ def finish_newsmon(child: subprocess.Popen[str], timeout: float = WAIT_S) -> tup
     try:
         out, err = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        child.kill()
+        # its children too: `schedule` runs each crawl in a session of its own, and an orphaned
+        # crawl would keep the pipes open, so that communicate() never returned
+        for pid in [*_descendants(child.pid), child.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         out, err = child.communicate()
         raise AssertionError(f"newsmon still running after {timeout:.0f} s; stderr:\n"
                              f"{(err or '')[-4000:]}") from None
     return out or "", err or ""
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (Linux /proc; none where it cannot be read)."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            for child in map(int, (task / "children").read_text().split()):
+                found += [child, *_descendants(child)]
+    return found
 
 
 def run_main(args: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -110,3 +113,29 @@ async def test_unreachable_redis_keeps_messages_until_it_answers(db_path: Path) 
             assert archive.outbox_size() == 0
             assert await publisher.client.xlen("newsmon:results") == 1
             await publisher.client.aclose()
+
+
+
+async def test_publisher_stops_even_when_an_await_swallows_its_cancellation(
+        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    # Python 3.11's wait_for (and some libraries) can drop a cancellation that arrives as the
+    # awaited thing completes; the crawl's close then waited for the publisher for ever.
+    with Archive(db_path) as archive:
+        calls = 0
+
+        async def swallowing_call(fn: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            with contextlib.suppress(asyncio.CancelledError):  # the cancellation is lost here
+                await asyncio.sleep(0.05)
+            return fn(archive)
+
+        client = connect(redis_url)
+        publisher = OutboxPublisher(client, url=redis_url, prefix=redis_prefix)
+        publisher.start(swallowing_call)
+        await asyncio.sleep(0.01)  # inside the first call
+        try:
+            await asyncio.wait_for(publisher.stop(), 5)
+        finally:
+            await client.aclose()
+        assert calls == 1
