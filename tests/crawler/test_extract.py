@@ -348,7 +348,7 @@ def test_unexpected_failure_is_wrapped_as_internal(monkeypatch: pytest.MonkeyPat
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(extract_module.trafilatura, "bare_extraction", boom)
+    monkeypatch.setattr(extract_module, "fast_extraction", boom)  # every page goes through it
     with pytest.raises(ExtractionError) as info:
         extract_article(page(body_of(PARAS)), "https://example.com/a", fetched=FETCHED)
     assert info.value.reason == "internal"

@@ -1,8 +1,8 @@
-"""crawler.extract runs trafilatura's fast cascade from its parts (load_html, fast_extraction):
+"""crawler.cascade runs trafilatura's fast cascade from its parts (load_html, fast_extraction):
 these tests hold it to trafilatura's own result, to the byte, and pin the internals it relies on.
 
 When trafilatura changes, a pin below fails first: re-read the named trafilatura function, bring
-crawler.extract's copy in line (or drop it for the plain call), then update the pin.
+crawler.cascade's copy in line (or drop it for the plain call), then update the pin.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.utils import repair_faulty_html
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-import crawler.extract as ex
+import crawler.cascade as ex
+from crawler.extract import TRAFILATURA_OPTIONS
 from crawler.metadata import read_page
 
 ROOT = Path(__file__).resolve().parents[2]
 AEB = ROOT / ".." / "shared" / "bench" / "aeb"
 
-# sha256 of the source of the trafilatura 2.3.1 functions whose steps crawler.extract repeats
+# sha256 of the source of the trafilatura 2.3.1 functions whose steps crawler.cascade repeats
 # (fast_extraction: trafilatura_sequence, _prepare_tree, _recall_retry, bare_extraction; load_html:
 # load_html, repair_faulty_html; _covers_little: html2txt, _spaced_text, basic_cleaning,
 # delete_element).
@@ -48,7 +49,7 @@ PINNED_SOURCES = {
     "trafilatura.xml.delete_element": "76e448c154eb43ba",
 }
 # sha256 of trafilatura's raw-tree prune expressions (RAW_TREE_PRUNE_XPATH and
-# REMOVE_COMMENTS_AND_LISTS_XPATH), whose regexes crawler.extract._RAW_PRUNES and _COMMENT_PRUNES
+# REMOVE_COMMENTS_AND_LISTS_XPATH), whose regexes crawler.cascade._RAW_PRUNES and _COMMENT_PRUNES
 # name the words of
 PINNED_EXPRESSIONS = "4e3eb29f3355001b"
 PINNED_BASIC_CLEAN = (
@@ -156,7 +157,7 @@ def test_the_trafilatura_steps_repeated_here_are_unchanged(name: str) -> None:
     import trafilatura.xml  # noqa: F401
 
     assert _source_hash(name)[:16] == PINNED_SOURCES[name], (
-        f"{name} changed: re-check crawler.extract against it, then update the pin"
+        f"{name} changed: re-check crawler.cascade against it, then update the pin"
     )
 
 
@@ -181,7 +182,7 @@ def test_parse_and_fast_extraction_equal_trafilatura(name: str, html: str) -> No
     assert _serialized(ours) == _serialized(theirs)
     if ours is None:
         return
-    doc = trafilatura.bare_extraction(theirs, fast=True, **ex.TRAFILATURA_OPTIONS)
+    doc = trafilatura.bare_extraction(theirs, fast=True, **TRAFILATURA_OPTIONS)
     expected = (_serialized(doc.body), doc.raw_text) if doc is not None else (None, "")
     meta = read_page(ours, "https://example.com/a")
     body, text = ex.fast_extraction(ours, meta.marked, meta.marks)
