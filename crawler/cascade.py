@@ -32,7 +32,7 @@ from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html
 from trafilatura.xml import delete_element
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-from crawler.metadata import class_and_id_marks
+from crawler.metadata import class_and_id_marks, marked_elements
 
 __all__ = ["fast_extraction", "load_html"]
 
@@ -149,7 +149,6 @@ _RAW_PRUNES = (
     (_on_one_element(_SHARE_PRUNE), ("elementor-share-buttons",)),
 )
 _COMMENT_PRUNES = ((_on_one_element(_COMMENTS_PRUNE), ("omment", "comol", "disqus_thread")),)
-_CLASSED = XPath("//@class/.. | //@id/..")  # as crawler.metadata's _MARKED
 
 
 def _prune_targets(
@@ -212,7 +211,7 @@ def fast_extraction(
     targets = None
     if tree.getparent() is None:  # the document's root: element paths lead to the copy's twins
         if marked is None or marks is None:
-            marked = _CLASSED(tree)
+            marked = marked_elements(tree)
             marks = class_and_id_marks(marked)
         targets = _prune_targets(tree, marked, marks, is_forum)
     cleaned = _raw_tree(tree, targets, is_forum)

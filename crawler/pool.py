@@ -2,9 +2,10 @@
 
 Extraction is the crawl's CPU floor, so it runs in worker processes (one per core by default)
 while Scrapy keeps fetching. Workers are started with ``forkserver`` (never ``fork`` a process
-that runs the reactor), import trafilatura once, compute the dedup signature of the text they
-extracted (so the reactor never shingles), and reset trafilatura's caches every
-``_CACHE_RESET_EVERY`` pages so their memory stays flat.
+that runs the reactor), which imports trafilatura once for all of them (``start_forkserver``
+starts it early), compute the dedup signature of the text they extracted (so the reactor never
+shingles), and reset trafilatura's caches every ``_CACHE_RESET_EVERY`` pages so their memory
+stays flat.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import fcntl
 import gc
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -112,6 +114,26 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
             results.send((False, RuntimeError(f"extraction result of {page.url}: {exc!r}")))
 
 
+def _forkserver_context() -> Any:
+    """The multiprocessing context of the workers: ``forkserver``, preloading the extraction.
+
+    The forkserver imports trafilatura and loads the language model once, and each worker forks
+    from it with them: not an import per worker (~0.4 CPU-s each, on the cores the crawl is
+    starting on), and the memory pages of those modules are shared between the workers.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.extract"])
+    return context
+
+
+def start_forkserver() -> None:
+    """Start the workers' forkserver now, so that it imports the extraction while the caller
+    goes on (a crawl imports and sets up Scrapy meanwhile). Starting a worker waits for that
+    import: without this, the first one would block the reactor for it at spider open."""
+    _forkserver_context()
+    multiprocessing.forkserver.ensure_running()
+
+
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing: a length, then the bytes
 _READ_SIZE = 1 << 20
 _PAGES_PER_WORKER = 3  # one extracting, two waiting in its pipe: no gap, even on a busy machine
@@ -176,11 +198,12 @@ class ExtractionPool:
         self.dedup_config = dedup_config
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.feed = PoolFeed(self.workers)
-        self._context = multiprocessing.get_context("forkserver")
+        self._context = _forkserver_context()
         self._pool: list[_Worker] = []  # started on demand
         self._waiting: collections.deque[
             tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting = 0  # workers being started by start(), in a thread
         self._closed = False
 
     async def extract(self, page: FetchedPage, boilerplate: Any = None) -> PoolResult:
@@ -202,17 +225,54 @@ class ExtractionPool:
             self.feed.change(-1)
 
     def start(self) -> None:
-        """Start every worker now, so that they import trafilatura while the crawl fetches its
-        robots.txt files and feeds (else the first pages wait for that). Optional: ``extract``
-        starts the workers it needs."""
+        """Start every worker now, so that they are ready when the first pages come (the crawl
+        fetches its robots.txt files and feeds meanwhile). Optional: ``extract`` starts the
+        workers it needs.
+
+        In a running event loop the workers are started from a thread: a worker forks from the
+        forkserver only once that has imported the extraction, and the loop goes on meanwhile.
+        """
         if self.workers <= 0 or self._closed:
             return
-        with contextlib.suppress(RuntimeError):  # no running loop: the first page attaches
+        try:
             loop = asyncio.get_running_loop()
-            if loop is not self._loop:
-                self._attach(loop)
-        while len(self._pool) < self.workers:
-            self._start_worker()
+        except RuntimeError:  # no running loop: start them here; the first page attaches
+            while len(self._pool) < self.workers:
+                self._start_worker()
+            return
+        if loop is not self._loop:
+            self._attach(loop)
+        while len(self._pool) + self._starting < self.workers:
+            self._starting += 1
+            started = loop.run_in_executor(None, _Worker, self._context, self.dedup_config)
+            started.add_done_callback(self._adopt)
+
+    def _adopt(self, started: asyncio.Future[_Worker]) -> None:
+        """A worker started by :meth:`start` is ready: it joins the pool and gets pages."""
+        self._starting -= 1
+        failure = None if started.cancelled() else started.exception()
+        if started.cancelled() or failure is not None:
+            if self._closed:
+                return
+            logger.warning("an extraction worker did not start (%r); starting one again", failure)
+            try:
+                self._dispatch()  # with pages waiting, starts a worker here
+            except Exception as exc:  # no worker at all: the waiting pages fail, as extract's do
+                while self._waiting:
+                    _, _, future = self._waiting.popleft()
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        worker = started.result()
+        if self._closed:
+            worker.close()
+            worker.process.join(timeout=10)
+            return
+        self._pool.append(worker)
+        assert self._loop is not None
+        self._loop.add_reader(worker.result_fd, self._readable, worker)
+        logger.debug("extraction worker %s ready", worker.process.pid)
+        self._dispatch()
 
     def close(self) -> None:
         """Stop the workers (pages not yet answered are cancelled); log how well they were fed."""
@@ -260,8 +320,11 @@ class ExtractionPool:
         while self._waiting:
             worker = min((w for w in self._pool if w.alive), key=lambda w: len(w.pages),
                          default=None)
-            if worker is None or (len(worker.pages) >= 1 and len(self._pool) < self.workers):
+            room = len(self._pool) + self._starting < self.workers
+            if room and (worker is None or len(worker.pages) >= 1):
                 worker = self._start_worker()
+            if worker is None:  # the workers are still starting: they take the pages then
+                return
             if len(worker.pages) >= _PAGES_PER_WORKER:
                 return
             page, boilerplate, future = self._waiting.popleft()

@@ -12,7 +12,7 @@ from typing import Any
 
 from crawler.archive import Archive
 from crawler.errors import ConfigError
-from crawler.pool import WORKER_CRASHED
+from crawler.pool import WORKER_CRASHED, start_forkserver
 from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
 
@@ -138,11 +138,12 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
         ConfigError: the registry is invalid, an outlet id is unknown, or the mode is unusable.
         StorageError: the archive cannot be opened or written.
     """
+    outlets = select_outlets(registry_path, outlet_ids)
+    start_forkserver()  # the extraction workers' imports, beside Scrapy's
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.outlet import OutletSpider
 
-    outlets = select_outlets(registry_path, outlet_ids)
     settings = crawl_settings({
         **(overrides or {}),
         "NEWSMON_DB": str(db_path),

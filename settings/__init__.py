@@ -40,6 +40,12 @@ DOWNLOAD_DELAY = 0.25
 # reactor's time at 100 in the bench/throughput.py profile). Items still run concurrently across
 # responses, each response in a task of its own; a feed's requests only go to the scheduler.
 CONCURRENT_ITEMS = 1
+# Scrapy stops downloading while the responses it is scraping add up to more than this (default
+# 5 MB). A response is being scraped until its article is committed to the archive, in a batch
+# of up to NEWSMON_STORE_BATCH: at 5 MB (~30 pages of 170 KB) the downloads stalled until each
+# batch committed and the extraction workers idled 11 % of the bench/throughput.py crawl. 24 MB
+# holds a full batch of such pages and the workers' backlog.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 24 * 1024 * 1024
 
 # Every network call has a timeout and every body a cap. cabar.asia needs about 35 s.
 DOWNLOAD_TIMEOUT = 40
@@ -51,6 +57,10 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control: an HTTP server on localhost that runs Python code sent to it (with
+# a token written to a job file in the home directory) and imports aiohttp at start. A scheduled
+# crawler has no use for it, as for the telnet console.
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,

@@ -1,8 +1,10 @@
-"""The archive's schema v2: migration from v1, retention, re-extraction from stored HTML."""
+"""The archive's schema v2: migration from v1, retention, re-extraction from stored HTML, the
+stored pages' compression."""
 
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +46,21 @@ def test_v1_archive_is_migrated_and_keeps_its_articles(db_path: Path) -> None:
         version = archive._db.execute("PRAGMA user_version").fetchone()[0]
         mode = archive._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert (version, mode) == (SCHEMA_VERSION, "wal")
+
+
+def test_pages_are_stored_as_zstd_and_zlib_pages_of_older_archives_still_read(
+        db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.store_article(article(1, "2025-05-01T00:00:00+00:00"), html=PAGE)
+        archive.store_article(article(2, "2025-05-02T00:00:00+00:00"), html=PAGE)
+        # what an archive written before zstd holds: a zlib stream
+        archive._db.execute("UPDATE pages SET html = ? WHERE article_id = 'a1'",
+                            (zlib.compress(PAGE, 1),))
+        blobs = dict(archive._db.execute("SELECT article_id, html FROM pages").fetchall())
+        assert blobs["a2"][:4] == b"\x28\xb5\x2f\xfd" and len(blobs["a2"]) < len(PAGE)
+        assert archive.page_html("a1") == archive.page_html("a2") == PAGE
+        assert [(s.article.id, html) for s, html, _ in archive.stored_pages()] == [
+            ("a1", PAGE), ("a2", PAGE)]
 
 
 def test_retention_forgets_old_pages_and_skipped_urls_only(db_path: Path) -> None:

@@ -100,18 +100,83 @@ def test_many_pages_at_once_each_get_their_own_result_from_two_workers() -> None
     assert pool.feed.pages == 13 and pool.feed.in_flight == 0
 
 
-def test_started_workers_run_before_the_first_page_and_then_extract_it() -> None:
+def test_started_workers_start_beside_the_loop_and_then_extract_the_first_page() -> None:
     pool = ExtractionPool(DedupConfig(), workers=2)
 
-    async def start_then_extract() -> tuple[list[bool], object]:
+    async def start_then_extract() -> tuple[int, list[bool], object]:
         pool.start()
+        starting = pool._starting  # started from a thread: start() returned at once
+        while len(pool._pool) < 2:
+            await asyncio.sleep(0.01)
         alive = [w.process.is_alive() for w in pool._pool]
-        return alive, await pool.extract(_page())
+        return starting, alive, await pool.extract(_page())
 
     try:
-        alive, result = asyncio.run(start_then_extract())
-        assert len(pool._pool) == 2  # the page went to a started worker, none was added
+        starting, alive, result = asyncio.run(start_then_extract())
+        assert len(pool._pool) == 2 and pool._starting == 0  # the page went to a started one
     finally:
         pool.close()
-    assert alive == [True, True]
+    assert starting == 2 and alive == [True, True]
     assert result.error is None and result.article is not None
+
+
+def test_pages_that_come_while_the_workers_start_wait_for_them() -> None:
+    pool = ExtractionPool(DedupConfig(), workers=2)
+
+    async def start_and_extract() -> list[object]:
+        pool.start()
+        return await asyncio.gather(*(pool.extract(_page()) for _ in range(5)))
+
+    try:
+        results = asyncio.run(start_and_extract())
+        assert len(pool._pool) == 2  # no third worker for the pages that came first
+    finally:
+        pool.close()
+    assert all(r.error is None and r.article is not None for r in results)
+
+
+def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.pool
+
+    real, failures = crawler.pool._Worker, []
+
+    def fails_once(*args: object) -> object:
+        if not failures:
+            failures.append("fork")
+            raise OSError("cannot fork")
+        return real(*args)
+
+    monkeypatch.setattr(crawler.pool, "_Worker", fails_once)
+    pool = ExtractionPool(DedupConfig(), workers=1)
+
+    async def start_and_extract() -> object:
+        pool.start()
+        return await pool.extract(_page())
+
+    try:
+        result = asyncio.run(start_and_extract())
+    finally:
+        pool.close()
+    assert failures == ["fork"] and result.error is None and result.article is not None
+
+
+def test_pages_fail_instead_of_waiting_for_ever_when_no_worker_can_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.pool
+
+    def cannot_start(*args: object) -> object:
+        raise OSError("cannot fork")
+
+    monkeypatch.setattr(crawler.pool, "_Worker", cannot_start)
+    pool = ExtractionPool(DedupConfig(), workers=1)
+
+    async def start_and_extract() -> object:
+        pool.start()
+        return await asyncio.wait_for(pool.extract(_page()), timeout=30)
+
+    try:
+        with pytest.raises(OSError, match="cannot fork"):
+            asyncio.run(start_and_extract())
+    finally:
+        pool.close()
