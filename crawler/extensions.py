@@ -1,8 +1,9 @@
 """Scrapy extensions: the progress line a terminal user sees during a crawl, and cheaper
-per-page bookkeeping (stats, log records nobody emits)."""
+per-page bookkeeping (stats, log records nobody emits, the garbage collector's passes)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -14,6 +15,35 @@ from scrapy.logformatter import LogFormatter
 from scrapy.statscollectors import MemoryStatsCollector
 
 _REFRESH_S = 0.5  # often enough to look alive, rare enough to cost nothing
+
+
+class CollectorTuning:
+    """Fewer, cheaper passes of Python's cyclic garbage collector in the crawl process.
+
+    When the spider is open, the objects of start-up (Scrapy's and newsmon's modules, the
+    crawler, the dedup window restored from the archive), which live as long as the crawl, are
+    moved out of the collector's reach (``gc.freeze()``), and the youngest generation's
+    threshold goes from 700 allocations to NEWSMON_GC_THRESHOLD (0: Python's default). A page's
+    objects live for the seconds until its article is stored, ~200 pages at a time in a fast
+    crawl, so at 700 the young passes ran every few pages and went over all of them: in the
+    bench/throughput.py crawl the collector took 1.1 s of 19 (0.55 ms a page on the reactor),
+    0.08 s with this. Garbage in reference cycles waits longer to be freed: a few MB at most.
+    """
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CollectorTuning:
+        ext = cls(crawler.settings.getint("NEWSMON_GC_THRESHOLD"))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        return ext
+
+    def spider_opened(self) -> None:
+        gc.collect()  # what start-up left as garbage is freed, not frozen
+        gc.freeze()
+        if self.threshold > 0:
+            gc.set_threshold(self.threshold, *gc.get_threshold()[1:])
 
 
 class ProgressExtension:

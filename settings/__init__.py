@@ -96,6 +96,7 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 EXTENSIONS = {
+    "crawler.extensions.CollectorTuning": 0,
     "crawler.extensions.ProgressExtension": 500,
     "crawler.extensions.LogLevelExtension": 510,  # after LogCount installed its handler
 }
@@ -123,6 +124,9 @@ NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
+# The crawl process's young-generation threshold of the garbage collector (crawler.extensions.
+# CollectorTuning; Python's default is 700, 0 keeps it).
+NEWSMON_GC_THRESHOLD = int(_env("NEWSMON_GC_THRESHOLD", "50000") or 0)
 NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read
 # A pending `extracted` message idle this long belongs to a dead consumer: `ingest` claims it.
 NEWSMON_INGEST_CLAIM_IDLE = float(_env("NEWSMON_INGEST_CLAIM_IDLE", "60") or 60)  # seconds
