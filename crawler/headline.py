@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.metadata import PageMeta, class_and_id_marks, keyword_gated, marked, text_of
+from crawler.metadata import (
+    PageMeta,
+    class_and_id_marks,
+    keyword_gated,
+    marked,
+    marked_elements,
+    text_of,
+)
 from crawler.paragraphs import normalize
 
 # Thresholds below were set on tests/pages (the outlets' headline blocks) and checked with
@@ -35,8 +42,6 @@ _LABEL_KEYWORDS = (
     "meta", "source-line", "tag", "share", "social", "views", "counter",
 )  # fmt: skip
 _is_label_marks = keyword_gated(_LABEL_CLASS, _LABEL_KEYWORDS)
-# The elements that can be labels by their class or id, for a PageMeta not made by read_page.
-_LABEL_CANDIDATES = etree.XPath("//@class/.. | //@id/..")
 # Elements whose text may show a standfirst (see _shown_as_standfirst): paragraphs, sub-headings,
 # and divs and spans without paragraphs, with a text length between $shortest and $longest.
 # (A union of paths: libxml2 tests "self::p or self::h2 or ..." on every element at several
@@ -206,7 +211,7 @@ def collect(
         if len(alt) >= IMAGE_ALT_MIN_CHARS:
             captions.add(normalize(alt))
     labels = set()
-    candidates = meta.marked or _LABEL_CANDIDATES(tree)
+    candidates = meta.marked or marked_elements(tree)  # (a PageMeta not made by read_page)
     marks = meta.marks or class_and_id_marks(candidates)
     for el in [*marked(candidates, marks, _is_label_marks), *tree.iter("time")]:
         if el.tag in ("body", "html", "article", "main"):
