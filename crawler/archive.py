@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ _MIGRATIONS: tuple[str, ...] = (
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 _BUSY_TIMEOUT_S = 30.0  # a second process (report, export) may hold a read lock for a while
+_WAL_RETRY_S = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,7 @@ class Archive:
             self._db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S,
                                        isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -189,6 +191,21 @@ class Archive:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _enable_wal(self) -> None:
+        # Switching a new file to WAL takes its lock from a read lock up to an exclusive one. When
+        # two processes open the same new file at once, both hold the read lock and SQLite fails
+        # one of them at once, without its busy handler, to avoid a deadlock; that process lets go
+        # and tries again, and by then the file is usually in WAL mode already.
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(_WAL_RETRY_S)
 
     def _migrate(self) -> None:
         if self._schema_version() == SCHEMA_VERSION:

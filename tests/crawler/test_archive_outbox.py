@@ -1,15 +1,18 @@
 """The archive's schema v2: migration from v1, retention, re-extraction from stored HTML, the
-stored pages' compression."""
+stored pages' compression, a new archive opened by several processes at once."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.archive import _MIGRATIONS, SCHEMA_VERSION, Archive
 from crawler.commands.reextract import reextract
+from crawler.errors import StorageError
 from crawler.items import Article
 from dedup import DedupConfig
 
@@ -93,3 +96,28 @@ def test_reextract_stores_and_queues_only_what_changed(db_path: Path) -> None:
                           dedup_config=DedupConfig())
         assert (again.pages, again.changed) == (1, [])
         assert archive.outbox_size() == 1
+
+
+def _open_archive_after(barrier: object, path: str) -> str:
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        with Archive(path) as archive:
+            return archive._db.execute("PRAGMA journal_mode").fetchone()[0]
+    except StorageError as exc:
+        return str(exc)
+
+
+def test_processes_opening_one_new_archive_at_once_all_open_it(tmp_path: Path) -> None:
+    # Two schedulers started together open the same new file; switching it to WAL used to fail
+    # one of them about once in eight with "database is locked".
+    processes, rounds = 3, 30
+    context = multiprocessing.get_context("forkserver")
+    with context.Manager() as manager, ProcessPoolExecutor(processes, mp_context=context) as pool:
+        outcomes = []
+        for n in range(rounds):
+            barrier = manager.Barrier(processes)
+            path = str(tmp_path / f"new{n}.db")
+            outcomes += pool.map(_open_archive_after, [barrier] * processes, [path] * processes)
+    assert outcomes == ["wal"] * processes * rounds
+    with Archive(tmp_path / "new0.db") as archive:
+        assert archive._schema_version() == SCHEMA_VERSION
