@@ -18,7 +18,9 @@ measures in the same run:
 On a shared machine wall-clock figures swing with the other load; the CPU time per page of the
 crawl process moves much less, so compare changes of the crawl side with it. The machine's speed
 also drifts by itself, so the pool floor is measured again after the crawl and the crawl's ratio
-to it uses the mean of the two.
+to it uses the mean of the two. ``--rounds N`` repeats the crawl and the floor after it N times
+(each crawl into a new archive) and prints each round's ratio and their median: one run's ratio
+can move by 0.1 when the machine is busy.
 
 Each copy of a page is made unique: its own <title> and a sentence of its own in its first
 paragraph. Copies of one AEB page are near-duplicates, so the clusterer joins them (every copy is
@@ -28,7 +30,8 @@ and sentence, so the bench process stays small and serving a page only joins the
 Usage::
 
     /tmp/venv/bin/python bench/throughput.py [--pages 2000] [--outlets 4] [--floor-pages N]
-        [--skip-floor | --skip-crawl] [--workers W] [--profile OUT.txt] [--json OUT.json]
+        [--skip-floor | --skip-crawl] [--rounds N] [--workers W] [--profile OUT.txt]
+        [--json OUT.json]
         [--keep DIR] [-s NAME=VALUE ...]
 
 Timings are wall-clock (the crawl's figure is wall-clock too). The outlets' HTTP server (one
@@ -46,6 +49,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -279,6 +283,11 @@ class ArticleClock:
         self.first = self.first or now
         self.last = now
 
+    def reset(self) -> None:
+        """Forget the last crawl's pages (before the next round)."""
+        self.first = self.last = None
+        self.count = 0
+
 
 def registry_toml(servers: list[OutletServer]) -> str:
     blocks = []
@@ -434,7 +443,7 @@ def rss_curve(samples: list[tuple[float, int, int, int, int]], every: int
 
 def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: ArticleClock,
               log: Path, profile: Path | None = None,
-              server: ServerThread | None = None) -> dict[str, object]:
+              server: ServerThread | None = None) -> dict[str, Any]:
     # -v: the INFO line of the extraction pool (how well its workers were fed) goes to the log
     args = [sys.executable, "-m", "crawler", "-v", "crawl", "--outlets", str(registry),
             "--db", str(db)]
@@ -505,12 +514,44 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
     }
 
 
-def _print_flatness(curve: list[tuple[int, int, int, int]]) -> None:
+def print_crawl(crawl: dict[str, Any], number: int, rounds: int) -> None:
+    """The figures of one crawl (round ``number`` of ``rounds``)."""
+    tag = "crawl:" if rounds == 1 else f"crawl {number}/{rounds}:"
+    print(f"{tag} {crawl['command']}")
+    print(f"{tag} exit {crawl['exit']}; {crawl['summary']}")
+    print(f"{tag} {crawl['stored']} stored of {crawl['fetched']} pages fetched in "
+          f"{crawl['wall_s']:.1f} s (start-up {crawl['startup_s'] or 0:.1f} s)")
+    print(f"{tag} {crawl['pages_per_s']:.1f} stored pages/s overall, "
+          f"{crawl['pages_per_s_after_startup']:.1f} after start-up")
+    print(f"{tag} {crawl['crawl_process_cpu_ms_per_page']:.1f} CPU ms per stored page in the "
+          "crawl process (reactor and threads; the workers not included)")
+    print(f"{tag} peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
+          f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers; PSS "
+          f"{crawl['peak_tree_pss_mb']:.0f} MB)")
+    print(f"{tag} {crawl['reactor_cpu_ms_per_page']:.1f} CPU ms per stored page on the reactor "
+          "(the crawl process's main thread; start-up included)")
+    print(f"{tag} after start-up: {crawl['steady_process_cpu_ms_per_page']:.1f} CPU ms per "
+          f"stored page in the crawl process, {crawl['steady_reactor_cpu_ms_per_page']:.1f} on "
+          "the reactor")
+    print(f"{tag} {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
+          "tree (crawl process, workers, forkserver)")
+    print(f"{tag} {crawl['server_cpu_ms_per_page']:.2f} CPU ms per stored page in the bench's "
+          f"page server, {crawl['bench_process_cpu_ms_per_page']:.2f} in the whole bench process "
+          "(server and sampling; same cores as the crawl, not paid by the floors)")
+    print(f"{tag} extraction pool: {crawl['pool_feed']}")
+    for stored, own, tree, pss in crawl["rss_curve"]:
+        print(f"{tag} RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree "
+              f"(PSS {pss} MB)")
+    _print_flatness(crawl["rss_curve"], tag)
+    sys.stdout.flush()
+
+
+def _print_flatness(curve: list[tuple[int, int, int, int]], tag: str) -> None:
     """The issue's test: the tree's RSS (and PSS) from 5,000 stored pages on stays within 10 %."""
     for name, column in (("RSS", 2), ("PSS", 3)):
         after = [point[column] for point in curve if point[0] >= 5000]
         if len(after) > 1:
-            print(f"crawl: tree {name} from 5,000 stored on: {after[0]} -> max {max(after)} MB "
+            print(f"{tag} tree {name} from 5,000 stored on: {after[0]} -> max {max(after)} MB "
                   f"({100 * (max(after) / after[0] - 1):+.1f} %, target within 10 %)")
 
 
@@ -530,13 +571,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path,
                         help="run the crawl under `py-spy record` and write its samples here "
                              "(collapsed stacks; the crawl's pages/s then include py-spy's cost)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="crawls, each followed by the pool floor again; the ratios of "
+                             "each round and their median are printed")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="extra setting for the crawl (repeatable)")
     args = parser.parse_args(argv)
 
     maker = PageMaker(args.aeb)
     numbers = list(range(args.pages))
-    figures: dict[str, object] = {"pages": args.pages, "outlets": args.outlets,
+    figures: dict[str, Any] = {"pages": args.pages, "outlets": args.outlets,
                                   "cores": os.cpu_count()}
     if not args.skip_floor:
         sample = numbers[:args.floor_pages or min(args.pages, 2000)]
@@ -565,60 +609,49 @@ def main(argv: list[str] | None = None) -> int:
     registry = work / "outlets.toml"
     registry.write_text(registry_toml(servers), encoding="utf-8")
     db = work / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    rounds: list[dict[str, Any]] = []
     try:
-        crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile,
-                          loop_thread)
+        for number in range(1, args.rounds + 1):
+            for suffix in ("", "-wal", "-shm"):  # every round crawls a new archive
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            clock.reset()
+            crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile,
+                              loop_thread)
+            print_crawl(crawl, number, args.rounds)
+            if not args.skip_floor:
+                # The machine's speed drifts (a few percent within a minute, on a shared host):
+                # the issue's floor is measured again after each crawl, and the crawl is
+                # compared with the mean of the two measurements around it.
+                before = rounds[-1]["floor_after"] if rounds else figures["floor_plain_pool"]
+                after = floor("plain", maker, sample, args.workers)
+                crawl["floor_before"], crawl["floor_after"] = before, after
+                crawl["floor"] = (before + after) / 2
+                print(f"floor plain_pool_after {after:7.1f} pages/s  (the same, after the "
+                      f"crawl; mean {(before + after) / 2:.1f}, "
+                      f"{100 * (after / before - 1):+.1f} % from before)")
+            rounds.append(crawl)
     finally:
         loop_thread.stop()
-    figures["crawl"] = crawl
-    print(f"crawl: {crawl['command']}")
-    print(f"crawl: exit {crawl['exit']}; {crawl['summary']}")
-    print(f"crawl: {crawl['stored']} stored of {crawl['fetched']} pages fetched in "
-          f"{crawl['wall_s']:.1f} s (start-up {crawl['startup_s'] or 0:.1f} s)")
-    print(f"crawl: {crawl['pages_per_s']:.1f} stored pages/s overall, "
-          f"{crawl['pages_per_s_after_startup']:.1f} after start-up")
-    print(f"crawl: {crawl['crawl_process_cpu_ms_per_page']:.1f} CPU ms per stored page in the "
-          "crawl process (reactor and threads; the workers not included)")
-    print(f"crawl: peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
-          f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers; PSS "
-          f"{crawl['peak_tree_pss_mb']:.0f} MB)")
-    print(f"crawl: {crawl['reactor_cpu_ms_per_page']:.1f} CPU ms per stored page on the reactor "
-          "(the crawl process's main thread; start-up included)")
-    print(f"crawl: after start-up: {crawl['steady_process_cpu_ms_per_page']:.1f} CPU ms per "
-          f"stored page in the crawl process, {crawl['steady_reactor_cpu_ms_per_page']:.1f} on "
-          "the reactor")
-    print(f"crawl: {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
-          "tree (crawl process, workers, forkserver)")
-    print(f"crawl: {crawl['server_cpu_ms_per_page']:.2f} CPU ms per stored page in the bench's "
-          f"page server, {crawl['bench_process_cpu_ms_per_page']:.2f} in the whole bench process "
-          "(server and sampling; same cores as the crawl, not paid by the floors)")
-    print(f"crawl: extraction pool: {crawl['pool_feed']}")
-    for stored, own, tree, pss in crawl["rss_curve"]:
-        print(f"crawl: RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree "
-              f"(PSS {pss} MB)")
-    _print_flatness(crawl["rss_curve"])
-    if not args.skip_floor:
-        # The machine's speed drifts (a few percent within a minute, on a shared host): the
-        # issue's floor is measured again after the crawl, and the crawl is compared with the
-        # mean of the two measurements around it.
-        after = floor("plain", maker, sample, args.workers)
-        before = float(figures["floor_plain_pool"])  # type: ignore[arg-type]
-        figures["floor_plain_pool_before"], figures["floor_plain_pool_after"] = before, after
-        figures["floor_plain_pool"] = (before + after) / 2
-        print(f"floor plain_pool_after {after:7.1f} pages/s  (the same, after the crawl; mean "
-              f"{(before + after) / 2:.1f}, {100 * (after / before - 1):+.1f} % from before)")
+    figures["crawl"] = rounds[-1]
+    figures["rounds"] = rounds
     for key in ("plain_pool", "newsmon_pool", "plain_1proc"):
         rate = figures.get(f"floor_{key}")
-        if rate:
-            print(f"ratio crawl/floor_{key}: {crawl['pages_per_s']:.2f}/{rate:.1f} = "
-                  f"{crawl['pages_per_s'] / rate:.2f} overall, "
-                  f"{crawl['pages_per_s_after_startup'] / rate:.2f} after start-up")
+        if not rate:
+            continue
+        overall, steady = [], []
+        for crawl in rounds:
+            base = crawl["floor"] if key == "plain_pool" else rate
+            overall.append(crawl["pages_per_s"] / base)
+            steady.append(crawl["pages_per_s_after_startup"] / base)
+        figures[f"ratio_{key}"] = {"overall": overall, "after_startup": steady}
+        each = ", ".join(f"{a:.2f} ({b:.2f})" for a, b in zip(overall, steady, strict=True))
+        median = (f"; median {statistics.median(overall):.2f} "
+                  f"({statistics.median(steady):.2f})" if len(rounds) > 1 else "")
+        print(f"ratio crawl/floor_{key}, overall (after start-up): {each}{median}")
     print(f"archive and log: {work}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
-    return 0 if crawl["exit"] in (0, 1) else 1
+    return 0 if all(crawl["exit"] in (0, 1) for crawl in rounds) else 1
 
 
 if __name__ == "__main__":

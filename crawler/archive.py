@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler import zstd
 from crawler.errors import StorageError
 from crawler.items import ARTICLE_FIELDS, Article
 from crawler.outbox import (
@@ -34,11 +34,6 @@ from crawler.outbox import (
     result_message,
 )
 from crawler.times import utc_iso
-
-if sys.version_info >= (3, 14):
-    from compression import zstd
-else:  # the backport of Python 3.14's module (Scrapy depends on it too)
-    from backports import zstd
 
 # One script per schema version; never edit a released script, append a new one.
 _MIGRATIONS: tuple[str, ...] = (

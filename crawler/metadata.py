@@ -16,10 +16,10 @@ from itertools import compress
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
-import py3langid
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler import language
 from crawler.items import Image, Priors
 from crawler.urls import canonicalize
 
@@ -457,14 +457,14 @@ def _declared_language(tree: HtmlElement, metas: dict[str, str]) -> str | None:
 
 def load_language_model() -> None:
     """Load the language detector's model now, once per process, instead of on the first page."""
-    py3langid.rank("")
+    language.identifier()
 
 
 def detect_language(text: str, declared: str | None) -> str | None:
     """ISO 639-1 language: the declared one if the detector agrees roughly, else the detected."""
     if len(text) < LANGID_MIN_CHARS:
         return declared
-    ranked = [code for code, _ in py3langid.rank(text[:LANGID_SAMPLE_CHARS])[:LANGID_TOP]]
+    ranked = [code for code, _ in language.rank(text[:LANGID_SAMPLE_CHARS])[:LANGID_TOP]]
     if declared and declared in ranked:
         return declared
     best = ranked[0]

