@@ -36,30 +36,39 @@ logger = logging.getLogger(__name__)
 _CACHE_ZSTD_LEVEL = 3  # 6.8 MB, and no slower to undo than level 1's 7.3 MB
 
 
-def cache_dir() -> Path:
-    """The folder newsmon keeps derived files in (``NEWSMON_CACHE_DIR`` to choose it)."""
+def cache_dir() -> Path | None:
+    """The folder newsmon keeps derived files in (``NEWSMON_CACHE_DIR`` to choose it); None when
+    there is no home folder to put it in."""
     chosen = os.environ.get("NEWSMON_CACHE_DIR")
     if chosen:
         return Path(chosen)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "newsmon"
+    if xdg:
+        return Path(xdg) / "newsmon"
+    try:
+        return Path.home() / ".cache" / "newsmon"
+    except RuntimeError:  # no HOME and no password-file entry (a bare container user)
+        return None
 
 
 @cache
 def identifier() -> LanguageIdentifier:
     """py3langid's identifier with its bundled model, loaded once per process."""
-    packaged = MODEL_DIR / MODEL_FILE
-    shipped = packaged.read_bytes()
-    copy = cache_dir() / f"langid-{xxhash.xxh3_64_hexdigest(shipped)}.npz.zst"
-    try:
-        return _identifier_from_npz(zstd.decompress(copy.read_bytes()))
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, zstd.ZstdError) as exc:
-        logger.warning("language model copy %s is unreadable (%s); writing it again", copy, exc)
+    shipped = (MODEL_DIR / MODEL_FILE).read_bytes()
+    folder = cache_dir()
+    copy = folder / f"langid-{xxhash.xxh3_64_hexdigest(shipped)}.npz.zst" if folder else None
+    if copy is not None:
+        try:
+            return _identifier_from_npz(zstd.decompress(copy.read_bytes()))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, zstd.ZstdError) as exc:
+            logger.warning("language model copy %s is unreadable (%s); writing it again",
+                           copy, exc)
     npz = lzma.decompress(shipped)
     found = _identifier_from_npz(npz)
-    _write_atomically(copy, zstd.compress(npz, level=_CACHE_ZSTD_LEVEL))
+    if copy is not None:
+        _write_atomically(copy, zstd.compress(npz, level=_CACHE_ZSTD_LEVEL))
     return found
 
 

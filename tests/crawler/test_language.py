@@ -94,3 +94,22 @@ def test_the_cache_folder_is_the_setting_then_xdg_then_the_home_cache(
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert language.cache_dir() == tmp_path / "home" / ".cache" / "newsmon"
+
+
+def test_without_a_home_folder_the_model_loads_and_nothing_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NEWSMON_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.chdir(tmp_path)
+    assert language.cache_dir() is None
+    language.identifier.cache_clear()
+    try:
+        assert language.rank(TEXTS[4])[0][0] == "kk"
+    finally:
+        language.identifier.cache_clear()
+    assert list(tmp_path.iterdir()) == []
