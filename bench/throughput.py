@@ -570,7 +570,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the archive and log in this directory")
     parser.add_argument("--profile", type=Path,
                         help="run the crawl under `py-spy record` and write its samples here "
-                             "(collapsed stacks; the crawl's pages/s then include py-spy's cost)")
+                             "(collapsed stacks; with --rounds, the last round's; the crawl's "
+                             "pages/s then include py-spy's cost)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="crawls, each followed by the pool floor again; the ratios of "
                              "each round and their median are printed")

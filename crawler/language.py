@@ -60,9 +60,9 @@ def identifier() -> LanguageIdentifier:
     if copy is not None:
         try:
             return _identifier_from_npz(zstd.decompress(copy.read_bytes()))
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, zstd.ZstdError) as exc:
+        except OSError as exc:  # no copy yet, or a folder that cannot be used
+            logger.debug("no language model copy at %s: %s", copy, exc)
+        except (ValueError, KeyError, zipfile.BadZipFile, zstd.ZstdError) as exc:
             logger.warning("language model copy %s is unreadable (%s); writing it again",
                            copy, exc)
     npz = lzma.decompress(shipped)
@@ -108,6 +108,7 @@ def _write_atomically(path: Path, blob: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(blob)
+        os.chmod(name, 0o644)  # mkstemp's 0600 would hide it from the other users of a shared cache
         os.replace(name, path)
     except OSError as exc:
         Path(name).unlink(missing_ok=True)

@@ -111,7 +111,9 @@ def select_outlets(registry_path: str | Path | None, ids: list[str]) -> list[Out
 
 
 def crawl_settings(overrides: dict[str, Any]) -> Any:
-    """newsmon's Scrapy settings with ``overrides`` applied at command-line priority."""
+    """newsmon's Scrapy settings with ``overrides`` applied at command-line priority, and
+    Scrapy's components that a setting switches off left out of its base lists (never
+    imported)."""
     from scrapy.settings import Settings
 
     from settings import user_agent

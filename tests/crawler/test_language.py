@@ -71,17 +71,25 @@ def test_an_unreadable_copy_is_reported_and_written_again(
     assert [p.name for p in cache.iterdir()] == [copy.name]  # no temporary file left
 
 
-def test_without_a_folder_that_can_be_written_the_model_still_loads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_folder_that_can_be_written_the_model_still_loads_without_a_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("NEWSMON_CACHE_DIR", str(blocker / "cache"))
     language.identifier.cache_clear()
     try:
-        assert language.rank(TEXTS[2])[0][0] == "ky"
+        with caplog.at_level(logging.WARNING, logger="crawler.language"):
+            assert language.rank(TEXTS[2])[0][0] == "ky"
     finally:
         language.identifier.cache_clear()
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+    assert caplog.text == ""
+
+
+def test_a_copy_is_readable_by_the_other_users_of_a_shared_cache(cache: Path) -> None:
+    language.identifier()
+    (copy,) = _copies(cache)
+    assert copy.stat().st_mode & 0o444 == 0o444
 
 
 def test_the_cache_folder_is_the_setting_then_xdg_then_the_home_cache(
