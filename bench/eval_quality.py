@@ -6,6 +6,7 @@ them with the floors in bench/baseline.json (exit status 1 when one is below its
     python bench/eval_quality.py                       # default config, 400 stories
     python bench/eval_quality.py --sweep-shingles      # shingle sizes 2..5 side by side
     python bench/eval_quality.py --threshold 0.6 --stories 1000 --check
+    python bench/eval_quality.py --stories 300 --copies 80   # big clusters (wire stories)
 """
 
 from __future__ import annotations
@@ -43,13 +44,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--copies", type=int, default=4,
+                        help="at most this many copies of a story (large: big clusters)")
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--containment", type=float)
     parser.add_argument("--shingle-size", type=int)
     parser.add_argument("--sweep-shingles", action="store_true", help="compare shingle sizes 2-5")
     parser.add_argument("--check", action="store_true", help="compare with bench/baseline.json")
     args = parser.parse_args()
-    records = generate(args.stories, args.seed)
+    records = generate(args.stories, args.seed, copies=args.copies)
     options = {k: v for k, v in (("threshold", args.threshold), ("containment", args.containment),
                                  ("shingle_size", args.shingle_size)) if v is not None}
     if args.sweep_shingles:

@@ -422,13 +422,16 @@ def _excerpt(paragraphs: list[list[str]], share: float) -> list[list[str]]:
     return out
 
 
-def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True) -> list[dict]:
+def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True,
+             copies: int = 4) -> list[dict]:
     """Generate the labelled records, in publication order.
 
     Args:
         stories: number of original stories (about 2.3 records each come out, negatives included).
         seed: the random seed; the same seed gives the same set.
         hard_negatives: add the footer, topic, short and digest cases.
+        copies: at most this many copies of a copied story (1 to ``copies``, uniformly); large
+            values make the clusters of wire stories that many outlets reprint.
 
     Returns:
         Records with ``id``, ``outlet``, ``title``, ``text``, ``published`` (epoch seconds),
@@ -458,7 +461,7 @@ def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True) -> 
         originals.append((lang, topic, cast, paragraphs, outlet, when))
         if rng.random() < 0.35:
             continue  # a story nobody copied
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.randint(1, copies)):
             other = rng.choice([o for o in OUTLETS if o is not outlet])
             later = when + rng.uniform(-0.1, 2.0) * DAY  # sometimes the copy is seen first
             kind = rng.choices(["syndicated", "excerpt", "edited", "typography"], [4, 3, 3, 1])[0]

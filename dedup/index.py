@@ -10,9 +10,10 @@ candidate is then verified on its stored signature before it counts as a match:
 - *excerpt*: the shorter text's shingles are found in the longer one (containment reaches
   ``cfg.containment``) and the two leads agree (``LEAD_JACCARD``): a copy of the first part.
 
-Boilerplate: per outlet, the index counts in how many articles of the window each line occurs. A
-line in at least ``BOILERPLATE_MIN_DOCS`` of them (donor lines, footers, disclaimers) is taken out
-of both texts' shingle counts, and out of their estimated intersection when both have it.
+Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
+occurs, each story once however many versions of it the outlet ran. A line in at least
+``BOILERPLATE_MIN_DOCS`` of them (donor lines, footers, disclaimers) is taken out of both texts'
+shingle counts, and out of their estimated intersection when both have it.
 
 Cost (a query can have ~70 candidates when every article shares template phrases): candidates
 are prefiltered on their raw estimates in one numpy operation (in memory on MinHashes kept by
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import xxhash
 
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
@@ -40,8 +42,9 @@ from dedup.lsh import LSH, MemoryLSH
 from dedup.signature import LEAD_BANDS, LEAD_PERM, LEAD_ROWS, Signature, SignatureParams
 from dedup.storage import MemoryStore, Store
 
-# A line that occurs in at least this many of one outlet's articles in the window is boilerplate.
-# 3 rather than 2, so that two versions of one story from one outlet still match each other.
+# A line that occurs in at least this many of one outlet's stories in the window is boilerplate.
+# 3 rather than 2, so that two versions of one story from one outlet still match each other (the
+# second is not in a cluster yet when it is compared, so it counts as a story of its own).
 # Set by bench/eval_quality.py (the "footer" hard negatives and the same-outlet copies).
 BOILERPLATE_MIN_DOCS = 3
 # Under this many distinct shingles (after boilerplate), a text is "short": only a near-identical
@@ -63,6 +66,16 @@ PREFILTER = 0.5
 # dropped before their lines are counted (``_hopeless``); with fewer, the check costs more than
 # the lookups it saves (bench/dedup_speed.py: --corpus vocabulary has 1-2, grammar ~8).
 HOPELESS_MIN = 4
+
+# At most this many candidates of one cluster (by the id the index recorded for each) are
+# verified: those closest to the query on the raw MinHash. A query's cost then stays bounded when
+# a story's cluster grows to hundreds of copies; two clusters merge on links between their first
+# few matches anyway (``dedup.clusters.MERGE_LINK_TRIES``).
+MAX_PER_CLUSTER = 8
+
+# How the per-outlet line counts count (in the index's layout: an index counted otherwise is
+# refused). "story": a line counts once per cluster, however many of its articles have it.
+LINE_COUNTS = "story"
 
 _NO_LINES: frozenset[int] = frozenset()
 # An entry's boilerplate: its lines that are boilerplate of its outlet, and their shingles.
@@ -118,6 +131,29 @@ def _record_head(num_perm: int) -> np.dtype:
     """The numpy layout of an ``Entry`` record's head: ``_RECORD``, then the MinHash."""
     return np.dtype([("time", "<f8"), ("size", "<u4"), ("lines", "<u2"), ("outlet", "<u2"),
                      ("cluster", "<u2"), ("values", "<u4", (num_perm,))])
+
+
+def _story_key(cluster: str) -> int:
+    """The 64-bit story key of a cluster id, for ``Store.count_story_lines``."""
+    return xxhash.xxh3_64_intdigest(b"story\x1f" + cluster.encode())
+
+
+def _closest_per_cluster(found: list[tuple[str, bytes | None]], equal: np.ndarray
+                         ) -> tuple[list[tuple[str, bytes | None]], np.ndarray]:
+    """Of the candidate records ``found`` (id, record), the ``MAX_PER_CLUSTER`` of each cluster
+    that share the most MinHash values with the query (``equal``), in their order."""
+    taken: dict[bytes, int] = {}
+    keep = []
+    for i in np.argsort(-equal, kind="stable").tolist():
+        blob = found[i][1]
+        if blob is None:
+            continue
+        cluster = blob[len(blob) - _RECORD.unpack_from(blob)[4]:]
+        if taken.get(cluster, 0) < MAX_PER_CLUSTER:
+            taken[cluster] = taken.get(cluster, 0) + 1
+            keep.append(i)
+    keep.sort()
+    return [found[i] for i in keep], equal[keep]
 
 
 class Entry:
@@ -218,15 +254,17 @@ class NearDupIndex:
 
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
-                  "lead_bands": [LEAD_BANDS, LEAD_ROWS]}
+                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS}
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
             return
-        for name, value in json.loads(stored).items():
-            if layout.get(name) != value:
+        built = json.loads(stored)
+        for name in {**built, **layout}:
+            if built.get(name) != layout.get(name):
+                was = repr(built[name]) if name in built else "nothing (an older newsmon)"
                 raise IncompatibleSignature(
-                    f"the index in {self.store!r} was built with {name}={value!r}, the config has "
+                    f"the index in {self.store!r} was built with {name}={was}, the config has "
                     f"{layout.get(name)!r}; open it with the config it was built with, or build a "
                     f"new index under another prefix"
                 )
@@ -243,7 +281,9 @@ class NearDupIndex:
     def query(self, doc: Doc, sig: Signature) -> list[Match]:
         """Verified near-duplicates of an article among the indexed ones, best first.
 
-        Best is the highest Jaccard match, then the highest excerpt match. Read-only.
+        Best is the highest Jaccard match, then the highest excerpt match. Of a cluster with more
+        than ``MAX_PER_CLUSTER`` candidates, the closest on the raw MinHash are verified.
+        Read-only.
 
         Raises:
             IncompatibleSignature: ``sig`` was made with another config.
@@ -311,7 +351,7 @@ class NearDupIndex:
                 self._keep_head(key, sig)
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})
         if doc.outlet:
-            self.store.count_lines([(doc.outlet, entry.distinct_lines(), 1)])
+            self._count_lines(entry, 1)
         self.store.schedule(_QUEUE_DOCS, {doc.id: doc.time})
 
     def expire(self, until: float, keep: int | None = None) -> list[Entry]:
@@ -326,8 +366,21 @@ class NearDupIndex:
             for table in self._tables:
                 table.discard(indexed)
         self.store.put(_TABLE_DOCS, dict.fromkeys(ids))
-        self.store.count_lines([(e.outlet, e.distinct_lines(), -1) for e in entries if e.outlet])
+        for entry in entries:
+            if entry.outlet:
+                self._count_lines(entry, -1)
         return entries
+
+    def _count_lines(self, entry: Entry, delta: int) -> None:
+        """Count ``entry`` in (``delta`` 1) or out of (-1) its outlet's line counts, once per
+        story: its cluster id (as given at insert) is the story.
+
+        An outlet that runs three versions of one story must not make the story its boilerplate:
+        that would leave only the versions' small differences (a dateline, a source line, an
+        edited sentence) to compare with other stories, which then look alike.
+        """
+        self.store.count_story_lines(entry.outlet, _story_key(entry.cluster),
+                                     entry.distinct_lines(), delta)
 
     @contextmanager
     def bulk(self) -> Iterator[NearDupIndex]:
@@ -358,8 +411,9 @@ class NearDupIndex:
         return self._last_bands[1]
 
     def _promising(self, sig: Signature, own_key: bytes) -> tuple[list[Entry], list[int]]:
-        """The candidates whose raw similarity is within reach of a link, decoded, and how many
-        MinHash values each shares with ``sig``.
+        """The candidates whose raw similarity is within reach of a link (at most
+        ``MAX_PER_CLUSTER`` of a cluster), decoded, and how many MinHash values each shares with
+        ``sig``.
 
         Vectorised over all the candidates: in memory on the MinHashes kept by LSH handle
         (``_heads``), else on the stored records' heads; only the promising few are decoded.
@@ -387,6 +441,8 @@ class NearDupIndex:
                                     dtype=self._head)
             equal, keep = self._prefilter(sig, records["values"], records["size"])
             found, equal = [found[i] for i in keep.tolist()], equal[keep]
+        if len(found) > MAX_PER_CLUSTER:
+            found, equal = _closest_per_cluster(found, equal)
         entries, shared = [], []
         for (key, blob), same in zip(found, equal.tolist(), strict=True):
             if blob is not None:
@@ -452,7 +508,7 @@ class NearDupIndex:
     def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None
                      ) -> list[tuple[frozenset[int] | set[int], int]]:
         """For each of ``entries``, its lines that are boilerplate of its outlet (in at least
-        ``BOILERPLATE_MIN_DOCS`` of the outlet's articles in the window), and the shingles of
+        ``BOILERPLATE_MIN_DOCS`` of the outlet's stories in the window), and the shingles of
         those lines.
 
         ``pending`` is an article not inserted yet: its own occurrence counts too.

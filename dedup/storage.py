@@ -6,7 +6,7 @@ time-ordered queues for the clusterer. The clusterer talks to the store only thr
 abstract methods below, so the same stream of articles gives the same clusters whichever store
 holds it.
 
-Redis layout under ``prefix`` (default ``newsmon:lsh:v1:``): ``<prefix>t:<table>`` hashes,
+Redis layout under ``prefix`` (default ``newsmon:lsh:v2:``): ``<prefix>t:<table>`` hashes,
 ``<prefix>q:<queue>`` sorted sets, and datasketch's keys under ``<prefix>lsh:<name>``.
 """
 
@@ -28,7 +28,7 @@ from dedup.lsh import LSH, MemoryLSH
 if TYPE_CHECKING:  # redis is imported when a RedisStore is opened: newsmon cluster needs none
     import redis
 
-DEFAULT_PREFIX = "newsmon:lsh:v1:"
+DEFAULT_PREFIX = "newsmon:lsh:v2:"
 # The table of per-outlet line counts (``Store.line_counts``), keyed by ``line_key``.
 LINE_TABLE = "line"
 
@@ -86,6 +86,20 @@ class Store(ABC):
                 deltas[key] = deltas.get(key, 0) + delta
         if deltas:
             self.incr(LINE_TABLE, deltas)
+
+    def count_story_lines(self, outlet: str, story: int, lines: np.ndarray, delta: int) -> None:
+        """Count one article of ``story`` in (``delta`` 1) or out of (-1) the counts of its
+        distinct ``lines``, so that ``line_counts`` gives in how many stories of ``outlet`` (not
+        articles) each line is.
+
+        The article's lines are counted per story too, under the line hash XOR ``story`` (a
+        64-bit key of the story); the outlet's count of a line moves only with its first article
+        of the story in, or its last one out.
+        """
+        story_lines = lines ^ np.uint64(story)
+        before = self.line_counts([(outlet, story_lines)])
+        moved = lines[before == (0 if delta > 0 else 1)]
+        self.count_lines([(outlet, story_lines, delta), (outlet, moved, delta)])
 
 
 class MemoryStore(Store):
@@ -161,6 +175,24 @@ class MemoryStore(Store):
                 else:
                     counts.pop(key, None)
 
+    def count_story_lines(self, outlet: str, story: int, lines: np.ndarray, delta: int) -> None:
+        counts = self._lines
+        salt = int(self._salt(outlet))
+        for line in lines.tolist():
+            key = line ^ salt
+            story_key = key ^ story
+            value = counts.get(story_key, 0) + delta
+            if value:
+                counts[story_key] = value
+            else:
+                del counts[story_key]
+            if value == (1 if delta > 0 else 0):  # the story's first article in, or last out
+                value = counts.get(key, 0) + delta
+                if value:
+                    counts[key] = value
+                else:
+                    counts.pop(key, None)
+
     def _salt(self, outlet: str) -> np.uint64:
         salt = self._outlet_salts.get(outlet)
         if salt is None:
@@ -194,7 +226,7 @@ class RedisStore(Store):
 
     Args:
         client: a ``redis.Redis`` client (``decode_responses=False``).
-        prefix: key prefix of this index; keep a version in it (``newsmon:lsh:v1:``).
+        prefix: key prefix of this index; keep a version in it (``newsmon:lsh:v2:``).
 
     Raises:
         DedupError: the client decodes responses, or the prefix is empty.
@@ -211,7 +243,7 @@ class RedisStore(Store):
         if kwargs.get("decode_responses"):
             raise DedupError("RedisStore needs a client made with decode_responses=False")
         if not prefix:
-            raise DedupError("RedisStore needs a key prefix, such as 'newsmon:lsh:v1:'")
+            raise DedupError("RedisStore needs a key prefix, such as 'newsmon:lsh:v2:'")
         self.client = client
         self.prefix = prefix
 
@@ -287,8 +319,8 @@ def open_store(url: str, prefix: str = DEFAULT_PREFIX) -> Store:
     Example:
         >>> open_store("memory://")  # doctest: +ELLIPSIS
         <dedup.storage.MemoryStore object at ...>
-        >>> open_store("redis://localhost:6379/0?prefix=test:lsh:v1:")
-        RedisStore(prefix='test:lsh:v1:')
+        >>> open_store("redis://localhost:6379/0?prefix=test:lsh:v2:")
+        RedisStore(prefix='test:lsh:v2:')
     """
     parts = urlsplit(url)
     if parts.scheme == "memory":

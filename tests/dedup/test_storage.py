@@ -87,3 +87,17 @@ def test_redis_lsh_is_datasketchs_layout(redis_client, redis_prefix):
         assert found == [f"k{n}".encode()] == sorted(ours.candidates(ours.band_keys(v)))
     ours.discard([f"k{n}".encode() for n in range(5)])
     assert list(store.keys()) == []
+
+
+def test_story_line_counts_count_each_line_once_per_story(store):
+    lines = np.array([1, 2, 3], dtype=np.uint64)
+    store.count_story_lines("kabar", 7, lines, 1)
+    store.count_story_lines("kabar", 7, lines[:2], 1)  # a second version of story 7
+    store.count_story_lines("kabar", 8, lines[:1], 1)
+    assert store.line_counts([("kabar", lines)]).tolist() == [2, 1, 1]
+    store.count_story_lines("kabar", 7, lines, -1)  # one version of 7 leaves: 7 still has 1, 2
+    assert store.line_counts([("kabar", lines)]).tolist() == [2, 1, 0]
+    store.count_story_lines("kabar", 7, lines[:2], -1)
+    store.count_story_lines("kabar", 8, lines[:1], -1)
+    counts = store.line_counts([("kabar", lines), ("kabar", lines ^ np.uint64(7))])
+    assert counts.tolist() == [0] * 6
