@@ -48,6 +48,12 @@ MIN_SHARE = 0.2  # ... and in at least this share of the window
 EARLY_ARTICLES = 4
 EARLY_MIN_COUNT = 3
 EARLY_MIN_SHARE = 0.5
+# ... and there versions of one story count as one article: two articles are versions when at
+# least this share of the shorter one's keys are the other's. Three updates of a breaking story
+# among an outlet's first articles would otherwise make the story its boilerplate, and strip it
+# from every version. (A brief of one paragraph and three footer lines looks like a version of
+# another such brief: that outlet learns its footer from its tenth article on.)
+EARLY_VERSION_SHARE = 0.75
 MAX_KEYS_PER_ARTICLE = 300  # bounds memory: keys kept per article (head and tail of long bodies)
 JSON_VERSION = 1
 # An outlet's first articles wait at most this long (seconds) for its boilerplate to be learned.
@@ -253,7 +259,8 @@ class BoilerplateLearner:
         elif seen >= min(EARLY_ARTICLES, self.min_articles):
             need = max(min(EARLY_MIN_COUNT, self.min_count), EARLY_MIN_SHARE * seen)
         if need is not None:
-            keys = frozenset(k for k, n in self._counts[outlet].items() if n >= need)
+            counts = self._counts[outlet] if seen >= self.min_articles else _story_counts(recent)
+            keys = frozenset(k for k, n in counts.items() if n >= need)
             result = Boilerplate(outlet, keys)
         self._cache[outlet] = result
         return result
@@ -290,6 +297,24 @@ class BoilerplateLearner:
             for keys in recent[-learner.window :]:
                 learner.observe(outlet, keys)
         return learner
+
+
+def _story_counts(articles: deque[tuple[str, ...]]) -> Counter[str]:
+    """In how many of ``articles`` each key is, versions of one story counted once
+    (:data:`EARLY_VERSION_SHARE`); for an outlet's first few articles only (quadratic)."""
+    stories: list[set[str]] = []  # the keys of each story's versions
+    firsts: list[tuple[set[str], int]] = []  # each article seen so far, and its story
+    for keys in articles:
+        mine = set(keys)
+        story = next((i for other, i in firsts
+                      if len(mine & other) >= EARLY_VERSION_SHARE * min(len(mine), len(other))
+                      and mine and other), None)
+        if story is None:
+            story = len(stories)
+            stories.append(set())
+        stories[story] |= mine
+        firsts.append((mine, story))
+    return Counter(key for keys in stories for key in keys)
 
 
 class FirstArticles:

@@ -73,6 +73,17 @@ def test_early_learning_needs_half_of_the_articles() -> None:
     assert learner.boilerplate("osh").keys == frozenset()
 
 
+def test_versions_of_one_story_among_the_first_articles_count_once() -> None:
+    story = article(0)
+    learner = BoilerplateLearner()
+    for v in range(3):  # three updates of one story, each with a line of its own
+        learner.observe("osh", keys([*story, f"Обновлено в {v + 10}:00: вода прибывает.", FOOTER]))
+    learner.observe("osh", keys(article(1, FOOTER)))
+    learner.observe("osh", keys(article(2, FOOTER)))
+    # the footer is in three stories; the flood story's paragraphs are in one
+    assert learner.boilerplate("osh").keys == {paragraph_key(FOOTER)}
+
+
 def test_from_ten_articles_the_long_run_rule_applies() -> None:
     learner = BoilerplateLearner()
     for i in range(10):  # in 5 of 10: at least MIN_COUNT and MIN_SHARE
