@@ -141,10 +141,12 @@ def _story_key(cluster: str) -> int:
 def _closest_per_cluster(found: list[tuple[str, bytes | None]], equal: np.ndarray
                          ) -> tuple[list[tuple[str, bytes | None]], np.ndarray]:
     """Of the candidate records ``found`` (id, record), the ``MAX_PER_CLUSTER`` of each cluster
-    that share the most MinHash values with the query (``equal``), in their order."""
+    that share the most MinHash values with the query (``equal``; ties by id, so that every
+    store keeps the same ones), in their order."""
     taken: dict[bytes, int] = {}
     keep = []
-    for i in np.argsort(-equal, kind="stable").tolist():
+    shared = equal.tolist()
+    for i in sorted(range(len(found)), key=lambda i: (-shared[i], found[i][0])):
         blob = found[i][1]
         if blob is None:
             continue

@@ -105,10 +105,11 @@ def test_empty_texts_start_their_own_clusters(store):
     assert add(clusterer, "b", " — ").cluster == "b"
 
 
+@pytest.mark.parametrize("copies", [4, 30])  # 30: clusters beyond MAX_PER_CLUSTER candidates
 def test_same_stream_gives_same_clusters_in_memory_and_in_redis(redis_client, redis_prefix,
-                                                                evalset):
+                                                                evalset, copies):
     cfg = DedupConfig(window_days=10)
-    records = evalset.generate(20, seed=3)
+    records = evalset.generate(20, seed=3, copies=copies)
     memory, redis_ = Clusterer(cfg, MemoryStore()), Clusterer(cfg, RedisStore(redis_client,
                                                                              redis_prefix))
     for r in records:
