@@ -107,7 +107,7 @@ class MemoryStore(Store):
 
     Memory per article counts here (a crawl keeps its window in one): table keys are kept as
     their 64-bit ``hash()`` (an int of 32-40 bytes, not the key string of 60-80: most keys are
-    the per-outlet line keys, about 15 an article), and counters as ints. Two keys of one table
+    the line keys, about 30 an article by outlet and by story), and counters as ints. Two keys of one table
     would share a value only if their hashes collided, with probability about 2**-64 per pair.
 
     Example:
@@ -121,7 +121,8 @@ class MemoryStore(Store):
         self._queues: dict[str, list[tuple[float, str]]] = {}
         self._queued: dict[str, dict[str, float]] = {}
         # per-outlet line counts: by line hash XOR a 64-bit hash of the outlet (one int key a
-        # line, computed for a whole article in one numpy operation)
+        # line, computed for a whole article in one numpy operation); XOR a story key too for
+        # the per-story counts (count_story_lines)
         self._lines: dict[int, int] = {}
         self._outlet_salts: dict[str, np.uint64] = {}
 
@@ -185,7 +186,7 @@ class MemoryStore(Store):
             if value:
                 counts[story_key] = value
             else:
-                del counts[story_key]
+                counts.pop(story_key, None)
             if value == (1 if delta > 0 else 0):  # the story's first article in, or last out
                 value = counts.get(key, 0) + delta
                 if value:
