@@ -107,8 +107,9 @@ class MemoryStore(Store):
 
     Memory per article counts here (a crawl keeps its window in one): table keys are kept as
     their 64-bit ``hash()`` (an int of 32-40 bytes, not the key string of 60-80: most keys are
-    the line keys, about 30 an article by outlet and by story), and counters as ints. Two keys of one table
-    would share a value only if their hashes collided, with probability about 2**-64 per pair.
+    the line keys, about 30 an article by outlet and by story), and counters as ints. Two keys of
+    one table would share a value only if their hashes collided, with probability about 2**-64
+    per pair.
 
     Example:
         >>> store = MemoryStore()
