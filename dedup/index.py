@@ -263,12 +263,16 @@ class NearDupIndex:
             return
         built = json.loads(stored)
         for name in {**built, **layout}:
-            if built.get(name) != layout.get(name):
-                was = repr(built[name]) if name in built else "nothing (an older newsmon)"
+            if name not in built:
                 raise IncompatibleSignature(
-                    f"the index in {self.store!r} was built with {name}={was}, the config has "
-                    f"{layout.get(name)!r}; open it with the config it was built with, or build a "
-                    f"new index under another prefix"
+                    f"the index in {self.store!r} was built by an older newsmon (its layout has "
+                    f"no {name}); build a new index under another prefix"
+                )
+            if built[name] != layout.get(name):
+                raise IncompatibleSignature(
+                    f"the index in {self.store!r} was built with {name}={built[name]!r}, the "
+                    f"config has {layout.get(name)!r}; open it with the config it was built with, "
+                    f"or build a new index under another prefix"
                 )
 
     def __contains__(self, doc_id: str) -> bool:

@@ -174,8 +174,8 @@ def test_index_whose_lines_were_counted_by_article_is_refused(store, cfg):
     (layout,) = store.get("meta", ["layout"])
     older = {k: v for k, v in json.loads(layout).items() if k != "line_counts"}
     store.put("meta", {"layout": json.dumps(older).encode()})
-    with pytest.raises(IncompatibleSignature, match=r"was built with line_counts=nothing \(an "
-                                                    r"older newsmon\), the config has 'story'"):
+    with pytest.raises(IncompatibleSignature, match=r"was built by an older newsmon \(its "
+                                                    r"layout has no line_counts\); build a new"):
         NearDupIndex(cfg, store)
 
 
