@@ -150,7 +150,7 @@ def _closest_per_cluster(found: list[tuple[str, bytes | None]], equal: np.ndarra
         blob = found[i][1]
         if blob is None:
             continue
-        cluster = blob[len(blob) - _RECORD.unpack_from(blob)[4]:]
+        cluster = Entry.cluster_in(blob)
         if taken.get(cluster, 0) < MAX_PER_CLUSTER:
             taken[cluster] = taken.get(cluster, 0) + 1
             keep.append(i)
@@ -193,6 +193,11 @@ class Entry:
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
+
+    @staticmethod
+    def cluster_in(blob: bytes) -> bytes:
+        """The cluster id in a record made by ``to_bytes`` (its last bytes), without decoding it."""
+        return blob[len(blob) - _RECORD.unpack_from(blob)[4]:]
 
     @property
     def lines(self) -> dict[int, int]:
