@@ -53,11 +53,11 @@ from crawler.metadata import (
     guess_date,
     load_language_model,
     now_utc,
-    parse_date,
     read_page,
 )
 from crawler.pagetype import not_article_reason
 from crawler.paragraphs import dedupe, normalize, paragraph_key, split_paragraphs
+from crawler.times import parse_iso
 from crawler.urls import article_id
 
 __all__ = ["Extraction", "extract_article", "reset_caches"]
@@ -169,7 +169,7 @@ def _check_bytes(body: bytes) -> None:
 
 def _fetch_time(fetched: str | None) -> tuple[str, datetime]:
     if fetched:
-        parsed = parse_date(fetched)
+        parsed = parse_iso(fetched)
         if parsed is not None:
             return fetched, parsed
     now = now_utc()
