@@ -207,7 +207,7 @@ class Archive:
             return
         # Two processes may open a new archive at once: the version is read again inside the
         # write transaction, so only one of them runs each migration.
-        with self._transaction():
+        with self.transaction():
             version = self._schema_version()
             if version > SCHEMA_VERSION:
                 raise StorageError(
@@ -221,9 +221,6 @@ class Archive:
 
     def _schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
 
     def transaction(self) -> _Transaction:
         """A write transaction (``with archive.transaction(): ...``): committed at the end, or
@@ -273,7 +270,7 @@ class Archive:
         digest = record_hash(article)
         aliases = list(aliases)
         try:
-            with self._transaction():
+            with self.transaction():
                 old = self._db.execute("SELECT revision, record_hash FROM articles WHERE id = ?",
                                        (article.id,)).fetchone()
                 changed = old is None or old["record_hash"] != digest
@@ -337,7 +334,7 @@ class Archive:
         in one transaction, so a crawl killed at any point never marks a URL seen whose article
         is neither sent nor waiting in the outbox."""
         try:
-            with self._transaction():
+            with self.transaction():
                 self._add_outbox(EXTRACTED, message, when)
                 self._mark_seen(outlet, seen_urls, "sent", when)
         except sqlite3.Error as exc:
@@ -372,7 +369,7 @@ class Archive:
             return 0, 0
         cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
         try:
-            with self._transaction():
+            with self.transaction():
                 pages = self._db.execute(
                     "DELETE FROM pages WHERE article_id IN "
                     "(SELECT id FROM articles WHERE fetched < ?)", (cutoff,)).rowcount
@@ -386,7 +383,7 @@ class Archive:
     def mark_seen(self, outlet: str, urls: Iterable[str], status: str, when: str) -> None:
         """Record URLs of ``outlet`` as seen with ``status`` (why they were not stored)."""
         try:
-            with self._transaction():
+            with self.transaction():
                 self._mark_seen(outlet, urls, status, when)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
@@ -437,7 +434,7 @@ class Archive:
 
     def record_run_outlets(self, run_id: int, rows: Iterable[dict[str, Any]]) -> None:
         """Record what each outlet gave in a run (keys: the run_outlets columns)."""
-        with self._transaction():
+        with self.transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO run_outlets (run_id, outlet, sources, sources_failed, "
                 "links, requested, stored, skipped, failed, failures) "
@@ -467,7 +464,7 @@ class Archive:
     def touch_seen(self, outlet: str, urls: Iterable[str], when: str) -> None:
         """Move ``last_seen`` of known URLs to ``when`` (they were listed again)."""
         try:
-            with self._transaction():
+            with self.transaction():
                 self._db.executemany(
                     "UPDATE seen_urls SET last_seen = ? WHERE outlet = ? AND url = ? "
                     "AND last_seen < ?", [(when, outlet, url, when) for url in set(urls)])

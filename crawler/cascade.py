@@ -6,7 +6,8 @@ same ``(body, raw_text)`` as ``trafilatura.load_html`` and ``bare_extraction(tre
 where they can match, the escalation's page measure bounded without a copy. The steps follow
 trafilatura 2.3.1's ``trafilatura_sequence``; tests/crawler/test_extract_cascade.py pins the
 source of every function followed here and compares both on every fixture and AEB page, so a
-trafilatura upgrade fails loudly until this module is re-checked (pyproject.toml pins 2.3.1).
+trafilatura upgrade fails loudly until this module is re-checked. ``crawler.extract`` imports this
+module only on the versions it lists as verified; on others it runs the public calls.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,7 +40,6 @@ from trafilatura.xml import xmltotxt
 from crawler import boilerplate as bp
 from crawler import headline
 from crawler.boilerplate import Boilerplate
-from crawler.cascade import fast_extraction, load_html
 from crawler.encoding import decode_html
 from crawler.errors import ExtractionError, NotAnArticle
 from crawler.items import Article, Priors
@@ -53,11 +53,11 @@ from crawler.metadata import (
     guess_date,
     load_language_model,
     now_utc,
-    parse_date,
     read_page,
 )
 from crawler.pagetype import not_article_reason
 from crawler.paragraphs import dedupe, normalize, paragraph_key, split_paragraphs
+from crawler.times import parse_iso
 from crawler.urls import article_id
 
 __all__ = ["Extraction", "extract_article", "reset_caches"]
@@ -133,6 +133,40 @@ LINK_LINE_SHARE = 0.7
 LINK_LINE_MAX_CHARS = 200
 
 
+# crawler.cascade runs trafilatura's cascade from trafilatura's internals. It runs only on the
+# trafilatura versions its equivalence tests (tests/crawler/test_extract_cascade.py) verified;
+# on any other version the public bare_extraction runs, with the same options.
+VERIFIED_TRAFILATURA = frozenset({"2.3.1"})
+
+
+def _public_fast_extraction(
+    tree: HtmlElement, marked: object = None, marks: object = None
+) -> tuple[_Element | None, str]:
+    """``bare_extraction(tree, fast=True)``'s body and text: the fast cascade's public form."""
+    doc = trafilatura.bare_extraction(tree, fast=True, **TRAFILATURA_OPTIONS)
+    if doc is None or doc.body is None:
+        return None, ""
+    return doc.body, doc.raw_text
+
+
+def trafilatura_steps(version: str = trafilatura.__version__) -> tuple[Callable, Callable]:
+    """``(load_html, fast_extraction)`` for this trafilatura: newsmon's on a verified version."""
+    if version in VERIFIED_TRAFILATURA:
+        from crawler import cascade
+
+        return cascade.load_html, cascade.fast_extraction
+    logger.warning(
+        "trafilatura %s is not a version newsmon's fast cascade is verified on (%s); "
+        "extracting with its public bare_extraction",
+        version,
+        ", ".join(sorted(VERIFIED_TRAFILATURA)),
+    )
+    return trafilatura.load_html, _public_fast_extraction
+
+
+load_html, fast_extraction = trafilatura_steps()
+
+
 @dataclass(slots=True)
 class Extraction:
     """The result of :func:`extract_article`.
@@ -169,7 +203,7 @@ def _check_bytes(body: bytes) -> None:
 
 def _fetch_time(fetched: str | None) -> tuple[str, datetime]:
     if fetched:
-        parsed = parse_date(fetched)
+        parsed = parse_iso(fetched)
         if parsed is not None:
             return fetched, parsed
     now = now_utc()

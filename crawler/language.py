@@ -9,10 +9,15 @@ the xz as before; a copy that cannot be read is written again.
 
 The cache folder is ``NEWSMON_CACHE_DIR``, else ``$XDG_CACHE_HOME/newsmon``, else
 ``~/.cache/newsmon``.
+
+Building the identifier from the copy reads py3langid's model layout, so it runs only on the
+py3langid versions listed in :data:`VERIFIED_PY3LANGID` (tests/crawler/test_language.py checks it
+ranks as py3langid does); any other version loads its model the public way.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import logging
 import lzma
@@ -29,11 +34,12 @@ from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from crawler import zstd
 
-__all__ = ["cache_dir", "identifier", "rank"]
+__all__ = ["VERIFIED_PY3LANGID", "cache_dir", "identifier", "rank"]
 
 logger = logging.getLogger(__name__)
 
 _CACHE_ZSTD_LEVEL = 3  # 6.8 MB, and no slower to undo than level 1's 7.3 MB
+VERIFIED_PY3LANGID = frozenset({"0.4.0"})
 
 
 def cache_dir() -> Path | None:
@@ -54,6 +60,15 @@ def cache_dir() -> Path | None:
 @cache
 def identifier() -> LanguageIdentifier:
     """py3langid's identifier with its bundled model, loaded once per process."""
+    version = importlib.metadata.version("py3langid")
+    if version not in VERIFIED_PY3LANGID:
+        logger.warning(
+            "py3langid %s is not a version newsmon's model copy is verified on (%s); "
+            "loading its model the slower public way",
+            version,
+            ", ".join(sorted(VERIFIED_PY3LANGID)),
+        )
+        return LanguageIdentifier.from_model_file(MODEL_FILE)  # as py3langid loads its own
     shipped = (MODEL_DIR / MODEL_FILE).read_bytes()
     folder = cache_dir()
     copy = folder / f"langid-{xxhash.xxh3_64_hexdigest(shipped)}.npz.zst" if folder else None

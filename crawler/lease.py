@@ -101,15 +101,19 @@ class LeaseKeeper:
             return
         period = min(lease.ttl_ms for lease in self.leases) / 1000 / _RENEWALS_PER_TTL
         while not self._stop.wait(period):
-            for lease in [x for x in self.leases if x not in self.lost]:
-                try:
-                    kept = lease.renew()
-                except redis.RedisError as exc:
-                    logger.warning("cannot renew %s: %s", lease.key, type(exc).__name__)
-                    continue  # try again next period; the ttl leaves room for two misses
-                if not kept:
-                    logger.error("lease %s was lost (expired or taken over)", lease.key)
-                    self.lost.append(lease)
+            self.renew_all()
+
+    def renew_all(self) -> None:
+        """One round: renew every lease not lost yet; list the ones found lost in :attr:`lost`."""
+        for lease in [x for x in self.leases if x not in self.lost]:
+            try:
+                kept = lease.renew()
+            except redis.RedisError as exc:
+                logger.warning("cannot renew %s: %s", lease.key, type(exc).__name__)
+                continue  # try again next period; the ttl leaves room for two misses
+            if not kept:
+                logger.error("lease %s was lost (expired or taken over)", lease.key)
+                self.lost.append(lease)
 
     def __enter__(self) -> LeaseKeeper:
         self._thread.start()

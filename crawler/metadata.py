@@ -21,6 +21,7 @@ from lxml.html import HtmlElement
 
 from crawler import language
 from crawler.items import Image, Priors
+from crawler.times import as_utc, parse_date
 from crawler.urls import canonicalize
 
 # Structured-data keys, in order of trust.
@@ -472,24 +473,6 @@ def detect_language(text: str, declared: str | None) -> str | None:
     return best if len(best) == 2 else declared
 
 
-def parse_date(value: str) -> datetime | None:
-    """Parse an ISO 8601 date or date-time (naive values are taken as UTC), or None."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
-    except ValueError:
-        match = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
-        if not match:
-            return None
-        try:
-            parsed = datetime(*map(int, match.groups()))
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _iso(value: str, parsed: datetime) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         return value.strip()
@@ -504,12 +487,11 @@ def pick_date(candidates: list[str | None], fetched: datetime) -> str | None:
         parsed = parse_date(value)
         if parsed is None:
             continue
+        parsed = as_utc(parsed)
         if len(value.strip()) == 10:
             if date.fromisoformat(value.strip()) > fetched.date():
                 continue
         elif parsed > fetched:
-            continue
-        if parsed.year < 1990:
             continue
         return _iso(value, parsed)
     return None
@@ -531,7 +513,7 @@ def dates(
     ):
         published = pick_date([prior], fetched)
     modified = pick_date([*meta.modified, priors.modified if priors else None], fetched)
-    if published and modified and parse_date(modified) < parse_date(published):
+    if published and modified and as_utc(parse_date(modified)) < as_utc(parse_date(published)):
         modified = None
     return published, modified
 

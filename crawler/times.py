@@ -8,13 +8,22 @@ Example::
     parse_iso("2026-11-09")                # datetime(2026, 11, 9, tzinfo=UTC)
     parse_iso("yesterday")                 # None
     epoch("1970-01-01T00:01:00Z")          # 60.0
+    parse_date("Tue, 03 Mar 2026 09:15:00 +0500")  # a page's or a feed's date: ISO or RFC 822
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
-__all__ = ["epoch", "now_iso", "parse_iso", "utc_iso"]
+__all__ = ["EARLIEST_YEAR", "as_utc", "epoch", "now_iso", "parse_date", "parse_iso", "utc_iso"]
+
+# No news page was published before this year; earlier dates are a CMS's zero date ("0001-01-01",
+# "1900-01-01", "1970-01-01"), not a publication date.
+EARLIEST_YEAR = 1990
+
+_LEADING_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -28,6 +37,45 @@ def parse_iso(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return as_utc(moment)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """The publication date or time a page, feed or sitemap gives, or None when it gives none.
+
+    Reads ISO 8601 / W3C-DTF (a date; a date and time with ``T`` or a space; ``Z``), a leading ISO
+    date followed by other text, and RFC 822 (an RSS ``pubDate``). The offset is kept as written:
+    a value without one is naive (RFC 822's ``-0000`` too). A year before :data:`EARLIEST_YEAR`
+    is a zero date, so None.
+    """
+    if not value:
+        return None
+    text = " ".join(value.split())
+    moment = _iso_or_rfc822(text)
+    if moment is None:
+        match = _LEADING_DATE_RE.match(text)
+        try:
+            moment = datetime(*map(int, match.groups())) if match else None
+        except ValueError:
+            return None
+    if moment is None or moment.year < EARLIEST_YEAR:
+        return None
+    return moment
+
+
+def _iso_or_rfc822(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` made aware: a naive time is taken as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -2,6 +2,10 @@
 
 Imported only by ``RedisStore.lsh``: datasketch imports scipy, which costs most of a second of
 start-up that ``newsmon cluster`` and the in-memory store do not need.
+
+The pipelined writes call the insert and remove steps of datasketch's Redis storages, which are
+not public: :data:`VERIFIED_DATASKETCH` lists the versions tests/dedup/test_storage.py checked
+(a test fails on any other, and pyproject.toml keeps datasketch below 3).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from dedup.lsh import LSH
+
+VERIFIED_DATASKETCH = frozenset({"2.0.0"})
 
 
 class RedisLSH(MinHashLSH, LSH):

@@ -100,8 +100,6 @@ EXTENSIONS = {
     "crawler.extensions.ProgressExtension": 500,
     "crawler.extensions.LogLevelExtension": 510,  # after LogCount installed its handler
 }
-# Scrapy's collector wraps every attribute access (a deprecation check); this one does not.
-STATS_CLASS = "crawler.extensions.NewsmonStatsCollector"
 # Skips describing pages and items whose DEBUG records no handler would emit.
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
 

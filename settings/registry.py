@@ -37,8 +37,8 @@ REGIONAL_COUNTRY = "XA"  # user-assigned ISO 3166 code: the outlet covers a regi
 
 _ID_RE = re.compile(r"^[a-z0-9_-]+$")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
-_INTERVAL_PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-_INTERVAL_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_INTERVAL_PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_INTERVAL_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _TOML_POSITION_RE = re.compile(r"^(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 _TABLE_HEADER_RE = re.compile(r"""^\s*\[\[?\s*([A-Za-z0-9_."' -]+?)\s*\]\]?\s*(?:#.*)?$""")
 
@@ -182,19 +182,21 @@ def outlet_by_id(outlets: Iterable[Outlet], outlet_id: str) -> Outlet:
     )
 
 
-def parse_interval(value: str) -> float:
-    """Seconds in an interval such as ``"90s"``, ``"30m"``, ``"2h"``, ``"1d"`` or ``"1h30m"``.
+def parse_duration(value: str) -> float:
+    """Seconds in a duration such as ``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"2w"``, ``"1h5m"``.
+
+    The one duration syntax of newsmon: registry intervals and the CLI's ``--since`` alike.
 
     Raises:
-        ValueError: the text is not a positive interval.
+        ValueError: the text is not a positive duration.
     """
     compact = value.replace(" ", "").lower()
     parts = _INTERVAL_PART_RE.findall(compact)
     if not parts or "".join(n + u for n, u in parts) != compact:
-        raise ValueError(f"interval {value!r} is not a duration like '90s', '30m', '2h' or '1d'")
+        raise ValueError(f"{value!r} is not a duration like '90s', '30m', '2h', '1d' or '1h30m'")
     seconds = sum(float(n) * _INTERVAL_UNITS[u] for n, u in parts)
     if seconds <= 0:
-        raise ValueError(f"interval {value!r} must be longer than zero")
+        raise ValueError(f"{value!r} must be longer than zero")
     return seconds
 
 
@@ -388,6 +390,6 @@ class _OutletTable:
         if not isinstance(raw, str):
             raise self.fail("interval must be a string such as '30m', '2h' or '90s'", "interval")
         try:
-            return parse_interval(raw)
+            return parse_duration(raw)
         except ValueError as exc:
-            raise self.fail(str(exc), "interval") from exc
+            raise self.fail(f"interval {exc}", "interval") from exc

@@ -10,6 +10,7 @@ import click
 
 from crawler.runner import MODES
 from crawler.times import now_iso, parse_iso, utc_iso
+from settings.registry import parse_duration
 
 db_option = click.option(
     "--db", default=lambda: os.environ.get("NEWSMON_DB", "newsmon.db"), show_default="newsmon.db",
@@ -30,8 +31,6 @@ mode_option = click.option(
          "(env NEWSMON_MODE).")
 
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -47,14 +46,15 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
 
 
 def since_to_iso(value: str | None) -> str | None:
-    """``24h``/``7d``/``90m`` (before now) or an ISO date/time -> an ISO 8601 UTC time."""
+    """``24h``/``7d``/``1h30m`` (before now) or an ISO date/time -> an ISO 8601 UTC time."""
     if not value:
         return None
-    match = _DURATION.match(value.strip())
-    if match:
-        delta = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-        return now_iso(delta)
-    if parse_iso(value.strip()) is None:
+    text = value.strip()
+    if parse_iso(text) is not None:
+        return utc_iso(text)
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
         raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
-                                 param_hint="'--since'")
-    return utc_iso(value.strip())
+                                 param_hint="'--since'") from None
+    return now_iso(timedelta(seconds=seconds))

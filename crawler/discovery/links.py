@@ -14,19 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from crawler.times import parse_iso
+from crawler.times import parse_date, parse_iso
 from crawler.urls import canonicalize
 
 if TYPE_CHECKING:
     from settings.registry import Outlet
-
-# Zero dates from broken CMSs ("0001-01-01", "1900-01-01") are not publication dates.
-EARLIEST_YEAR = 1970
 
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _URL_NOISE_RE = re.compile(r"[\t\r\n]")
@@ -67,31 +63,14 @@ def normalize_date(value: str | None) -> str | None:
         normalize_date("2026-09-20T04:00:00+00:00")        # '2026-09-20T04:00:00Z'
         normalize_date("2026-09-20")                       # '2026-09-20'
     """
-    if not value:
+    parsed = parse_date(value)
+    if parsed is None:
         return None
     text = " ".join(value.split())
     if _DATE_ONLY_RE.match(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            return None
-        return text if day.year >= EARLIEST_YEAR else None
-    parsed = _parse_datetime(text)
-    if parsed is None or parsed.year < EARLIEST_YEAR:
-        return None
+        return text
     rendered = parsed.isoformat(timespec="seconds")
     return rendered[: -len("+00:00")] + "Z" if rendered.endswith("+00:00") else rendered
-
-
-def _parse_datetime(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def absolute_url(link: str | None, base_url: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 
 import pytest
 
@@ -215,12 +214,10 @@ QUADRATIC_BLOWUP = (
     "body", [BILLION_LAUGHS, QUADRATIC_BLOWUP], ids=["billion-laughs", "quadratic-blowup"]
 )
 def test_entity_bombs_are_refused_without_expansion(body: bytes) -> None:
-    started = time.perf_counter()
     with pytest.raises(DiscoveryError) as caught:
         feed_entries(body, FEED_URL)
     assert caught.value.reason == "unparsable"
     assert "amplification" in caught.value.detail
-    assert time.perf_counter() - started < 2
 
 
 def test_external_entities_are_not_read(tmp_path) -> None:

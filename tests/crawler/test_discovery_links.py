@@ -46,6 +46,8 @@ def outlet() -> Outlet:
         ("2026-02-30", None),
         ("0001-01-01T00:00:00Z", None),
         ("1900-01-01", None),
+        ("1970-01-01T00:00:00Z", None),
+        ("2026-03-03 at noon", "2026-03-03T00:00:00"),
         ("yesterday", None),
         ("", None),
         (None, None),

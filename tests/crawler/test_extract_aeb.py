@@ -10,10 +10,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
+from tests.shared import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
-AEB = ROOT / ".." / "shared" / "bench" / "aeb"
 # Measured by bench/extract_aeb.py (F1 0.981, precision 0.979, recall 0.983; trafilatura's recall
 # in the same run 0.978): see the README's extraction figures.
 F1_FLOOR = 0.978
@@ -29,11 +28,10 @@ def _bench_module(name: str):
     return module
 
 
-@pytest.mark.skipif(not (AEB / "ground-truth.json").exists(), reason="../shared is not checked out")
 def test_aeb_score_stays_above_the_pinned_floor() -> None:
     metric = _bench_module("aeb_metric")
     bench = _bench_module("extract_aeb")
-    pages, refs, urls = bench.load_aeb(AEB)
+    pages, refs, urls = bench.load_aeb(shared_path("bench", "aeb"))
     predictions, _ = bench.run_ours(pages, urls)
     total = metric.score_corpus(predictions, refs)
     assert total.f1 >= F1_FLOOR, total

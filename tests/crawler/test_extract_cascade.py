@@ -27,9 +27,10 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 import crawler.cascade as ex
 from crawler.extract import TRAFILATURA_OPTIONS
 from crawler.metadata import read_page
+from tests.shared import SHARED, shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
-AEB = ROOT / ".." / "shared" / "bench" / "aeb"
+AEB = SHARED / "bench" / "aeb"
 
 # sha256 of the source of the trafilatura 2.3.1 functions whose steps crawler.cascade repeats
 # (fast_extraction: trafilatura_sequence, _prepare_tree, _recall_retry, bare_extraction; load_html:
@@ -138,6 +139,10 @@ def _documents() -> list[tuple[str, str]]:
 
 
 DOCUMENTS = _documents()
+# The documents that parse (the ones the cascade runs on), and of them those parsed as a whole
+# page (a root element: the raw-tree prunes and the page measure apply to a page).
+PARSED = [(name, html) for name, html in DOCUMENTS if ex.load_html(html) is not None]
+PAGES = [(name, html) for name, html in PARSED if ex.load_html(html).getparent() is None]
 
 
 def _serialized(tree: etree._Element | None) -> bytes | None:
@@ -180,9 +185,23 @@ def test_parse_and_fast_extraction_equal_trafilatura(name: str, html: str) -> No
     assert ex._repair(html, beginning, invalid) == repair_faulty_html(html, beginning)
     theirs, ours = trafilatura.load_html(html), ex.load_html(html)
     assert _serialized(ours) == _serialized(theirs)
-    if ours is None:
-        return
-    doc = trafilatura.bare_extraction(theirs, fast=True, **TRAFILATURA_OPTIONS)
+
+
+def test_the_aeb_pages_are_among_the_documents() -> None:
+    pages = list(shared_path("bench", "aeb", "html").glob("*.html.gz"))
+    assert len(pages) >= 181
+    assert {path.name for path in pages} <= {name for name, _ in DOCUMENTS}
+
+
+def test_only_the_synthetic_non_pages_are_left_out_of_the_cascade_checks() -> None:
+    assert {name for name, _ in DOCUMENTS} - {name for name, _ in PARSED} == {"text"}
+    assert {name for name, _ in PARSED} - {name for name, _ in PAGES} == {"fragment"}
+
+
+@pytest.mark.parametrize(("name", "html"), PARSED, ids=[name for name, _ in PARSED])
+def test_fast_extraction_equals_trafilatura(name: str, html: str) -> None:
+    ours = ex.load_html(html)
+    doc = trafilatura.bare_extraction(trafilatura.load_html(html), fast=True, **TRAFILATURA_OPTIONS)
     expected = (_serialized(doc.body), doc.raw_text) if doc is not None else (None, "")
     meta = read_page(ours, "https://example.com/a")
     body, text = ex.fast_extraction(ours, meta.marked, meta.marks)
@@ -192,11 +211,9 @@ def test_parse_and_fast_extraction_equal_trafilatura(name: str, html: str) -> No
         assert (_serialized(body), text) == expected
 
 
-@pytest.mark.parametrize(("name", "html"), DOCUMENTS, ids=[name for name, _ in DOCUMENTS])
+@pytest.mark.parametrize(("name", "html"), PAGES, ids=[name for name, _ in PAGES])
 def test_pruning_and_the_page_measure_agree_with_trafilatura(name: str, html: str) -> None:
     tree = ex.load_html(html)
-    if tree is None or tree.getparent() is not None:
-        return
     meta = read_page(tree, "https://example.com/a")
     for is_forum in (False, True):
         targets = ex._prune_targets(tree, meta.marked, meta.marks, is_forum)
@@ -212,10 +229,8 @@ def test_pruning_and_the_page_measure_agree_with_trafilatura(name: str, html: st
 
 def test_the_page_measure_is_mostly_decided_without_html2txt() -> None:
     decided = total = 0
-    for _, html in DOCUMENTS:
+    for _, html in PAGES:
         tree = ex.load_html(html)
-        if tree is None or tree.getparent() is not None:
-            continue
         meta = read_page(tree, "https://example.com/a")
         targets = ex._prune_targets(tree, meta.marked, meta.marks, False)
         measure = len(html2txt(ex._raw_tree(tree, targets, False)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import trafilatura
 
 from crawler.paragraphs import normalize
 from tests.regen_pages import PAGES, expected_path, manifest, page_record
@@ -76,3 +77,25 @@ def test_single_byte_cyrillic_fixtures_decode_right() -> None:
     kloop = page_record(by_path["kloop/meteostanciya-osh.html"])
     assert vlast["title"] == "Как в Павлодаре спасают старый яблоневый сад"
     assert kloop["title"] == "Как студенты из Оша собрали метеостанцию из старых деталей"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e["path"] for e in ENTRIES])
+def test_the_public_trafilatura_path_gives_the_same_record(
+    entry: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a trafilatura version the fast cascade is not verified on, the public call runs."""
+    from crawler import extract as extract_module
+
+    steps = extract_module.trafilatura_steps("0.0-unverified")
+    assert steps == (trafilatura.load_html, extract_module._public_fast_extraction)
+    monkeypatch.setattr(extract_module, "load_html", steps[0])
+    monkeypatch.setattr(extract_module, "fast_extraction", steps[1])
+    expected = json.loads(expected_path(entry).read_text(encoding="utf-8"))
+    assert page_record(entry) == expected
+
+
+def test_the_installed_trafilatura_is_one_the_fast_cascade_is_verified_on() -> None:
+    """Fails on an upgrade: re-run tests/crawler/test_extract_cascade.py, then add the version."""
+    from crawler.extract import VERIFIED_TRAFILATURA
+
+    assert trafilatura.__version__ in VERIFIED_TRAFILATURA

@@ -121,3 +121,21 @@ def test_without_a_home_folder_the_model_loads_and_nothing_is_written(
     finally:
         language.identifier.cache_clear()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_installed_py3langid_is_one_the_model_copy_is_verified_on() -> None:
+    """Fails on an upgrade: check the copy ranks as py3langid does (above), then add the version."""
+    import importlib.metadata
+
+    assert importlib.metadata.version("py3langid") in language.VERIFIED_PY3LANGID
+
+
+def test_an_unverified_py3langid_loads_its_model_the_public_way(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(language, "VERIFIED_PY3LANGID", frozenset({"0.0-other"}))
+    with caplog.at_level(logging.WARNING, logger="crawler.language"):
+        ranks = [language.rank(text) for text in TEXTS]
+    assert ranks == [py3langid.rank(text) for text in TEXTS]
+    assert _copies(cache) == []  # no copy made by reading the model's layout
+    assert sum("not a version" in r.message for r in caplog.records) == 1

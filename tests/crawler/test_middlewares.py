@@ -132,17 +132,18 @@ def test_a_page_without_meta_refresh_is_passed_on_undecoded(head: str) -> None:
 def test_downloader_stats_keep_every_count_but_the_request_bytes() -> None:
     import logging
 
-    from crawler.extensions import NewsmonStatsCollector, QuietLogFormatter
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.extensions import QuietLogFormatter
     from crawler.middlewares import RequestCountStats
 
-    crawler = get_crawler(settings_dict={"STATS_CLASS": "crawler.extensions.NewsmonStatsCollector"})
-    stats = NewsmonStatsCollector(crawler)
+    stats = MemoryStatsCollector(get_crawler())
     middleware = RequestCountStats(stats)
     request = Request("http://127.0.0.1:9/news/pumps/")
     response = HtmlResponse(request.url, body=b"<html></html>", request=request)
     middleware.process_request(request)
     assert middleware.process_response(request, response) is response
-    stats.inc_value("x", spider=None)  # the old spider argument is still accepted
+    stats.inc_value("x")
     got = stats.get_stats()
     assert got["downloader/request_count"] == got["downloader/response_count"] == 1
     assert got["downloader/response_status_count/200"] == 1

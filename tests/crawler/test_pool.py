@@ -106,8 +106,9 @@ def test_started_workers_start_beside_the_loop_and_then_extract_the_first_page()
     async def start_then_extract() -> tuple[int, list[bool], object]:
         pool.start()
         starting = pool._starting  # started from a thread: start() returned at once
-        while len(pool._pool) < 2:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(60):
+            while len(pool._pool) < 2:
+                await asyncio.sleep(0.01)
         alive = [w.process.is_alive() for w in pool._pool]
         return starting, alive, await pool.extract(_page())
 

@@ -18,11 +18,14 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"dedup.{name}")
     names = {k: getattr(dedup, k) for k in dedup.__all__}
     result = doctest.testmod(module, extraglobs=names, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"dedup.{name} has no docstring example"
     assert result.failed == 0
 
 
 def test_package_example():
-    assert doctest.testmod(dedup).failed == 0
+    result = doctest.testmod(dedup)
+    assert result.attempted > 0
+    assert result.failed == 0
 
 
 def test_dedup_imports_neither_scrapy_nor_crawler():

@@ -101,3 +101,12 @@ def test_story_line_counts_count_each_line_once_per_story(store):
     store.count_story_lines("kabar", 8, lines[:1], -1)
     counts = store.line_counts([("kabar", lines), ("kabar", lines ^ np.uint64(7))])
     assert counts.tolist() == [0] * 6
+
+
+def test_the_installed_datasketch_is_one_the_redis_lsh_is_verified_on():
+    """Fails on an upgrade: check RedisLSH against the new datasketch here, then add the version."""
+    import datasketch
+
+    from dedup.redis_lsh import VERIFIED_DATASKETCH
+
+    assert datasketch.__version__ in VERIFIED_DATASKETCH

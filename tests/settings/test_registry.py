@@ -15,7 +15,7 @@ from settings.registry import (
     load_registry,
     load_registry_text,
     outlet_by_id,
-    parse_interval,
+    parse_duration,
 )
 
 GOOD = """\
@@ -192,7 +192,7 @@ BAD_CASES = [
     pytest.param(
         _edit('interval = "2h"', 'interval = "fortnight"'),
         "reg.toml:10: outlet 'alpha': interval 'fortnight' is not a duration like '90s', '30m', "
-        "'2h' or '1d'",
+        "'2h', '1d' or '1h30m'",
         id="bad-interval",
     ),
     pytest.param(
@@ -270,16 +270,16 @@ def test_file_errors_name_the_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("1d", 86400.0), ("1h30m", 5400.0),
-     ("1.5h", 5400.0), (" 45 M ", 2700.0)],
+     ("2w", 1209600.0), ("1.5h", 5400.0), (" 45 M ", 2700.0)],
 )  # fmt: skip
-def test_parse_interval(text: str, seconds: float) -> None:
-    assert parse_interval(text) == seconds
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "30", "m30", "30 minutes", "1h-5m", "0s"])
-def test_parse_interval_refuses_non_durations(text: str) -> None:
-    with pytest.raises(ValueError, match="interval"):
-        parse_interval(text)
+def test_parse_duration_refuses_non_durations(text: str) -> None:
+    with pytest.raises(ValueError, match=r"duration|longer than zero"):
+        parse_duration(text)
 
 
 def test_outlet_by_id() -> None:
@@ -346,3 +346,23 @@ def test_bundled_patterns_match_seen_articles_and_not_listings(bundled: list[Out
         assert outlet.is_article_url(SEEN_ARTICLES[outlet.id]), outlet.id
         for listing in (outlet.homepage, *outlet.feeds, *outlet.sitemaps, *outlet.sections):
             assert not outlet.is_article_url(listing), (outlet.id, listing)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("7d", 604800), ("2w", 1209600), ("1h30m", 5400)])
+def test_since_takes_the_registry_durations(text: str, seconds: int) -> None:
+    from datetime import UTC, datetime
+
+    from crawler.commands.options import since_to_iso
+
+    before = datetime.now(UTC).timestamp()
+    moment = datetime.fromisoformat(since_to_iso(text)).timestamp()
+    assert before - seconds - 5 <= moment <= datetime.now(UTC).timestamp() - seconds + 1
+
+
+def test_since_refuses_what_is_neither_a_duration_nor_a_date() -> None:
+    import click
+
+    from crawler.commands.options import since_to_iso
+
+    with pytest.raises(click.BadParameter, match="neither a duration"):
+        since_to_iso("fortnight")

@@ -1,0 +1,25 @@
+"""The project's shared data beside the checkout (``../shared``: benchmarks, the acceptance page).
+
+A test that reads it calls :func:`shared_path`. Where the folder is missing the test is skipped
+on a developer's machine, and fails under CI (``CI=true``), as a missing Redis does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """``../shared/<parts>``; fails the test under CI when it is missing, else skips it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is missing: the shared data is checked out beside the repository"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
