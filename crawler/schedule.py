@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import signal
 import subprocess
@@ -61,6 +62,7 @@ _QUIET_SHARE = 0.1
 _FASTER = 1.5
 _SLOWER = 1.5
 
+_REDIS_URL_SETTING = "NEWSMON_REDIS_URL"  # passed to the crawls in their environment only
 _STATE_KEY = "schedule"  # outlet_state key (and Redis key part) of an outlet's plan
 _CHILD_POLL_S = 0.5  # how often the loop looks at a running crawl (lost leases, signals)
 
@@ -336,7 +338,8 @@ class Scheduler:
         with Archive(self.db_path) as archive:
             before = archive.latest_run_id()
         logger.info("crawling %s", ", ".join(ids))
-        self._child = subprocess.Popen(self._crawl_command(ids), start_new_session=True)
+        self._child = subprocess.Popen(self._crawl_command(ids), env=self._crawl_env(),
+                                       start_new_session=True)
         with LeaseKeeper(leases) as keeper:
             returncode = self._wait(self._child, keeper)
         self._child = None
@@ -363,11 +366,22 @@ class Scheduler:
             command += ["--outlet", oid]
         if self.registry_path:
             command += ["--outlets", str(self.registry_path)]
-        if self.redis_url:
-            command += ["--redis-url", self.redis_url]
         for pair in self.setting_pairs:
-            command += ["-s", pair]
+            if not pair.startswith(f"{_REDIS_URL_SETTING}="):  # in the environment instead
+                command += ["-s", pair]
         return command
+
+    def _crawl_env(self) -> dict[str, str]:
+        """The crawl's environment: this one, with the Redis URL, which must never be on a
+        command line (``ps`` shows command lines to every user of the machine)."""
+        env = dict(os.environ)
+        for pair in self.setting_pairs:
+            name, _, value = pair.partition("=")
+            if name == _REDIS_URL_SETTING:
+                env[_REDIS_URL_SETTING] = value
+        if self.redis_url:
+            env[_REDIS_URL_SETTING] = self.redis_url
+        return env
 
     def _wait(self, child: subprocess.Popen[bytes], keeper: LeaseKeeper) -> int:
         """Wait for the crawl; stop it when a lease is lost, kill it when it ignores a stop."""
