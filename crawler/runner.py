@@ -6,12 +6,13 @@ and the stats, never from Scrapy's return alone.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawler.archive import Archive
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, StorageError
 from crawler.pool import WORKER_CRASHED, start_forkserver
 from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
@@ -182,8 +183,12 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
         archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))
         run_id = archive.start_run(now_iso(), ids)
-    process.crawl(crawler, outlet=",".join(ids))
+    failures: list[BaseException] = []  # the crawl's start-up error, if any
+    process.crawl(crawler, outlet=",".join(ids)).addErrback(lambda f: failures.append(f.value))
     process.start()
+    if failures:
+        _close_failed_run(db_path, run_id)
+        raise _startup_error(failures[0], db_path)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
                          stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
@@ -194,6 +199,23 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
                            _plain_stats(stats))
         archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
     return report
+
+
+def _startup_error(exc: BaseException, db_path: str | Path) -> BaseException:
+    """What a crawl that failed to start raises: newsmon's own errors as they are, an archive
+    that cannot be read as a StorageError (one line); anything else keeps its traceback."""
+    if isinstance(exc, sqlite3.Error):
+        return StorageError(f"cannot read archive {db_path}: {exc}")
+    return exc
+
+
+def _close_failed_run(db_path: str | Path, run_id: int) -> None:
+    """Record a crawl that never started as failed, where the archive still takes a write."""
+    try:
+        with Archive(db_path) as archive:
+            archive.finish_run(run_id, now_iso(), "failed", "not-started", {})
+    except (StorageError, sqlite3.Error):
+        pass  # the start-up error says what is wrong with the archive
 
 
 def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:

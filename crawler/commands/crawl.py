@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.commands.options import (
+    SQLITE_MAX_INT,
     db_option,
     mode_option,
     outlets_file_option,
@@ -20,7 +21,7 @@ from crawler.commands.options import (
 @db_option
 @redis_url_option
 @mode_option
-@click.option("--max-articles", type=click.IntRange(min=0), default=None,
+@click.option("--max-articles", type=click.IntRange(min=0, max=SQLITE_MAX_INT), default=None,
               help="At most N new articles per outlet in this run.")
 @click.option("-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as `scrapy crawl -s` takes it (repeatable).")

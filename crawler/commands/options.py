@@ -29,6 +29,9 @@ mode_option = click.option(
          "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
          "(env NEWSMON_MODE).")
 
+# The largest integer SQLite stores: counts and limits given on the command line stay below it.
+SQLITE_MAX_INT = 2**63 - 1
+
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -52,8 +55,11 @@ def since_to_iso(value: str | None) -> str | None:
         return None
     match = _DURATION.match(value.strip())
     if match:
-        delta = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-        return now_iso(delta)
+        try:
+            return now_iso(timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)]))
+        except OverflowError:  # further back than year 1
+            raise click.BadParameter(f"{value!r} reaches back before the year 1",
+                                     param_hint="'--since'") from None
     if parse_iso(value.strip()) is None:
         raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
                                  param_hint="'--since'")
