@@ -61,6 +61,11 @@ _BUSY_SHARE = 0.5
 _QUIET_SHARE = 0.1
 _FASTER = 1.5
 _SLOWER = 1.5
+# A run in which every source of an outlet failed doubles its interval, up to
+# NEWSMON_SCHEDULE_MAX_INTERVAL: a dead or hostile outlet is not hammered (a 1 s registry
+# interval is already raised to NEWSMON_SCHEDULE_MIN_INTERVAL). Its first good run resumes the
+# adaptive polling from there.
+FAILURE_BACKOFF = 2.0
 
 _REDIS_URL_SETTING = "NEWSMON_REDIS_URL"  # passed to the crawls in their environment only
 _STATE_KEY = "schedule"  # outlet_state key (and Redis key part) of an outlet's plan
@@ -283,7 +288,11 @@ class Scheduler:
         except redis.RedisError as exc:
             raise StorageError(f"cannot read the schedule: {describe(exc, self.redis_url or '')}"
                                ) from None
-        return plan or Plan(due=0.0, interval=outlet.interval)
+        return plan or Plan(due=0.0, interval=self._clamp(outlet.interval))
+
+    def _clamp(self, interval: float) -> float:
+        """``interval`` within NEWSMON_SCHEDULE_MIN_INTERVAL..MAX_INTERVAL."""
+        return float(min(max(interval, self.config.min_interval), self.config.max_interval))
 
     def _run_due(self) -> None:
         now = time.time()
@@ -405,11 +414,13 @@ class Scheduler:
 
     def _replan(self, outlet: Outlet, row: Any) -> None:
         plan = self._plan(outlet)
-        interval = plan.interval
+        interval = self._clamp(plan.interval)
         if row is not None and row["sources_failed"] < row["sources"]:
             interval = next_interval(interval, links=row["links"], requested=row["requested"],
                                      lower=self.config.min_interval,
                                      upper=self.config.max_interval)
+        else:  # every source failed, or the crawl wrote no row: back off
+            interval = self._clamp(interval * FAILURE_BACKOFF)
         spread = interval * self.config.jitter
         due = time.time() + interval + random.uniform(-spread, spread)
         try:
