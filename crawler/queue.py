@@ -168,6 +168,21 @@ def describe(exc: BaseException, url: str) -> str:
     return scrub(f"{type(exc).__name__}: {exc}", url)
 
 
+# Redis error replies that no retry cures: a wrong password or user, missing rights, a database
+# number the server does not have. They fail the run instead of waiting in a backoff loop.
+_PERMANENT_REPLIES = ("WRONGPASS", "NOAUTH", "NOPERM", "DB index is out of range",
+                      "invalid DB index", "invalid password", "without any password configured")
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether a Redis error is a configuration error (auth, rights, database number) rather
+    than Redis being away for a while."""
+    if isinstance(exc, redis.AuthenticationError | redis.exceptions.NoPermissionError):
+        return True
+    return isinstance(exc, redis.ResponseError) and any(
+        reply.lower() in str(exc).lower() for reply in _PERMANENT_REPLIES)
+
+
 def backoff_delays(maximum: float) -> Any:
     """Jittered exponential delays: 0.5 s, 1 s, 2 s, ... capped at ``maximum`` ("full jitter")."""
     delay = _BACKOFF_FIRST_S
@@ -207,6 +222,7 @@ class OutboxPublisher:
         self.backoff_max = backoff_max
         self.stats = stats
         self.sent = 0
+        self.refused: str | None = None  # a permanent error: why Redis refused newsmon
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False  # besides the cancellation, which some awaits can swallow
@@ -271,6 +287,11 @@ class OutboxPublisher:
                 await self.drain(archive_call)
             except Exception as exc:  # the publisher must outlive any failure
                 self._inc("redis_errors")
+                if is_permanent(exc):  # no retry cures it: the run fails, results stay queued
+                    self.refused = describe(exc, self.url)
+                    logger.info("Redis at %s refused newsmon: %s", redact_url(self.url),
+                                self.refused)
+                    return
                 if delays is None:
                     unexpected = not isinstance(exc, redis.RedisError | StorageError)
                     logger.warning("cannot publish to Redis at %s (%s); results wait in the "
@@ -317,10 +338,14 @@ class OutboxPublisher:
         """
         await self.stop()
         try:
-            await asyncio.wait_for(self.drain(archive_call), timeout)
+            if self.refused is None:
+                await asyncio.wait_for(self.drain(archive_call), timeout)
         except (redis.RedisError, StorageError, TimeoutError) as exc:
-            logger.warning("last attempt to publish to Redis at %s failed: %s",
-                           redact_url(self.url), describe(exc, self.url))
+            if is_permanent(exc):
+                self.refused = describe(exc, self.url)
+            else:
+                logger.warning("last attempt to publish to Redis at %s failed: %s",
+                               redact_url(self.url), describe(exc, self.url))
         left: int = await archive_call(lambda a: a.outbox_size())
         if left:
             logger.warning("%d messages wait in the archive's outbox; the next run with a Redis "

@@ -72,6 +72,10 @@ class CrawlReport:
         """0 when the crawl finished, every outlet answered and every page was extracted."""
         if self.finish_reason != "finished" or self.failed_outlets or self.crashed:
             return EXIT_PARTIAL
+        if self.stats.get("newsmon/publish/refused"):  # a wrong password is not "Redis away"
+            return EXIT_PARTIAL
+        if self.stats.get("newsmon/run/unrecorded"):
+            return EXIT_PARTIAL
         return EXIT_OK
 
     def summary_lines(self) -> list[str]:
@@ -84,6 +88,16 @@ class CrawlReport:
         if self.crashed:
             lines.append(f"error: {self.crashed} pages were not extracted because an extraction "
                          "worker died (see the log); the next crawl fetches them again")
+        unwritten = int(self.stats.get("newsmon/store/failed", 0)
+                        + self.stats.get("newsmon/send/failed", 0))
+        if unwritten:
+            lines.append(f"error: {unwritten} articles could not be written to the archive (see "
+                         "the first error above); the next crawl fetches them again")
+        if self.stats.get("newsmon/run/unrecorded"):
+            lines.append(f"error: {self.stats['newsmon/run/unrecorded']}")
+        if self.stats.get("newsmon/publish/refused"):
+            lines.append(f"error: {self.stats['newsmon/publish/refused']}; the results wait in "
+                         "the archive's outbox")
         for outlet, failures in sorted(self.failed_outlets.items()):
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
         failed_pages = sum(v for k, v in self.stats.items()
@@ -193,11 +207,14 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
     report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
                          stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
                          mode=mode)
-    with Archive(db_path) as archive:
-        status = "ok" if report.exit_status == EXIT_OK else "partial"
-        archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
-                           _plain_stats(stats))
-        archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
+    try:
+        with Archive(db_path) as archive:
+            status = "ok" if report.exit_status == EXIT_OK else "partial"
+            archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
+                               _plain_stats(stats))
+            archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
+    except (StorageError, sqlite3.Error) as exc:  # e.g. the disk filled up during the crawl
+        report.stats["newsmon/run/unrecorded"] = f"cannot record the run in {db_path}: {exc}"
     return report
 
 

@@ -259,3 +259,34 @@ def test_a_failing_outlet_with_a_tiny_interval_is_clamped_then_backs_off(
         intervals.append(plan.interval)
         ArchivePlans(db).put("down", Plan(due=0.0, interval=plan.interval))  # due again now
     assert intervals == [120.0, 200.0, 200.0]  # 60 s (clamped from 1 s) doubled, capped
+
+
+def _no_file_over(size: int) -> None:
+    """In the child before exec: no file may grow past ``size`` bytes (writes fail with EFBIG,
+    as on a full disk), and the signal that would kill the process is ignored."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def test_a_full_disk_is_said_once_then_counted(sample_registry: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "full.db"
+    with Archive(db):
+        pass
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "--outlets", str(sample_registry),
+         "--db", str(db), *FAST], capture_output=True, text=True, timeout=TIMEOUT_S,
+        preexec_fn=lambda: _no_file_over(200_000))
+    assert done.returncode == 1
+    said = [line for line in done.stderr.splitlines() if "cannot write archive" in line]
+    assert len(said) == 1, done.stderr[-3000:]
+    failed = [line for line in done.stderr.splitlines()
+              if line.startswith("error: ") and "could not be written" in line]
+    assert len(failed) == 1 and failed[0].endswith(
+        "articles could not be written to the archive (see the first error above); the next "
+        "crawl fetches them again")
