@@ -48,6 +48,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon crawl --redis-url redis://localhost:6379/0
       newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
+    from crawler import escape
     from crawler.queue import check_redis_url
     from crawler.runner import run_crawl
 
@@ -61,5 +62,5 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
     report = run_crawl(registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db,
                        overrides=overrides)
     for line in report.summary_lines():
-        click.echo(line, err=True)
+        click.echo(escape.terminal(line, keep_newlines=False), err=True)  # failures quote sites
     return report.exit_status

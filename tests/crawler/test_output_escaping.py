@@ -128,3 +128,21 @@ def test_csv_cell_neutralises_formula_starts(value: object, safe: object) -> Non
 def test_markdown_link_does_not_link_other_schemes() -> None:
     assert escape.markdown_link("x", "javascript:alert(1)") == "x (javascript:alert\\(1\\))"
     assert escape.markdown_link("x", "data:text/html,<b>") == "x (data:text/html,\\<b\\>)"
+
+
+def test_log_lines_show_control_characters_as_escapes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from crawler.cli import _configure_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        _configure_logging(0, False)
+        logging.getLogger("crawler.spiders.outlet").warning(
+            "feed %s failed: %s", "http://x.example/\x1b[2J", "\x9b31m")
+    finally:
+        root.handlers[:], root.level = handlers, level
+    err = capsys.readouterr().err
+    assert err.endswith("feed http://x.example/\\x1b[2J failed: \\x9b31m\n")
