@@ -398,7 +398,9 @@ class _OutletTable:
         """``allowed_domains``, or the homepage's host without ``www.`` when the key is absent."""
         if "allowed_domains" not in self.table:
             host = (urlsplit(homepage).hostname or "").rstrip(".")
-            return (host.removeprefix("www."),)
+            domains: tuple[str, ...] = (host.removeprefix("www."),)
+            self._refuse_too_wide(domains, "homepage")
+            return domains
         domains = tuple(d.lower().rstrip(".") for d in self.strings("allowed_domains"))
         if not domains:
             raise self.fail("allowed_domains must list at least one host name", "allowed_domains")
@@ -406,12 +408,17 @@ class _OutletTable:
             if not _HOST_RE.match(domain):
                 raise self.fail(f"allowed_domains: {domain!r} is not a host name (write "
                                 "'example.com', no scheme or path)", "allowed_domains", domain)
+        self._refuse_too_wide(domains, "allowed_domains")
+        return domains
+
+    def _refuse_too_wide(self, domains: tuple[str, ...], key: str) -> None:
+        """Raise when a domain would let every site under it pass as this outlet."""
+        for domain in domains:
             too_wide = too_wide_domain(domain)
             if too_wide:
                 raise self.fail(f"allowed_domains: {domain!r} is {too_wide}, so any site under "
                                 "it would pass as this outlet; list the outlet's own domain "
-                                "(e.g. 'news.example.kg')", "allowed_domains", domain)
-        return domains
+                                "(e.g. 'news.example.kg')", key, domain)
 
     def interval(self) -> float:
         if "interval" not in self.table:

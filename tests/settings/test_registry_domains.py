@@ -41,3 +41,12 @@ def test_a_public_suffix_or_single_label_domain_is_refused(domain: str, why: str
 def test_an_outlets_own_domain_is_accepted(domain: str) -> None:
     (outlet,) = load_registry_text(REGISTRY.format(domain=domain), "reg.toml")
     assert outlet.allowed_domains == ("news.wide.example", domain)
+
+
+def test_a_homepage_on_a_public_suffix_is_refused_as_the_default_domain() -> None:
+    text = REGISTRY.format(domain="x").replace('allowed_domains = ["news.wide.example", "x"]\n',
+                                               "")
+    text = text.replace("https://news.wide.example/", "https://github.io/", 1)
+    with pytest.raises(RegistryError) as caught:
+        load_registry_text(text, "reg.toml")
+    assert "allowed_domains: 'github.io' is a public suffix" in str(caught.value)
