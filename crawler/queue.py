@@ -289,8 +289,8 @@ class OutboxPublisher:
                 self._inc("redis_errors")
                 if is_permanent(exc):  # no retry cures it: the run fails, results stay queued
                     self.refused = describe(exc, self.url)
-                    logger.info("Redis at %s refused newsmon: %s", redact_url(self.url),
-                                self.refused)
+                    logger.warning("Redis at %s refused newsmon: %s; nothing more is sent in "
+                                   "this run", redact_url(self.url), self.refused)
                     return
                 if delays is None:
                     unexpected = not isinstance(exc, redis.RedisError | StorageError)
