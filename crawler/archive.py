@@ -561,6 +561,22 @@ class Archive:
             "WHERE id > ? AND status = 'running' AND outlets = ?",
             (finished, reason, after_run_id, json.dumps(sorted(outlets)))).rowcount
 
+    # -- reading only ------------------------------------------------------------------------
+
+    @classmethod
+    def open_reader(cls, path: str | Path) -> Archive:
+        """Open an existing archive read-only, for reports and exports: never written, never
+        migrated, and usable on a read-only file or folder.
+
+        Raises:
+            StorageError: the file cannot be read, is not a newsmon archive, or has another
+                schema version than this newsmon.
+        """
+        archive = cls.__new__(cls)
+        archive.path = str(path)
+        archive._db = _connect_reader(archive.path)
+        return archive
+
 
 # Stored raw HTML is a zstd frame at level 1: on the AEB pages (170 KB on average) it costs
 # 0.27 ms a page for 20.9 % of the bytes, where zlib's cheapest level took 0.92 ms for 23.5 %.
@@ -638,3 +654,42 @@ def _article_from_row(row: sqlite3.Row) -> Article:
     record["authors"] = json.loads(record["authors"])
     record["images"] = json.loads(record["images"])
     return Article.from_record(record)
+
+
+def _connect_reader(path: str) -> sqlite3.Connection:
+    """A read-only connection (``file:...?mode=ro``) to the newsmon archive at ``path``."""
+    uri = Path(path).absolute().as_uri()
+    try:
+        try:
+            db = _checked_reader(f"{uri}?mode=ro", path)
+        except sqlite3.OperationalError:
+            # A WAL archive needs its -shm file, which a read-only folder cannot hold. With no
+            # -wal file beside it no write can be pending, so the file alone is the archive.
+            if Path(f"{path}-wal").exists():
+                raise
+            db = _checked_reader(f"{uri}?mode=ro&immutable=1", path)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read archive {path}: {exc}") from None
+    return db
+
+
+def _checked_reader(uri: str, path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
+                         check_same_thread=False)
+    try:
+        db.row_factory = sqlite3.Row
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    if version != SCHEMA_VERSION:
+        db.close()
+        if version == 0:
+            raise StorageError(f"{path} is not a newsmon archive")
+        newer = version > SCHEMA_VERSION
+        raise StorageError(
+            f"archive {path} has schema version {version}, {'newer' if newer else 'older'} than "
+            f"this newsmon ({SCHEMA_VERSION}); "
+            + ("upgrade newsmon" if newer else "run `newsmon crawl` on it once to upgrade it"))
+    return db

@@ -61,7 +61,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else max(logging.WARNING - 10 * verbose, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if verbose == 0:
         handler.addFilter(_only_newsmon)
     if verbose < 2:
@@ -69,6 +69,16 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Log lines with control characters shown as escapes: a URL, title or server message from
+    a hostile site cannot drive the terminal through the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from crawler.escape import terminal
+
+        return terminal(super().format(record))
 
 
 # Scrapy reports every failed download itself; newsmon counts them and says per outlet what

@@ -357,6 +357,23 @@ def extract_article(
         raise ExtractionError("internal", f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
+# A numeric character reference (``&#8;``, ``&#x1B``; the ``;`` is optional in HTML).
+_CHAR_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _drop_unxml_references(text: str) -> str:
+    """``text`` without references to characters XML cannot hold (C0 controls but tab, LF and
+    CR; U+FFFE, U+FFFF): lxml resolves them into the tree, and trafilatura's output tree then
+    refuses the text. Raw control characters are dropped by the HTML parser itself."""
+    def keep(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF):
+            return ""
+        return match.group(0)
+
+    return _CHAR_REFERENCE.sub(keep, text) if "&#" in text else text
+
+
 def _extract(
     body: bytes,
     url: str,
@@ -370,7 +387,7 @@ def _extract(
     fetched_iso, fetched_at = _fetch_time(fetched)
     decoded = decode_html(bytes(body), content_type)
     try:
-        tree = load_html(decoded.text)
+        tree = load_html(_drop_unxml_references(decoded.text))
     except (ValueError, TypeError) as exc:
         raise ExtractionError("unparsable", str(exc)[:200]) from exc
     if tree is None or len(tree) == 0:

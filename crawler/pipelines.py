@@ -25,7 +25,7 @@ from crawler.clustering import assign_cluster, restore_clusterer
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, FetchedPage
 from crawler.pool import WORKER_CRASHED, ExtractionPool
-from crawler.queue import OutboxPublisher, connect
+from crawler.queue import OutboxPublisher, connect, redact_url
 from crawler.writer import StoreWriter
 from dedup import Clusterer, DedupConfig, MemoryStore, signature
 
@@ -250,7 +250,8 @@ class StorePipeline(_WriterPipeline):
             await self.writer.store(item)
         except StorageError as exc:
             self.stats.inc_value("newsmon/store/failed")
-            self._stopping = _stop_crawl(self.crawler, exc)
+            if self._stopping is None:  # said once; the summary counts the rest
+                self._stopping = _stop_crawl(self.crawler, exc)
             raise DropItem(str(exc)) from exc
         self.stats.inc_value("newsmon/store/stored")
         self.stats.inc_value(f"newsmon/outlet/{item.article.outlet}/stored")
@@ -292,7 +293,8 @@ class SendPipeline(_WriterPipeline):
             await self.writer.send(item)
         except StorageError as exc:
             self.stats.inc_value("newsmon/send/failed")
-            self._stopping = _stop_crawl(self.crawler, exc)
+            if self._stopping is None:  # said once; the summary counts the rest
+                self._stopping = _stop_crawl(self.crawler, exc)
             raise DropItem(str(exc)) from exc
         self.stats.inc_value("newsmon/send/sent")
         self.stats.inc_value(f"newsmon/outlet/{outlet}/sent")
@@ -371,3 +373,7 @@ class PublishPipeline:
             await asyncio.to_thread(archive.close)
             await self.publisher.client.aclose()
         self.stats.set_value("newsmon/publish/left_in_outbox", left)
+        if self.publisher.refused:
+            self.stats.set_value("newsmon/publish/refused",
+                                 f"Redis at {redact_url(self.publisher.url)} refused newsmon: "
+                                 f"{self.publisher.refused}")

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -38,10 +38,13 @@ ArchiveCall = Callable[[Callable[[Archive], T]], Awaitable[T]]
 """Runs a function of the archive where the archive may be used (the single writer thread)."""
 
 SCHEMES = ("redis", "rediss", "unix")
-# scheme://user:PASSWORD@host (to the last @, as a password may hold unescaped / and @) and
-# ?password=PASSWORD
-_USERINFO_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/?#@]*):[^?#]*@", re.IGNORECASE)
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+_MASK = "***"
+# A password in the query (redis-py reads ?password=): its value runs to the next & (a raw #
+# or ? in it is still the password's).
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+# What urllib may give as a host: a name, IPv4, or IPv6 in brackets (hostname drops them), or
+# nothing (unix:// sockets, redis://:pw@/path).
+_HOST = re.compile(r"\[[0-9a-f:.]+\]|[a-z0-9._~%!$'()*+,;=-]*", re.IGNORECASE)
 
 # Network timeouts of every Redis call: long enough for a busy server, short enough that a dead
 # one is noticed within a few seconds (the publisher then backs off; the crawl never waits).
@@ -58,12 +61,41 @@ _BACKOFF_FIRST_S = 0.5
 def redact_url(url: str) -> str:
     """``url`` with its password (user-info or ``?password=``) replaced by ``***``.
 
+    Any password is hidden, even one that holds unescaped ``@``, ``/``, ``?``, ``#`` or ``:``
+    (which make the URL invalid): a ``password=`` query value runs to the next ``&``, and the
+    user-info ends at the last ``@`` after which urllib reads a plain host. This is the one
+    function that masks Redis URLs: logs, errors and summaries all go through it.
+
     Example:
         >>> redact_url("rediss://default:s3cret@cache.example:6380/0")
         'rediss://default:***@cache.example:6380/0'
+        >>> redact_url("redis://:pa?ss#w@rd@cache.example/0")
+        'redis://:***@cache.example/0'
     """
-    url = _USERINFO_PASSWORD.sub(r"\1:***@", url)
-    return _QUERY_PASSWORD.sub(r"\1***", url)
+    url = _QUERY_PASSWORD.sub(rf"\1{_MASK}", url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = _userinfo_end(rest)
+    user, colon, _ = rest[:max(at, 0)].partition(":")
+    if colon:
+        rest = f"{user}:{_MASK}{rest[at:]}"
+    return f"{scheme}{sep}{rest}"
+
+
+def _userinfo_end(rest: str) -> int:
+    """The index of the ``@`` that ends the user-info of ``rest`` (the URL after ``://``), or
+    -1: the last ``@`` after which urllib reads a plain host (the port is not checked here)."""
+    at = rest.rfind("@")
+    while at >= 0:
+        try:
+            netloc = urlsplit("x://" + rest[at + 1:]).netloc
+        except ValueError:  # e.g. an unbalanced [ ]
+            netloc = "@"
+        if "@" not in netloc and _HOST.fullmatch(netloc.rpartition(":")[0] or netloc):
+            return at
+        at = rest.rfind("@", 0, at)
+    return -1
 
 
 def check_redis_url(url: str) -> str:
@@ -113,18 +145,42 @@ def connect_blocking(url: str) -> redis.Redis:
 
 
 def scrub(text: str, url: str) -> str:
-    """``text`` (an error message) with ``url`` and its password replaced by their redaction."""
+    """``text`` (an error message) with ``url`` and its passwords replaced by their redaction."""
     text = text.replace(url, redact_url(url))
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    return text.replace(password, "***") if password else text
+    for secret in sorted(_passwords(url), key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def _passwords(url: str) -> list[str]:
+    """The passwords ``url`` holds (user-info and ``password=`` values), as written in it,
+    found by the same reading as :func:`redact_url`."""
+    found = [m.group(0).partition("=")[2] for m in _QUERY_PASSWORD.finditer(url)]
+    rest = _QUERY_PASSWORD.sub("", url).partition("://")[2] or url
+    at = _userinfo_end(rest)
+    found.append(rest[:max(at, 0)].partition(":")[2])
+    found += [unquote(secret) for secret in found]
+    return [secret for secret in found if secret]
 
 
 def describe(exc: BaseException, url: str) -> str:
     """A one-line description of a Redis error, safe to log."""
     return scrub(f"{type(exc).__name__}: {exc}", url)
+
+
+# Redis error replies that no retry cures: a wrong password or user, missing rights, a database
+# number the server does not have. They fail the run instead of waiting in a backoff loop.
+_PERMANENT_REPLIES = ("WRONGPASS", "NOAUTH", "NOPERM", "DB index is out of range",
+                      "invalid DB index", "invalid password", "without any password configured")
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether a Redis error is a configuration error (auth, rights, database number) rather
+    than Redis being away for a while."""
+    if isinstance(exc, redis.AuthenticationError | redis.exceptions.NoPermissionError):
+        return True
+    return isinstance(exc, redis.ResponseError) and any(
+        reply.lower() in str(exc).lower() for reply in _PERMANENT_REPLIES)
 
 
 def backoff_delays(maximum: float) -> Any:
@@ -166,6 +222,7 @@ class OutboxPublisher:
         self.backoff_max = backoff_max
         self.stats = stats
         self.sent = 0
+        self.refused: str | None = None  # a permanent error: why Redis refused newsmon
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False  # besides the cancellation, which some awaits can swallow
@@ -230,6 +287,11 @@ class OutboxPublisher:
                 await self.drain(archive_call)
             except Exception as exc:  # the publisher must outlive any failure
                 self._inc("redis_errors")
+                if is_permanent(exc):  # no retry cures it: the run fails, results stay queued
+                    self.refused = describe(exc, self.url)
+                    logger.warning("Redis at %s refused newsmon: %s; nothing more is sent in "
+                                   "this run", redact_url(self.url), self.refused)
+                    return
                 if delays is None:
                     unexpected = not isinstance(exc, redis.RedisError | StorageError)
                     logger.warning("cannot publish to Redis at %s (%s); results wait in the "
@@ -276,10 +338,14 @@ class OutboxPublisher:
         """
         await self.stop()
         try:
-            await asyncio.wait_for(self.drain(archive_call), timeout)
+            if self.refused is None:
+                await asyncio.wait_for(self.drain(archive_call), timeout)
         except (redis.RedisError, StorageError, TimeoutError) as exc:
-            logger.warning("last attempt to publish to Redis at %s failed: %s",
-                           redact_url(self.url), describe(exc, self.url))
+            if is_permanent(exc):
+                self.refused = describe(exc, self.url)
+            else:
+                logger.warning("last attempt to publish to Redis at %s failed: %s",
+                               redact_url(self.url), describe(exc, self.url))
         left: int = await archive_call(lambda a: a.outbox_size())
         if left:
             logger.warning("%d messages wait in the archive's outbox; the next run with a Redis "

@@ -12,9 +12,10 @@ Two drawings:
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
+from crawler.escape import html_href
+from crawler.escape import html_text as escape  # every page-made string goes through it
 from crawler.reports import ORIGIN_RULE, format_lag
 
 # Geometry of the drawings, in SVG user units (the page scales them to its width).
@@ -150,7 +151,7 @@ def _cluster_section(record: dict[str, Any]) -> str:
         f"<tr><td>{escape(m['time'])}{'*' if m['time_source'] == 'fetched' else ''}</td>"
         f"<td>{escape(format_lag(m['lag_seconds']))}</td><td>{escape(m['outlet'])}</td>"
         f"<td>{'origin' if m['id'] == record['origin'] else _cell(m['similarity'])}</td>"
-        f"<td><a href=\"{escape(m['url'])}\">{escape(m['title'] or m['url'])}</a></td></tr>"
+        f"<td>{_link(m['title'] or m['url'], m['url'])}</td></tr>"
         for m in record["members"])
     return (f"<section class=\"cluster\" id=\"cluster-{escape(record['id'])}\">"
             f"<h2>{escape(record['title'] or '(no title)')}</h2>"
@@ -160,6 +161,14 @@ def _cluster_section(record: dict[str, Any]) -> str:
             + timeline_svg(record)
             + "<table><tr><th>time (UTC)</th><th>lag</th><th>outlet</th><th>similarity</th>"
             f"<th>title</th></tr>{members}</table></section>")
+
+
+def _link(text: str, url: str) -> str:
+    """A link to ``url`` (``http(s)`` only; another scheme is shown as text beside the title)."""
+    href = html_href(url)
+    if href is None:
+        return escape(text if text == url else f"{text} ({url})")
+    return f"<a href=\"{href}\">{escape(text)}</a>"
 
 
 def _cell(value: object) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from crawler import escape
 from crawler.archive import Archive
 from crawler.times import parse_iso, utc_iso
 
@@ -414,7 +415,7 @@ def _pick(renderers: dict[str, Any], fmt: str) -> Any:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return escape.json_text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
 def _clusters_table(records: list[dict[str, Any]], width: int = 100) -> str:
@@ -457,7 +458,7 @@ def _clusters_markdown(records: list[dict[str, Any]]) -> str:
         for m in record["members"]:
             sim = "origin" if m["id"] == record["origin"] else _similarity(m)
             parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {m['outlet']} "
-                         f"| {sim} | [{_md(m['title'] or m['url'])}]({m['url']}) |")
+                         f"| {sim} | {escape.markdown_link(m['title'] or m['url'], m['url'])} |")
         parts.append("")
     parts.append(f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time.")
     return "\n".join(parts) + "\n"
@@ -473,7 +474,7 @@ def _outlets_table(report: dict[str, Any]) -> str:
     head = ["outlet", "articles", "copies", "copied", "runs", "last ok crawl", "body",
             "usual", "failures / alarms"]
     body = [[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS)]
-            + [_failure_text(o)] for o in report["outlets"]]
+            + [escape.terminal(_failure_text(o), keep_newlines=False)] for o in report["outlets"]]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
              + row[-1] for row in [head, *body]]
@@ -513,7 +514,7 @@ def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: escape.csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -554,7 +555,7 @@ def _time_label(member: dict[str, Any]) -> str:
 
 
 def _md(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+    return escape.markdown_text(text)
 
 
 def _origin_key(row: sqlite3.Row) -> tuple[str, str, str]:
@@ -577,5 +578,5 @@ def format_lag(seconds: int | None) -> str:
 
 
 def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = escape.terminal(" ".join(text.split()), keep_newlines=False)
     return text if len(text) <= width else text[: max(width - 1, 1)] + "…"

@@ -6,12 +6,13 @@ and the stats, never from Scrapy's return alone.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawler.archive import Archive
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, StorageError
 from crawler.pool import WORKER_CRASHED, start_forkserver
 from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
@@ -71,6 +72,10 @@ class CrawlReport:
         """0 when the crawl finished, every outlet answered and every page was extracted."""
         if self.finish_reason != "finished" or self.failed_outlets or self.crashed:
             return EXIT_PARTIAL
+        if self.stats.get("newsmon/publish/refused"):  # a wrong password is not "Redis away"
+            return EXIT_PARTIAL
+        if self.stats.get("newsmon/run/unrecorded"):
+            return EXIT_PARTIAL
         return EXIT_OK
 
     def summary_lines(self) -> list[str]:
@@ -83,6 +88,16 @@ class CrawlReport:
         if self.crashed:
             lines.append(f"error: {self.crashed} pages were not extracted because an extraction "
                          "worker died (see the log); the next crawl fetches them again")
+        unwritten = int(self.stats.get("newsmon/store/failed", 0)
+                        + self.stats.get("newsmon/send/failed", 0))
+        if unwritten:
+            lines.append(f"error: {unwritten} articles could not be written to the archive (see "
+                         "the first error above); the next crawl fetches them again")
+        if self.stats.get("newsmon/run/unrecorded"):
+            lines.append(f"error: {self.stats['newsmon/run/unrecorded']}")
+        if self.stats.get("newsmon/publish/refused"):
+            lines.append(f"error: {self.stats['newsmon/publish/refused']}; the results wait in "
+                         "the archive's outbox")
         for outlet, failures in sorted(self.failed_outlets.items()):
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
         failed_pages = sum(v for k, v in self.stats.items()
@@ -182,18 +197,42 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
         archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))
         run_id = archive.start_run(now_iso(), ids)
-    process.crawl(crawler, outlet=",".join(ids))
+    failures: list[BaseException] = []  # the crawl's start-up error, if any
+    process.crawl(crawler, outlet=",".join(ids)).addErrback(lambda f: failures.append(f.value))
     process.start()
+    if failures:
+        _close_failed_run(db_path, run_id)
+        raise _startup_error(failures[0], db_path)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
                          stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
                          mode=mode)
-    with Archive(db_path) as archive:
-        status = "ok" if report.exit_status == EXIT_OK else "partial"
-        archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
-                           _plain_stats(stats))
-        archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
+    try:
+        with Archive(db_path) as archive:
+            status = "ok" if report.exit_status == EXIT_OK else "partial"
+            archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
+                               _plain_stats(stats))
+            archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
+    except (StorageError, sqlite3.Error) as exc:  # e.g. the disk filled up during the crawl
+        report.stats["newsmon/run/unrecorded"] = f"cannot record the run in {db_path}: {exc}"
     return report
+
+
+def _startup_error(exc: BaseException, db_path: str | Path) -> BaseException:
+    """What a crawl that failed to start raises: newsmon's own errors as they are, an archive
+    that cannot be read as a StorageError (one line); anything else keeps its traceback."""
+    if isinstance(exc, sqlite3.Error):
+        return StorageError(f"cannot read archive {db_path}: {exc}")
+    return exc
+
+
+def _close_failed_run(db_path: str | Path, run_id: int) -> None:
+    """Record a crawl that never started as failed, where the archive still takes a write."""
+    try:
+        with Archive(db_path) as archive:
+            archive.finish_run(run_id, now_iso(), "failed", "not-started", {})
+    except (StorageError, sqlite3.Error):
+        pass  # the start-up error says what is wrong with the archive
 
 
 def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import signal
 import subprocess
@@ -60,7 +61,13 @@ _BUSY_SHARE = 0.5
 _QUIET_SHARE = 0.1
 _FASTER = 1.5
 _SLOWER = 1.5
+# A run in which every source of an outlet failed doubles its interval, up to
+# NEWSMON_SCHEDULE_MAX_INTERVAL: a dead or hostile outlet is not hammered (a 1 s registry
+# interval is already raised to NEWSMON_SCHEDULE_MIN_INTERVAL). Its first good run resumes the
+# adaptive polling from there.
+FAILURE_BACKOFF = 2.0
 
+_REDIS_URL_SETTING = "NEWSMON_REDIS_URL"  # passed to the crawls in their environment only
 _STATE_KEY = "schedule"  # outlet_state key (and Redis key part) of an outlet's plan
 _CHILD_POLL_S = 0.5  # how often the loop looks at a running crawl (lost leases, signals)
 
@@ -281,7 +288,11 @@ class Scheduler:
         except redis.RedisError as exc:
             raise StorageError(f"cannot read the schedule: {describe(exc, self.redis_url or '')}"
                                ) from None
-        return plan or Plan(due=0.0, interval=outlet.interval)
+        return plan or Plan(due=0.0, interval=self._clamp(outlet.interval))
+
+    def _clamp(self, interval: float) -> float:
+        """``interval`` within NEWSMON_SCHEDULE_MIN_INTERVAL..MAX_INTERVAL."""
+        return float(min(max(interval, self.config.min_interval), self.config.max_interval))
 
     def _run_due(self) -> None:
         now = time.time()
@@ -336,7 +347,8 @@ class Scheduler:
         with Archive(self.db_path) as archive:
             before = archive.latest_run_id()
         logger.info("crawling %s", ", ".join(ids))
-        self._child = subprocess.Popen(self._crawl_command(ids), start_new_session=True)
+        self._child = subprocess.Popen(self._crawl_command(ids), env=self._crawl_env(),
+                                       start_new_session=True)
         with LeaseKeeper(leases) as keeper:
             returncode = self._wait(self._child, keeper)
         self._child = None
@@ -363,11 +375,22 @@ class Scheduler:
             command += ["--outlet", oid]
         if self.registry_path:
             command += ["--outlets", str(self.registry_path)]
-        if self.redis_url:
-            command += ["--redis-url", self.redis_url]
         for pair in self.setting_pairs:
-            command += ["-s", pair]
+            if not pair.startswith(f"{_REDIS_URL_SETTING}="):  # in the environment instead
+                command += ["-s", pair]
         return command
+
+    def _crawl_env(self) -> dict[str, str]:
+        """The crawl's environment: this one, with the Redis URL, which must never be on a
+        command line (``ps`` shows command lines to every user of the machine)."""
+        env = dict(os.environ)
+        for pair in self.setting_pairs:
+            name, _, value = pair.partition("=")
+            if name == _REDIS_URL_SETTING:
+                env[_REDIS_URL_SETTING] = value
+        if self.redis_url:
+            env[_REDIS_URL_SETTING] = self.redis_url
+        return env
 
     def _wait(self, child: subprocess.Popen[bytes], keeper: LeaseKeeper) -> int:
         """Wait for the crawl; stop it when a lease is lost, kill it when it ignores a stop."""
@@ -391,11 +414,13 @@ class Scheduler:
 
     def _replan(self, outlet: Outlet, row: Any) -> None:
         plan = self._plan(outlet)
-        interval = plan.interval
+        interval = self._clamp(plan.interval)
         if row is not None and row["sources_failed"] < row["sources"]:
             interval = next_interval(interval, links=row["links"], requested=row["requested"],
                                      lower=self.config.min_interval,
                                      upper=self.config.max_interval)
+        else:  # every source failed, or the crawl wrote no row: back off
+            interval = self._clamp(interval * FAILURE_BACKOFF)
         spread = interval * self.config.jitter
         due = time.time() + interval + random.uniform(-spread, spread)
         try:

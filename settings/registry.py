@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ REGIONAL_COUNTRY = "XA"  # user-assigned ISO 3166 code: the outlet covers a regi
 
 _ID_RE = re.compile(r"^[a-z0-9_-]+$")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+_IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _INTERVAL_PART_RE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _INTERVAL_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _TOML_POSITION_RE = re.compile(r"^(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
@@ -328,6 +330,31 @@ class _RegistryReader:
         )  # fmt: skip
 
 
+def too_wide_domain(domain: str) -> str | None:
+    """Why ``domain`` cannot be an outlet's domain ("a public suffix", "a single-label name"),
+    or None when it can.
+
+    Public suffixes come from the Public Suffix List snapshot bundled with tldextract (a Scrapy
+    dependency), private ones (``github.io``, ``blogspot.com``) included, read offline: the
+    lookup never fetches the list. IP addresses (the local test and demo outlets) pass.
+    """
+    if _IPV4_RE.match(domain):
+        return None
+    parts = _public_suffixes()(domain)
+    if parts.suffix == domain and not parts.domain:
+        return "a public suffix"
+    return "a single-label name" if "." not in domain else None
+
+
+@functools.cache
+def _public_suffixes() -> Any:
+    import tldextract  # ~0.1 s: loaded only when a registry is (Scrapy's cookie code loads it too)
+
+    # no URLs and no cache folder: the bundled snapshot only, nothing fetched, nothing written
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                 include_psl_private_domains=True)
+
+
 class _OutletTable:
     """Typed access to one ``[[outlet]]`` table; every failure names the outlet, key and line."""
 
@@ -373,7 +400,9 @@ class _OutletTable:
         """``allowed_domains``, or the homepage's host without ``www.`` when the key is absent."""
         if "allowed_domains" not in self.table:
             host = (urlsplit(homepage).hostname or "").rstrip(".")
-            return (host.removeprefix("www."),)
+            domains: tuple[str, ...] = (host.removeprefix("www."),)
+            self._refuse_too_wide(domains, "homepage")
+            return domains
         domains = tuple(d.lower().rstrip(".") for d in self.strings("allowed_domains"))
         if not domains:
             raise self.fail("allowed_domains must list at least one host name", "allowed_domains")
@@ -381,7 +410,17 @@ class _OutletTable:
             if not _HOST_RE.match(domain):
                 raise self.fail(f"allowed_domains: {domain!r} is not a host name (write "
                                 "'example.com', no scheme or path)", "allowed_domains", domain)
+        self._refuse_too_wide(domains, "allowed_domains")
         return domains
+
+    def _refuse_too_wide(self, domains: tuple[str, ...], key: str) -> None:
+        """Raise when a domain would let every site under it pass as this outlet."""
+        for domain in domains:
+            too_wide = too_wide_domain(domain)
+            if too_wide:
+                raise self.fail(f"allowed_domains: {domain!r} is {too_wide}, so any site under "
+                                "it would pass as this outlet; list the outlet's own domain "
+                                "(e.g. 'news.example.kg')", key, domain)
 
     def interval(self) -> float:
         if "interval" not in self.table:

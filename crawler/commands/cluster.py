@@ -16,12 +16,14 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @click.command("cluster")
-@click.argument("input_file", metavar="INPUT.jsonl", type=click.File("r", encoding="utf-8"))
+# Read as bytes and decoded line by line: one line of invalid UTF-8 is reported and skipped
+# (a text-mode reader would fail on its whole buffer, valid lines before it included).
+@click.argument("input_file", metavar="INPUT.jsonl", type=click.File("rb"))
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               show_default=True, help="Where the results go (JSON lines).")
 @click.option("--threshold", type=float, default=None,
               help="Jaccard similarity that links two articles (default: the tuned 0.5).")
-def command(input_file: IO[str], output: IO[str], threshold: float | None) -> int:
+def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> int:
     """Cluster near-duplicate articles of a JSON-lines file (`-` for stdin).
 
     Each input line is an Article-like object with at least "id" and "text" ("outlet", "title"
@@ -45,14 +47,21 @@ def command(input_file: IO[str], output: IO[str], threshold: float | None) -> in
         cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
     except DedupError as exc:
         raise click.BadParameter(str(exc), param_hint="--threshold") from None
-    name = "<stdin>" if input_file.name == "<stdin>" else input_file.name
+    name = "<stdin>" if input_file.name in ("<stdin>", "-") else input_file.name
     line_numbers: list[int] = []
     skipped = 0
 
     def records() -> Any:
         nonlocal skipped
-        for number, line in enumerate(input_file, 1):
-            if line.isspace() or not line:  # (strip() would copy the whole line)
+        for number, raw in enumerate(input_file, 1):
+            if raw.isspace() or not raw:  # (strip() would copy the whole line)
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                click.echo(f"error: {name}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                           f"column {exc.start + 1}); skipped", err=True)
+                skipped += 1
                 continue
             try:
                 record = json.loads(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.commands.options import (
+    SQLITE_MAX_INT,
     db_option,
     mode_option,
     outlets_file_option,
@@ -20,7 +21,7 @@ from crawler.commands.options import (
 @db_option
 @redis_url_option
 @mode_option
-@click.option("--max-articles", type=click.IntRange(min=0), default=None,
+@click.option("--max-articles", type=click.IntRange(min=0, max=SQLITE_MAX_INT), default=None,
               help="At most N new articles per outlet in this run.")
 @click.option("-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting override, as `scrapy crawl -s` takes it (repeatable).")
@@ -47,6 +48,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon crawl --redis-url redis://localhost:6379/0
       newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
+    from crawler import escape
     from crawler.queue import check_redis_url
     from crawler.runner import run_crawl
 
@@ -60,5 +62,5 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
     report = run_crawl(registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db,
                        overrides=overrides)
     for line in report.summary_lines():
-        click.echo(line, err=True)
+        click.echo(escape.terminal(line, keep_newlines=False), err=True)  # failures quote sites
     return report.exit_status

@@ -27,13 +27,15 @@ def command(db: str, since: str | None, outlets: tuple[str, ...], fmt: str) -> i
       newsmon export --db news.db --since 24h > today.jsonl
       newsmon export --outlet kabar --format csv > kabar.csv
     """
+    from crawler import escape
     from crawler.items import ARTICLE_FIELDS
 
     with open_existing_archive(db) as archive:
         articles = archive.articles(since=since_to_iso(since), outlets=outlets)
         if fmt == "jsonl":
             for article in articles:
-                sys.stdout.write(json.dumps(article.to_record(), ensure_ascii=False) + "\n")
+                line = json.dumps(article.to_record(), ensure_ascii=False)
+                sys.stdout.write(escape.json_text(line) + "\n")
         else:
             writer = csv.DictWriter(sys.stdout, fieldnames=ARTICLE_FIELDS)
             writer.writeheader()
@@ -41,5 +43,5 @@ def command(db: str, since: str | None, outlets: tuple[str, ...], fmt: str) -> i
                 record = article.to_record()
                 record["authors"] = "; ".join(record["authors"])
                 record["images"] = json.dumps(record["images"], ensure_ascii=False)
-                writer.writerow(record)
+                writer.writerow({k: escape.csv_cell(v) for k, v in record.items()})
     return 0

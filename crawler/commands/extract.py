@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from crawler import escape
+
 # Saved pages larger than this are not read (the extractor refuses them anyway).
 MAX_READ_BYTES = 64 * 1024 * 1024
 
@@ -79,9 +81,14 @@ def extract_one(path: str, url: str | None) -> dict[str, Any]:
 
 def _render(record: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(record, ensure_ascii=False, indent=2)
+        return escape.json_text(json.dumps(record, ensure_ascii=False, indent=2))
     if fmt == "jsonl":
-        return json.dumps(record, ensure_ascii=False)
+        return escape.json_text(json.dumps(record, ensure_ascii=False))
+    return escape.terminal(_text(record))
+
+
+def _text(record: dict[str, Any]) -> str:
+    """The ``text`` format of one record (unescaped)."""
     if "error" in record:
         detail = f" ({record['detail']})" if record.get("detail") else ""
         return f"== {record['path']}\nerror: {record['error']}{detail}\n"
@@ -126,7 +133,7 @@ def command(paths: tuple[str, ...], url: str | None, manifest: str | None, fmt: 
         raise click.UsageError("give at least one PATH (or - for stdin) or --manifest")
     records = [extract_one(path, page_url) for path, page_url in items]
     if fmt == "json" and len(records) != 1:
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(escape.json_text(json.dumps(records, ensure_ascii=False, indent=2)))
         return
     for record in records:
         click.echo(_render(record, fmt))

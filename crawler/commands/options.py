@@ -30,6 +30,9 @@ mode_option = click.option(
          "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
          "(env NEWSMON_MODE).")
 
+# The largest integer SQLite stores: counts and limits given on the command line stay below it.
+SQLITE_MAX_INT = 2**63 - 1
+
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -57,4 +60,8 @@ def since_to_iso(value: str | None) -> str | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
                                  param_hint="'--since'") from None
-    return now_iso(timedelta(seconds=seconds))
+    try:
+        return now_iso(timedelta(seconds=seconds))
+    except OverflowError:  # further back than year 1
+        raise click.BadParameter(f"{value!r} reaches back before the year 1",
+                                 param_hint="'--since'") from None

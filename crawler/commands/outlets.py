@@ -39,6 +39,7 @@ def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float 
     """
     from functools import partial
 
+    from crawler import escape
     from crawler.probe import PROBE_TIMEOUT_S, check_outlets, fetch
     from settings.registry import load_registry, outlet_by_id
 
@@ -47,12 +48,14 @@ def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float 
         outlets = [outlet_by_id(outlets, oid) for oid in dict.fromkeys(outlet_ids)]
     checks = check_outlets(outlets, fetcher=partial(fetch, timeout=timeout or PROBE_TIMEOUT_S))
     if fmt == "json":
-        click.echo(json.dumps([c.to_record() for c in checks], ensure_ascii=False, indent=2))
+        click.echo(escape.json_text(json.dumps([c.to_record() for c in checks],
+                                               ensure_ascii=False, indent=2)))
     else:
         for c in checks:
             click.echo(f"{c.outlet}  {c.status}")
             for s in c.sources:
-                click.echo(f"  {s.kind:8} {s.status:12} {s.url}  {s.detail}")
+                click.echo(escape.terminal(f"  {s.kind:8} {s.status:12} {s.url}  {s.detail}",
+                                           keep_newlines=False))
     failed = [c for c in checks if c.status != "ok"]
     if failed:
         names = ", ".join(f"{c.outlet} ({c.status})" for c in failed)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from crawler.commands.options import db_option, since_to_iso
+from crawler.commands.options import SQLITE_MAX_INT, db_option, since_to_iso
 
 if TYPE_CHECKING:
     from crawler.archive import Archive
@@ -47,14 +48,25 @@ def _period_options(default_since: str | None) -> Callable[[_F], _F]:
     return decorate
 
 
-def open_existing_archive(db: str) -> Archive:
-    """Open an archive that must already exist (a report never creates an empty one)."""
+@contextmanager
+def open_existing_archive(db: str) -> Iterator[Archive]:
+    """Open an archive that must already exist, read-only (a report never creates or changes
+    one); an archive that turns out unreadable halfway is one error line, not a traceback."""
+    import sqlite3
+
     from crawler.archive import Archive
-    from crawler.errors import ConfigError
+    from crawler.errors import ConfigError, StorageError
 
     if db != ":memory:" and not Path(db).is_file():
         raise ConfigError(f"no archive at {db}; run `newsmon crawl --db {db}` first")
-    return Archive(db)
+    if db != ":memory:" and Path(db).stat().st_size == 0:
+        raise ConfigError(f"{db} is empty, not a newsmon archive; run `newsmon crawl --db {db}` "
+                          "first")
+    with Archive.open_reader(db) as archive:
+        try:
+            yield archive
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read archive {db}: {exc}") from None
 
 
 @click.group("report")
@@ -74,11 +86,13 @@ def command() -> None:
 @_period_options(default_since=None)
 @click.option("--language", "languages", multiple=True, metavar="CODE",
               help="Only clusters with a member in this language (ISO 639-1, repeatable).")
-@click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--min-size", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=2,
+              show_default=True,
               help="Smallest cluster shown (1 includes single articles).")
 @click.option("--query", metavar="WORDS",
               help="Only clusters with a member whose title or text holds all these words.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N clusters.")
+@click.option("--limit", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=None,
+              help="At most N clusters.")
 @format_option
 def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
              languages: tuple[str, ...], min_size: int, query: str | None, limit: int | None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import ConfigError
-from crawler.queue import check_redis_url, connect, redact_url
+from crawler.queue import check_redis_url, connect, redact_url, scrub
 from tests.redis_server import free_port
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))
@@ -22,10 +22,24 @@ NEWSMON = str(Path(sys.executable).with_name("newsmon"))
     ("redis://cache.example/0?password=s3cret&db=1", "redis://cache.example/0?password=***&db=1"),
     ("unix:///run/redis.sock?password=s3cret", "unix:///run/redis.sock?password=***"),
     ("redis://u:p@ss/w0rd@host:1/0", "redis://u:***@host:1/0"),
+    ("redis://:s3cret?x@host:1/0", "redis://:***@host:1/0"),
+    ("redis://:s3cret#x@host:1/0", "redis://:***@host:1/0"),
+    ("redis://u:p?s3cret#@x@[::1]:6379/0", "redis://u:***@[::1]:6379/0"),
+    ("redis://:s3cret@host:notaport/0", "redis://:***@host:notaport/0"),
+    ("redis://host/0?password=s3cret#x&db=1", "redis://host/0?password=***&db=1"),
+    ("redis://host/0?db=1&Password=s3cret?x@y", "redis://host/0?db=1&Password=***"),
+    ("unix://:s3cret@/run/redis.sock", "unix://:***@/run/redis.sock"),
+    ("redis://user@host/0", "redis://user@host/0"),
 ])  # fmt: skip
 def test_redact_url_hides_the_password(url: str, redacted: str) -> None:
     assert redact_url(url) == redacted
     assert "s3cret" not in redact_url(url) and "ss/w0rd" not in redact_url(url)
+
+
+def test_scrub_hides_a_password_quoted_in_an_error_message() -> None:
+    url = "redis://:s3cret%3Fx@host:1/0"
+    assert scrub(f"auth failed for {url} with password s3cret?x", url) == (
+        "auth failed for redis://:***@host:1/0 with password ***")
 
 
 def test_rediss_url_gets_a_tls_connection() -> None:
