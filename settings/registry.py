@@ -115,7 +115,9 @@ class UrlPattern:
         except re.error as exc:
             raise PatternError(f"does not compile: {exc}") from exc
         try:
-            compiled = re2.compile(text, options=_RE2_OPTIONS)
+            # a bytes pattern (still UTF-8) and bytes to search: the wrapper then skips mapping
+            # byte offsets back to characters, a third of the cost of a search
+            compiled = re2.compile(text.encode("utf-8"), options=_RE2_OPTIONS)
         except re2.error as exc:
             reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
                 exc.args[0], bytes) else str(exc)
@@ -127,7 +129,7 @@ class UrlPattern:
 
     def search(self, text: str) -> bool:
         """True when the pattern occurs in ``text``."""
-        return self.compiled.search(text) is not None
+        return self.compiled.search(text.encode("utf-8")) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,8 @@ class Hostile:
         name: a host name to serve it under (mapped to its address for the crawl).
         listed: False for a host that is no outlet (not in the registry).
         never_asked: a crawl must send it no request at all.
+        then: good outlets to crawl after it alone, into the same archive: they must still
+            store every article of theirs (nothing taken from them).
     """
 
     id: str
@@ -133,6 +135,7 @@ class Hostile:
     name: str | None = None
     listed: bool = True
     never_asked: bool = False
+    then: tuple[str, ...] = ()
 
 
 def _pattern(net: Net, outlet_id: str, path_regex: str) -> str:
@@ -201,7 +204,7 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("redirector", _redirector, lambda net: {
         "feeds": [net.base("redirector") + "/rss"],
         "article_pattern": _pattern(net, "redirector", r"/a/[a-z-]+")},
-        stored=1, refused={"offsite-redirect": 1}),
+        stored=1, refused={"offsite-redirect": 1}, then=(VICTIM,)),
     Hostile("internal", lambda net: {"/*": Response(200, body=b"secret")}, listed=False,
             never_asked=True),
     Hostile("leaky-index", _leaky_index, lambda net: {
