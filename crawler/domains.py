@@ -10,8 +10,8 @@ the downloader. Redirects (HTTP 3xx: :class:`OutletRedirectMiddleware`; meta ref
 are scheduled: a redirect to another outlet's article that reached the scheduler first would take
 the place of that outlet's own request in Scrapy's duplicate filter.
 
-A refused request ends in the request's errback with :class:`Refused` (an ``IgnoreRequest``),
-whose ``reason`` the spider counts per outlet.
+A refusal is counted by the spider's ``count_refusal`` (per outlet, with the reason), and the
+request ends in its errback, if it has one, with :class:`Refused` (an ``IgnoreRequest``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class OutletDomainMiddleware:
     redirected belongs to the outlet whose domains hold the URL it started from. Hosts are
     compared in IDNA form. ``dont_filter`` does not exempt a request.
 
-    Writes the stats ``newsmon/refused/offsite`` and ``newsmon/refused/offsite-redirect``.
+    Counts ``offsite`` and ``offsite-redirect`` refusals (see :func:`check_request`).
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -74,15 +74,20 @@ def check_request(crawler: Any, request: Request) -> None:
     """Refuse ``request`` if its host is outside its outlet's ``allowed_domains``.
 
     Raises:
-        Refused: ``offsite`` (a request discovery made) or ``offsite-redirect`` (a redirect);
-            the stat ``newsmon/refused/<reason>`` is counted.
+        Refused: ``offsite`` (a request discovery made) or ``offsite-redirect`` (a redirect),
+            counted first by the spider's ``count_refusal`` (or, for a spider without one, in
+            the stat ``newsmon/refused/<reason>``).
     """
     outlet = _outlet_of(crawler, request)
     if outlet is None or outlet.allows_host(request.url):
         return
     redirects = request.meta.get("redirect_urls")
     reason = OFFSITE_REDIRECT if redirects else OFFSITE
-    crawler.stats.inc_value(f"newsmon/refused/{reason}")
+    count = getattr(crawler.spider, "count_refusal", None)
+    if count is not None:
+        count(outlet.id, reason, request.url)
+    else:
+        crawler.stats.inc_value(f"newsmon/refused/{reason}")
     where = f" (redirected from {redirects[0]})" if redirects else ""
     detail = f"{request.url}{where} is outside outlet {outlet.id!r}'s allowed_domains"
     logger.warning("refused: %s", detail)

@@ -157,7 +157,7 @@ class OutletSpider(scrapy.Spider):
         elif kind == "sitemap" and progress.sitemaps_requested >= self.sitemap_max_files:
             reason = "sitemap-limit"
         if reason is not None:
-            self._refuse(outlet.id, reason, url)
+            self.count_refusal(outlet.id, reason, url)
             return None
         return self._source_request(outlet, kind, url, depth)
 
@@ -244,17 +244,14 @@ class OutletSpider(scrapy.Spider):
         outlet, a listed one that is refused only a refusal."""
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
-        if isinstance(failure.value, Refused):
-            self._refuse(request.meta["outlet"], reason, request.url, counted=True)
-            if not request.meta["top"]:
-                return
+        if isinstance(failure.value, Refused) and not request.meta["top"]:
+            return  # counted where it was refused
         self._record_failure(request.meta["outlet"], request.meta["kind"], reason, request.url,
                              request.meta["top"])
 
-    def _refuse(self, outlet: str, reason: str, url: str, *, counted: bool = False) -> None:
-        """Count a request refused for ``reason`` (``counted``: the stat is already counted)."""
-        if not counted:
-            self.crawler.stats.inc_value(f"newsmon/refused/{reason}")
+    def count_refusal(self, outlet: str, reason: str, url: str) -> None:
+        """Count a request of ``outlet`` refused for ``reason`` (here, or by a middleware)."""
+        self.crawler.stats.inc_value(f"newsmon/refused/{reason}")
         self.crawler.stats.inc_value(f"newsmon/outlet/{outlet}/refused/{reason}")
         progress = self.progress[outlet]
         progress.refused[reason] += 1
@@ -280,7 +277,7 @@ class OutletSpider(scrapy.Spider):
         short = []
         for entry in entries:
             if len(entry.url) > MAX_URL_LENGTH:
-                self._refuse(outlet_id, "url-too-long", entry.url)
+                self.count_refusal(outlet_id, "url-too-long", entry.url)
             else:
                 short.append(entry)
         for entry in article_links(short, outlet):
@@ -312,7 +309,7 @@ class OutletSpider(scrapy.Spider):
         """
         outlet = response.meta["outlet"]
         if not self.outlets[outlet].allows_host(response.url):
-            self._refuse(outlet, OFFSITE, response.url)
+            self.count_refusal(outlet, OFFSITE, response.url)
             return
         yield FetchedPage(
             url=response.url, outlet=response.meta["outlet"], body=response.body,
@@ -326,8 +323,7 @@ class OutletSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         if isinstance(failure.value, Refused):
-            # refused for good: not asked for again until the seen URL expires
-            self._refuse(request.meta["outlet"], reason, request.url, counted=True)
+            # counted where it was refused; not asked for again until the seen URL expires
             self.seen.add(request.meta["outlet"], [canonicalize(request.url)], reason)
             return
         self.progress[request.meta["outlet"]].failed += 1

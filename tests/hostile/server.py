@@ -150,6 +150,21 @@ def _redirector(net: Net) -> dict[str, Route]:
             "/a/moved-here": article_page("A story that moved", 1)}
 
 
+def _refresher(net: Net) -> dict[str, Route]:
+    base = net.base("refresher")
+    refresh = (f"<!doctype html><html><head><meta http-equiv='refresh' content='0; "
+               f"url={net.victim_article}'></head><body>Moved</body></html>")
+    return {"/rss": rss([base + "/a/refresh"]),
+            "/a/refresh": Response(headers={"Content-Type": "text/html; charset=utf-8"},
+                                   body=refresh.encode())}
+
+
+def _robots_away(net: Net) -> dict[str, Route]:
+    base = net.base("robots-away")
+    return {"/robots.txt": redirect(net.base("internal") + "/robots.txt?token=s3cr3t"),
+            "/rss": rss([base + "/n/1"]), "/n/1": article_page("Robots elsewhere", 9)}
+
+
 def _leaky_index(net: Net) -> dict[str, Route]:
     base = net.base("leaky-index")
     secret = net.base("internal") + "/admin/export.xml?token=s3cr3t"
@@ -205,8 +220,16 @@ HOSTILE: tuple[Hostile, ...] = (
         "feeds": [net.base("redirector") + "/rss"],
         "article_pattern": _pattern(net, "redirector", r"/a/[a-z-]+")},
         stored=1, refused={"offsite-redirect": 1}, then=(VICTIM,)),
+    Hostile("refresher", _refresher, lambda net: {
+        "feeds": [net.base("refresher") + "/rss"],
+        "article_pattern": _pattern(net, "refresher", r"/a/[a-z-]+")},
+        refused={"offsite-redirect": 1}, then=(VICTIM,)),
     Hostile("internal", lambda net: {"/*": Response(200, body=b"secret")}, listed=False,
             never_asked=True),
+    Hostile("robots-away", _robots_away, lambda net: {
+        "feeds": [net.base("robots-away") + "/rss"],
+        "article_pattern": _pattern(net, "robots-away", r"/n/\d+")},
+        stored=1, refused={"offsite-redirect": 1}),
     Hostile("leaky-index", _leaky_index, lambda net: {
         "sitemaps": [net.base("leaky-index") + "/sitemap.xml"],
         "article_pattern": _pattern(net, "leaky-index", r"/n/\d+")},
