@@ -323,8 +323,10 @@ class OutletSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
         if isinstance(failure.value, Refused):
-            # counted where it was refused; not asked for again until the seen URL expires
-            self.seen.add(request.meta["outlet"], [canonicalize(request.url)], reason)
+            # counted where it was refused; the listed URL (first of a redirect chain) is not
+            # asked for again until its seen entry expires
+            chain = [*request.meta.get("redirect_urls", ()), request.url]
+            self.seen.add(request.meta["outlet"], [canonicalize(u) for u in chain], reason)
             return
         self.progress[request.meta["outlet"]].failed += 1
         self.crawler.stats.inc_value(f"newsmon/articles/failed/{reason}")

@@ -55,3 +55,14 @@ def test_a_hostile_outlet_alone_stores_what_it_should_and_refuses_the_rest(
         outlet = key.split("/")[0]
         if outlet in hostile.then:
             assert articles[(outlet, canonicalize(url))] == 1, key
+
+
+def test_an_article_whose_redirect_was_refused_is_not_asked_for_again(
+        net: Net, tmp_path: Path) -> None:
+    registry = net.write_registry(tmp_path / "outlets.toml")
+    db = tmp_path / "archive.db"
+    _crawl(net, registry, db, "redirector")
+    asked = net.gets("redirector")["/a/stolen"]
+    _crawl(net, registry, db, "redirector")
+    assert asked >= 1
+    assert net.gets("redirector")["/a/stolen"] == asked
