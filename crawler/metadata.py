@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from crawler import language
 from crawler.items import Image, Priors
 from crawler.times import as_utc, parse_date
-from crawler.urls import canonicalize
+from crawler.urls import canonicalize, idna_host
 
 # Structured-data keys, in order of trust.
 _PUBLISHED_META = (
@@ -233,9 +233,13 @@ def _names(value: object) -> list[str]:
 
 
 def same_site(host_a: str, host_b: str) -> bool:
-    """True when two hosts are one site (equal, or one a subdomain of the other, www ignored)."""
-    a = host_a.lower().removeprefix("www.")
-    b = host_b.lower().removeprefix("www.")
+    """True when two hosts are one site (equal, or one a subdomain of the other, www ignored),
+    compared in IDNA form (a page on ``xn--e1afmkfd.xn--p1ai`` may link ``пример.рф``)."""
+    try:
+        a = idna_host(host_a).removeprefix("www.")
+        b = idna_host(host_b).removeprefix("www.")
+    except ValueError:
+        return False
     return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
 
 

@@ -17,6 +17,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.archive import Archive
+from crawler.domains import check_request
 from crawler.times import now_iso
 
 logger = logging.getLogger(__name__)
@@ -174,13 +175,17 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     Scrapy's own decodes every HTML page to text (``response.text``, encoding detection
     included) to look for ``<meta http-equiv="refresh">``: 7 % of the reactor's time in the
     bench/throughput.py profile, for pages that hardly ever have one. Same settings as Scrapy's
-    (METAREFRESH_ENABLED, METAREFRESH_IGNORE_TAGS, METAREFRESH_MAXDELAY).
+    (METAREFRESH_ENABLED, METAREFRESH_IGNORE_TAGS, METAREFRESH_MAXDELAY). A refresh to a URL
+    off the outlet's ``allowed_domains`` is refused (``crawler.domains.check_request``).
     """
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if isinstance(response, HtmlResponse) and not _may_refresh(response.body):
             return response
-        return super().process_response(request, response)
+        result = super().process_response(request, response)
+        if isinstance(result, Request):  # a refresh off the outlet's domains is refused
+            check_request(self.crawler, result)
+        return result
 
 
 def _may_refresh(body: bytes) -> bool:

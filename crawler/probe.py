@@ -11,8 +11,10 @@ A source gets one of five statuses, from best to worst:
 - ``unreachable``: DNS failure, refused connection, timeout, TLS error, 5xx.
 
 An outlet takes the worst status of its sources. Fetching (:func:`fetch`) is plain ``urllib`` in
-a small thread pool, with a timeout, a size cap and newsmon's User-Agent; classifying an answer
-(:func:`classify`) is pure and takes the bytes.
+a small thread pool, with a timeout, a size cap and newsmon's User-Agent; URLs are sent in their
+ASCII form (IDNA host, percent-encoded path) and a redirect off the outlet's ``allowed_domains``
+is not followed (the source is ``invalid``). Classifying an answer (:func:`classify`) is pure
+and takes the bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from w3lib.url import safe_url_string
 
 from crawler.discovery.feeds import feed_entries
 from crawler.discovery.links import DiscoveryError, LinkEntry, article_links, newest_first
@@ -57,6 +61,7 @@ class Answer:
     body: bytes = b""
     content_type: str | None = None
     error: str | None = None
+    refused: bool = False  # a redirect led off the outlet's allowed_domains (``error`` says where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,25 +102,54 @@ class OutletCheck:
 Fetcher = Callable[[str], Answer]
 
 
-def fetch(url: str, *, timeout: float = PROBE_TIMEOUT_S,
-          max_bytes: int = DOWNLOAD_MAXSIZE) -> Answer:
+class _OffsiteRedirect(urllib.error.URLError):
+    """A redirect to a host the outlet does not allow."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"redirected to {url}, outside the outlet's allowed_domains")
+        self.url = url
+
+
+class _FencedRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib's redirect handler, refusing a redirect whose URL ``allows`` does not accept."""
+
+    def __init__(self, allows: Callable[[str], bool]) -> None:
+        self.allows = allows
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> Any:
+        if not self.allows(newurl):
+            raise _OffsiteRedirect(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch(url: str, *, timeout: float = PROBE_TIMEOUT_S, max_bytes: int = DOWNLOAD_MAXSIZE,
+          allows_host: Callable[[str], bool] | None = None) -> Answer:
     """GET ``url`` with newsmon's User-Agent; never raises for network or HTTP errors.
 
     A body is read up to ``max_bytes + 1`` bytes, so a caller can tell that it was too large.
+    With ``allows_host`` (an outlet's), a redirect to a URL it refuses is not followed: the
+    answer is ``refused``.
     """
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    handlers = [_FencedRedirects(allows_host)] if allows_host else []
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        request = urllib.request.Request(safe_url_string(url),
+                                         headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
             return Answer(response.geturl(), response.status, response.read(max_bytes + 1),
                           response.headers.get("Content-Type"))
     except urllib.error.HTTPError as exc:
         body = exc.read(_SNIFF_BYTES) if exc.fp else b""
         exc.close()
         return Answer(url, exc.code, body, exc.headers.get("Content-Type"))
+    except _OffsiteRedirect as exc:
+        return Answer(url, error=str(exc.reason), refused=True)
     except urllib.error.URLError as exc:
         return Answer(url, error=_network_reason(exc.reason, timeout))
     except (TimeoutError, OSError) as exc:
         return Answer(url, error=_network_reason(exc, timeout))
+    except ValueError as exc:  # a URL urllib cannot send (UnicodeError is one)
+        return Answer(url, error=f"not a URL that can be fetched: {exc}")
 
 
 def _network_reason(reason: object, timeout: float) -> str:
@@ -147,6 +181,8 @@ def classify(outlet: Outlet, kind: str, answer: Answer, *,
     def verdict(status: str, detail: str, **counts: Any) -> SourceCheck:
         return SourceCheck(kind, url, status, detail, **counts)
 
+    if answer.refused:
+        return verdict("invalid", answer.error or "redirected off the outlet's allowed_domains")
     if answer.error:
         return verdict("unreachable", answer.error)
     if answer.status in BLOCKED_HTTP:
@@ -199,30 +235,40 @@ def _is_challenge(body: bytes) -> bool:
 
 
 def check_outlets(outlets: Iterable[Outlet], *, fetcher: Fetcher | None = None,
-                  workers: int = PROBE_WORKERS) -> list[OutletCheck]:
+                  workers: int = PROBE_WORKERS,
+                  timeout: float = PROBE_TIMEOUT_S) -> list[OutletCheck]:
     """Probe every feed, sitemap and section page of ``outlets``, concurrently.
 
     Args:
         outlets: the outlets to check, in the order the result keeps.
-        fetcher: ``url -> Answer``; :func:`fetch` with its defaults when None.
+        fetcher: ``url -> Answer``; when None, :func:`fetch` with ``timeout`` and each outlet's
+            ``allows_host`` (no redirect off its domains).
         workers: how many requests run at once.
+        timeout: seconds per request of the default fetcher.
 
     Example:
         >>> checks = check_outlets(load_registry("my-outlets.toml"))  # doctest: +SKIP
         >>> [(c.outlet, c.status) for c in checks]                  # doctest: +SKIP
         [('cabar', 'ok'), ('kun-uz', 'blocked')]
     """
-    get = fetcher or fetch
     outlets = list(outlets)
     jobs = [(outlet, kind, url) for outlet in outlets
             for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps),
                                ("section", outlet.sections)) for url in urls]
+
+    def get(job: tuple[Outlet, str, str]) -> Answer:
+        outlet, _, url = job
+        if fetcher is not None:
+            return fetcher(url)
+        return fetch(url, timeout=timeout, allows_host=outlet.allows_host)
+
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-        answers = list(pool.map(lambda job: get(job[2]), jobs))
+        answers = list(pool.map(get, jobs))
     checks = {outlet.id: OutletCheck(outlet.id) for outlet in outlets}
     for (outlet, kind, url), answer in zip(jobs, answers, strict=True):
         # the registry's URL, not the one a redirect led to, is what the analyst must fix
         check = classify(outlet, kind, answer)
-        detail = check.detail if answer.url == url else f"{check.detail} (via {answer.url})"
+        moved = answer.url not in (url, safe_url_string(url))
+        detail = f"{check.detail} (via {answer.url})" if moved else check.detail
         checks[outlet.id].sources.append(replace(check, url=url, detail=detail))
     return list(checks.values())

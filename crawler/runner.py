@@ -78,6 +78,17 @@ class CrawlReport:
             return EXIT_PARTIAL
         return EXIT_OK
 
+    def refused_lines(self) -> list[str]:
+        """One line per outlet that had requests refused (off its domains, over a limit)."""
+        lines = []
+        for row in self.stats.get("newsmon/outlets/rows") or []:
+            refused = row.get("refused") or {}
+            if refused:
+                reasons = ", ".join(f"{n} {reason}" for reason, n in refused.items())
+                lines.append(f"outlet '{row['outlet']}': refused {sum(refused.values())} "
+                             f"requests: {reasons}")
+        return lines
+
     def summary_lines(self) -> list[str]:
         """A short human summary, problems first."""
         lines: list[str] = []
@@ -110,6 +121,7 @@ class CrawlReport:
             f"{failed_pages} failed, "
             f"{int(self.stats.get('newsmon/articles/seen_before', 0))} already seen"
         )
+        lines.extend(self.refused_lines())
         left = int(self.stats.get("newsmon/publish/left_in_outbox", 0))
         if left:
             lines.append(f"{left} results wait in the archive's outbox for Redis; "

@@ -7,6 +7,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+# The longest URL newsmon requests or matches against a registry pattern: Scrapy's default
+# URLLENGTH_LIMIT (browsers' old limit). Longer links are refused, not truncated.
+MAX_URL_LENGTH = 2083
+
 # Query parameters that only track the reader; they never select a different article.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "yclid", "_hs")
 _TRACKING_NAMES = frozenset(
@@ -37,6 +41,38 @@ def canonicalize(url: str) -> str:
     netloc = host if port in (None, default_port) else f"{host}:{port}"
     cleaned = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
     return canonicalize_url(cleaned, keep_fragments=False)
+
+
+def idna_host(host: str) -> str:
+    """The one form in which newsmon compares hosts: IDNA (punycode), lower case, no final dot.
+
+    It is the form Scrapy's requests and :func:`canonicalize` give (w3lib encodes with Python's
+    ``idna`` codec, as here), so a registry that names ``пример.рф`` matches the links found.
+
+    >>> idna_host("Пример.РФ.")
+    'xn--e1afmkfd.xn--p1ai'
+
+    Raises:
+        ValueError: the text is not a host name the IDNA codec can encode (an empty or
+            over-long label).
+    """
+    name = host.strip().rstrip(".").lower()
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"{host!r} is not a host name IDNA can encode") from exc
+
+
+def url_host(url: str) -> str | None:
+    """The host of ``url`` in :func:`idna_host` form, or ``None`` for a URL without a usable
+    host."""
+    try:
+        host = urlsplit(url).hostname
+        return idna_host(host) if host else None
+    except ValueError:
+        return None
 
 
 def article_id(canonical_url: str) -> str:

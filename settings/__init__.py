@@ -81,9 +81,14 @@ DOWNLOADER_MIDDLEWARES = {
     # request on the reactor); this one keeps every other downloader/* stat.
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "crawler.middlewares.RequestCountStats": 850,
-    # Allows every host when the spider has no allowed_domains, as newsmon's has not (discovery
-    # keeps each outlet's links to its allowed_domains itself): a regex match per request.
+    # Scrapy's lets dont_filter requests and their redirects go anywhere; newsmon's keeps every
+    # request of an outlet, after every redirect, inside the outlet's allowed_domains (before
+    # robots.txt, so a refused host is not asked for its robots.txt either).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.domains.OutletDomainMiddleware": 50,
+    # Scrapy's, with redirects off the outlet's domains refused before they are scheduled.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.domains.OutletRedirectMiddleware": 600,
     # newsmon never sets http_user/http_pass.
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
@@ -158,6 +163,11 @@ NEWSMON_SECTION_PAGES = int(_env("NEWSMON_SECTION_PAGES", "3") or 3)  # listing 
 NEWSMON_SEEN_DAYS = float(_env("NEWSMON_SEEN_DAYS", "90") or 90)
 # News sitemap entries published longer ago than this are not fetched (0: no limit).
 NEWSMON_SITEMAP_MAX_AGE_DAYS = float(_env("NEWSMON_SITEMAP_MAX_AGE_DAYS", "3") or 0)
+# Sitemap indexes may nest this deep (the registry's sitemaps are depth 0, their children 1, ...);
+# deeper children are refused, as is a sitemap already requested in the run (an index that lists
+# itself). At most NEWSMON_SITEMAP_MAX_FILES sitemaps are requested per outlet and run.
+NEWSMON_SITEMAP_MAX_DEPTH = int(_env("NEWSMON_SITEMAP_MAX_DEPTH", "3") or 0)
+NEWSMON_SITEMAP_MAX_FILES = int(_env("NEWSMON_SITEMAP_MAX_FILES", "100") or 0)
 # The archive writer commits the writes that arrive within NEWSMON_STORE_LINGER seconds of the
 # first (at most NEWSMON_STORE_BATCH) in one transaction: a crash loses such a batch whole (its
 # URLs are not marked seen either, so they are fetched again).

@@ -14,6 +14,11 @@ Example::
     outlets = load_registry()                       # the bundled settings/outlets.toml
     cabar = outlet_by_id(outlets, "cabar")
     cabar.is_article_url("https://cabar.asia/en/some-story")   # True
+
+Hosts are kept in one form, IDNA (``пример.рф`` becomes ``xn--e1afmkfd.xn--p1ai``), the form of
+the canonical URLs they are compared with. ``article_pattern`` and ``exclude_pattern`` are
+compiled with RE2 (``google-re2``), which matches in time linear in the URL whatever the
+pattern: a pattern RE2 cannot take (lookarounds, backreferences) is refused at load.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import re2
+
 from crawler.errors import ConfigError, RegistryError
+from crawler.urls import MAX_URL_LENGTH, idna_host, url_host
 
 BUNDLED_REGISTRY = "outlets.toml"
 
@@ -72,8 +80,58 @@ _REQUIRED_KEYS = ("id", "name", "country", "languages", "homepage", "article_pat
 _URL_LIST_KEYS = ("feeds", "sitemaps", "sections")
 _KNOWN_KEYS = (
     "id", "name", "country", "languages", "homepage", "feeds", "sitemaps", "sections",
-    "article_pattern", "allowed_domains", "interval", "obey_robots",
+    "article_pattern", "exclude_pattern", "allowed_domains", "interval", "obey_robots",
 )  # fmt: skip
+_PATTERN_KEYS = ("article_pattern", "exclude_pattern")
+
+# RE2 reports errors through its C++ log (stderr) unless told not to; the message is raised anyway.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+class PatternError(ValueError):
+    """A registry pattern that Python's ``re`` or RE2 cannot compile; the text says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class UrlPattern:
+    """A registry URL pattern, compiled with RE2: matching time is linear in the URL.
+
+    Equal when the pattern texts are equal. ``search`` finds the pattern anywhere in the text,
+    as ``re.search`` does; anchor it with ``^...$``.
+    """
+
+    pattern: str
+    compiled: Any = field(compare=False, repr=False)
+
+    @classmethod
+    def compile(cls, text: str) -> UrlPattern:
+        """Compile ``text``; it must be valid for Python's ``re`` and accepted by RE2.
+
+        Raises:
+            PatternError: ``re`` cannot compile it (its message), or RE2 refuses what needs
+                backtracking (lookarounds, backreferences).
+        """
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise PatternError(f"does not compile: {exc}") from exc
+        try:
+            # a bytes pattern (still UTF-8) and bytes to search: the wrapper then skips mapping
+            # byte offsets back to characters, a third of the cost of a search
+            compiled = re2.compile(text.encode("utf-8"), options=_RE2_OPTIONS)
+        except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
+                exc.args[0], bytes) else str(exc)
+            raise PatternError(
+                f"is not allowed: {reason} (patterns are matched in linear time, so lookarounds "
+                "and backreferences cannot be used; list the links to leave out in "
+                "exclude_pattern instead)") from exc
+        return cls(text, compiled)
+
+    def search(self, text: str) -> bool:
+        """True when the pattern occurs in ``text``."""
+        return self.compiled.search(text.encode("utf-8")) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +140,7 @@ class Outlet:
 
     ``interval`` is in seconds. ``allowed_domains`` defaults to the homepage's host without a
     leading ``www.``; a host matches a domain when it equals it or is one of its subdomains.
+    Domains are in IDNA form (punycode), as :func:`crawler.urls.idna_host` gives them.
     """
 
     id: str
@@ -92,28 +151,34 @@ class Outlet:
     feeds: tuple[str, ...]
     sitemaps: tuple[str, ...]
     sections: tuple[str, ...]
-    article_pattern: re.Pattern[str]
+    article_pattern: UrlPattern
     allowed_domains: tuple[str, ...]
     interval: float = DEFAULT_INTERVAL
     obey_robots: bool = True
+    exclude_pattern: UrlPattern | None = None
 
     def is_article_url(self, url: str) -> bool:
-        """True when ``url`` matches ``article_pattern`` and its host is in ``allowed_domains``.
+        """True when ``url`` matches ``article_pattern`` and not ``exclude_pattern``, its host
+        is in ``allowed_domains`` and it is at most ``MAX_URL_LENGTH`` characters long.
 
-        The pattern is searched (not full-matched), so anchor it with ``^...$`` as the registry
-        does.
+        The patterns are searched (not full-matched), so anchor them with ``^...$`` as the
+        registry does.
 
         .. code-block:: python
 
             outlet.is_article_url("https://24.kg/obschestvo/344843_story/")  # True
         """
-        return self.allows_host(url) and self.article_pattern.search(url) is not None
+        if len(url) > MAX_URL_LENGTH or not self.allows_host(url):
+            return False
+        if not self.article_pattern.search(url):
+            return False
+        return self.exclude_pattern is None or not self.exclude_pattern.search(url)
 
     def allows_host(self, url: str) -> bool:
-        """True when the host of ``url`` is one of ``allowed_domains`` or a subdomain of one."""
-        try:
-            host = (urlsplit(url).hostname or "").rstrip(".")
-        except ValueError:
+        """True when the host of ``url`` is one of ``allowed_domains`` or a subdomain of one
+        (compared in IDNA form, so a Unicode and a punycode spelling of a host are one)."""
+        host = url_host(url)
+        if not host:
             return False
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
@@ -315,18 +380,13 @@ class _RegistryReader:
         if not any(lists.values()):
             raise t.fail("needs at least one of feeds, sitemaps, sections")
 
-        pattern_text = t.text("article_pattern")
-        try:
-            pattern = re.compile(pattern_text)
-        except re.error as exc:
-            raise t.fail(f"article_pattern does not compile: {exc}", "article_pattern") from exc
-
         return Outlet(
             id=outlet_id, name=t.text("name"), country=country, languages=languages,
             homepage=homepage, feeds=lists["feeds"], sitemaps=lists["sitemaps"],
-            sections=lists["sections"], article_pattern=pattern,
+            sections=lists["sections"], article_pattern=t.pattern("article_pattern"),
             allowed_domains=t.domains(homepage), interval=t.interval(),
             obey_robots=t.boolean("obey_robots", default=True),
+            exclude_pattern=t.pattern("exclude_pattern") if "exclude_pattern" in table else None,
         )  # fmt: skip
 
 
@@ -383,12 +443,18 @@ class _OutletTable:
     def url(self, key: str, value: str) -> str:
         try:
             parts = urlsplit(value)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            ok = parts.scheme in ("http", "https") and bool(url_host(value))
         except ValueError:
             ok = False
         if not ok or any(c.isspace() for c in value):
             raise self.fail(f"{key}: {value!r} is not an absolute http(s) URL", key, value)
         return value
+
+    def pattern(self, key: str) -> UrlPattern:
+        try:
+            return UrlPattern.compile(self.text(key))
+        except PatternError as exc:
+            raise self.fail(f"{key} {exc}", key) from exc
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.table.get(key, default)
@@ -397,21 +463,32 @@ class _OutletTable:
         return value
 
     def domains(self, homepage: str) -> tuple[str, ...]:
-        """``allowed_domains``, or the homepage's host without ``www.`` when the key is absent."""
+        """``allowed_domains`` in IDNA form, or the homepage's host without ``www.`` when the
+        key is absent."""
         if "allowed_domains" not in self.table:
-            host = (urlsplit(homepage).hostname or "").rstrip(".")
+            host = url_host(homepage) or ""
+            if not _HOST_RE.match(host):
+                raise self.fail(f"homepage: {homepage!r} has no host name newsmon can use",
+                                "homepage")
             domains: tuple[str, ...] = (host.removeprefix("www."),)
             self._refuse_too_wide(domains, "homepage")
             return domains
-        domains = tuple(d.lower().rstrip(".") for d in self.strings("allowed_domains"))
-        if not domains:
+        written = self.strings("allowed_domains")
+        if not written:
             raise self.fail("allowed_domains must list at least one host name", "allowed_domains")
-        for domain in domains:
+        domains = []
+        for text in written:
+            try:
+                domain = idna_host(text)
+            except ValueError:
+                domain = ""
             if not _HOST_RE.match(domain):
-                raise self.fail(f"allowed_domains: {domain!r} is not a host name (write "
-                                "'example.com', no scheme or path)", "allowed_domains", domain)
-        self._refuse_too_wide(domains, "allowed_domains")
-        return domains
+                raise self.fail(f"allowed_domains: {text.lower().rstrip('.')!r} is not a host "
+                                "name (write 'example.com', no scheme or path)",
+                                "allowed_domains", text)
+            domains.append(domain)
+        self._refuse_too_wide(tuple(domains), "allowed_domains")
+        return tuple(domains)
 
     def _refuse_too_wide(self, domains: tuple[str, ...], key: str) -> None:
         """Raise when a domain would let every site under it pass as this outlet."""

@@ -37,16 +37,14 @@ def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float 
     unreachable (DNS, refused, timeout, 5xx). An outlet gets the worst of its sources.
     Exit status 0 when every outlet is ok, 1 otherwise (a summary goes to stderr).
     """
-    from functools import partial
-
     from crawler import escape
-    from crawler.probe import PROBE_TIMEOUT_S, check_outlets, fetch
+    from crawler.probe import PROBE_TIMEOUT_S, check_outlets
     from settings.registry import load_registry, outlet_by_id
 
     outlets = load_registry(outlets_file)
     if outlet_ids:
         outlets = [outlet_by_id(outlets, oid) for oid in dict.fromkeys(outlet_ids)]
-    checks = check_outlets(outlets, fetcher=partial(fetch, timeout=timeout or PROBE_TIMEOUT_S))
+    checks = check_outlets(outlets, timeout=timeout or PROBE_TIMEOUT_S)
     if fmt == "json":
         click.echo(escape.json_text(json.dumps([c.to_record() for c in checks],
                                                ensure_ascii=False, indent=2)))

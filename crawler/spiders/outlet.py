@@ -18,17 +18,29 @@ NEWSMON_SITEMAP_MAX_AGE_DAYS ago are not requested, and the rest are requested n
 Seen URLs come from a ``crawler.seen.SeenStore``: the archive, or in worker mode
 (NEWSMON_MODE=worker) the Redis sets every worker shares as well.
 
+Hostile outlets: a source URL is requested once per outlet and run (a sitemap index that lists
+itself is refused as ``sitemap-repeat``), sitemap indexes nest at most NEWSMON_SITEMAP_MAX_DEPTH
+deep (``sitemap-depth``), at most NEWSMON_SITEMAP_MAX_FILES sitemaps are requested per outlet and
+run (``sitemap-limit``), links longer than ``crawler.urls.MAX_URL_LENGTH`` are not followed
+(``url-too-long``), and ``crawler.domains.OutletDomainMiddleware`` refuses requests and redirects
+off the outlet's domains (``offsite``, ``offsite-redirect``). Each refusal is counted under
+``newsmon/refused/<reason>`` and per outlet (``newsmon/outlet/<id>/refused/<reason>``, and
+``refused`` in ``newsmon/outlets/rows``, whose ``failures`` list the first refused URLs).
+
 Settings read: NEWSMON_DB, NEWSMON_OUTLETS, NEWSMON_OUTLETS_FILE, NEWSMON_MAX_ARTICLES,
-NEWSMON_SECTION_PAGES, NEWSMON_SEEN_DAYS, NEWSMON_SITEMAP_MAX_AGE_DAYS, and for the seen store
-NEWSMON_MODE, NEWSMON_REDIS_URL, NEWSMON_REDIS_PREFIX. Stats written:
+NEWSMON_SECTION_PAGES, NEWSMON_SEEN_DAYS, NEWSMON_SITEMAP_MAX_AGE_DAYS, NEWSMON_SITEMAP_MAX_DEPTH,
+NEWSMON_SITEMAP_MAX_FILES, and for the seen store NEWSMON_MODE, NEWSMON_REDIS_URL,
+NEWSMON_REDIS_PREFIX. Stats written:
 ``newsmon/discovery/<kind>/{ok,failed}``, ``newsmon/discovery/failed_reason/<reason>``,
 ``newsmon/discovery/sitemap/too_old``, ``newsmon/articles/{requested,seen_before,over_limit}``,
-``newsmon/outlets/failed`` (the outlets none of whose sources answered).
+``newsmon/refused/<reason>``, ``newsmon/outlets/failed`` (the outlets none of whose sources
+answered).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,16 +55,19 @@ from crawler.discovery.feeds import feed_entries
 from crawler.discovery.links import DiscoveryError, LinkEntry, article_links, newest_first
 from crawler.discovery.sections import parse_section
 from crawler.discovery.sitemaps import parse_sitemap
+from crawler.domains import OFFSITE, Refused
 from crawler.items import FetchedPage, Priors
 from crawler.seen import SeenStore, open_seen
 from crawler.times import now_iso, parse_iso
-from crawler.urls import canonicalize
+from crawler.urls import MAX_URL_LENGTH, canonicalize
 from settings.registry import Outlet, load_registry, outlet_by_id
 
 logger = logging.getLogger(__name__)
 
 # A sitemap index of a big outlet lists hundreds of children; the newest ones hold what is new.
 _MAX_SITEMAP_CHILDREN = 20
+# The run_outlets row lists at most this many refused URLs per outlet (the stats count them all).
+_MAX_REFUSED_LISTED = 50
 
 
 @dataclass(slots=True)
@@ -66,6 +81,10 @@ class OutletProgress:
     requested: int = 0
     failed: int = 0
     over_limit: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    refused_urls: list[str] = field(default_factory=list)
+    sources_requested: set[str] = field(default_factory=set)
+    sitemaps_requested: int = 0
 
     @property
     def unreachable(self) -> bool:
@@ -80,6 +99,7 @@ class OutletSpider(scrapy.Spider):
 
     def __init__(self, outlets: list[Outlet], archive: Archive, seen: SeenStore, *,
                  max_articles: int = 0, section_pages: int = 3, sitemap_max_age_days: float = 0,
+                 sitemap_max_depth: int = 3, sitemap_max_files: int = 100,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.outlets = {o.id: o for o in outlets}
@@ -88,6 +108,8 @@ class OutletSpider(scrapy.Spider):
         self.section_pages = section_pages
         self.sitemap_max_age = (timedelta(days=sitemap_max_age_days) if sitemap_max_age_days
                                 else None)
+        self.sitemap_max_depth = sitemap_max_depth
+        self.sitemap_max_files = sitemap_max_files
         self.progress = {o.id: OutletProgress() for o in outlets}
         self.seen = seen
         self._seen = {o.id: seen.load(o.id) for o in outlets}
@@ -103,7 +125,9 @@ class OutletSpider(scrapy.Spider):
         max_articles = int(kwargs.pop("max_articles", 0) or s.getint("NEWSMON_MAX_ARTICLES"))
         spider = cls(outlets, archive, open_seen(s, archive),
                      max_articles=max_articles, section_pages=s.getint("NEWSMON_SECTION_PAGES"),
-                     sitemap_max_age_days=s.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"), **kwargs)
+                     sitemap_max_age_days=s.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"),
+                     sitemap_max_depth=s.getint("NEWSMON_SITEMAP_MAX_DEPTH"),
+                     sitemap_max_files=s.getint("NEWSMON_SITEMAP_MAX_FILES"), **kwargs)
         spider._set_crawler(crawler)
         crawler.signals.connect(spider.spider_closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.item_dropped, signal=scrapy.signals.item_dropped)
@@ -120,9 +144,30 @@ class OutletSpider(scrapy.Spider):
             for kind, url in sources:
                 yield self._source_request(outlet, kind, url, depth=0)
 
+    def _follow(self, outlet: Outlet, kind: str, url: str, depth: int) -> scrapy.Request | None:
+        """A request for a source that a source listed, unless a limit refuses it."""
+        progress = self.progress[outlet.id]
+        reason = None
+        if len(url) > MAX_URL_LENGTH:
+            reason = "url-too-long"
+        elif _source_key(url) in progress.sources_requested:
+            reason = f"{kind}-repeat"
+        elif kind == "sitemap" and depth > self.sitemap_max_depth:
+            reason = "sitemap-depth"
+        elif kind == "sitemap" and progress.sitemaps_requested >= self.sitemap_max_files:
+            reason = "sitemap-limit"
+        if reason is not None:
+            self.count_refusal(outlet.id, reason, url)
+            return None
+        return self._source_request(outlet, kind, url, depth)
+
     def _source_request(self, outlet: Outlet, kind: str, url: str, depth: int) -> scrapy.Request:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
                     "section": self.parse_section}[kind]
+        progress = self.progress[outlet.id]
+        progress.sources_requested.add(_source_key(url))
+        if kind == "sitemap":
+            progress.sitemaps_requested += 1
         return scrapy.Request(
             url, callback=callback, errback=self.source_failed, priority=10, dont_filter=True,
             meta={"outlet": outlet.id, "kind": kind, "depth": depth, "top": depth == 0,
@@ -143,11 +188,14 @@ class OutletSpider(scrapy.Spider):
             return
         outlet = self.outlets[response.meta["outlet"]]
         if sitemap.kind == "index":
+            # where a redirect led counts as requested too: an index may list its final URL
+            self.progress[outlet.id].sources_requested.add(_source_key(response.url))
             children = sorted(sitemap.entries, key=lambda e: e.modified or e.published or "",
                               reverse=True)[:_MAX_SITEMAP_CHILDREN]
             for child in children:
-                yield self._source_request(outlet, "sitemap", child.url,
-                                           response.meta["depth"] + 1)
+                request = self._follow(outlet, "sitemap", child.url, response.meta["depth"] + 1)
+                if request is not None:
+                    yield request
         else:
             entries = newest_first(sitemap.entries)
             if self.sitemap_max_age is not None:
@@ -169,7 +217,9 @@ class OutletSpider(scrapy.Spider):
         depth = response.meta["depth"] + 1
         if depth < self.section_pages:
             for url in page.next_pages:
-                yield self._source_request(outlet, "section", url, depth)
+                request = self._follow(outlet, "section", url, depth)
+                if request is not None:
+                    yield request
 
     def _discover(self, response: Response, parse: Any) -> Any:
         """Run one discovery parser; count the outcome, record failures, never raise."""
@@ -189,11 +239,25 @@ class OutletSpider(scrapy.Spider):
         return result
 
     def source_failed(self, failure: Failure) -> None:
-        """A feed, sitemap or section request failed (HTTP error, DNS, timeout, robots)."""
+        """A feed, sitemap or section request failed (HTTP error, DNS, timeout, robots) or was
+        refused (off the outlet's domains): a registry source that fails is a failure of the
+        outlet, a listed one that is refused only a refusal."""
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
+        if isinstance(failure.value, Refused) and not request.meta["top"]:
+            return  # counted where it was refused
         self._record_failure(request.meta["outlet"], request.meta["kind"], reason, request.url,
                              request.meta["top"])
+
+    def count_refusal(self, outlet: str, reason: str, url: str) -> None:
+        """Count a request of ``outlet`` refused for ``reason`` (here, or by a middleware)."""
+        self.crawler.stats.inc_value(f"newsmon/refused/{reason}")
+        self.crawler.stats.inc_value(f"newsmon/outlet/{outlet}/refused/{reason}")
+        progress = self.progress[outlet]
+        progress.refused[reason] += 1
+        if len(progress.refused_urls) < _MAX_REFUSED_LISTED:
+            progress.refused_urls.append(f"refused {url[:200]}: {reason}")
+        logger.info("outlet %s: refused %s: %s", outlet, url[:200], reason)
 
     def _record_failure(self, outlet: str, kind: str, reason: str, url: str, top: bool) -> None:
         stats = self.crawler.stats
@@ -210,7 +274,13 @@ class OutletSpider(scrapy.Spider):
         outlet = self.outlets[outlet_id]
         progress = self.progress[outlet_id]
         seen = self._seen[outlet_id]
-        for entry in article_links(entries, outlet):
+        short = []
+        for entry in entries:
+            if len(entry.url) > MAX_URL_LENGTH:
+                self.count_refusal(outlet_id, "url-too-long", entry.url)
+            else:
+                short.append(entry)
+        for entry in article_links(short, outlet):
             progress.links += 1
             if entry.url in seen:
                 self.crawler.stats.inc_value("newsmon/articles/seen_before")
@@ -232,7 +302,15 @@ class OutletSpider(scrapy.Spider):
             )
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
-        """An article page: hand it to the pipelines (extraction runs in the pool)."""
+        """An article page: hand it to the pipelines (extraction runs in the pool).
+
+        A page is stored under the outlet whose domains hold its final URL or not at all: the
+        domain middleware refuses redirects off the outlet, and this holds if it is switched off.
+        """
+        outlet = response.meta["outlet"]
+        if not self.outlets[outlet].allows_host(response.url):
+            self.count_refusal(outlet, OFFSITE, response.url)
+            return
         yield FetchedPage(
             url=response.url, outlet=response.meta["outlet"], body=response.body,
             fetched=now_iso(),
@@ -244,6 +322,12 @@ class OutletSpider(scrapy.Spider):
         """An article request failed: counted per reason; a 4xx page is not asked for again."""
         request = failure.request  # type: ignore[attr-defined]
         reason = _failure_reason(failure)
+        if isinstance(failure.value, Refused):
+            # counted where it was refused; the listed URL (first of a redirect chain) is not
+            # asked for again until its seen entry expires
+            chain = [*request.meta.get("redirect_urls", ()), request.url]
+            self.seen.add(request.meta["outlet"], [canonicalize(u) for u in chain], reason)
+            return
         self.progress[request.meta["outlet"]].failed += 1
         self.crawler.stats.inc_value(f"newsmon/articles/failed/{reason}")
         if reason.startswith("http-4"):
@@ -278,7 +362,8 @@ class OutletSpider(scrapy.Spider):
             "links": p.links, "requested": p.requested,
             "stored": get(f"newsmon/outlet/{oid}/stored", 0) + get(f"newsmon/outlet/{oid}/sent", 0),
             "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
-            "failed": p.failed, "failures": p.failures,
+            "failed": p.failed, "failures": p.failures + p.refused_urls,
+            "refused": dict(sorted(p.refused.items())),
         } for oid, p in self.progress.items()]
 
     def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
@@ -301,6 +386,14 @@ def _split_ids(value: str | list[str] | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _source_key(url: str) -> str:
+    """The form in which a source URL is remembered as requested (canonical, when it parses)."""
+    try:
+        return canonicalize(url)
+    except ValueError:
+        return url
+
+
 def _published_before(entry: LinkEntry, cutoff: datetime) -> bool:
     """True when a sitemap entry's publication (else modification) date is before ``cutoff``."""
     moment = parse_iso(entry.published or entry.modified)
@@ -319,6 +412,8 @@ def _failure_reason(failure: Failure) -> str:
     from twisted.internet import error as twisted_errors
 
     exc = failure.value
+    if isinstance(exc, Refused):
+        return exc.reason
     if isinstance(exc, HttpError):
         return f"http-{exc.response.status}"
     kinds: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (

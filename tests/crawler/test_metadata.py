@@ -90,6 +90,8 @@ def test_same_site_and_canonical() -> None:
     assert same_site("www.24.kg", "24.kg")
     assert same_site("m.akipress.com", "akipress.com")
     assert not same_site("bbc.co.uk", "other.co.uk")
+    assert same_site("пример.рф", "www.xn--e1afmkfd.xn--p1ai")
+    assert not same_site("a" * 64 + ".рф", "xn--p1ai")
     tree = trafilatura.load_html(
         "<html><head><meta property='og:url' content='https://kabar.kg/news/x/'>"
         "</head><body><p>x</p><p>y</p></body></html>"

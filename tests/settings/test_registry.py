@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from crawler.errors import ConfigError, RegistryError
 from settings.registry import (
     DEFAULT_INTERVAL,
     Outlet,
+    UrlPattern,
     bundled_registry_path,
     load_registry,
     load_registry_text,
@@ -57,7 +57,7 @@ def test_good_registry_loads_with_values_and_defaults() -> None:
     assert alpha == Outlet(
         id="alpha", name="Alpha News", country="KZ", languages=("ru", "kk"),
         homepage="https://www.alpha.example/", feeds=("https://www.alpha.example/rss",),
-        sitemaps=(), sections=(), article_pattern=re.compile(r"^https://www\.alpha\.example/news/\d+/$"),
+        sitemaps=(), sections=(), article_pattern=UrlPattern.compile(r"^https://www\.alpha\.example/news/\d+/$"),
         allowed_domains=("alpha.example",), interval=7200.0, obey_robots=True,
     )  # fmt: skip
     assert beta.sitemaps == ("https://beta.example/sitemap.xml", "https://beta.example/news-sitemap.xml")
