@@ -62,7 +62,7 @@ def load_aeb(aeb: Path) -> tuple[dict[str, bytes], dict[str, str], dict[str, str
 def ours_on(body: bytes, url: str) -> tuple[str, str | None]:
     """Our extractor's body of one page ("" when refused) and the refusal reason, if any."""
     from crawler.errors import ExtractionError
-    from crawler.extract import extract_article
+    from crawler.extract.article import extract_article
 
     try:
         return extract_article(body, url, fetched="2100-01-01T00:00:00Z").article.text, None
@@ -132,8 +132,8 @@ def warm_up(fixtures: Path = FIXTURES) -> int:
     import trafilatura
 
     from crawler.errors import ExtractionError
-    from crawler.extract import extract_article
-    from crawler.metadata import warm_up_dates
+    from crawler.extract.article import extract_article
+    from crawler.extract.metadata import warm_up_dates
 
     # every fixture page declares its date: none reaches htmldate's extensive search
     warm_up_dates()
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     pages, refs, urls = load_aeb(args.aeb)
     import trafilatura  # noqa: F401 -- import cost is not part of either timing
 
-    import crawler.extract  # noqa: F401
+    import crawler.extract.article  # noqa: F401
 
     warm_up()
     run = run_interleaved(pages, urls)

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler.archive import Archive
 from crawler.items import Article
-from crawler.outbox import result_message
-from crawler.queue import OutboxPublisher, connect
+from crawler.store.archive import Archive
+from crawler.store.outbox import result_message
+from crawler.store.queue import OutboxPublisher, connect
 
 _MAXLEN = 1_000_000
 

@@ -29,8 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.archive import Archive
-from crawler.reports import (
+from crawler.report.reports import (
     ClusterQuery,
     OutletQuery,
     cluster_record,
@@ -39,6 +38,7 @@ from crawler.reports import (
     render_clusters,
     render_outlets,
 )
+from crawler.store.archive import Archive
 
 OUTLETS = 40
 DAYS = 365

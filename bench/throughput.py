@@ -6,8 +6,8 @@ measures in the same run:
 
 - the floor: plain ``trafilatura.extract`` over the same pages, in this process and in a pool of
   one process per core (what the issue calls the floor);
-- newsmon's own worker job (``extract_article`` + the dedup signature, ``crawler.pool``) in the
-  same kind of pool: the floor that newsmon's extraction itself sets;
+- newsmon's own worker job (``extract_article`` + the dedup signature, ``crawler.fetch.pool``) in
+  the same kind of pool: the floor that newsmon's extraction itself sets;
 - ``newsmon crawl`` over the outlets (a child process, politeness off through ``-s``), with its
   stored articles per second, the ratios against both floors, the CPU time per stored page of
   the crawl process (reactor and threads) and of its whole tree, how well the extraction pool
@@ -311,7 +311,7 @@ _floor_state: dict[str, object] = {}
 def _init_floor() -> None:
     import trafilatura  # noqa: F401
 
-    import crawler.extract  # noqa: F401
+    import crawler.extract.article  # noqa: F401
     from dedup import DedupConfig
 
     _floor_state["config"] = DedupConfig()
@@ -324,8 +324,8 @@ def _plain(html: bytes) -> int:
 
 
 def _newsmon(html: bytes, n: int) -> int:
+    from crawler.fetch.pool import extract_here
     from crawler.items import FetchedPage
-    from crawler.pool import extract_here
 
     page = FetchedPage(url=f"http://bench.invalid/a/{n}.html", outlet="bench", body=html,
                        fetched="2100-01-01T00:00:00Z", content_type="text/html")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 
 BOT_NAME = "newsmon"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.fetch.spiders"]
+NEWSPIDER_MODULE = "crawler.fetch.spiders"
 
 # Scrapy's coroutine API (async def start, async process_item) needs the asyncio reactor.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -63,32 +63,32 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.SendPipeline": 150,  # worker mode only: to `newsmon ingest`, then drop
-    "crawler.pipelines.ClusterPipeline": 200,  # local mode only
-    "crawler.pipelines.StorePipeline": 300,  # local mode only
-    "crawler.pipelines.PublishPipeline": 400,  # off without NEWSMON_REDIS_URL
+    "crawler.fetch.pipelines.ExtractPipeline": 100,
+    "crawler.fetch.pipelines.SendPipeline": 150,  # worker mode only: to `newsmon ingest`, then drop
+    "crawler.fetch.pipelines.ClusterPipeline": 200,  # local mode only
+    "crawler.fetch.pipelines.StorePipeline": 300,  # local mode only
+    "crawler.fetch.pipelines.PublishPipeline": 400,  # off without NEWSMON_REDIS_URL
 }
 DOWNLOADER_MIDDLEWARES = {
     # After RobotsTxtMiddleware (100): applies robots.txt Crawl-delay to the outlet's slot.
-    "crawler.middlewares.CrawlDelayMiddleware": 110,
+    "crawler.fetch.middlewares.CrawlDelayMiddleware": 110,
     # Feeds and sitemaps: If-None-Match / If-Modified-Since; a 304 is "nothing new".
-    "crawler.middlewares.ConditionalFetchMiddleware": 120,
+    "crawler.fetch.middlewares.ConditionalFetchMiddleware": 120,
     # Scrapy's meta-refresh check decodes every page on the reactor; this one looks at bytes.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    "crawler.fetch.middlewares.HeadMetaRefreshMiddleware": 580,
     # Scrapy's renders every request as raw HTTP text for downloader/request_bytes (~45 us per
     # request on the reactor); this one keeps every other downloader/* stat.
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-    "crawler.middlewares.RequestCountStats": 850,
+    "crawler.fetch.middlewares.RequestCountStats": 850,
     # Scrapy's lets dont_filter requests and their redirects go anywhere; newsmon's keeps every
     # request of an outlet, after every redirect, inside the outlet's allowed_domains (before
     # robots.txt, so a refused host is not asked for its robots.txt either).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.domains.OutletDomainMiddleware": 50,
+    "crawler.fetch.domains.OutletDomainMiddleware": 50,
     # Scrapy's, with redirects off the outlet's domains refused before they are scheduled.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.domains.OutletRedirectMiddleware": 600,
+    "crawler.fetch.domains.OutletRedirectMiddleware": 600,
     # newsmon never sets http_user/http_pass.
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
@@ -101,12 +101,12 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 EXTENSIONS = {
-    "crawler.extensions.CollectorTuning": 0,
-    "crawler.extensions.ProgressExtension": 500,
-    "crawler.extensions.LogLevelExtension": 510,  # after LogCount installed its handler
+    "crawler.fetch.extensions.CollectorTuning": 0,
+    "crawler.fetch.extensions.ProgressExtension": 500,
+    "crawler.fetch.extensions.LogLevelExtension": 510,  # after LogCount installed its handler
 }
 # Skips describing pages and items whose DEBUG records no handler would emit.
-LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
+LOG_FORMATTER = "crawler.fetch.extensions.QuietLogFormatter"
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -127,7 +127,7 @@ NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
-# The crawl process's young-generation threshold of the garbage collector (crawler.extensions.
+# The crawl process's young-generation threshold of the garbage collector (crawler.fetch.extensions.
 # CollectorTuning; Python's default is 700, 0 keeps it).
 NEWSMON_GC_THRESHOLD = int(_env("NEWSMON_GC_THRESHOLD", "50000") or 0)
 NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read

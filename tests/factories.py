@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crawler.archive import Archive
 from crawler.items import Article
+from crawler.store.archive import Archive
 
 WATER = ("Kyrgyzstan and Kazakhstan signed a protocol on the winter release of water from the "
          "Toktogul reservoir. ") * 8

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import ExtractionError
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from crawler.items import Priors
 
 PAGES = Path(__file__).resolve().parent / "pages"

@@ -49,8 +49,8 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
     from crawler import escape
-    from crawler.queue import check_redis_url
-    from crawler.runner import run_crawl
+    from crawler.fetch.runner import run_crawl
+    from crawler.store.queue import check_redis_url
 
     overrides = parse_setting_overrides(setting_pairs)
     if redis_url:

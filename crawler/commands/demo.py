@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from crawler.archive import Archive
+    from crawler.store.archive import Archive
 
 # The sample sites are local: no politeness delay is needed to be fast and kind to them.
 _DEMO_OVERRIDES = {
@@ -39,10 +39,10 @@ def command(db: str | None, fmt: str) -> int:
       newsmon demo
       newsmon demo --db demo.db && newsmon report clusters --db demo.db --format json
     """
-    from crawler.archive import Archive
     from crawler.demo.server import serve_sample_outlets
-    from crawler.reports import ClusterQuery, cluster_records, render
-    from crawler.runner import run_crawl
+    from crawler.fetch.runner import run_crawl
+    from crawler.report.reports import ClusterQuery, cluster_records, render
+    from crawler.store.archive import Archive
 
     with (tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp,
           serve_sample_outlets() as sites):

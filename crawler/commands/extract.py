@@ -61,7 +61,7 @@ def _default_url(path: str) -> str:
 def extract_one(path: str, url: str | None) -> dict[str, Any]:
     """Extract one saved page: its Article record with ``path``, or an error record."""
     from crawler.errors import ExtractionError
-    from crawler.extract import extract_article
+    from crawler.extract.article import extract_article
 
     try:
         body = _read(path)

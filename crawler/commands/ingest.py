@@ -37,12 +37,12 @@ def command(redis_url: str | None, db: str, consumer: str, claim_idle: float | N
     import asyncio
 
     from crawler.errors import ConfigError
-    from crawler.queue import check_redis_url
+    from crawler.store.queue import check_redis_url
 
     if not redis_url:
         raise ConfigError("ingest needs --redis-url (or NEWSMON_REDIS_URL)")
     check_redis_url(redis_url)
-    from crawler.ingest import run_ingest
+    from crawler.run.ingest import run_ingest
 
     report = asyncio.run(run_ingest(redis_url, db, consumer=consumer, claim_idle=claim_idle,
                                     drain=drain))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import click
 
-from crawler.runner import MODES
+from crawler.fetch.runner import MODES
 from crawler.times import now_iso, parse_iso, utc_iso
 from settings.registry import parse_duration
 

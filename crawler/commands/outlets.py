@@ -38,7 +38,7 @@ def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float 
     Exit status 0 when every outlet is ok, 1 otherwise (a summary goes to stderr).
     """
     from crawler import escape
-    from crawler.probe import PROBE_TIMEOUT_S, check_outlets
+    from crawler.fetch.probe import PROBE_TIMEOUT_S, check_outlets
     from settings.registry import load_registry, outlet_by_id
 
     outlets = load_registry(outlets_file)

@@ -22,7 +22,7 @@ import click
 from crawler.commands.options import db_option, redis_url_option, since_to_iso
 
 if TYPE_CHECKING:
-    from crawler.archive import Archive
+    from crawler.store.archive import Archive
     from dedup import DedupConfig
 
 
@@ -51,12 +51,12 @@ class ReextractReport:
 def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox: bool,
               dedup_config: DedupConfig) -> ReextractReport:
     """Extract every stored page of ``archive`` again and store the articles that changed."""
-    from crawler.boilerplate import BoilerplateLearner
     from crawler.errors import ExtractionError
-    from crawler.extract import extract_article
+    from crawler.extract.article import extract_article
+    from crawler.extract.boilerplate import BoilerplateLearner
+    from crawler.fetch.pipelines import BOILERPLATE_KEY
     from crawler.items import Priors
-    from crawler.outbox import record_hash
-    from crawler.pipelines import BOILERPLATE_KEY
+    from crawler.store.outbox import record_hash
     from dedup import signature
 
     saved = archive.get_meta(BOILERPLATE_KEY)
@@ -105,10 +105,10 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
     """
     import asyncio
 
-    from crawler.archive import Archive
-    from crawler.pipelines import dedup_config_from_settings
-    from crawler.queue import check_redis_url
-    from crawler.runner import crawl_settings
+    from crawler.fetch.pipelines import dedup_config_from_settings
+    from crawler.fetch.runner import crawl_settings
+    from crawler.store.archive import Archive
+    from crawler.store.queue import check_redis_url
 
     if redis_url:
         check_redis_url(redis_url)
@@ -126,7 +126,7 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
 
 async def _publish(archive: Archive, url: str, s: Any) -> tuple[int, int]:
     """Send the outbox (this run's and any earlier one's); returns (sent, left)."""
-    from crawler.queue import OutboxPublisher, connect
+    from crawler.store.queue import OutboxPublisher, connect
 
     client = connect(url)
     publisher = OutboxPublisher(client, url=url, prefix=s.get("NEWSMON_REDIS_PREFIX"),

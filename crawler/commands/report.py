@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from crawler.commands.options import SQLITE_MAX_INT, db_option, since_to_iso
+from crawler.report import FORMATS
 
 if TYPE_CHECKING:
-    from crawler.archive import Archive
+    from crawler.store.archive import Archive
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
-_FORMATS = ["table", "json", "csv", "markdown", "html"]
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(_FORMATS), default="table", show_default=True,
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="html is one self-contained page with timelines and the copy matrix.")
 
 
@@ -54,8 +54,8 @@ def open_existing_archive(db: str) -> Iterator[Archive]:
     one); an archive that turns out unreadable halfway is one error line, not a traceback."""
     import sqlite3
 
-    from crawler.archive import Archive
     from crawler.errors import ConfigError, StorageError
+    from crawler.store.archive import Archive
 
     if db != ":memory:" and not Path(db).is_file():
         raise ConfigError(f"no archive at {db}; run `newsmon crawl --db {db}` first")
@@ -102,7 +102,7 @@ def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, 
     A cluster is in the period when one of its members is; the other filters keep a cluster
     when one of its members matches.
     """
-    from crawler.reports import ClusterQuery, cluster_records, render_clusters
+    from crawler.report.reports import ClusterQuery, cluster_records, render_clusters
 
     with open_existing_archive(db) as archive:
         records = cluster_records(archive, ClusterQuery(
@@ -119,7 +119,7 @@ def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, 
 def cluster(cluster_id: str, db: str, fmt: str) -> int:
     """One cluster by id (a merged cluster's old id finds the cluster it joined)."""
     from crawler.errors import ConfigError
-    from crawler.reports import cluster_record, render_clusters
+    from crawler.report.reports import cluster_record, render_clusters
 
     with open_existing_archive(db) as archive:
         record = cluster_record(archive, archive.resolve_cluster(cluster_id))
@@ -141,7 +141,7 @@ def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple
     sources failed, or when the median body length in the period fell below half of the
     outlet's own median before it.
     """
-    from crawler.reports import OutletQuery, outlet_report, render_outlets
+    from crawler.report.reports import OutletQuery, outlet_report, render_outlets
 
     with open_existing_archive(db) as archive:
         report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets))

@@ -10,10 +10,10 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.archive import _MIGRATIONS, SCHEMA_VERSION, Archive
 from crawler.commands.reextract import reextract
 from crawler.errors import StorageError
 from crawler.items import Article
+from crawler.store.archive import _MIGRATIONS, SCHEMA_VERSION, Archive
 from dedup import DedupConfig
 
 PARAGRAPHS = [

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crawler.boilerplate import (
+from crawler.extract.boilerplate import (
     Boilerplate,
     BoilerplateLearner,
     cut_tail,
@@ -20,10 +20,10 @@ from crawler.boilerplate import (
     strip_tail_notices,
     strip_template_lines,
 )
+from crawler.extract.paragraphs import paragraph_key
+from crawler.fetch.pipelines import ExtractPipeline
+from crawler.fetch.pool import PoolResult
 from crawler.items import Article, FetchedPage
-from crawler.paragraphs import paragraph_key
-from crawler.pipelines import ExtractPipeline
-from crawler.pool import PoolResult
 from dedup import DedupConfig, signature
 
 FOOTER = "Поддержите независимую редакцию: подпишитесь на нашу рассылку и расскажите друзьям."

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from crawler.discovery.feeds import feed_entries, looks_like_feed
-from crawler.discovery.links import DiscoveryError, LinkEntry
+from crawler.fetch.discovery.feeds import feed_entries, looks_like_feed
+from crawler.fetch.discovery.links import DiscoveryError, LinkEntry
 
 FEED_URL = "https://news.example/rss/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery.links import (
+from crawler.fetch.discovery.links import (
     DiscoveryError,
     LinkEntry,
     absolute_url,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery.links import DiscoveryError, LinkEntry
-from crawler.discovery.sections import (
+from crawler.fetch.discovery.links import DiscoveryError, LinkEntry
+from crawler.fetch.discovery.sections import (
     SectionPage,
     next_page_links,
     parse_section,

@@ -7,10 +7,10 @@ import zlib
 
 import pytest
 
-from crawler.discovery import sitemaps
-from crawler.discovery.links import DiscoveryError, LinkEntry
-from crawler.discovery.safexml import MAX_DECOMPRESSED_SIZE
-from crawler.discovery.sitemaps import Sitemap, parse_sitemap, sitemap_urls_from_robots
+from crawler.fetch.discovery import sitemaps
+from crawler.fetch.discovery.links import DiscoveryError, LinkEntry
+from crawler.fetch.discovery.safexml import MAX_DECOMPRESSED_SIZE
+from crawler.fetch.discovery.sitemaps import Sitemap, parse_sitemap, sitemap_urls_from_robots
 
 SITEMAP_URL = "https://news.example/sitemap.xml"
 

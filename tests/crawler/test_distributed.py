@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.archive import Archive
 from crawler.demo.server import SampleOutlets
-from crawler.outbox import EXTRACTED, RESULTS, seen_key
+from crawler.store.archive import Archive
+from crawler.store.outbox import EXTRACTED, RESULTS, seen_key
 from crawler.urls import canonicalize
 from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon
 from tests.redis_server import RedisServer

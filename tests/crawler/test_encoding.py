@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from crawler.encoding import decode_html, header_charset, meta_charset, normalize_label
+from crawler.extract.encoding import decode_html, header_charset, meta_charset, normalize_label
 
 RU = (
     "Городской совет утвердил план реконструкции старого канала. Работы начнутся осенью, "

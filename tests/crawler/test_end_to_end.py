@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive import Archive
 from crawler.commands.demo import clusters_by_url
 from crawler.demo.server import SampleOutlets, serve_sample_outlets
+from crawler.store.archive import Archive
 from crawler.urls import canonicalize
 from tests.newsmon_cli import FAST, run_newsmon
 
@@ -79,7 +79,7 @@ def test_archive_holds_every_article_with_its_fields_and_page(crawled: _TwoCrawl
 def test_an_outlets_footer_is_learned_from_its_first_articles_and_left_out_of_all(
         crawled: _TwoCrawls) -> None:
     # steppe-bureau's pages are all extracted at once in the first crawl, before its footer is
-    # learned: crawler.boilerplate.FirstArticles has them wait and cleans them all
+    # learned: crawler.fetch.first_articles.FirstArticles has them wait and cleans them all
     site = tomllib.loads((_REPO / "crawler/demo/sites/steppe-bureau.toml").read_text("utf-8"))
     footer = [line for line in site["outlet"]["footer"] if len(line) > 60]
     with Archive(crawled.db) as archive:

@@ -9,12 +9,12 @@ import pickle
 import pytest
 import trafilatura
 
-from crawler import extract as extract_module
-from crawler.boilerplate import BoilerplateLearner
 from crawler.errors import ExtractionError, NotAnArticle
-from crawler.extract import Extraction, extract_article, reset_caches
+from crawler.extract import article as extract_module
+from crawler.extract.article import Extraction, extract_article, reset_caches
+from crawler.extract.boilerplate import BoilerplateLearner
+from crawler.extract.paragraphs import normalize, paragraph_key
 from crawler.items import Article, Priors
-from crawler.paragraphs import normalize, paragraph_key
 from crawler.urls import article_id, canonicalize
 from tests.shared import shared_path
 

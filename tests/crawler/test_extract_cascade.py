@@ -1,8 +1,9 @@
-"""crawler.cascade runs trafilatura's fast cascade from its parts (load_html, fast_extraction):
-these tests hold it to trafilatura's own result, to the byte, and pin the internals it relies on.
+"""crawler.extract.cascade runs trafilatura's fast cascade from its parts (load_html,
+fast_extraction): these tests hold it to trafilatura's own result, to the byte, and pin the
+internals it relies on.
 
 When trafilatura changes, a pin below fails first: re-read the named trafilatura function, bring
-crawler.cascade's copy in line (or drop it for the plain call), then update the pin.
+crawler.extract.cascade's copy in line (or drop it for the plain call), then update the pin.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.utils import repair_faulty_html
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-import crawler.cascade as ex
-from crawler.extract import TRAFILATURA_OPTIONS
-from crawler.metadata import read_page
+import crawler.extract.cascade as ex
+from crawler.extract.article import TRAFILATURA_OPTIONS
+from crawler.extract.metadata import read_page
 from tests.shared import SHARED, shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 AEB = SHARED / "bench" / "aeb"
 
-# sha256 of the source of the trafilatura 2.3.1 functions whose steps crawler.cascade repeats
-# (fast_extraction: trafilatura_sequence, _prepare_tree, _recall_retry, bare_extraction; load_html:
-# load_html, repair_faulty_html; _covers_little: html2txt, _spaced_text, basic_cleaning,
+# sha256 of the source of the trafilatura 2.3.1 functions whose steps crawler.extract.cascade
+# repeats (fast_extraction: trafilatura_sequence, _prepare_tree, _recall_retry, bare_extraction;
+# load_html: load_html, repair_faulty_html; _covers_little: html2txt, _spaced_text, basic_cleaning,
 # delete_element).
 PINNED_SOURCES = {
     "trafilatura.core.trafilatura_sequence": "f03dc4d2946dacbd",
@@ -50,8 +51,8 @@ PINNED_SOURCES = {
     "trafilatura.xml.delete_element": "76e448c154eb43ba",
 }
 # sha256 of trafilatura's raw-tree prune expressions (RAW_TREE_PRUNE_XPATH and
-# REMOVE_COMMENTS_AND_LISTS_XPATH), whose regexes crawler.cascade._RAW_PRUNES and _COMMENT_PRUNES
-# name the words of
+# REMOVE_COMMENTS_AND_LISTS_XPATH), whose regexes crawler.extract.cascade._RAW_PRUNES and
+# _COMMENT_PRUNES name the words of
 PINNED_EXPRESSIONS = "4e3eb29f3355001b"
 PINNED_BASIC_CLEAN = (
     ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|"
@@ -162,7 +163,7 @@ def test_the_trafilatura_steps_repeated_here_are_unchanged(name: str) -> None:
     import trafilatura.xml  # noqa: F401
 
     assert _source_hash(name)[:16] == PINNED_SOURCES[name], (
-        f"{name} changed: re-check crawler.cascade against it, then update the pin"
+        f"{name} changed: re-check crawler.extract.cascade against it, then update the pin"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 
 PARAGRAPH = "An invented report on a mountain school that opened a new library wing. " * 5
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.errors import ExtractionError
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 
 SEED = (
     "<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>Заголовок | Сайт</title>"

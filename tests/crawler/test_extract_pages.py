@@ -10,7 +10,7 @@ import json
 import pytest
 import trafilatura
 
-from crawler.paragraphs import normalize
+from crawler.extract.paragraphs import normalize
 from tests.regen_pages import PAGES, expected_path, manifest, page_record
 
 ENTRIES = manifest()
@@ -84,8 +84,7 @@ def test_the_public_trafilatura_path_gives_the_same_record(
     entry: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a trafilatura version the fast cascade is not verified on, the public call runs."""
-    from crawler import extract as extract_module
-
+    from crawler.extract import article as extract_module
     steps = extract_module.trafilatura_steps("0.0-unverified")
     assert steps == (trafilatura.load_html, extract_module._public_fast_extraction)
     monkeypatch.setattr(extract_module, "load_html", steps[0])
@@ -96,6 +95,6 @@ def test_the_public_trafilatura_path_gives_the_same_record(
 
 def test_the_installed_trafilatura_is_one_the_fast_cascade_is_verified_on() -> None:
     """Fails on an upgrade: re-run tests/crawler/test_extract_cascade.py, then add the version."""
-    from crawler.extract import VERIFIED_TRAFILATURA
+    from crawler.extract.article import VERIFIED_TRAFILATURA
 
     assert trafilatura.__version__ in VERIFIED_TRAFILATURA

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import trafilatura
 
-from crawler import headline
-from crawler.metadata import read_page
-from crawler.paragraphs import dedupe, normalize, paragraph_key
+from crawler.extract import headline
+from crawler.extract.metadata import read_page
+from crawler.extract.paragraphs import dedupe, normalize, paragraph_key
 
 BODY = "The first real paragraph of the article, long enough to be body text without doubt."
 

@@ -16,8 +16,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 import redis
 
-from crawler.archive import Archive
-from crawler.schedule import ArchivePlans, Plan
+from crawler.run.schedule import ArchivePlans, Plan
+from crawler.store.archive import Archive
 from crawler.times import now_iso
 from tests.factories import make_article
 from tests.newsmon_cli import (

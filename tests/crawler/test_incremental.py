@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.archive import Archive
 from crawler.demo.server import SampleOutlets
-from crawler.schedule import ArchivePlans, Plan
+from crawler.run.schedule import ArchivePlans, Plan
+from crawler.store.archive import Archive
 from crawler.urls import canonicalize
 from settings.registry import load_registry
 from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon

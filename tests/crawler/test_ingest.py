@@ -10,9 +10,9 @@ from pathlib import Path
 
 import redis
 
-from crawler.archive import Archive
 from crawler.items import Article, ArticleItem
-from crawler.outbox import EXTRACTED, RESULTS, extracted_message
+from crawler.store.archive import Archive
+from crawler.store.outbox import EXTRACTED, RESULTS, extracted_message
 from dedup import DedupConfig, signature
 from tests.newsmon_cli import WAIT_S, finish_newsmon, start_newsmon, wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import py3langid
 import pytest
 
-from crawler import language
+from crawler.extract import language
 
 TEXTS = [
     "The regional parliament approved the new water budget after a long debate on canals.",
@@ -64,7 +64,7 @@ def test_an_unreadable_copy_is_reported_and_written_again(
     good = copy.read_bytes()
     copy.write_bytes(good[: len(good) // 2])  # cut short, as by a full disk
     language.identifier.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="crawler.language"):
+    with caplog.at_level(logging.WARNING, logger="crawler.extract.language"):
         assert language.rank(TEXTS[0])[0][0] == "en"
     assert "unreadable" in caplog.text
     assert copy.read_bytes() == good
@@ -78,7 +78,7 @@ def test_without_a_folder_that_can_be_written_the_model_still_loads_without_a_wa
     monkeypatch.setenv("NEWSMON_CACHE_DIR", str(blocker / "cache"))
     language.identifier.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="crawler.language"):
+        with caplog.at_level(logging.WARNING, logger="crawler.extract.language"):
             assert language.rank(TEXTS[2])[0][0] == "ky"
     finally:
         language.identifier.cache_clear()
@@ -134,7 +134,7 @@ def test_an_unverified_py3langid_loads_its_model_the_public_way(
     cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(language, "VERIFIED_PY3LANGID", frozenset({"0.0-other"}))
-    with caplog.at_level(logging.WARNING, logger="crawler.language"):
+    with caplog.at_level(logging.WARNING, logger="crawler.extract.language"):
         ranks = [language.rank(text) for text in TEXTS]
     assert ranks == [py3langid.rank(text) for text in TEXTS]
     assert _copies(cache) == []  # no copy made by reading the model's layout

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import trafilatura
 
-from crawler.items import Priors
-from crawler.metadata import (
+from crawler.extract.metadata import (
     PageMeta,
     canonical_url,
     class_and_id,
@@ -22,7 +21,8 @@ from crawler.metadata import (
     same_site,
     split_credit,
 )
-from crawler.pagetype import not_article_reason
+from crawler.extract.pagetype import not_article_reason
+from crawler.items import Priors
 
 FETCHED = datetime(2026, 10, 1, tzinfo=UTC)
 

@@ -12,10 +12,10 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.archive import Archive
 from crawler.demo.server import Response as Page
 from crawler.demo.server import serve_sample_outlets
-from crawler.middlewares import ConditionalFetchMiddleware, HeadMetaRefreshMiddleware
+from crawler.fetch.middlewares import ConditionalFetchMiddleware, HeadMetaRefreshMiddleware
+from crawler.store.archive import Archive
 
 _FEED = "https://example.kz/rss"
 
@@ -134,8 +134,8 @@ def test_downloader_stats_keep_every_count_but_the_request_bytes() -> None:
 
     from scrapy.statscollectors import MemoryStatsCollector
 
-    from crawler.extensions import QuietLogFormatter
-    from crawler.middlewares import RequestCountStats
+    from crawler.fetch.extensions import QuietLogFormatter
+    from crawler.fetch.middlewares import RequestCountStats
 
     stats = MemoryStatsCollector(get_crawler())
     middleware = RequestCountStats(stats)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.archive import Archive
 from crawler.items import Article, ArticleItem
-from crawler.outbox import (
+from crawler.store.archive import Archive
+from crawler.store.outbox import (
     CLUSTERS,
     RESULTS,
     BadMessage,
@@ -21,7 +21,7 @@ from crawler.outbox import (
     item_from_extracted,
     record_hash,
 )
-from crawler.queue import OutboxPublisher, connect
+from crawler.store.queue import OutboxPublisher, connect
 from tests.factories import direct
 from tests.redis_server import RedisServer
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from crawler.demo.server import Response
-from crawler.probe import Answer, classify
+from crawler.fetch.probe import Answer, classify
 from settings.registry import load_registry_text
 from tests.newsmon_cli import run_main
 

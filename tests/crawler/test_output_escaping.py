@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from crawler import escape
-from crawler.archive import Archive
 from crawler.items import Article
+from crawler.store.archive import Archive
 from tests.factories import WATER
 from tests.newsmon_cli import run_newsmon
 
@@ -140,7 +140,7 @@ def test_log_lines_show_control_characters_as_escapes(
     handlers, level = root.handlers[:], root.level
     try:
         _configure_logging(0, False)
-        logging.getLogger("crawler.spiders.outlet").warning(
+        logging.getLogger("crawler.fetch.spiders.outlet").warning(
             "feed %s failed: %s", "http://x.example/\x1b[2J", "\x9b31m")
     finally:
         root.handlers[:], root.level = handlers, level

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool, PoolFeed
+from crawler.fetch.runner import EXIT_OK, EXIT_PARTIAL, CrawlReport
 from crawler.items import FetchedPage
-from crawler.pool import WORKER_CRASHED, ExtractionPool, PoolFeed
-from crawler.runner import EXIT_OK, EXIT_PARTIAL, CrawlReport
 from dedup import DedupConfig
 
 _BODY = ("<html><head><title>Pumps on the canal</title></head><body><article><h1>Pumps on the "
@@ -138,9 +138,9 @@ def test_pages_that_come_while_the_workers_start_wait_for_them() -> None:
 
 def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.pool
+    import crawler.fetch.pool
 
-    real, failures = crawler.pool._Worker, []
+    real, failures = crawler.fetch.pool._Worker, []
 
     def fails_once(*args: object) -> object:
         if not failures:
@@ -148,7 +148,7 @@ def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
             raise OSError("cannot fork")
         return real(*args)
 
-    monkeypatch.setattr(crawler.pool, "_Worker", fails_once)
+    monkeypatch.setattr(crawler.fetch.pool, "_Worker", fails_once)
     pool = ExtractionPool(DedupConfig(), workers=1)
 
     async def start_and_extract() -> object:
@@ -164,12 +164,12 @@ def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
 
 def test_pages_fail_instead_of_waiting_for_ever_when_no_worker_can_start(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.pool
+    import crawler.fetch.pool
 
     def cannot_start(*args: object) -> object:
         raise OSError("cannot fork")
 
-    monkeypatch.setattr(crawler.pool, "_Worker", cannot_start)
+    monkeypatch.setattr(crawler.fetch.pool, "_Worker", cannot_start)
     pool = ExtractionPool(DedupConfig(), workers=1)
 
     async def start_and_extract() -> object:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import ConfigError
-from crawler.queue import check_redis_url, connect, redact_url, scrub
+from crawler.store.queue import check_redis_url, connect, redact_url, scrub
 from tests.redis_server import free_port
 
 NEWSMON = str(Path(sys.executable).with_name("newsmon"))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.archive import Archive
+from crawler.store.archive import Archive
 from tests.newsmon_cli import run_newsmon, start_newsmon, wait_for
 from tests.redis_server import RedisServer
 

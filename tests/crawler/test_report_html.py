@@ -10,7 +10,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler.archive import Archive
+from crawler.store.archive import Archive
 from tests.factories import make_article
 from tests.newsmon_cli import run_main
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive import Archive
-from crawler.reports import ORIGIN_RULE
+from crawler.report import ORIGIN_RULE
+from crawler.store.archive import Archive
 from tests.factories import GRAIN, make_article
 from tests.newsmon_cli import run_main
 

@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from crawler.errors import ConfigError
-from crawler.lease import FileLock, LeaseKeeper, RedisLease
-from crawler.schedule import (
+from crawler.run.lease import FileLock, LeaseKeeper, RedisLease
+from crawler.run.schedule import (
     ArchivePlans,
     Plan,
     RedisPlans,

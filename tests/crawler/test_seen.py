@@ -8,11 +8,11 @@ from pathlib import Path
 
 import redis
 
-from crawler.archive import Archive
 from crawler.items import Article, ArticleItem
-from crawler.outbox import EXTRACTED, extracted_message, seen_key
-from crawler.queue import OutboxPublisher, connect
-from crawler.seen import ArchiveSeen, RedisSeen
+from crawler.store.archive import Archive
+from crawler.store.outbox import EXTRACTED, extracted_message, seen_key
+from crawler.store.queue import OutboxPublisher, connect
+from crawler.store.seen import ArchiveSeen, RedisSeen
 from tests.factories import direct
 from tests.redis_server import RedisServer
 

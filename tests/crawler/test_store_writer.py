@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive import Archive
 from crawler.errors import StorageError
 from crawler.items import ArticleItem
-from crawler.writer import StoreWriter
+from crawler.store.archive import Archive
+from crawler.store.writer import StoreWriter
 from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_a_failed_write_fails_alone_and_the_rest_of_its_batch_is_committed(db_pa
 
 _KILLED_CHILD = textwrap.dedent("""
     import asyncio, sys
-    from crawler.writer import StoreWriter
+    from crawler.store.writer import StoreWriter
     from tests.crawler.test_store_writer import _item
 
     async def main():

@@ -12,8 +12,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.remote_control import RemoteControl
 from scrapy.extensions.telnet import TelnetConsole
 
-from crawler.runner import crawl_settings
-from crawler.spiders.outlet import OutletSpider
+from crawler.fetch.runner import crawl_settings
+from crawler.fetch.spiders.outlet import OutletSpider
 
 
 @pytest.mark.parametrize("extension", [RemoteControl, TelnetConsole])
@@ -43,7 +43,7 @@ def test_building_a_crawls_components_imports_neither_aiohttp_nor_tldextract() -
         "import sys\n"
         "from scrapy.utils.conf import build_component_list\n"
         "from scrapy.utils.misc import load_object\n"
-        "from crawler.runner import crawl_settings\n"
+        "from crawler.fetch.runner import crawl_settings\n"
         "settings = crawl_settings({})\n"
         "for name in ('EXTENSIONS', 'DOWNLOADER_MIDDLEWARES', 'SPIDER_MIDDLEWARES'):\n"
         "    for path in build_component_list(settings.getwithbase(name)):\n"
@@ -62,7 +62,7 @@ def test_the_scraper_holds_a_full_archive_batch_of_pages_before_downloads_wait()
 
 
 def test_the_crawl_freezes_its_start_up_objects_and_collects_young_garbage_less_often() -> None:
-    from crawler.extensions import CollectorTuning
+    from crawler.fetch.extensions import CollectorTuning
 
     crawler = Crawler(OutletSpider, crawl_settings({"NEWSMON_GC_THRESHOLD": 12345}))
     before = gc.get_threshold()

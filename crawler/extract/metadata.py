@@ -1,0 +1,602 @@
+"""Article metadata read from the page tree: canonical URL, dates, authors, language, images.
+
+Pure functions over an lxml tree (``trafilatura.load_html``) and plain values; trafilatura's own
+metadata (``Document``) comes in through :func:`crawler.extract.article.extract_article` as a
+fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from itertools import compress
+from urllib.parse import urljoin, urlsplit
+
+import htmldate
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extract import language
+from crawler.items import Image, Priors
+from crawler.times import as_utc, parse_date
+from crawler.urls import canonicalize, idna_host
+
+# Structured-data keys, in order of trust.
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "dc.date.issued",
+    "dc.date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "date",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "lastmod",
+    "last-modified",
+    "dc.date.modified",
+)
+# Author strings longer than this (characters) or with more words are sentences, not names.
+AUTHOR_MAX_CHARS = 60
+AUTHOR_MAX_WORDS = 5
+_AUTHOR_JUNK = re.compile(
+    r"^(by|автор|текст|фото|photo|text|staff|admin|administrator|editor|редакция|редактор|"
+    r"newsroom|desk|news|reporter|correspondent|корреспондент|unknown|anonymous|guest|"
+    r"www\..*|.*\.(com|org|net|kz|kg|uz|tj|tm|ru|asia|info|media)|.*@.*|https?:.*)$",
+    re.I,
+)
+_AUTHOR_PREFIX = re.compile(r"^\s*(by|автор[ы]?|текст|author[s]?)\s*[:\-–—]?\s+", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bи\b|&|\|)\s*", re.I)
+# Below this many characters of body text the declared <html lang> is trusted over the detector.
+LANGID_MIN_CHARS = 200
+# The detector reads this prefix of the body (its cost grows with the length): on the AEB bodies
+# and tests/pages, 500 characters give the same language as 1000 and 3000 for every page, at 60 %
+# of the cost of 1000 (300 change the top three guesses of 17 pages).
+LANGID_SAMPLE_CHARS = 500
+# The declared language is kept when the detector ranks it among its first LANGID_TOP guesses
+# (kk/ky/tt and ru/uk/be are close neighbours for the detector).
+LANGID_TOP = 3
+MAX_IMAGES = 20
+_CREDIT = re.compile(
+    r"\s*(?:\(\s*)?(?:©|\(c\)|photo(?:\s+credit)?\s*:|фото\s*:|фото\s+—|credit\s*:|source\s*:|"
+    r"источник\s*:|illustration\s*:|иллюстрация\s*:)\s*(?P<credit>[^()]{1,120}?)\s*\)?\s*$",
+    re.I,
+)
+_BYLINE_CLASS = re.compile(r"\b(author|byline|by-line|creator)", re.I)
+# The attributes that can carry a byline, standfirst or label mark; see PageMeta.marked.
+_MARK_ATTRIBUTES = frozenset(("class", "id", "itemprop", "rel"))
+# Class/id strings whose verdicts (byline, standfirst, label) are remembered across pages, per test.
+MARKS_CACHE_SIZE = 16384
+BYLINE_MAX_CHARS = 100
+MAX_BYLINES = 3
+_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", ": ")
+_CREDIT_PREFIX = re.compile(r"^\W*(photo|image|фото|credit|source|источник)\s*:\s*|^\s*©\s*", re.I)
+_CREDIT_CLASS = re.compile(r"credit|copyright|photographer|image-source", re.I)
+_SKIP_IMAGE_ANCESTORS = frozenset({"header", "footer", "nav", "aside"})
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """What the page's own markup says about the article."""
+
+    canonical_url: str
+    titles: list[str] = field(default_factory=list)
+    description: str | None = None
+    standfirst: str | None = None
+    published: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    declared_language: str | None = None
+    og_type: str | None = None
+    jsonld_types: set[str] = field(default_factory=set)
+    images: list[Image] = field(default_factory=list)
+    # The page's elements with a class, id, itemprop or rel, in document order, and the class and
+    # id of each (class_and_id): read once here, scanned for bylines and standfirsts here and for
+    # labels by crawler.extract.headline.
+    marked: list[HtmlElement] = field(default_factory=list, repr=False, compare=False)
+    marks: list[str] = field(default_factory=list, repr=False, compare=False)
+
+
+_STANDFIRST_CLASS = re.compile(
+    r"(sub-?title|subhead|standfirst|stand-first|\blead\b|lede|\bdek\b|\bdeck\b|summary|excerpt|"
+    r"\bintro\b|anons|annotation|article-description|post-description)",
+    re.I,
+)
+# camelCase class names ("articleLead", "newsSubtitle") are split into words before matching.
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+STANDFIRST_MAX_CHARS = 600
+_STANDFIRST_TAGS = frozenset({"div", "p", "h2", "h3", "h4", "span", "section"})
+# XPath does the page scans of _standfirst in C: the first <h1>, the paragraphs after it, and an
+# element's position (the elements before it plus its ancestors).
+_FIRST_H1 = etree.XPath("(//h1)[1]")
+_FOLLOWING_PARAGRAPHS = etree.XPath("following::p")
+_POSITION = etree.XPath("count(preceding::*) + count(ancestor::*)")
+STANDFIRST_MIN_CHARS = 20
+# A standfirst element lies within this many elements (document order) of an <h1>.
+STANDFIRST_MAX_DISTANCE = 40
+# ... and before the first paragraph of at least this many characters (the body's start).
+BODY_PARAGRAPH_MIN_CHARS = 150
+
+
+def text_of(el: HtmlElement) -> str:
+    """The whitespace-collapsed text content of an element."""
+    return " ".join(el.text_content().split())
+
+
+def keyword_gated(pattern: re.Pattern[str], keywords: tuple[str, ...]) -> Callable[[str], bool]:
+    """A test for ``pattern`` on class strings that runs the regex only when it can match.
+
+    ``keywords`` are lower-case substrings one of which every match contains: most class strings
+    contain none, and a plain alternation on the lower-cased string costs a fraction of a long
+    case-insensitive pattern.
+    """
+    gate = re.compile("|".join(map(re.escape, keywords)))
+
+    # outlets reuse their class strings on every page (and frameworks across outlets): the
+    # verdicts are kept across pages, bounded so a worker's memory stays flat
+    @lru_cache(maxsize=MARKS_CACHE_SIZE)
+    def test(marks: str) -> bool:
+        return gate.search(marks.lower()) is not None and pattern.search(marks) is not None
+
+    return test
+
+
+def marked(
+    elements: list[HtmlElement], marks: list[str], matches: Callable[[str], bool]
+) -> list[HtmlElement]:
+    """The elements whose marks (``marks[i]`` is the string of ``elements[i]``) satisfy ``matches``.
+
+    A page repeats the same class strings on many elements: each distinct string is tested once,
+    and the elements are picked by C loops (compress, map), not a Python loop over the page.
+    """
+    hits = {mark for mark in set(marks) if matches(mark)}
+    if not hits:
+        return []
+    return list(compress(elements, map(hits.__contains__, marks)))
+
+
+def marked_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements with a class, id, itemprop or rel attribute, in document order.
+
+    (A set test of each element's attribute names: 30 % cheaper than the XPath union of the
+    four attributes' parents, whose node sets libxml2 merges in document order.)
+    """
+    return [el for el in tree.iter(etree.Element) if not _MARK_ATTRIBUTES.isdisjoint(el.keys())]
+
+
+def class_and_id_marks(elements: list[HtmlElement]) -> list[str]:
+    """:func:`class_and_id` of each element (a comprehension: faster than a call per element)."""
+    return [f"{el.get('class') or ''} {el.get('id') or ''}" for el in elements]
+
+
+def class_and_id(el: HtmlElement) -> str:
+    """An element's class and id attributes, joined by a space (the string marks are read from)."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _metas(tree: HtmlElement) -> dict[str, str]:
+    metas: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = (el.get("content") or "").strip()
+        if key and content and key not in metas:
+            metas[key] = content
+    return metas
+
+
+def _jsonld(tree: HtmlElement) -> list[dict]:
+    objects: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                objects.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(item["@graph"])
+    return objects
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def same_site(host_a: str, host_b: str) -> bool:
+    """True when two hosts are one site (equal, or one a subdomain of the other, www ignored),
+    compared in IDNA form (a page on ``xn--e1afmkfd.xn--p1ai`` may link ``пример.рф``)."""
+    try:
+        a = idna_host(host_a).removeprefix("www.")
+        b = idna_host(host_b).removeprefix("www.")
+    except ValueError:
+        return False
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+
+
+def canonical_url(tree: HtmlElement, url: str, metas: dict[str, str] | None = None) -> str:
+    """<link rel=canonical> or og:url when it is on the page's own site, else the page URL."""
+    metas = _metas(tree) if metas is None else metas
+    candidates = [
+        el.get("href")
+        for el in tree.iter("link")
+        if "canonical" in (el.get("rel") or "").lower().split()
+    ]
+    candidates.append(metas.get("og:url"))
+    page_host = urlsplit(url).hostname or ""
+    for candidate in candidates:
+        if not candidate or not candidate.strip():
+            continue
+        try:
+            absolute = urljoin(url, candidate.strip())
+            parts = urlsplit(absolute)
+            if parts.scheme in ("http", "https") and same_site(parts.hostname or "", page_host):
+                return canonicalize(absolute)
+        except ValueError:
+            continue
+    return canonicalize(url)
+
+
+def read_page(tree: HtmlElement, url: str) -> PageMeta:
+    """Collect the article metadata that the page's markup declares."""
+    metas = _metas(tree)
+    objects = _jsonld(tree)
+    meta = PageMeta(canonical_url=canonical_url(tree, url, metas))
+    articles = [o for o in objects if any("article" in t or t == "report" for t in _types(o))]
+    for obj in objects:
+        meta.jsonld_types |= _types(obj)
+    for obj in articles:
+        for key, target in (
+            ("datePublished", meta.published),
+            ("dateCreated", meta.published),
+            ("dateModified", meta.modified),
+        ):
+            if isinstance(obj.get(key), str):
+                target.append(obj[key])
+        meta.authors += _names(obj.get("author"))
+        if isinstance(obj.get("headline"), str):
+            meta.titles.append(obj["headline"])
+    meta.published += [metas[k] for k in _PUBLISHED_META if k in metas]
+    meta.modified += [metas[k] for k in _MODIFIED_META if k in metas]
+    meta.published += [
+        t.get("datetime")
+        for t in tree.iter("time")
+        if t.get("datetime")
+        and ("published" in (t.get("itemprop") or "").lower() or t.get("pubdate") is not None)
+    ]
+    for key in ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator"):
+        if key in metas:
+            meta.authors.append(metas[key])
+    meta.titles[:0] = [metas[k] for k in ("og:title", "twitter:title") if k in metas]
+    # only the first <h1> is the headline: pages that use more set their sections in them
+    meta.titles += [text_of(h) for h in _FIRST_H1(tree)]
+    title_el = tree.find(".//title")
+    if title_el is not None and title_el.text:
+        meta.titles.append(" ".join(title_el.text.split()))
+    meta.site_name = metas.get("og:site_name") or metas.get("application-name") or None
+    meta.marked = marked_elements(tree)
+    meta.marks = class_and_id_marks(meta.marked)
+    meta.authors += _bylines(meta.marked)
+    meta.description = metas.get("og:description") or metas.get("description") or None
+    meta.standfirst = _standfirst(tree, meta.marked, meta.marks)
+    meta.og_type = (metas.get("og:type") or "").lower() or None
+    meta.declared_language = _declared_language(tree, metas)
+    meta.images = _images(tree, url, metas)
+    return meta
+
+
+_is_byline_marks = keyword_gated(_BYLINE_CLASS, ("author", "byline", "by-line", "creator"))
+
+
+def _bylines(elements: list[HtmlElement]) -> list[str]:
+    """Texts of the first few byline/author elements outside headers, footers and sidebars."""
+    found: list[str] = []
+    marks = [
+        f"{el.get('class') or ''} {el.get('itemprop') or ''} {el.get('rel') or ''}"
+        for el in elements
+    ]
+    for el in marked(elements, marks, _is_byline_marks):
+        if el.tag in ("meta", "link", "body", "html", "a") or _inside(
+            el, _SKIP_IMAGE_ANCESTORS - {"header"}
+        ):
+            continue
+        text = text_of(el)
+        if text and len(text) <= BYLINE_MAX_CHARS:
+            found.append(text)
+            if len(found) >= MAX_BYLINES:
+                break
+    return found
+
+
+def best_title(meta: PageMeta) -> str | None:
+    """The headline: og/twitter/JSON-LD title, else the h1, else <title>; site name suffix cut."""
+    for title in meta.titles:
+        if title and title.strip():
+            return _cut_site_name(" ".join(title.split()), meta.site_name)
+    return None
+
+
+def _cut_site_name(title: str, site_name: str | None) -> str:
+    if not site_name:
+        return title
+    for sep in _SITE_SEPARATORS:
+        if title.endswith(f"{sep}{site_name}") and len(title) > len(site_name) + len(sep):
+            return title[: -len(site_name) - len(sep)].strip()
+        if title.startswith(f"{site_name}{sep}") and len(title) > len(site_name) + len(sep):
+            return title[len(site_name) + len(sep) :].strip()
+    return title
+
+
+# A dateless page whose text has a date in words: htmldate's extensive search then builds its month
+# names of every dateparser locale and dateparser its parsers, once per process (seconds).
+_DATE_WARM_UP_PAGE = "<html><body><p>Опубликовано 5 марта в 10:00</p></body></html>"
+
+
+def warm_up_dates() -> None:
+    """Pay now, once per process, what htmldate's extensive search costs on its first text date.
+
+    A long-lived worker pays it on its first dateless page anyway; a benchmark of per-page cost
+    must not count it (bench/extract_aeb.py calls this in its warm-up).
+    """
+    htmldate.find_date(_DATE_WARM_UP_PAGE, extensive_search=True, original_date=True)
+
+
+def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
+    """htmldate's guess of the original publication date (YYYY-MM-DD), or None."""
+    return htmldate.find_date(
+        tree,
+        extensive_search=True,
+        original_date=True,
+        url=url,
+        max_date=fetched.date().isoformat(),
+    )
+
+
+# Every match of _STANDFIRST_CLASS contains one of these (lower case).
+_STANDFIRST_GATE = re.compile(
+    "title|subhead|standfirst|stand-first|lead|lede|dek|deck|summary|excerpt|intro|anons"
+    "|annotation|description"
+)
+
+
+@lru_cache(maxsize=MARKS_CACHE_SIZE)  # see keyword_gated
+def _standfirst_classed(marks: str) -> bool:
+    """True for class/id strings that name a standfirst (camelCase split into words first)."""
+    return _STANDFIRST_GATE.search(marks.lower()) is not None and (
+        _STANDFIRST_CLASS.search(_CAMEL.sub(r"\1-\2", marks)) is not None
+    )
+
+
+def _position(el: HtmlElement) -> int:
+    """The element's index among the page's elements in document order (counted by lxml)."""
+    return int(_POSITION(el))
+
+
+def _body_start(heading: HtmlElement) -> int | None:
+    """The position of the first paragraph after ``heading`` long enough to start the body."""
+    for para in _FOLLOWING_PARAGRAPHS(heading):
+        if len(text_of(para)) >= BODY_PARAGRAPH_MIN_CHARS:
+            return _position(para)
+    return None
+
+
+def _standfirst(tree: HtmlElement, elements: list[HtmlElement], marks: list[str]) -> str | None:
+    """The text of a standfirst element between the page heading and the body's first paragraph.
+
+    ``elements`` are the page's elements with a class or id (others are skipped), in order, and
+    ``marks`` their :func:`class_and_id`.
+    """
+    headings = _FIRST_H1(tree)
+    if not headings:
+        return None
+    first_heading = _position(headings[0])
+    body_start = None
+    for el in marked(elements, marks, _standfirst_classed):
+        if el.tag not in _STANDFIRST_TAGS or _inside(el, _SKIP_IMAGE_ANCESTORS):
+            continue
+        if body_start is None:
+            body_start = _body_start(headings[0]) or -1
+        index = _position(el)
+        if abs(index - first_heading) > STANDFIRST_MAX_DISTANCE or (
+            body_start >= 0 and index > body_start
+        ):
+            continue
+        if el.find(".//a") is not None or _inside(el, frozenset({"a"})):
+            continue
+        text = text_of(el)
+        if (
+            STANDFIRST_MIN_CHARS <= len(text) <= STANDFIRST_MAX_CHARS
+            and len(el.findall(".//p")) <= 1
+        ):
+            return text
+    return None
+
+
+def _inside(el: HtmlElement, tags: frozenset[str]) -> bool:
+    return any(a.tag in tags for a in el.iterancestors())
+
+
+def _declared_language(tree: HtmlElement, metas: dict[str, str]) -> str | None:
+    for value in (
+        tree.get("lang"),
+        tree.get("xml:lang"),
+        metas.get("content-language"),
+        metas.get("og:locale"),
+        metas.get("language"),
+    ):
+        if value:
+            code = re.split(r"[-_]", value.strip().lower())[0]
+            if re.fullmatch(r"[a-z]{2}", code):
+                return code
+    return None
+
+
+def load_language_model() -> None:
+    """Load the language detector's model now, once per process, instead of on the first page."""
+    language.identifier()
+
+
+def detect_language(text: str, declared: str | None) -> str | None:
+    """ISO 639-1 language: the declared one if the detector agrees roughly, else the detected."""
+    if len(text) < LANGID_MIN_CHARS:
+        return declared
+    ranked = [code for code, _ in language.rank(text[:LANGID_SAMPLE_CHARS])[:LANGID_TOP]]
+    if declared and declared in ranked:
+        return declared
+    best = ranked[0]
+    best = {"uzs": "uz"}.get(best, best)
+    return best if len(best) == 2 else declared
+
+
+def _iso(value: str, parsed: datetime) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return value.strip()
+    return parsed.isoformat()
+
+
+def pick_date(candidates: list[str | None], fetched: datetime) -> str | None:
+    """The first candidate that parses and is not after the fetch time, as ISO 8601."""
+    for value in candidates:
+        if not value:
+            continue
+        parsed = parse_date(value)
+        if parsed is None:
+            continue
+        parsed = as_utc(parsed)
+        if len(value.strip()) == 10:
+            if date.fromisoformat(value.strip()) > fetched.date():
+                continue
+        elif parsed > fetched:
+            continue
+        return _iso(value, parsed)
+    return None
+
+
+def dates(
+    meta: PageMeta, extracted: str | None, priors: Priors | None, fetched: datetime
+) -> tuple[str | None, str | None]:
+    """(published, modified): page metadata first, then trafilatura's date, then the priors."""
+    prior = priors.published if priors else None
+    published = pick_date([*meta.published, extracted, prior], fetched)
+    # a date-only guess from the page is refined by a prior with a time on the same day
+    if (
+        published
+        and len(published) == 10
+        and prior
+        and prior.strip().startswith(published)
+        and pick_date([prior], fetched)
+    ):
+        published = pick_date([prior], fetched)
+    modified = pick_date([*meta.modified, priors.modified if priors else None], fetched)
+    if published and modified and as_utc(parse_date(modified)) < as_utc(parse_date(published)):
+        modified = None
+    return published, modified
+
+
+def clean_authors(raw: list[str | None], site_names: list[str] = ()) -> list[str]:
+    """Split, trim and de-junk author strings (no e-mails, URLs, roles or site names)."""
+    sites = {s.casefold() for s in site_names if s}
+    authors: list[str] = []
+    for value in raw:
+        if not value or value.strip().startswith(("http://", "https://")):
+            continue
+        for part in _AUTHOR_SPLIT.split(_AUTHOR_PREFIX.sub("", value)):
+            name = " ".join(part.strip(" .:|-–—").split())
+            if (
+                not name
+                or len(name) > AUTHOR_MAX_CHARS
+                or len(name.split()) > AUTHOR_MAX_WORDS
+                or _AUTHOR_JUNK.match(name)
+                or any(c.isdigit() for c in name)
+                or name.casefold() in sites
+            ):
+                continue
+            if name.casefold() not in {a.casefold() for a in authors}:
+                authors.append(name)
+    return authors
+
+
+def split_credit(caption: str) -> tuple[str, str | None]:
+    """Split "Caption text. © Agency" / "... (Photo: X)" / "Фото: X" into (caption, credit)."""
+    match = _CREDIT.search(caption)
+    if not match:
+        return caption, None
+    return caption[: match.start()].strip(), match.group("credit").strip() or None
+
+
+def _image_src(img: HtmlElement) -> str | None:
+    for attr in ("src", "data-src", "data-lazy-src", "data-original"):
+        value = (img.get(attr) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return None
+
+
+def _images(tree: HtmlElement, url: str, metas: dict[str, str]) -> list[Image]:
+    found: dict[str, Image] = {}
+    for fig in tree.iter("figure"):
+        if _inside(fig, _SKIP_IMAGE_ANCESTORS):
+            continue
+        img = next(fig.iter("img"), None)
+        src = _image_src(img) if img is not None else None
+        if not src:
+            continue
+        cap_el = next(fig.iter("figcaption"), None)
+        caption_text = text_of(cap_el) if cap_el is not None else (img.get("alt") or "").strip()
+        caption, credit = split_credit(caption_text) if caption_text else ("", None)
+        credit_el = next(
+            (
+                el
+                for el in fig.iter()
+                if isinstance(el.tag, str) and _CREDIT_CLASS.search(el.get("class") or "")
+            ),
+            None,
+        )
+        if credit_el is not None and not credit:
+            credit_text = text_of(credit_el)
+            if credit_text and caption.endswith(credit_text):
+                caption = caption[: -len(credit_text)].strip()
+            credit = _CREDIT_PREFIX.sub("", credit_text) or None
+        absolute = urljoin(url, src)
+        found.setdefault(absolute, Image(absolute, caption or None, credit))
+    lead = metas.get("og:image") or metas.get("twitter:image")
+    if lead:
+        absolute = urljoin(url, lead.strip())
+        if absolute not in found:
+            found = {absolute: Image(absolute), **found}
+    return list(found.values())[:MAX_IMAGES]
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,59 @@
+"""Putting articles into clusters: what the crawl's ClusterPipeline and ``newsmon ingest`` share.
+
+Both keep a ``dedup.Clusterer`` restored from the archive's articles inside the dedup window
+(so a restart continues the same clusters) and add each new article to it in arrival order.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from crawler.items import ArticleItem
+from crawler.store.archive import Archive
+from crawler.times import epoch, now_iso
+from dedup import Clusterer, Doc, IncompatibleSignature, Signature, signature
+
+logger = logging.getLogger(__name__)
+
+
+def restore_clusterer(clusterer: Clusterer, archive: Archive) -> set[str]:
+    """Load the archive's articles of the dedup window into ``clusterer``; returns their ids.
+
+    An article whose stored signature was made with other parameters is signed again.
+    """
+    cfg = clusterer.config
+    since = now_iso(timedelta(days=cfg.window_days))
+    known: set[str] = set()
+    resigned = 0
+    for stored in archive.stored_for_restore(since):
+        article = stored.article
+        try:
+            sig = Signature.from_bytes(stored.signature or b"", cfg)
+        except IncompatibleSignature:
+            sig = signature(article.text, cfg)  # parameters changed since it was stored
+            resigned += 1
+        doc = Doc(id=article.id, outlet=article.outlet, time=epoch(stored.sort_time))
+        clusterer.restore(doc, sig, cluster=article.cluster or article.id)
+        known.add(article.id)
+    if known:
+        logger.info("restored %d articles into the clusterer (%d re-signed)", len(known),
+                    resigned)
+    return known
+
+
+def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
+    """Add ``item``'s article to ``clusterer`` and record the decision on the item.
+
+    Sets ``article.cluster``, ``duplicate_of``, ``similarity`` and ``item.aliases``; returns the
+    decision's kind (``new``, ``joined`` or ``merged``).
+    """
+    article = item.article
+    sig = Signature.from_bytes(item.signature, clusterer.config)
+    time = epoch(article.published or article.fetched)
+    decision = clusterer.add(Doc(id=article.id, outlet=article.outlet, time=time), sig)
+    article.cluster = decision.cluster
+    article.duplicate_of = decision.duplicate_of
+    article.similarity = decision.similarity
+    item.aliases = tuple(decision.aliases)
+    return decision.kind
