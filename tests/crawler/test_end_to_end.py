@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 _REPO = Path(__file__).resolve().parents[2]
 _CLUSTER_FIELDS = {"id", "size", "outlets", "first_published", "origin", "members", "title"}
 _ARTICLE_FIELDS = ["id", "url", "canonical_url", "outlet", "title", "subtitle", "text",
-                   "published", "modified", "authors", "language", "images", "fetched",
-                   "cluster", "duplicate_of", "similarity"]
+                   "published", "modified", "authors", "language", "images", "source",
+                   "fetched", "cluster", "copy_of", "similarity"]
 
 
 class _TwoCrawls:

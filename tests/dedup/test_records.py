@@ -16,8 +16,8 @@ def test_one_result_per_record_in_order():
     ]
     out = list(cluster_records(rows, DedupConfig()))
     assert [r["id"] for r in out] == ["a", "b", "c"]
-    assert out[0] == {"id": "a", "cluster": "a", "duplicate_of": None, "similarity": None}
-    assert (out[1]["cluster"], out[1]["duplicate_of"]) == ("a", "a")
+    assert out[0] == {"id": "a", "cluster": "a", "copy_of": None, "similarity": None}
+    assert (out[1]["cluster"], out[1]["copy_of"]) == ("a", "a")
     assert out[2]["cluster"] == "c"
 
 
@@ -66,6 +66,6 @@ def test_batches_keep_order_errors_and_times_across_their_edges():
     for r in out:
         seen.append(("result", int(r["id"][1:])))
         if r["id"] == f"r{BATCH}":
-            assert r["duplicate_of"] == "r0"
+            assert r["copy_of"] == "r0"
     expected = [("error", n) if n % 7 == 3 else ("result", n) for n in range(len(rows))]
     assert seen == expected
