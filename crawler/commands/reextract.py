@@ -8,8 +8,8 @@ published to ``results`` (id ``<article>:<rev>``, so consumers see it as a new v
 Clusters are not revisited: a changed article keeps its cluster (splitting a cluster that
 consumers already know would rewrite history; later articles are compared with the new
 signature). Its copy direction (``copy_of``, ``similarity``) is worked out again when it is
-stored, since a new text or credited source can change it. Pages that no longer extract (the new extractor
-calls them not-articles) are counted and left as they are.
+stored, since a new text or credited source can change it. Pages that no longer extract (the
+new extractor calls them not-articles) are counted and left as they are.
 """
 
 from __future__ import annotations
