@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
-from crawler.commands.demo import clusters_by_url
+from crawler.commands.demo import clusters_by_url, copies_by_url
 from crawler.demo.server import SampleOutlets, serve_sample_outlets
 from crawler.urls import canonicalize
 from tests.newsmon_cli import FAST, run_newsmon
@@ -102,6 +102,16 @@ def test_known_copies_share_a_cluster_and_unrelated_articles_stay_apart(
     assert joined_wrongly == []
 
 
+def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(
+        crawled: _TwoCrawls) -> None:
+    with Archive(crawled.db) as archive:
+        copies = copies_by_url(archive)
+    for group in crawled.sites.expected_clusters:  # origin first, in publication order
+        urls = [canonicalize(u) for u in group]
+        assert copies[urls[0]] is None, group
+        assert all(copies[u] in urls[:i] for i, u in enumerate(urls) if i), group
+
+
 def test_report_clusters_json_gives_design_cluster_records(crawled: _TwoCrawls) -> None:
     done = run_newsmon("report", "clusters", "--db", str(crawled.db), "--format", "json")
     records = json.loads(done.stdout)
@@ -128,7 +138,8 @@ def test_demo_prints_the_clusters_of_the_known_copies(tmp_path: Path) -> None:
     groups = len(json.loads(run_newsmon("report", "clusters", "--db", str(tmp_path / "demo.db"),
                                         "--format", "json").stdout))
     assert done.stdout.count("cluster ") == groups >= 4
-    assert f"demo check: {groups}/{groups} known copy groups found whole, " \
+    assert f"demo check: {groups}/{groups} known copy groups found whole, {groups}/{groups} " \
+           "with the origin copying none and every other member copying an earlier one, " \
            "0 unrelated articles wrongly joined" in done.stderr
 
 
