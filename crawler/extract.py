@@ -13,9 +13,11 @@ once, here, at module import. The stages:
    ``bare_extraction``, from its parts, without the work our settings never use), with its full
    cascade only when that result looks poor; a body split into containers of one class is read
    whole; link lines that are navigation are dropped;
-5. clean the body: the repeated headline block (:mod:`crawler.headline`), template lines, tail
-   markers and tail notices (reprint terms, "Ctrl+Enter" requests; :mod:`crawler.boilerplate`),
-   repeated paragraphs (:mod:`crawler.paragraphs`), a last line repeating the author's name, then
+5. read the credited source (:mod:`crawler.credits`: "(Reuters)", "Источник: Kabar") from the
+   body's first and last paragraphs and the page metadata, then clean the body: the repeated
+   headline block (:mod:`crawler.headline`), template lines, tail markers and tail notices
+   (reprint terms, "Ctrl+Enter" requests; :mod:`crawler.boilerplate`), repeated paragraphs
+   (:mod:`crawler.paragraphs`), a last line repeating the author's name, then
    the outlet's learned boilerplate;
 6. build the :class:`~crawler.items.Article`.
 
@@ -40,6 +42,7 @@ from crawler import boilerplate as bp
 from crawler import headline
 from crawler.boilerplate import Boilerplate
 from crawler.cascade import fast_extraction, load_html
+from crawler.credits import credited_source
 from crawler.encoding import decode_html
 from crawler.errors import ExtractionError, NotAnArticle
 from crawler.items import Article, Priors
@@ -352,6 +355,7 @@ def _extract(
     title = best_title(meta) or (priors.title if priors else None)
     paragraphs = split_paragraphs(body_text)
     paragraphs += _continuation(tree, paragraphs)
+    source = credited_source(paragraphs, tree)  # before cleaning: a credit line is boilerplate
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
     authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
@@ -380,5 +384,6 @@ def _extract(
         authors=authors,
         language=detect_language(text, meta.declared_language),
         images=meta.images,
+        source=source,
     )
     return Extraction(article, keys)
