@@ -5,7 +5,8 @@ Article's ``source`` (DESIGN: "AFP", "Kazinform", or None), which the copy direc
 (``dedup.direction``). :func:`credited_source` reads, in this order:
 
 1. the dateline of one of the first paragraphs: ``CITY, date (Reuters) -``, ``(AP) —`` or
-   ``(CNN)`` at its start, and the Russian ``ГОРОД, 13 фев – РИА Новости.`` (a listed agency only);
+   ``(CNN)`` at its start, ``Бишкек, 12-ноябрь /Кабар/.``, and the Russian
+   ``ГОРОД, 13 фев – РИА Новости.`` (a listed agency, or a name in «quotes»);
 2. explicit credit lines among the first and last paragraphs: ``Source: X``, ``Источник: X``
    (and the Kazakh, Kyrgyz and Uzbek words for "source"), ``по материалам X``, ``with files
    from X``;
@@ -54,6 +55,9 @@ _PHOTO_WORDS = re.compile(r"\b(?:photo|фото|getty|shutterstock|image|picture
 _PAREN_START = re.compile(rf"^\(\s*(?P<src>{_NAME})\s*\)\s*[{_DASH}.:]*\s*\S")
 _PAREN_DATELINE = re.compile(
     rf"^(?P<place>[A-ZА-ЯЁ][^\n()]{{0,70}}?)\s*\(\s*(?P<src>{_NAME})\s*\)\s*\.?\s*[{_DASH}:]")
+# An agency dateline with the name between slashes: "Бишкек, 12-ноябрь /Кабар/." (Kabar's form).
+_SLASH_DATELINE = re.compile(
+    rf"^[A-ZА-ЯЁ][^\n/]{{0,50}}?\s*/\s*(?P<src>{_NAME})\s*/\s*[.{_DASH}]")
 # A dateline's place: a city in capitals ("ULKEN, Almaty region"), or "Moscow, July 10".
 _PLACE = re.compile(r"^(?:[A-ZА-ЯЁ]{2,}\b|[A-ZА-ЯЁ][a-zа-яё]+, [^\W\d]+\.? \d{1,2}$)")
 _RU_DATELINE = re.compile(
@@ -115,7 +119,7 @@ def default_agencies() -> Agencies:
 
 
 def credited_source(paragraphs: Sequence[str], tree: HtmlElement | None = None,
-                    agencies: Agencies | None = None) -> str | None:
+                    agencies: Agencies | None = None, own: Sequence[str] = ()) -> str | None:
     """The agency or outlet the page credits for its text, or None.
 
     Args:
@@ -123,6 +127,8 @@ def credited_source(paragraphs: Sequence[str], tree: HtmlElement | None = None,
             every page of an outlet is boilerplate to the body, but still a credit).
         tree: the parsed page, for its metadata (optional).
         agencies: the known agencies (``settings/agencies.toml`` by default).
+        own: the page's own names (outlet id, site name, host): a credit naming one of them is
+            an agency's or outlet's own dateline, and the text is its own: None.
 
     Example:
         >>> credited_source(["TASHKENT, May 3 (Reuters) - The rail link opened on Sunday."])
@@ -138,8 +144,11 @@ def credited_source(paragraphs: Sequence[str], tree: HtmlElement | None = None,
     tail = paras[-TAIL_PARAGRAPHS:] if len(paras) > HEAD_PARAGRAPHS else []
     ends = head + [p for p in tail if p not in head]
     datelines = (_dateline(p, agencies) for p in head)
-    return (next((d for d in datelines if d), None) or _explicit(ends, agencies)
-            or _loose(paras[0], ends, agencies) or _from_meta(tree, agencies))
+    found = (next((d for d in datelines if d), None) or _explicit(ends, agencies)
+             or _loose(paras[0], ends, agencies) or _from_meta(tree, agencies))
+    if found and _squeeze(found) in {_squeeze(agencies.name(name)) for name in own if name}:
+        return None
+    return found
 
 
 def _dateline(first: str, agencies: Agencies) -> str | None:
@@ -151,7 +160,12 @@ def _dateline(first: str, agencies: Agencies) -> str | None:
         if (match and ("place" not in match.groupdict() or _PLACE.match(match["place"]))
                 and (name := _clean(match["src"]))):
             return agencies.name(name)
+    match = _SLASH_DATELINE.match(first)
+    if match and (name := _clean(match["src"])):
+        return agencies.name(name)
     match = _RU_DATELINE.match(first)
+    if match and match["src"].startswith("«") and match["src"].endswith("»"):
+        return _clean(match["src"])  # a quoted name: «Степной вестник»
     if match and (known := _known(match["src"], agencies)):
         return known
     return None
@@ -267,8 +281,9 @@ def _host(value: str) -> str | None:
 
 
 def _squeeze(text: str) -> str:
-    """A name without spaces, dots or case ("Fox Business" and "FOXBusiness" are one)."""
-    return re.sub(r"[\s.]+", "", text).casefold()
+    """A name without spaces, punctuation or case ("Fox Business", "FOXBusiness" and
+    "fox-business" are one)."""
+    return re.sub(r"[\W_]+", "", text).casefold()
 
 
 def _fold(text: str) -> str:

@@ -31,6 +31,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.etree import XPath, _Element, strip_tags
@@ -177,6 +178,12 @@ def _fetch_time(fetched: str | None) -> tuple[str, datetime]:
             return fetched, parsed
     now = now_utc()
     return now.isoformat(timespec="seconds"), now
+
+
+def _own_names(outlet: str, meta: PageMeta, url: str) -> list[str]:
+    """The names a page's own outlet goes by: a credit to one of them is no credited source."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return [outlet, meta.site_name or "", host]
 
 
 def _subtitle(meta: PageMeta, title: str | None, body_start: str) -> str | None:
@@ -355,7 +362,8 @@ def _extract(
     title = best_title(meta) or (priors.title if priors else None)
     paragraphs = split_paragraphs(body_text)
     paragraphs += _continuation(tree, paragraphs)
-    source = credited_source(paragraphs, tree)  # before cleaning: a credit line is boilerplate
+    # before cleaning: a credit line repeated on every page is boilerplate, but still a credit
+    source = credited_source(paragraphs, tree, own=_own_names(outlet, meta, url))
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
     authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
