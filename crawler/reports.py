@@ -437,7 +437,7 @@ def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _clusters_table(records: list[dict[str, Any]], width: int = 130) -> str:
+def _clusters_table(records: list[dict[str, Any]], width: int = 136) -> str:
     lines: list[str] = []
     for record in records:
         title = _clip(record["title"] or "(no title)", width - 40)
@@ -446,8 +446,8 @@ def _clusters_table(records: list[dict[str, Any]], width: int = 130) -> str:
         for member in record["members"]:
             sim = "origin" if member["id"] == record["origin"] else _similarity(member)
             lines.append(f"  {_time_label(member):27} {format_lag(member['lag_seconds']):>9}  "
-                         f"{member['outlet']:18} {sim:9} {_clip(copy_label(member), 25):25} "
-                         f"{_clip(member['title'] or member['url'], width - 96)}")
+                         f"{member['outlet']:18} {sim:9} {_clip(copy_label(member), 30):30} "
+                         f"{_clip(member['title'] or member['url'], width - 101)}")
         lines.append("")
     if not lines:
         return "no clusters\n"

@@ -67,11 +67,13 @@ def clusters_by_url(archive: Archive) -> dict[str, str]:
     return {a.canonical_url: a.cluster or a.id for a in archive.articles()}
 
 
-def copies_by_url(archive: Archive) -> dict[str, str | None]:
-    """Each archived article's canonical URL and the canonical URL of its ``copy_of``."""
+def copies_by_url(archive: Archive) -> dict[str, tuple[str | None, str | None]]:
+    """Each archived article's canonical URL: the canonical URL of its ``copy_of``, and the
+    source it credits."""
     articles = list(archive.articles())
     url_of = {a.id: a.canonical_url for a in articles}
-    return {a.canonical_url: url_of.get(a.copy_of) if a.copy_of else None for a in articles}
+    return {a.canonical_url: (url_of.get(a.copy_of) if a.copy_of else None, a.source)
+            for a in articles}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,7 @@ class DemoCheck:
         """One line for the terminal."""
         line = (f"demo check: {self.groups_whole}/{self.groups_total} known copy groups found "
                 f"whole, {self.groups_directed}/{self.groups_total} with the origin copying none "
-                f"and every other member copying an earlier one, "
+                f"and every other member copying an earlier one (or its credited source), "
                 f"{len(self.intruders)} unrelated articles wrongly joined")
         if self.missing:
             line += f", {len(self.missing)} sample articles not crawled"
@@ -103,10 +105,10 @@ class DemoCheck:
 
 
 def compare_with_expected(found: dict[str, str], expected: list[list[str]],
-                          copies: dict[str, str | None] | None = None) -> DemoCheck:
-    """Compare ``found`` (canonical URL -> cluster id) and ``copies`` (canonical URL -> the URL
-    of its ``copy_of``) with the known groups of URLs, each listed origin first and in
-    publication order."""
+                          copies: dict[str, tuple[str | None, str | None]] | None = None
+                          ) -> DemoCheck:
+    """Compare ``found`` (canonical URL -> cluster id) and ``copies`` (``copies_by_url``) with the
+    known groups of URLs, each listed origin first and in publication order."""
     from crawler.urls import canonicalize
 
     missing: list[str] = []
@@ -129,8 +131,14 @@ def compare_with_expected(found: dict[str, str], expected: list[list[str]],
     return DemoCheck(len(expected), whole, intruders, missing, directed)
 
 
-def _directed(urls: list[str], copies: dict[str, str | None]) -> bool:
-    """The origin (first) copies none; every other member copies one listed before it."""
-    if copies.get(urls[0], "missing") is not None:
+def _directed(urls: list[str], copies: dict[str, tuple[str | None, str | None]]) -> bool:
+    """The origin (first) copies none; every other member copies one listed before it, or
+    credits the same source as one of them (both took it from there)."""
+    if any(u not in copies for u in urls) or copies[urls[0]][0] is not None:
         return False
-    return all(copies.get(u) in urls[:i] for i, u in enumerate(urls) if i)
+    for i, url in enumerate(urls[1:], 1):
+        copy_of, source = copies[url]
+        shared = source is not None and any(copies[u][1] == source for u in urls[:i])
+        if not (copy_of in urls[:i] or (copy_of is None and shared)):
+            return False
+    return True

@@ -51,17 +51,17 @@ def test_clusters_table_shows_origin_members_lags_and_the_rule(
     assert out.splitlines() == [
         "cluster w1  size 3  outlets 3  Toktogul water release agreed",
         "  2026-11-09T04:00:00+00:00          +0  ala-too            origin    "
-        "                          Toktogul water release agreed",
+        "                               Toktogul water release agreed",
         "  2026-11-09T05:05:00+00:00      +1h05m  osh24              sim 1.00  "
-        "copies ala-too            Story w2",
+        "copies ala-too                 Story w2",
         "  2026-11-09T09:30:00+00:00*     +5h30m  courier            sim 1.00  "
-        "copies ala-too            Story w3",
+        "copies ala-too                 Story w3",
         "",
         "cluster g1  size 2  outlets 2  Зерно ждёт вагонов",
         "  2026-11-08T10:00:00+00:00          +0  vestnik            origin    "
-        "                          Зерно ждёт вагонов",
+        "                               Зерно ждёт вагонов",
         "  2026-11-08T10:00:00+00:00          +0  courier            sim 1.00  "
-        "copies vestnik            Вагоны для зерна",
+        "copies vestnik                 Вагоны для зерна",
         "",
         f"origin: {ORIGIN_RULE}; * = fetch time (no published time)",
         COPY_LEGEND,
