@@ -26,7 +26,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -103,12 +103,27 @@ class Agencies:
                 return name
         return raw
 
-    @property
-    def pattern(self) -> str:
-        """A regex alternation of every listed spelling as written, longest first."""
+    @cached_property
+    def loose_forms(self) -> tuple[re.Pattern[str], ...] | None:
+        """The looser credit forms for the listed spellings (as written, longest first):
+        "сообщает X", "X хабарлайт", a closing "— X", a line holding only X; None without
+        agencies."""
         spellings = sorted({s for names in self.names.values() for s in names}, key=len,
                            reverse=True)
-        return "|".join(re.escape(s) for s in spellings)
+        if not spellings:
+            return None
+        name = rf"(?<![\w.])(?P<src>{'|'.join(re.escape(s) for s in spellings)})(?![\w])"
+        reports = re.compile(
+            r"(?:сообщает|сообщают|передает|передаёт|пишет|со ссылкой на)\s+"
+            r"(?:корреспондент(?:а)?\s+|агентство\s+|агентства\s+|ИА\s+|МИА\s+|издание\s+)?"
+            rf"[«\"]?{name}")
+        local = re.compile(
+            rf"{name}[»\"]?\s+(?:агенттиги\s+|агенттігі\s+|агентлиги\s+)?"
+            r"(?:хабарлайт|хабарлады|хабарлайды|хабарлаган|xabar beradi|xabar qildi|"
+            r"xabar qiladi|хабар беради|хабар берди)", re.I)
+        closing = re.compile(rf"[{_DASH}]\s*{name}\s*\.?\s*$")
+        alone = re.compile(rf"^\W*{name}\W*$")
+        return reports, local, closing, alone
 
 
 @cache
@@ -189,20 +204,10 @@ def _explicit(paragraphs: list[str], agencies: Agencies) -> str | None:
 
 def _loose(first: str, paragraphs: list[str], agencies: Agencies) -> str | None:
     """The looser forms, for listed agencies only (matched as spelled in the list)."""
-    names = agencies.pattern
-    if not names:
+    forms = agencies.loose_forms
+    if forms is None:
         return None
-    name = rf"(?<![\w.])(?P<src>{names})(?![\w])"
-    reports = re.compile(
-        r"(?:сообщает|сообщают|передает|передаёт|пишет|со ссылкой на)\s+"
-        r"(?:корреспондент(?:а)?\s+|агентство\s+|агентства\s+|ИА\s+|МИА\s+|издание\s+)?"
-        rf"[«\"]?{name}")
-    local = re.compile(
-        rf"{name}[»\"]?\s+(?:агенттиги\s+|агенттігі\s+|агентлиги\s+)?"
-        r"(?:хабарлайт|хабарлады|хабарлайды|хабарлаган|xabar beradi|xabar qildi|"
-        r"xabar qiladi|хабар беради|хабар берди)", re.I)
-    closing = re.compile(rf"[{_DASH}]\s*{name}\s*\.?\s*$")
-    alone = re.compile(rf"^\W*{name}\W*$")
+    reports, local, closing, alone = forms
     for line in _lines(paragraphs):
         for pattern in (reports, local, alone):
             match = pattern.search(line)
