@@ -431,7 +431,8 @@ class Archive:
         """Set ``article``'s copy link; return the new links of the other members it changes.
 
         The members are the cluster's (and its merged aliases') as stored, with ``article`` in
-        its new form. Only the members published after it can change, unless clusters merge.
+        its new form. Only the members published after it can change, unless clusters merge or
+        the article was stored before (its time or text may have changed: all are relinked).
         """
         if not article.cluster:
             return {}
@@ -444,7 +445,9 @@ class Archive:
         members = [new, *(_member(row) for row in rows)]
         blobs = {row["id"]: row["signature"] for row in rows}
         blobs[article.id] = signature
-        affected = (None if aliases
+        again = self._db.execute("SELECT 1 FROM articles WHERE id = ?",
+                                 (article.id,)).fetchone() is not None
+        affected = (None if aliases or again
                     else {m.id for m in members if m.key >= new.key})
         links = copy_links(members, _Similarities(blobs), only=affected)
         article.copy_of, article.similarity, _ = links.pop(article.id)

@@ -165,3 +165,18 @@ def test_a_v2_archive_is_migrated_to_copy_of_by_publication_time(db_path: Path) 
         stored = _stored(archive)
     assert (stored["origin"].copy_of, stored["copy"].copy_of) == (None, "origin")
     assert stored["copy"].similarity > 0.8 and stored["origin"].source is None
+
+
+def test_an_article_stored_again_with_a_later_date_relinks_its_cluster(db_path: Path) -> None:
+    # re-extraction found the origin's real published time, after its copy's: the copy that
+    # named it as its source is now the origin
+    first = _article("first", "wire", "2026-11-09T06:00:00+00:00", STORY)
+    second = _article("second", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY)
+    with Archive(db_path) as archive:
+        _crawl(archive, [first, second])
+        assert _stored(archive)["second"].copy_of == "first"
+        first.published = "2026-11-09T11:00:00+00:00"
+        archive.store_article(first, signature=signature(first.text, CFG).to_bytes(),
+                              outbox=True)
+        stored = _stored(archive)
+    assert (stored["second"].copy_of, stored["first"].copy_of) == (None, "second")
