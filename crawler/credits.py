@@ -73,8 +73,12 @@ _NAME_NOISE = re.compile(
     r"^(?:the|агентства|агентство|информагентства|информагентство|ИА|МИА|news agency|"
     r"agency)\s+|\s+(?:and|и)\s+(?:agencies|агентства|другие)$|\s+(?:news agency|агентство)$",
     re.I)
+# First words of a parenthesised label that is not a credit: "(Updated)", "(LEAD)", "(Видео)".
 _NOT_NAMES = {"photo", "фото", "video", "видео", "file", "files", "archive", "архив", "updated",
-              "update", "обновлено", "illustrative", "illustration", "translated", "перевод"}
+              "update", "обновлено", "дополнено", "illustrative", "illustration", "translated",
+              "перевод", "lead", "urgent", "breaking", "срочно", "opinion", "analysis",
+              "interview", "интервью", "exclusive", "эксклюзив", "infographic", "инфографика",
+              "corrected", "correction", "исправлено", "live", "онлайн"}
 # Credits that name no one: "Source: agencies", "Источник: СМИ".
 _GENERIC = {"agencies", "news agencies", "agency", "wires", "wire services", "staff", "media",
             "media reports", "social media", "internet", "сми", "агентства", "соцсети",

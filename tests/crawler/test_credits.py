@@ -72,6 +72,8 @@ def test_a_credit_line_names_the_source(paragraphs: list[str], source: str) -> N
     [f"ШЫМКЕНТ, 3 мая — Городские власти. {TEXT_RU}"],  # not a listed agency, not quoted
     [BODY, "Source: agencies"],
     [f"(Updated) {BODY}"],
+    [f"(LEAD) {BODY}"],
+    [f"(Видео) {TEXT_RU}"],
     [BODY, "Trend data show the bridge is needed."],
 ])
 def test_photo_credits_citations_and_ordinary_sentences_are_not_sources(
