@@ -87,7 +87,7 @@ def fill(db_path: Path, articles: int, now: datetime) -> None:
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO articles (id, outlet, url, canonical_url, title, text, published, language, "
-        "fetched, sort_time, cluster, duplicate_of, similarity) "
+        "fetched, sort_time, cluster, copy_of, similarity) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     db.executemany("INSERT INTO clusters (id, size, first_published, last_published) "
                    "VALUES (?,?,?,?)", clusters)

@@ -11,7 +11,7 @@ from typing import Any
 
 ARTICLE_FIELDS = (
     "id", "url", "canonical_url", "outlet", "title", "subtitle", "text", "published", "modified",
-    "authors", "language", "images", "fetched", "cluster", "duplicate_of", "similarity",
+    "authors", "language", "images", "source", "fetched", "cluster", "copy_of", "similarity",
 )  # fmt: skip
 
 
@@ -64,9 +64,10 @@ class Article:
     authors: list[str] = field(default_factory=list)
     language: str | None = None
     images: list[Image] = field(default_factory=list)
+    source: str | None = None  # the agency or outlet the page credits for the text
     cluster: str | None = None
-    duplicate_of: str | None = None
-    similarity: float | None = None
+    copy_of: str | None = None  # the earlier-published member it most likely copies
+    similarity: float | None = None  # to copy_of
 
     def to_record(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, fields in DESIGN.md's order."""

@@ -16,6 +16,7 @@ import logging
 
 from dedup.clusters import ClusterDecision, Clusterer
 from dedup.config import DedupConfig
+from dedup.direction import Link, Member, copy_links, same_source
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
 from dedup.index import Doc, Match, NearDupIndex
 from dedup.metrics import bcubed, pairwise
@@ -33,7 +34,9 @@ __all__ = [
     "Doc",
     "DuplicateKey",
     "IncompatibleSignature",
+    "Link",
     "Match",
+    "Member",
     "MemoryStore",
     "NearDupIndex",
     "RedisStore",
@@ -41,8 +44,10 @@ __all__ = [
     "Store",
     "bcubed",
     "cluster_records",
+    "copy_links",
     "open_store",
     "pairwise",
+    "same_source",
     "signature",
     "signatures",
 ]

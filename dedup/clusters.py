@@ -2,7 +2,8 @@
 
 Each added article is matched against the window (``NearDupIndex.query``: candidates from LSH,
 each verified). With no match it starts a cluster whose id is its own id. Otherwise it joins the
-cluster of its best match (``duplicate_of``, ``similarity``).
+cluster of its best match (``linked_to``, ``similarity``). That link is in arrival order and says
+how the article joined, not who copied whom: ``dedup.direction`` gives the copy direction.
 
 Two existing clusters merge only on a verified link between their own members: when the new
 article matches members of several clusters, those clusters merge if one of their matched members
@@ -45,14 +46,15 @@ class ClusterDecision(NamedTuple):
         kind: "new" (it starts a cluster), "joined" (an existing one) or "merged" (it joined one,
             and clusters it links merged into it).
         cluster: the stable cluster id: the id of the cluster's first member.
-        duplicate_of: the closest earlier article, None for a new cluster.
-        similarity: to ``duplicate_of``, 0-1 (see ``Match.similarity``); None for a new cluster.
+        linked_to: the closest article that came before it (in arrival order, not publication
+            time: see ``dedup.direction`` for who copied whom), None for a new cluster.
+        similarity: to ``linked_to``, 0-1 (see ``Match.similarity``); None for a new cluster.
         aliases: the cluster ids this add merged into ``cluster``.
     """
 
     kind: str
     cluster: str
-    duplicate_of: str | None = None
+    linked_to: str | None = None
     similarity: float | None = None
     aliases: tuple[str, ...] = ()
 
@@ -72,9 +74,9 @@ class Clusterer:
         >>> clusterer = Clusterer(cfg)
         >>> text = "The new bridge over the Chui river opened on Monday, the ministry said."
         >>> clusterer.add(Doc(id="a", outlet="kabar", time=0.0), signature(text, cfg))
-        ClusterDecision(kind='new', cluster='a', duplicate_of=None, similarity=None, aliases=())
+        ClusterDecision(kind='new', cluster='a', linked_to=None, similarity=None, aliases=())
         >>> clusterer.add(Doc(id="b", outlet="24kg", time=60.0), signature(text + " (24.kg)", cfg))
-        ClusterDecision(kind='joined', cluster='a', duplicate_of='a', similarity=0.8359, aliases=())
+        ClusterDecision(kind='joined', cluster='a', linked_to='a', similarity=0.8359, aliases=())
     """
 
     def __init__(self, cfg: DedupConfig | None = None, store: Store | None = None) -> None:

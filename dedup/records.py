@@ -1,10 +1,16 @@
 """``cluster_records``: the dedup core run offline over Article-like records.
 
-The same ``signature`` and ``Clusterer`` as the pipeline; ``newsmon cluster`` is a thin wrapper.
+The same ``signature``, ``Clusterer`` and copy direction (``dedup.direction``) as the pipeline;
+``newsmon cluster`` is a thin wrapper.
+
+A record's ``copy_of`` is by publication time, so a later record published earlier can change
+it: results are held (in input order) until their record has left the dedup window, or the input
+ends, and are final when they come out.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
@@ -12,9 +18,10 @@ from typing import Any
 
 from dedup.clusters import Clusterer
 from dedup.config import DedupConfig
+from dedup.direction import Member, copy_links
 from dedup.errors import DedupError, DuplicateKey
 from dedup.index import Doc
-from dedup.signature import signatures
+from dedup.signature import Signature, signatures
 from dedup.storage import Store
 
 ErrorHandler = Callable[[int, Mapping[str, Any], DedupError], None]
@@ -31,32 +38,37 @@ def cluster_records(
     store: Store | None = None,
     on_error: ErrorHandler | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Cluster Article-like records in the order given, lazily (``BATCH`` records at a time).
+    """Cluster Article-like records, lazily (``BATCH`` records at a time), results in input order.
 
     Each record needs ``id`` and ``text`` (``title`` stands in for a missing text); ``outlet``
     is used for boilerplate, ``published`` (else ``fetched``; ISO 8601 or epoch seconds) for the
-    window. A record without a usable time takes the previous record's.
+    window and the copy direction, ``source`` (the credited agency) for the direction. A record
+    without a usable time takes the previous record's.
 
     Args:
-        records: the records.
+        records: the records, in any order (publication order keeps fewer results waiting).
         cfg: the config (``DedupConfig()`` by default).
         store: where the index lives (a fresh ``MemoryStore`` by default).
         on_error: called with (position, record, error) for a record that cannot be clustered
-            (no id, a text that is not a string, an id seen before); it is then skipped. Without
-            it the error is raised.
+            (no id, a text that is not a string, an id seen before), in turn with the results
+            of the records around it; it is then skipped. Without it the error is raised.
 
     Yields:
-        ``{"id", "cluster", "duplicate_of", "similarity"}`` per clustered record, in input order.
+        ``{"id", "cluster", "copy_of", "similarity"}`` per clustered record, in input order:
+        ``copy_of`` is the earlier-published member it most likely copies (None for an origin,
+        an article alone, or a member that shares its credited source with that member).
 
     Example:
         >>> text = "The bridge over the Chui river opened on Monday."
-        >>> rows = [{"id": "a", "text": text}, {"id": "b", "text": "BISHKEK. " + text}]
-        >>> [r["cluster"] for r in cluster_records(rows)]
-        ['a', 'a']
+        >>> rows = [{"id": "b", "text": "BISHKEK. " + text, "published": "2026-11-02T10:00"},
+        ...         {"id": "a", "text": text, "published": "2026-11-02T08:00"}]
+        >>> [(r["id"], r["cluster"], r["copy_of"]) for r in cluster_records(rows)]
+        [('b', 'b', 'a'), ('a', 'b', None)]
     """
     cfg = cfg if cfg is not None else DedupConfig()
     clusterer = Clusterer(cfg, store)
-    last_time = 0.0
+    directions = _Directions()
+    last_time, newest = 0.0, float("-inf")
     numbered = enumerate(records)
     while batch := list(islice(numbered, BATCH)):
         fields: list[tuple[str, str, str] | DedupError] = []
@@ -72,8 +84,9 @@ def cluster_records(
                     raise field
                 doc_id, _, outlet = field
                 sig = next(sigs)
-                last_time = (_time(record.get("published")) or _time(record.get("fetched"))
-                             or last_time)
+                published = _time(record.get("published"))
+                fetched = _time(record.get("fetched"))
+                last_time = published or fetched or last_time
                 try:
                     decision = clusterer.add(Doc(doc_id, outlet, last_time), sig)
                 except DuplicateKey:
@@ -81,10 +94,75 @@ def cluster_records(
             except DedupError as exc:
                 if on_error is None:
                     raise
+                directions.waiting.append((on_error, position, record, exc))
+                continue
+            source = record.get("source")
+            member = Member(doc_id, last_time, fetched if fetched is not None else last_time,
+                            source if isinstance(source, str) and source else None)
+            directions.add(member, sig, decision.cluster, decision.aliases)
+            newest = max(newest, last_time)
+        yield from directions.settled(newest - cfg.window_seconds)
+    yield from directions.settled(float("inf"))
+
+
+class _Directions:
+    """The results not yet given out, and the members and signatures their links need."""
+
+    def __init__(self) -> None:
+        # results, and the error callbacks of skipped records, in input order
+        self.waiting: deque[dict[str, Any] | tuple[ErrorHandler, int, Any, DedupError]] = deque()
+        self.results: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[Member]] = {}  # cluster -> its waiting members
+        self.times: dict[str, float] = {}
+        self.sigs: dict[str, Signature] = {}
+
+    def add(self, member: Member, sig: Signature, cluster: str,
+            aliases: tuple[str, ...]) -> None:
+        """Record a clustered member and relink the members its arrival can change."""
+        result = {"id": member.id, "cluster": cluster, "copy_of": None, "similarity": None}
+        self.waiting.append(result)
+        self.results[member.id] = result
+        self.times[member.id] = member.time
+        self.sigs[member.id] = sig
+        group = self.members.setdefault(cluster, [])
+        for alias in aliases:
+            for moved in self.members.pop(alias, []):
+                self.results[moved.id]["cluster"] = cluster
+                group.append(moved)
+        group.append(member)
+        if len(group) == 1:
+            return
+        # Only a member published after the newcomer can gain it as a closer earlier member
+        # (a merge can relink everyone).
+        affected = ({m.id for m in group} if aliases
+                    else {m.id for m in group if m.key >= member.key})
+        for doc_id, link in copy_links(group, self._similarity, only=affected).items():
+            self.results[doc_id]["copy_of"] = link.copy_of
+            self.results[doc_id]["similarity"] = link.similarity
+
+    def settled(self, before: float) -> Iterator[dict[str, Any]]:
+        """Give out, in input order, the results whose record is older than ``before`` (and
+        report the skipped records among them)."""
+        while self.waiting:
+            head = self.waiting[0]
+            if isinstance(head, tuple):
+                self.waiting.popleft()
+                on_error, position, record, exc = head
                 on_error(position, record, exc)
                 continue
-            yield {"id": doc_id, "cluster": decision.cluster,
-                   "duplicate_of": decision.duplicate_of, "similarity": decision.similarity}
+            if self.times[head["id"]] >= before:
+                return
+            result = self.waiting.popleft()
+            doc_id = result["id"]
+            group = self.members.get(result["cluster"], [])
+            group[:] = [m for m in group if m.id != doc_id]
+            if not group:
+                self.members.pop(result["cluster"], None)
+            del self.results[doc_id], self.times[doc_id], self.sigs[doc_id]
+            yield result
+
+    def _similarity(self, a: str, b: str) -> float:
+        return self.sigs[a].similarity(self.sigs[b])
 
 
 def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:

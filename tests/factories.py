@@ -15,14 +15,13 @@ GRAIN = "Грузовые вагоны для зерна снова в дефи�
 
 def make_article(article_id: str, outlet: str, published: str | None, *, cluster: str,
                  title: str = "", text: str = WATER, fetched: str = "2026-11-10T12:00:00+00:00",
-                 language: str = "en", duplicate_of: str | None = None,
-                 similarity: float | None = None) -> Article:
+                 language: str = "en", source: str | None = None) -> Article:
     """A hand-made archived Article (one of the tests' own invented stories)."""
     url = f"https://{outlet}.example/news/{article_id}/"
     return Article(id=article_id, url=url, canonical_url=url, outlet=outlet,
                    title=title or f"Story {article_id}", text=text, fetched=fetched,
                    published=published, language=language, cluster=cluster,
-                   duplicate_of=duplicate_of, similarity=similarity)
+                   source=source)
 
 
 def direct(archive: Archive) -> Callable[[Callable[[Archive], Any]], Awaitable[Any]]:

@@ -26,10 +26,11 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> int:
     """Cluster near-duplicate articles of a JSON-lines file (`-` for stdin).
 
-    Each input line is an Article-like object with at least "id" and "text" ("outlet", "title"
-    and "published" are used when present), in publication order. Each output line is
-    {"id", "cluster", "duplicate_of", "similarity"}, one per input, in the same order. A line that
-    is not a usable record is reported on stderr and skipped (exit status 1).
+    Each input line is an Article-like object with at least "id" and "text" ("outlet", "title",
+    "published", "fetched" and "source" are used when present). Each output line is
+    {"id", "cluster", "copy_of", "similarity"}, one per input, in the same order: copy_of is the
+    earlier-published member it most likely copies (null for an origin and an article alone).
+    A line that is not a usable record is reported on stderr and skipped (exit status 1).
 
     \b
     Example:

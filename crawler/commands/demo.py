@@ -55,8 +55,9 @@ def command(db: str | None, fmt: str) -> int:
         with Archive(db_path) as archive:
             records = cluster_records(archive, ClusterQuery(min_size=2))
             found = clusters_by_url(archive)
+            copies = copies_by_url(archive)
         click.echo(render(records, fmt), nl=False)
-        check = compare_with_expected(found, sites.expected_clusters)
+        check = compare_with_expected(found, sites.expected_clusters, copies)
         click.echo(check.summary(), err=True)
     return report.exit_status or (0 if check.ok else 1)
 
@@ -64,6 +65,15 @@ def command(db: str | None, fmt: str) -> int:
 def clusters_by_url(archive: Archive) -> dict[str, str]:
     """Each archived article's canonical URL and its cluster id."""
     return {a.canonical_url: a.cluster or a.id for a in archive.articles()}
+
+
+def copies_by_url(archive: Archive) -> dict[str, tuple[str | None, str | None]]:
+    """Each archived article's canonical URL: the canonical URL of its ``copy_of``, and the
+    source it credits."""
+    articles = list(archive.articles())
+    url_of = {a.id: a.canonical_url for a in articles}
+    return {a.canonical_url: (url_of.get(a.copy_of) if a.copy_of else None, a.source)
+            for a in articles}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,27 +84,35 @@ class DemoCheck:
     groups_whole: int
     intruders: list[str]
     missing: list[str]
+    groups_directed: int = 0
 
     @property
     def ok(self) -> bool:
-        """True when every known group is one cluster and nothing else joined one."""
-        return self.groups_whole == self.groups_total and not self.intruders and not self.missing
+        """True when every known group is one cluster, copies point from its origin onwards,
+        and nothing else joined one."""
+        return (self.groups_whole == self.groups_directed == self.groups_total
+                and not self.intruders and not self.missing)
 
     def summary(self) -> str:
         """One line for the terminal."""
         line = (f"demo check: {self.groups_whole}/{self.groups_total} known copy groups found "
-                f"whole, {len(self.intruders)} unrelated articles wrongly joined")
+                f"whole, {self.groups_directed}/{self.groups_total} with the origin copying none "
+                f"and every other member copying an earlier one (or its credited source), "
+                f"{len(self.intruders)} unrelated articles wrongly joined")
         if self.missing:
             line += f", {len(self.missing)} sample articles not crawled"
         return line
 
 
-def compare_with_expected(found: dict[str, str], expected: list[list[str]]) -> DemoCheck:
-    """Compare ``found`` (canonical URL -> cluster id) with the known groups of URLs."""
+def compare_with_expected(found: dict[str, str], expected: list[list[str]],
+                          copies: dict[str, tuple[str | None, str | None]] | None = None
+                          ) -> DemoCheck:
+    """Compare ``found`` (canonical URL -> cluster id) and ``copies`` (``copies_by_url``) with the
+    known groups of URLs, each listed origin first and in publication order."""
     from crawler.urls import canonicalize
 
     missing: list[str] = []
-    whole = 0
+    whole = directed = 0
     expected_cluster_ids: set[str] = set()
     for group in expected:
         urls = [canonicalize(u) for u in group]
@@ -102,10 +120,25 @@ def compare_with_expected(found: dict[str, str], expected: list[list[str]]) -> D
         ids = {found[u] for u in urls if u in found}
         if len(ids) == 1 and not any(u not in found for u in urls):
             whole += 1
+        if copies is not None and _directed(urls, copies):
+            directed += 1
         expected_cluster_ids.update(ids)
     in_groups = {canonicalize(u) for group in expected for u in group}
     counts: dict[str, int] = {}
     for cluster_id in found.values():
         counts[cluster_id] = counts.get(cluster_id, 0) + 1
     intruders = [u for u, c in found.items() if u not in in_groups and counts[c] > 1]
-    return DemoCheck(len(expected), whole, intruders, missing)
+    return DemoCheck(len(expected), whole, intruders, missing, directed)
+
+
+def _directed(urls: list[str], copies: dict[str, tuple[str | None, str | None]]) -> bool:
+    """The origin (first) copies none; every other member copies one listed before it, or
+    credits the same source as one of them (both took it from there)."""
+    if any(u not in copies for u in urls) or copies[urls[0]][0] is not None:
+        return False
+    for i, url in enumerate(urls[1:], 1):
+        copy_of, source = copies[url]
+        shared = source is not None and any(copies[u][1] == source for u in urls[:i])
+        if not (copy_of in urls[:i] or (copy_of is None and shared)):
+            return False
+    return True

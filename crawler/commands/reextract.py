@@ -5,10 +5,11 @@ boilerplate. An article whose record changed (text, title, dates, ...) is stored
 revision and a new signature; with a Redis URL its new revision is queued in the outbox and
 published to ``results`` (id ``<article>:<rev>``, so consumers see it as a new version).
 
-Clusters are not revisited: a changed article keeps its cluster, ``duplicate_of`` and
-``similarity`` (splitting a cluster that consumers already know would rewrite history; later
-articles are compared with the new signature). Pages that no longer extract (the new extractor
-calls them not-articles) are counted and left as they are.
+Clusters are not revisited: a changed article keeps its cluster (splitting a cluster that
+consumers already know would rewrite history; later articles are compared with the new
+signature). Its copy direction (``copy_of``, ``similarity``) is worked out again when it is
+stored, since a new text or credited source can change it. Pages that no longer extract (the
+new extractor calls them not-articles) are counted and left as they are.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox
             report.failed[exc.reason] += 1
             continue
         new = replace(fresh, id=old.id, fetched=old.fetched, cluster=old.cluster,
-                      duplicate_of=old.duplicate_of, similarity=old.similarity)
+                      copy_of=old.copy_of, similarity=old.similarity)
         if record_hash(new) == record_hash(old):
             continue
         archive.store_article(new, signature=signature(new.text, dedup_config).to_bytes(),

@@ -13,10 +13,12 @@ once, here, at module import. The stages:
    ``bare_extraction``, from its parts, without the work our settings never use), with its full
    cascade only when that result looks poor; a body split into containers of one class is read
    whole; link lines that are navigation are dropped;
-5. clean the body: the repeated headline block (:mod:`crawler.extract.headline`), template lines,
-   tail markers and tail notices (reprint terms, "Ctrl+Enter" requests;
-   :mod:`crawler.extract.boilerplate`), repeated paragraphs (:mod:`crawler.extract.paragraphs`), a
-   last line repeating the author's name, then the outlet's learned boilerplate;
+5. read the credited source (:mod:`crawler.extract.credits`: "(Reuters)", "Источник: Kabar")
+   from the body's first and last paragraphs and the page metadata, then clean the body: the
+   repeated headline block (:mod:`crawler.extract.headline`), template lines, tail markers and
+   tail notices (reprint terms, "Ctrl+Enter" requests; :mod:`crawler.extract.boilerplate`),
+   repeated paragraphs (:mod:`crawler.extract.paragraphs`), a last line repeating the author's
+   name, then the outlet's learned boilerplate;
 6. build the :class:`~crawler.items.Article`.
 
 Nothing but :class:`ExtractionError` (and its subclass :class:`NotAnArticle`) leaves
@@ -30,6 +32,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.etree import XPath, _Element, strip_tags
@@ -41,6 +44,7 @@ from crawler.errors import ExtractionError, NotAnArticle
 from crawler.extract import boilerplate as bp
 from crawler.extract import headline
 from crawler.extract.boilerplate import Boilerplate
+from crawler.extract.credits import credited_source
 from crawler.extract.encoding import decode_html
 from crawler.extract.metadata import (
     PageMeta,
@@ -208,6 +212,12 @@ def _fetch_time(fetched: str | None) -> tuple[str, datetime]:
             return fetched, parsed
     now = now_utc()
     return now.isoformat(timespec="seconds"), now
+
+
+def _own_names(outlet: str, meta: PageMeta, url: str) -> list[str]:
+    """The names a page's own outlet goes by: a credit to one of them is no credited source."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return [outlet, meta.site_name or "", host]
 
 
 def _subtitle(meta: PageMeta, title: str | None, body_start: str) -> str | None:
@@ -403,6 +413,8 @@ def _extract(
     title = best_title(meta) or (priors.title if priors else None)
     paragraphs = split_paragraphs(body_text)
     paragraphs += _continuation(tree, paragraphs)
+    # before cleaning: a credit line repeated on every page is boilerplate, but still a credit
+    source = credited_source(paragraphs, tree, own=_own_names(outlet, meta, url))
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
     authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
@@ -431,5 +443,6 @@ def _extract(
         authors=authors,
         language=detect_language(text, meta.declared_language),
         images=meta.images,
+        source=source,
     )
     return Extraction(article, keys)

@@ -6,13 +6,28 @@ the HTML page. Both read the archive read-only.
 
 from __future__ import annotations
 
-__all__ = ["FORMATS", "ORIGIN_RULE", "format_lag"]
+from typing import Any
+
+__all__ = ["COPY_LEGEND", "FORMATS", "ORIGIN_RULE", "copy_label", "format_lag"]
 
 # The report formats (``--format``); light here so that the CLI lists them without the queries.
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
+COPY_LEGEND = ("copies X: the earlier-published member it most likely copies (by publication "
+               "time); both from S: it and an earlier member credit the same source S, and "
+               "copied it rather than each other")
 ORIGIN_RULE = ("earliest time wins: the published time, or the fetch time for a member whose "
                "page gave none; ties go to the earlier fetch, then the smaller article id")
+
+
+def copy_label(member: dict[str, Any]) -> str:
+    """What a member copies, in words: ``copies osh24``, ``both from AFP`` or, for a member that
+    copies none and credits a source, ``from AFP``; empty otherwise."""
+    if member["copy_of"]:
+        return f"copies {member['copy_of_outlet'] or member['copy_of']}"
+    if member["from_source"]:
+        return f"both from {member['from_source']}"
+    return f"from {member['source']}" if member["source"] else ""
 
 
 def format_lag(seconds: int | None) -> str:

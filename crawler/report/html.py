@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.escape import html_href
 from crawler.escape import html_text as escape  # every page-made string goes through it
-from crawler.report import ORIGIN_RULE, format_lag
+from crawler.report import COPY_LEGEND, ORIGIN_RULE, copy_label, format_lag
 
 # Geometry of the drawings, in SVG user units (the page scales them to its width).
 TIMELINE_WIDTH = 900
@@ -45,7 +45,8 @@ svg{max-width:100%;height:auto;display:block}
 
 def clusters_html(records: list[dict[str, Any]], matrix: dict[str, dict[str, int]]) -> str:
     """The cluster report as one HTML page: the copy matrix, then a timeline per cluster."""
-    parts = [f"<p class=\"meta\">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}.</p>",
+    parts = [f"<p class=\"meta\">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}. "
+             f"{escape(COPY_LEGEND)}.</p>",
              "<h2>Who copies whom</h2>", matrix_svg(matrix)]
     for record in records:
         parts.append(_cluster_section(record))
@@ -151,6 +152,7 @@ def _cluster_section(record: dict[str, Any]) -> str:
         f"<tr><td>{escape(m['time'])}{'*' if m['time_source'] == 'fetched' else ''}</td>"
         f"<td>{escape(format_lag(m['lag_seconds']))}</td><td>{escape(m['outlet'])}</td>"
         f"<td>{'origin' if m['id'] == record['origin'] else _cell(m['similarity'])}</td>"
+        f"<td>{escape(copy_label(m))}</td>"
         f"<td>{_link(m['title'] or m['url'], m['url'])}</td></tr>"
         for m in record["members"])
     return (f"<section class=\"cluster\" id=\"cluster-{escape(record['id'])}\">"
@@ -160,7 +162,7 @@ def _cluster_section(record: dict[str, Any]) -> str:
             f"(by {escape(record['origin_time_source'])} time).</p>"
             + timeline_svg(record)
             + "<table><tr><th>time (UTC)</th><th>lag</th><th>outlet</th><th>similarity</th>"
-            f"<th>title</th></tr>{members}</table></section>")
+            f"<th>copies</th><th>title</th></tr>{members}</table></section>")
 
 
 def _link(text: str, url: str) -> str:

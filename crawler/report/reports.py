@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler import escape
-from crawler.report import FORMATS, ORIGIN_RULE, format_lag
+from crawler.report import COPY_LEGEND, FORMATS, ORIGIN_RULE, copy_label, format_lag
 from crawler.store.archive import Archive
 from crawler.times import parse_iso, utc_iso
 
@@ -41,7 +41,7 @@ MIN_PERIOD_ARTICLES = 5  # fewer than this in the period: no verdict on a collap
 MIN_HISTORY_ARTICLES = 20  # fewer than this before the period: no history to compare with
 
 _CLUSTER_COLUMNS = ("id, outlet, url, title, published, fetched, sort_time, language, "
-                    "duplicate_of, similarity")
+                    "source, copy_of, similarity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +130,12 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     title) plus ``origin_rule``, ``origin_time_source`` and, per member, ``time`` (UTC),
     ``time_source`` (``published`` or ``fetched``), ``lag_seconds`` behind the origin,
     ``similarity`` to the origin (estimated from the stored signatures: the larger of Jaccard
-    and the containment of the shorter text; 1.0 for the origin; without signatures, the link's
-    own similarity when the member was linked to the origin, else None) and
-    ``linked_similarity``, the similarity to ``duplicate_of``, the member the clusterer linked it
-    to when it arrived.
+    and the containment of the shorter text; 1.0 for the origin; without signatures, the
+    copy link's own similarity when the member copies the origin, else None), ``source`` (the
+    agency or outlet its page credits), ``copy_of`` (the earlier-published member it most
+    likely copies: ``dedup.direction``), ``copy_similarity`` (to ``copy_of``), ``copy_of_outlet``
+    and ``from_source``: the credited source it shares with an earlier member instead of
+    copying it ("both from AFP"), else None.
     """
     rows = _connection(archive).execute(
         f"SELECT {_CLUSTER_COLUMNS} FROM articles WHERE cluster = ?", (cluster_id,)).fetchall()
@@ -143,8 +145,9 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     origin = ordered[0]
     origin_time = parse_iso(origin["sort_time"])
     to_origin = _similarities_to(archive, origin["id"], [row["id"] for row in ordered[1:]])
+    outlet_of = {row["id"]: row["outlet"] for row in ordered}
     members = []
-    for row in ordered:
+    for position, row in enumerate(ordered):
         is_origin = row["id"] == origin["id"]
         moment = parse_iso(row["sort_time"])
         members.append({
@@ -154,11 +157,14 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
             "lag_seconds": None if moment is None or origin_time is None
             else int(moment.timestamp() - origin_time.timestamp()),
             "language": row["language"],
-            "duplicate_of": row["duplicate_of"],
             "similarity": 1.0 if is_origin else to_origin.get(
-                row["id"], _rounded(row["similarity"]) if row["duplicate_of"] == origin["id"]
+                row["id"], _rounded(row["similarity"]) if row["copy_of"] == origin["id"]
                 else None),
-            "linked_similarity": _rounded(row["similarity"]),
+            "source": row["source"],
+            "copy_of": row["copy_of"],
+            "copy_of_outlet": outlet_of.get(row["copy_of"]),
+            "copy_similarity": _rounded(row["similarity"]),
+            "from_source": _shared_source(row, ordered[:position]),
         })
     return {
         "id": cluster_id,
@@ -174,16 +180,30 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     }
 
 
-def copy_matrix(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Who copies whom: ``matrix[A][B]`` counts B's members of clusters whose origin is A's.
+def _shared_source(row: sqlite3.Row, earlier: list[sqlite3.Row]) -> str | None:
+    """The source ``row`` credits, when it copies no member and an earlier one credits it too."""
+    from dedup import same_source
 
-    A member from the origin's own outlet (a repost) is not a copy and is not counted.
+    if row["copy_of"] or not row["source"]:
+        return None
+    return row["source"] if any(same_source(row["source"], e["source"]) for e in earlier) else None
+
+
+def copy_matrix(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Who copies whom: ``matrix[A][B]`` counts B's members whose ``copy_of`` is an A article.
+
+    A member that copies its own outlet's article (a repost) is not counted, nor one that copies
+    no member (an origin, or one sharing a credited source: "both from AFP"). A record may list
+    in ``counted`` the member ids to count (all by default).
     """
     matrix: dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
-        source = record["origin_outlet"]
-        for member in record["members"][1:]:
-            if member["outlet"] != source:
+        outlet_of = {m["id"]: m["outlet"] for m in record["members"]}
+        counted = record.get("counted")
+        for member in record["members"]:
+            source = outlet_of.get(member["copy_of"])
+            if (source is not None and source != member["outlet"]
+                    and (counted is None or member["id"] in counted)):
                 matrix[source][member["outlet"]] += 1
     return {source: dict(sorted(row.items())) for source, row in sorted(matrix.items())}
 
@@ -225,8 +245,8 @@ def outlet_report(archive: Archive, query: OutletQuery) -> dict[str, Any]:
 
 def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str, dict[str, int]]:
     """The copy matrix over the clusters active in the period (members inside it counted)."""
-    sql = ("SELECT cluster, id, outlet, sort_time, fetched FROM articles WHERE cluster IN "
-           "(SELECT id FROM clusters WHERE size >= 2")
+    sql = ("SELECT cluster, id, outlet, sort_time, fetched, copy_of FROM articles "
+           "WHERE cluster IN (SELECT id FROM clusters WHERE size >= 2")
     params: list[Any] = []
     if query.since:
         sql += " AND last_published >= ?"
@@ -237,12 +257,9 @@ def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str,
     clusters: dict[str, list[sqlite3.Row]] = defaultdict(list)
     for row in db.execute(sql + ")", params):
         clusters[row["cluster"]].append(row)
-    records = []
-    for members in clusters.values():
-        ordered = sorted(members, key=_origin_key)
-        inside = [m for m in ordered[1:] if _in_period(m["sort_time"], query)]
-        records.append({"origin_outlet": ordered[0]["outlet"],
-                        "members": [ordered[0], *inside]})
+    records = [{"members": members,
+                "counted": {m["id"] for m in members if _in_period(m["sort_time"], query)}}
+               for members in clusters.values()]
     return copy_matrix(records)
 
 
@@ -414,7 +431,7 @@ def _json(data: Any) -> str:
     return escape.json_text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
-def _clusters_table(records: list[dict[str, Any]], width: int = 100) -> str:
+def _clusters_table(records: list[dict[str, Any]], width: int = 136) -> str:
     lines: list[str] = []
     for record in records:
         title = _clip(record["title"] or "(no title)", width - 40)
@@ -423,18 +440,20 @@ def _clusters_table(records: list[dict[str, Any]], width: int = 100) -> str:
         for member in record["members"]:
             sim = "origin" if member["id"] == record["origin"] else _similarity(member)
             lines.append(f"  {_time_label(member):27} {format_lag(member['lag_seconds']):>9}  "
-                         f"{member['outlet']:18} {sim:9} "
-                         f"{_clip(member['title'] or member['url'], width - 70)}")
+                         f"{member['outlet']:18} {sim:9} {_clip(copy_label(member), 30):30} "
+                         f"{_clip(member['title'] or member['url'], width - 101)}")
         lines.append("")
     if not lines:
         return "no clusters\n"
     lines.append(f"origin: {ORIGIN_RULE}; * = fetch time (no published time)")
+    lines.append(COPY_LEGEND)
     return "\n".join(lines) + "\n"
 
 
 def _clusters_csv(records: list[dict[str, Any]]) -> str:
     columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "time",
-               "time_source", "lag_seconds", "similarity", "duplicate_of", "url", "title"]
+               "time_source", "lag_seconds", "similarity", "copy_of", "copy_similarity",
+               "source", "from_source", "url", "title"]
     rows = ({"cluster": r["id"], "cluster_size": r["size"], "origin": r["origin"],
              "is_origin": int(m["id"] == r["origin"]), **{c: m[c] for c in columns[4:]}}
             for r in records for m in r["members"])
@@ -450,13 +469,16 @@ def _clusters_markdown(records: list[dict[str, Any]]) -> str:
                      f"Cluster `{record['id']}`: {record['size']} articles from "
                      f"{len(record['outlets'])} outlets; origin `{record['origin']}` "
                      f"({record['origin_outlet']}, by {record['origin_time_source']} time).\n\n"
-                     "| time | lag | outlet | similarity | title |\n|---|---|---|---|---|")
+                     "| time | lag | outlet | similarity | copies | title |\n"
+                     "|---|---|---|---|---|---|")
         for m in record["members"]:
             sim = "origin" if m["id"] == record["origin"] else _similarity(m)
             parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {m['outlet']} "
-                         f"| {sim} | {escape.markdown_link(m['title'] or m['url'], m['url'])} |")
+                         f"| {sim} | {_md(copy_label(m))} "
+                         f"| {escape.markdown_link(m['title'] or m['url'], m['url'])} |")
         parts.append("")
-    parts.append(f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time.")
+    parts.append(f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time. "
+                 f"{COPY_LEGEND}")
     return "\n".join(parts) + "\n"
 
 

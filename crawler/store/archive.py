@@ -15,7 +15,7 @@ import json
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,10 +30,12 @@ from crawler.store.outbox import (
     RESULTS,
     OutboxMessage,
     cluster_event,
+    copies_event,
     record_hash,
     result_message,
 )
-from crawler.times import utc_iso
+from crawler.times import epoch, utc_iso
+from dedup import DedupConfig, DedupError, Link, Member, Signature, copy_links
 
 # One script per schema version; never edit a released script, append a new one.
 _MIGRATIONS: tuple[str, ...] = (
@@ -131,9 +133,19 @@ _MIGRATIONS: tuple[str, ...] = (
         created TEXT NOT NULL
     );
     """,
+    # 3: copy direction by publication time (copy_of replaces the arrival-order duplicate_of; the
+    # data step relinks every cluster) and the credited source.
+    """
+    ALTER TABLE articles RENAME COLUMN duplicate_of TO copy_of;
+    ALTER TABLE articles ADD COLUMN source TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
+# Schema version -> the data step run right after its script (what SQL alone cannot compute).
+_DATA_MIGRATIONS: dict[int, Callable[[Archive], None]] = {
+    3: lambda archive: archive._relink_all(),
+}
 _BUSY_TIMEOUT_S = 30.0  # a second process (report, export) may hold a read lock for a while
 _WAL_RETRY_S = 0.01
 
@@ -217,6 +229,8 @@ class Archive:
             for number in range(version, SCHEMA_VERSION):
                 for statement in _split_sql(_MIGRATIONS[number]):
                     self._db.execute(statement)
+                if number + 1 in _DATA_MIGRATIONS:
+                    _DATA_MIGRATIONS[number + 1](self)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _schema_version(self) -> int:
@@ -261,16 +275,22 @@ class Archive:
         ``seen_urls`` are marked seen for the article's outlet in the same transaction, so a
         crawl killed at any point never marks a URL seen without its article.
 
+        The copy direction is set here, by publication time over the whole cluster
+        (``dedup.copy_links``): ``article.copy_of`` and ``similarity``, and those of the members
+        published after it, which may now copy it instead (each changed member gets a new
+        revision and, with ``outbox``, its ``results`` message and one ``updated`` event).
+
         The article's revision goes up when its record (``fetched`` aside) differs from the
         stored one. With ``outbox``, a new revision also queues its ``results`` message and,
         with ``cluster_event``, its ``clusters`` event in the same transaction, so the archive
         and what Redis gets never disagree. Returns the revision stored.
         """
         sort_time = utc_iso(article.published or article.fetched)
-        digest = record_hash(article)
         aliases = list(aliases)
         try:
             with self.transaction():
+                relinked = self._link_article(article, sort_time, signature, aliases)
+                digest = record_hash(article)
                 old = self._db.execute("SELECT revision, record_hash FROM articles WHERE id = ?",
                                        (article.id,)).fetchone()
                 changed = old is None or old["record_hash"] != digest
@@ -278,14 +298,14 @@ class Archive:
                 self._db.execute(
                     "INSERT OR REPLACE INTO articles (id, outlet, url, canonical_url, title, "
                     "subtitle, text, published, modified, authors, language, images, fetched, "
-                    "sort_time, cluster, duplicate_of, similarity, signature, revision, "
-                    "record_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "sort_time, cluster, copy_of, similarity, signature, revision, "
+                    "record_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (article.id, article.outlet, article.url, article.canonical_url,
                      article.title, article.subtitle, article.text, article.published,
                      article.modified, json.dumps(article.authors, ensure_ascii=False),
                      article.language, _images_json(article), article.fetched, sort_time,
-                     article.cluster, article.duplicate_of, article.similarity, signature,
-                     revision, digest),
+                     article.cluster, article.copy_of, article.similarity, signature,
+                     revision, digest, article.source),
                 )
                 if html is not None:
                     self._db.execute(
@@ -299,6 +319,11 @@ class Archive:
                 self._mark_seen(article.outlet, seen_urls, "stored", article.fetched)
                 if outbox and changed:
                     self._queue_messages(article, revision, aliases, cluster_event)
+                moved = self._apply_links(relinked, outbox=outbox)
+                if outbox and moved and article.cluster:
+                    self._add_outbox(CLUSTERS, copies_event(
+                        cluster=article.cluster, article_id=article.id, revision=revision,
+                        copies=moved, time=article.fetched), article.fetched)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
         return revision
@@ -395,6 +420,72 @@ class Archive:
             "last_seen = excluded.last_seen, status = excluded.status",
             [(outlet, url, when, when, status) for url in dict.fromkeys(urls)],
         )
+
+    # -- copy direction ----------------------------------------------------------------------
+
+    def _link_article(self, article: Article, sort_time: str, signature: bytes | None,
+                      aliases: list[str]) -> dict[str, Link]:
+        """Set ``article``'s copy link; return the new links of the other members it changes.
+
+        The members are the cluster's (and its merged aliases') as stored, with ``article`` in
+        its new form. Only the members published after it can change, unless clusters merge or
+        the article was stored before (its time or text may have changed: all are relinked).
+        """
+        if not article.cluster:
+            return {}
+        clusters = [article.cluster, *aliases]
+        rows = self._db.execute(
+            f"SELECT id, sort_time, fetched, source, signature FROM articles "
+            f"WHERE cluster IN ({','.join('?' * len(clusters))}) AND id != ?",
+            (*clusters, article.id)).fetchall()
+        new = Member(article.id, epoch(sort_time), epoch(article.fetched), article.source)
+        members = [new, *(_member(row) for row in rows)]
+        blobs = {row["id"]: row["signature"] for row in rows}
+        blobs[article.id] = signature
+        again = self._db.execute("SELECT 1 FROM articles WHERE id = ?",
+                                 (article.id,)).fetchone() is not None
+        affected = (None if aliases or again
+                    else {m.id for m in members if m.key >= new.key})
+        links = copy_links(members, _Similarities(blobs), only=affected)
+        article.copy_of, article.similarity, _ = links.pop(article.id)
+        return links
+
+    def _apply_links(self, links: dict[str, Link], *, outbox: bool) -> dict[str, str | None]:
+        """Store the members' new links where they changed (a new revision each); returns the
+        changed members and their ``copy_of``."""
+        moved: dict[str, str | None] = {}
+        for member_id, link in links.items():
+            row = self._db.execute("SELECT * FROM articles WHERE id = ?", (member_id,)).fetchone()
+            if row is None or (row["copy_of"], row["similarity"]) == link[:2]:
+                continue
+            member = _article_from_row(row)
+            member.copy_of, member.similarity = link.copy_of, link.similarity
+            revision = row["revision"] + 1
+            self._db.execute("UPDATE articles SET copy_of = ?, similarity = ?, revision = ?, "
+                             "record_hash = ? WHERE id = ?",
+                             (link.copy_of, link.similarity, revision, record_hash(member),
+                              member_id))
+            if outbox:
+                self._add_outbox(RESULTS, result_message(member, revision), member.fetched)
+            moved[member_id] = link.copy_of
+        return moved
+
+    def _relink_all(self) -> None:
+        """Work out every cluster's copy links again (the schema 3 migration's data step)."""
+        self._db.execute("UPDATE articles SET copy_of = NULL, similarity = NULL")
+        for (cluster,) in self._db.execute(
+                "SELECT id FROM clusters WHERE size >= 2").fetchall():
+            rows = self._db.execute(
+                "SELECT id, sort_time, fetched, source, signature FROM articles "
+                "WHERE cluster = ?", (cluster,)).fetchall()
+            links = copy_links([_member(row) for row in rows],
+                               _Similarities({row["id"]: row["signature"] for row in rows}))
+            for member_id, link in links.items():
+                self._db.execute("UPDATE articles SET copy_of = ?, similarity = ? WHERE id = ?",
+                                 (link.copy_of, link.similarity, member_id))
+        for row in self._db.execute("SELECT * FROM articles").fetchall():
+            self._db.execute("UPDATE articles SET record_hash = ? WHERE id = ?",
+                             (record_hash(_article_from_row(row)), row["id"]))
 
     def _merge_cluster(self, alias: str, cluster: str, when: str) -> None:
         if alias == cluster:
@@ -647,6 +738,36 @@ def _filters(*, since: str | None, outlets: Iterable[str],
 def _images_json(article: Article) -> str:
     images = [{"url": i.url, "caption": i.caption, "credit": i.credit} for i in article.images]
     return json.dumps(images, ensure_ascii=False)
+
+
+def _member(row: sqlite3.Row) -> Member:
+    """A stored article as ``dedup.direction`` sees it (published, else fetched, time)."""
+    return Member(row["id"], epoch(row["sort_time"]), epoch(row["fetched"]), row["source"])
+
+
+class _Similarities:
+    """Pairwise similarity of stored articles from their signatures (None where a signature is
+    missing or was made with other dedup parameters), each signature decoded once."""
+
+    def __init__(self, blobs: dict[str, bytes | None]) -> None:
+        self._blobs = blobs
+        self._sigs: dict[str, Signature | None] = {}
+        self._cfg = DedupConfig()
+
+    def __call__(self, a: str, b: str) -> float | None:
+        first, second = self._signature(a), self._signature(b)
+        if first is None or second is None:
+            return None
+        return first.similarity(second)
+
+    def _signature(self, article_id: str) -> Signature | None:
+        if article_id not in self._sigs:
+            try:
+                self._sigs[article_id] = Signature.from_bytes(
+                    self._blobs.get(article_id) or b"", self._cfg)
+            except DedupError:
+                self._sigs[article_id] = None
+        return self._sigs[article_id]
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

@@ -45,15 +45,15 @@ def restore_clusterer(clusterer: Clusterer, archive: Archive) -> set[str]:
 def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
     """Add ``item``'s article to ``clusterer`` and record the decision on the item.
 
-    Sets ``article.cluster``, ``duplicate_of``, ``similarity`` and ``item.aliases``; returns the
-    decision's kind (``new``, ``joined`` or ``merged``).
+    Sets ``article.cluster`` and ``item.aliases``; returns the decision's kind (``new``,
+    ``joined`` or ``merged``). The copy direction (``copy_of``, ``similarity``) is by publication
+    time over the whole cluster: the archive sets it when it stores the article
+    (``Archive.store_article``), for this article and for the members it comes before.
     """
     article = item.article
     sig = Signature.from_bytes(item.signature, clusterer.config)
     time = epoch(article.published or article.fetched)
     decision = clusterer.add(Doc(id=article.id, outlet=article.outlet, time=time), sig)
     article.cluster = decision.cluster
-    article.duplicate_of = decision.duplicate_of
-    article.similarity = decision.similarity
     item.aliases = tuple(decision.aliases)
     return decision.kind

@@ -14,7 +14,12 @@ Streams (the key is ``NEWSMON_REDIS_PREFIX`` + the name below; the outbox stores
 ``clusters``  one cluster event per stored article: ``type`` ``created``, ``grew`` or ``merged``,
               ``id=<cluster>:<article>:<rev>``, ``cluster``, ``article``, ``size``, ``aliases``
               (JSON list of the cluster ids merged into ``cluster``: map them to ``cluster`` from
-              now on), ``time``.
+              now on), ``time``. And ``type=updated`` when an article published before members
+              of its cluster that came earlier changed what they copy (``copy_of`` is by
+              publication time): ``id=<cluster>:<article>:<rev>:copy_of``, ``cluster``,
+              ``article`` (the one that arrived), ``copy_of`` (JSON: member id -> its new
+              ``copy_of``, null for none), ``time``; each changed member also gets a new
+              revision, so a new ``results`` message.
 ``extracted`` (distributed mode) an extracted, not yet clustered article from a crawl worker:
               ``type=extracted``, ``id=<article>:<record hash>``, ``record``, ``signature`` and
               ``html`` (base64; html is zlib-compressed), ``content_type``, ``seen_urls`` (JSON).
@@ -82,6 +87,17 @@ def cluster_event(kind: str, *, cluster: str, article_id: str, revision: int, si
         "v": str(SCHEMA_VERSION), "type": kind, "id": f"{cluster}:{article_id}:{revision}",
         "cluster": cluster, "article": article_id, "size": str(size),
         "aliases": json.dumps(aliases), "time": time,
+    }
+
+
+def copies_event(*, cluster: str, article_id: str, revision: int,
+                 copies: dict[str, str | None], time: str) -> dict[str, str]:
+    """The ``clusters`` message ``updated``: storing revision ``revision`` of ``article_id``
+    changed the ``copy_of`` of other members (``copies``: member id -> its new ``copy_of``)."""
+    return {
+        "v": str(SCHEMA_VERSION), "type": "updated",
+        "id": f"{cluster}:{article_id}:{revision}:copy_of", "cluster": cluster,
+        "article": article_id, "copy_of": json.dumps(copies, sort_keys=True), "time": time,
     }
 
 

@@ -32,7 +32,7 @@ def test_clusters_a_file_into_the_output(articles: Path, tmp_path: Path) -> None
     result = run_newsmon("cluster", str(articles), "--output", str(out))
     assert (result.returncode, result.stderr) == (0, "")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(r["id"], r["cluster"], r["duplicate_of"]) for r in rows] == [
+    assert [(r["id"], r["cluster"], r["copy_of"]) for r in rows] == [
         ("a", "a", None), ("b", "a", "a"), ("c", "c", None)]
     assert rows[1]["similarity"] > 0.5 and rows[0]["similarity"] is None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.commands.demo import clusters_by_url
+from crawler.commands.demo import clusters_by_url, copies_by_url
 from crawler.demo.server import SampleOutlets, serve_sample_outlets
 from crawler.store.archive import Archive
 from crawler.urls import canonicalize
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 _REPO = Path(__file__).resolve().parents[2]
 _CLUSTER_FIELDS = {"id", "size", "outlets", "first_published", "origin", "members", "title"}
 _ARTICLE_FIELDS = ["id", "url", "canonical_url", "outlet", "title", "subtitle", "text",
-                   "published", "modified", "authors", "language", "images", "fetched",
-                   "cluster", "duplicate_of", "similarity"]
+                   "published", "modified", "authors", "language", "images", "source",
+                   "fetched", "cluster", "copy_of", "similarity"]
 
 
 class _TwoCrawls:
@@ -102,6 +102,19 @@ def test_known_copies_share_a_cluster_and_unrelated_articles_stay_apart(
     assert joined_wrongly == []
 
 
+def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(
+        crawled: _TwoCrawls) -> None:
+    with Archive(crawled.db) as archive:
+        copies = copies_by_url(archive)
+    for group in crawled.sites.expected_clusters:  # origin first, in publication order
+        urls = [canonicalize(u) for u in group]
+        assert copies[urls[0]][0] is None, group
+        for i, url in enumerate(urls[1:], 1):
+            copy_of, source = copies[url]
+            assert copy_of in urls[:i] or (
+                copy_of is None and source in {copies[u][1] for u in urls[:i]}), group
+
+
 def test_report_clusters_json_gives_design_cluster_records(crawled: _TwoCrawls) -> None:
     done = run_newsmon("report", "clusters", "--db", str(crawled.db), "--format", "json")
     records = json.loads(done.stdout)
@@ -128,7 +141,9 @@ def test_demo_prints_the_clusters_of_the_known_copies(tmp_path: Path) -> None:
     groups = len(json.loads(run_newsmon("report", "clusters", "--db", str(tmp_path / "demo.db"),
                                         "--format", "json").stdout))
     assert done.stdout.count("cluster ") == groups >= 4
-    assert f"demo check: {groups}/{groups} known copy groups found whole, " \
+    assert f"demo check: {groups}/{groups} known copy groups found whole, {groups}/{groups} " \
+           "with the origin copying none and every other member copying an earlier one " \
+           "(or its credited source), " \
            "0 unrelated articles wrongly joined" in done.stderr
 
 

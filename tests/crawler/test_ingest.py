@@ -85,7 +85,7 @@ def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
         assert archive.outbox_size() == 0
     assert sorted(stored) == ids
     copy = stored["art011"]  # a copy of story 5, stored as art005
-    assert copy.cluster == stored["art005"].cluster and copy.duplicate_of == "art005"
+    assert copy.cluster == stored["art005"].cluster and copy.copy_of == "art005"
     published = [f[b"id"].decode() for _, f in client.xrange(redis_prefix + RESULTS)]
     assert sorted(published) == [f"{i}:1" for i in ids]
 

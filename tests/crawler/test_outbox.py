@@ -44,12 +44,16 @@ def test_stored_article_queues_result_and_cluster_event_in_order(db_path: Path) 
         rows = archive.outbox_batch(100)
     assert [(r.stream, r.fields["type"]) for r in rows] == [
         (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "grew"),
-        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "merged")]
+        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "merged"),
+        # the merge gave a0003 (alone until then) a copy_of: a new revision and an update event
+        (RESULTS, "article"), (CLUSTERS, "updated")]
     assert rows[0].fields["id"] == "a0001:1"
     assert json.loads(rows[0].fields["record"])["cluster"] == "a0001"
-    merged = rows[-1].fields
+    merged = rows[-3].fields
     assert merged["cluster"] == "a0001" and json.loads(merged["aliases"]) == ["a0003"]
     assert merged["size"] == "4" and merged["id"] == "a0001:a0004:1"
+    assert rows[-2].fields["id"] == "a0003:2"
+    assert json.loads(rows[-1].fields["copy_of"]) == {"a0003": "a0001"}
 
 
 def test_same_record_again_keeps_revision_and_queues_nothing(db_path: Path) -> None:

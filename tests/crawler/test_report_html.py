@@ -46,13 +46,10 @@ def html_report(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
         for article in (
             make_article("a1", "ala-too", "2026-11-09T04:00:00Z", cluster="a1",
                          title="Water <deal>"),
-            make_article("a2", "osh24", "2026-11-09T05:00:00Z", cluster="a1", similarity=0.9,
-                         duplicate_of="a1"),
-            make_article("a3", "courier", "2026-11-09T06:00:00Z", cluster="a1", similarity=0.8,
-                         duplicate_of="a1"),
+            make_article("a2", "osh24", "2026-11-09T05:00:00Z", cluster="a1"),
+            make_article("a3", "courier", "2026-11-09T06:00:00Z", cluster="a1"),
             make_article("b1", "courier", "2026-11-08T10:00:00Z", cluster="b1"),
-            make_article("b2", "osh24", "2026-11-08T12:00:00Z", cluster="b1", similarity=0.85,
-                         duplicate_of="b1"),
+            make_article("b2", "osh24", "2026-11-08T12:00:00Z", cluster="b1"),
         ):
             archive.store_article(article)
     status, out, err = run_main(["report", "clusters", "--db", str(db_path), "--format", "html"],

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from crawler.report import ORIGIN_RULE
+from crawler.report import COPY_LEGEND, ORIGIN_RULE
 from crawler.store.archive import Archive
+from dedup import DedupConfig, signature
 from tests.factories import GRAIN, make_article
 from tests.newsmon_cli import run_main
+
+CFG = DedupConfig()
 
 
 @pytest.fixture
@@ -22,19 +25,16 @@ def archive_path(db_path: Path) -> Path:
         for article in (
             make_article("w1", "ala-too", "2026-11-09T10:00:00+06:00", cluster="w1",
                          title="Toktogul water release agreed"),
-            make_article("w2", "osh24", "2026-11-09T11:05:00+06:00", cluster="w1",
-                         duplicate_of="w1", similarity=0.912),
-            make_article("w3", "courier", None, cluster="w1", fetched="2026-11-09T09:30:00+00:00",
-                         duplicate_of="w2", similarity=0.8),
+            make_article("w2", "osh24", "2026-11-09T11:05:00+06:00", cluster="w1"),
+            make_article("w3", "courier", None, cluster="w1", fetched="2026-11-09T09:30:00+00:00"),
             make_article("g2", "vestnik", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN,
                          language="ru", title="Зерно ждёт вагонов",
                          fetched="2026-11-08T16:30:00+06:00"),
             make_article("g1", "courier", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN,
-                         language="ru", title="Вагоны для зерна", fetched="2026-11-08T11:00:00Z",
-                         duplicate_of="g2", similarity=0.95),
+                         language="ru", title="Вагоны для зерна", fetched="2026-11-08T11:00:00Z"),
             make_article("s1", "osh24", "2026-11-08T09:00:00Z", cluster="s1"),
         ):
-            archive.store_article(article)
+            archive.store_article(article, signature=signature(article.text, CFG).to_bytes())
     return db_path
 
 
@@ -51,16 +51,20 @@ def test_clusters_table_shows_origin_members_lags_and_the_rule(
     assert out.splitlines() == [
         "cluster w1  size 3  outlets 3  Toktogul water release agreed",
         "  2026-11-09T04:00:00+00:00          +0  ala-too            origin    "
-        "Toktogul water release agreed",
-        "  2026-11-09T05:05:00+00:00      +1h05m  osh24              sim 0.91  Story w2",
-        "  2026-11-09T09:30:00+00:00*     +5h30m  courier                      Story w3",
+        "                               Toktogul water release agreed",
+        "  2026-11-09T05:05:00+00:00      +1h05m  osh24              sim 1.00  "
+        "copies ala-too                 Story w2",
+        "  2026-11-09T09:30:00+00:00*     +5h30m  courier            sim 1.00  "
+        "copies ala-too                 Story w3",
         "",
         "cluster g1  size 2  outlets 2  Зерно ждёт вагонов",
         "  2026-11-08T10:00:00+00:00          +0  vestnik            origin    "
-        "Зерно ждёт вагонов",
-        "  2026-11-08T10:00:00+00:00          +0  courier            sim 0.95  Вагоны для зерна",
+        "                               Зерно ждёт вагонов",
+        "  2026-11-08T10:00:00+00:00          +0  courier            sim 1.00  "
+        "copies vestnik                 Вагоны для зерна",
         "",
         f"origin: {ORIGIN_RULE}; * = fetch time (no published time)",
+        COPY_LEGEND,
     ]
 
 
@@ -76,12 +80,12 @@ def test_cluster_json_gives_design_records_with_the_origin_rule(
     assert (water["origin_rule"], water["origin_time_source"]) == (ORIGIN_RULE, "published")
     assert [(m["id"], m["outlet"], m["lag_seconds"], m["similarity"], m["time_source"])
             for m in water["members"]] == [
-        ("w1", "ala-too", 0, 1.0, "published"), ("w2", "osh24", 3900, 0.912, "published"),
-        ("w3", "courier", 19800, None, "fetched")]
-    # w3 was linked through w2 and the hand-made articles carry no signature to compare it with
-    # the origin: its similarity to w2 is kept apart
-    assert (water["members"][2]["duplicate_of"], water["members"][2]["linked_similarity"]) == (
-        "w2", 0.8)
+        ("w1", "ala-too", 0, 1.0, "published"), ("w2", "osh24", 3900, 1.0, "published"),
+        ("w3", "courier", 19800, 1.0, "fetched")]
+    # the same text: w3 (dated by its fetch time) copies the earliest of its equals, the origin
+    assert [(m["copy_of"], m["copy_of_outlet"], m["copy_similarity"], m["source"])
+            for m in water["members"]] == [
+        (None, None, None, None), ("w1", "ala-too", 1.0, None), ("w1", "ala-too", 1.0, None)]
     # g1 and g2 were published at the same time: the earlier fetch (g2, 10:30 UTC) wins
     assert (grain["origin"], grain["origin_outlet"]) == ("g2", "vestnik")
 
@@ -143,9 +147,10 @@ def test_csv_has_one_row_per_member_and_markdown_a_table_per_cluster(
     assert out.splitlines()[:6] == [
         "## Toktogul water release agreed", "",
         "Cluster `w1`: 3 articles from 3 outlets; origin `w1` (ala-too, by published time).", "",
-        "| time | lag | outlet | similarity | title |", "|---|---|---|---|---|"]
-    assert out.splitlines()[8] == ("| 2026-11-09T09:30:00+00:00* | +5h30m | courier |  "
-                                   "| [Story w3](https://courier.example/news/w3/) |")
+        "| time | lag | outlet | similarity | copies | title |", "|---|---|---|---|---|---|"]
+    assert out.splitlines()[8] == (
+        "| 2026-11-09T09:30:00+00:00* | +5h30m | courier | sim 1.00 | copies ala-too "
+        "| [Story w3](https://courier.example/news/w3/) |")
 
 
 def test_a_missing_archive_and_a_bad_time_are_usage_errors(
@@ -252,9 +257,9 @@ def test_similarity_to_the_origin_comes_from_the_stored_signatures(
     with Archive(db_path) as archive:
         for article in (make_article("o", "one", "2026-11-09T04:00:00Z", cluster="o", text=story),
                         make_article("c", "two", "2026-11-09T05:00:00Z", cluster="o",
-                                     text=story, duplicate_of="o", similarity=0.99),
+                                     text=story),
                         make_article("e", "three", "2026-11-09T06:00:00Z", cluster="o",
-                                     text=excerpt, duplicate_of="c", similarity=0.9)):
+                                     text=excerpt)):
             archive.store_article(article, signature=signature(article.text, cfg).to_bytes())
     (record,) = _json(["report", "clusters", "--db", str(db_path)], capsys)
     similarity = {m["id"]: m["similarity"] for m in record["members"]}

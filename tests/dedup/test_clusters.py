@@ -31,7 +31,7 @@ def test_first_member_names_the_cluster_and_copies_join_it(store, texts):
     clusterer = Clusterer(DedupConfig(), store)
     assert add(clusterer, "a", texts[0]) == ClusterDecision("new", "a")
     joined = add(clusterer, "b", "BISHKEK (Kabar) - " + texts[0], time=60)
-    assert (joined.kind, joined.cluster, joined.duplicate_of) == ("joined", "a", "a")
+    assert (joined.kind, joined.cluster, joined.linked_to) == ("joined", "a", "a")
     assert 0.8 < joined.similarity <= 1.0
     assert add(clusterer, "c", texts[1]).cluster == "c"
     assert clusterer.cluster_of("b") == "a"
@@ -89,7 +89,7 @@ def test_restore_rebuilds_without_deciding(store, texts):
             add(clusterer, "x", texts[2])
     assert clusterer.cluster_of("b") == "a"
     decision = add(clusterer, "c", "AKIpress\n\n" + texts[1], time=2)
-    assert (decision.cluster, decision.duplicate_of) == ("a", "b")
+    assert (decision.cluster, decision.linked_to) == ("a", "b")
 
 
 def test_adding_an_article_twice_is_refused(store, texts):

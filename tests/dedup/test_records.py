@@ -16,8 +16,8 @@ def test_one_result_per_record_in_order():
     ]
     out = list(cluster_records(rows, DedupConfig()))
     assert [r["id"] for r in out] == ["a", "b", "c"]
-    assert out[0] == {"id": "a", "cluster": "a", "duplicate_of": None, "similarity": None}
-    assert (out[1]["cluster"], out[1]["duplicate_of"]) == ("a", "a")
+    assert out[0] == {"id": "a", "cluster": "a", "copy_of": None, "similarity": None}
+    assert (out[1]["cluster"], out[1]["copy_of"]) == ("a", "a")
     assert out[2]["cluster"] == "c"
 
 
@@ -66,6 +66,24 @@ def test_batches_keep_order_errors_and_times_across_their_edges():
     for r in out:
         seen.append(("result", int(r["id"][1:])))
         if r["id"] == f"r{BATCH}":
-            assert r["duplicate_of"] == "r0"
+            assert r["copy_of"] == "r0"
     expected = [("error", n) if n % 7 == 3 else ("result", n) for n in range(len(rows))]
     assert seen == expected
+
+
+def test_a_result_waits_until_its_record_has_left_the_window_and_no_longer():
+    day = 86400.0
+    consumed = []
+
+    def rows():
+        for n in range(200):
+            consumed.append(n)
+            # r1 is r0's copy published earlier; the others are far apart, a day each
+            text = TEXT if n < 2 else " ".join(f"w{n}x{k}" for k in range(30))
+            yield {"id": f"r{n}", "text": text, "published": (5 - 4 * (n == 1) + n) * day}
+
+    out = cluster_records(rows(), DedupConfig())
+    first, second = next(out), next(out)
+    assert (first["id"], first["copy_of"]) == ("r0", "r1")  # final: r1 came later
+    assert (second["id"], second["copy_of"]) == ("r1", None)
+    assert len(consumed) < 100  # lazily: once the window (14 days) moved past r0
