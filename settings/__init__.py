@@ -130,6 +130,8 @@ NEWSMON_GC_THRESHOLD = int(_env("NEWSMON_GC_THRESHOLD", "50000") or 0)
 NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read
 # A pending `extracted` message idle this long belongs to a dead consumer: `ingest` claims it.
 NEWSMON_INGEST_CLAIM_IDLE = float(_env("NEWSMON_INGEST_CLAIM_IDLE", "60") or 60)  # seconds
+# Deliveries of one `extracted` message before `ingest` moves it to the dead-letter stream.
+NEWSMON_INGEST_MAX_TRIES = int(_env("NEWSMON_INGEST_MAX_TRIES", "3") or 3)
 NEWSMON_KEEP_HTML = _env("NEWSMON_KEEP_HTML", "true")
 NEWSMON_MAX_ARTICLES = int(_env("NEWSMON_MAX_ARTICLES", "0") or 0)  # per outlet and run; 0: all
 # local: this process clusters and stores. worker: it crawls and extracts, and sends each article
