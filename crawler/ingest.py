@@ -260,11 +260,13 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
 
     Raises:
         ConfigError: the URL is not a Redis URL.
-        StorageError: Redis cannot be reached at the start, or the archive cannot be written.
+        StorageError: Redis cannot be reached at the start, the archive cannot be written, or
+            another writer kept it longer than NEWSMON_WRITER_LOCK_TIMEOUT.
     """
     import signal
 
     from crawler.clustering import restore_clusterer
+    from crawler.lease import writer_lock
     from crawler.pipelines import dedup_config_from_settings
     from crawler.queue import connect
     from crawler.runner import crawl_settings
@@ -279,8 +281,12 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
                                 batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
                                 backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"))
     writer = None
+    locked = False
+    lock = writer_lock(db_path, "newsmon ingest", s.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT"))
     try:
         await ensure_group(client, prefix, url)
+        await asyncio.to_thread(lock.__enter__)  # waits for another writer of the archive
+        locked = True
         writer = StoreWriter(db_path, keep_html=s.getbool("NEWSMON_KEEP_HTML"))
         clusterer = Clusterer(dedup_config_from_settings(s), store=MemoryStore())
         known = await writer.call(lambda a: restore_clusterer(clusterer, a))
@@ -302,4 +308,6 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
     finally:
         if writer is not None:
             writer.close()
+        if locked:
+            lock.__exit__(None, None, None)
         await client.aclose()

@@ -9,6 +9,10 @@ holder's lease.
 Without Redis, :class:`FileLock` (``flock`` on ``<archive>.schedule.lock``) keeps a second
 scheduler on the same archive from starting at all.
 
+Every writer of an archive (crawl, ingest, reextract) holds :func:`writer_lock` (``flock`` on
+``<archive>.writer.lock``) while it writes, so two writers take turns: each one's clusterer
+starts from everything the other stored. A second writer waits for the lock, up to a bound.
+
 Example::
 
     lease = RedisLease(client, "newsmon:lease:cabar", ttl=60.0)
@@ -20,15 +24,20 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 import redis
+
+from crawler.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +140,9 @@ class FileLock:
         self.path = Path(path)
         self._fd: int | None = None
 
-    def acquire(self) -> bool:
-        """Take the lock; False when another process holds it."""
+    def acquire(self, note: str = "") -> bool:
+        """Take the lock; False when another process holds it. The file then says who holds
+        it: the process id, and ``note`` (what it does)."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -140,9 +150,19 @@ class FileLock:
             os.close(fd)
             return False
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.write(fd, f"{os.getpid()} {note}".rstrip().encode() + b"\n")
         self._fd = fd
         return True
+
+    def holder(self) -> str:
+        """Who holds the lock, as its file says (``pid 123: newsmon crawl``), or ``unknown``."""
+        try:
+            pid, _, note = self.path.read_text(encoding="utf-8").strip().partition(" ")
+        except (OSError, UnicodeDecodeError):
+            return "unknown"
+        if not pid.isdigit():
+            return "unknown"
+        return f"pid {pid}: {note}" if note else f"pid {pid}"
 
     def release(self) -> None:
         """Give the lock up (idempotent)."""
@@ -150,3 +170,44 @@ class FileLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+# How often a waiting writer tries the lock again.
+_WRITER_LOCK_POLL_S = 0.2
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: str | Path, what: str, timeout: float) -> Iterator[None]:
+    """Hold the archive's writer lock (``<archive>.writer.lock``) while the block runs.
+
+    When another process holds it, say so once (a warning naming it) and wait for it, up to
+    ``timeout`` seconds (NEWSMON_WRITER_LOCK_TIMEOUT).
+
+    Args:
+        db_path: the archive.
+        what: what this process does, for the message of a process waiting for it.
+        timeout: seconds to wait for another writer.
+
+    Raises:
+        StorageError: the lock file cannot be opened, or another writer still holds the lock
+            after ``timeout`` seconds.
+    """
+    lock = FileLock(f"{db_path}.writer.lock")
+    try:
+        taken = lock.acquire(what)
+        if not taken:
+            logger.warning("%s is being written by another newsmon process (%s); waiting for "
+                           "it, up to %g s", db_path, lock.holder(), timeout)
+            deadline = time.monotonic() + timeout
+            while not (taken := lock.acquire(what)) and time.monotonic() < deadline:
+                time.sleep(min(_WRITER_LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
+    except OSError as exc:
+        raise StorageError(f"cannot lock archive {db_path}: {exc.strerror or exc}") from None
+    if not taken:
+        raise StorageError(f"{db_path} is being written by another newsmon process "
+                           f"({lock.holder()}); gave up after waiting {timeout:g} s "
+                           f"(NEWSMON_WRITER_LOCK_TIMEOUT)")
+    try:
+        yield
+    finally:
+        lock.release()

@@ -167,3 +167,6 @@ NEWSMON_SITEMAP_MAX_AGE_DAYS = float(_env("NEWSMON_SITEMAP_MAX_AGE_DAYS", "3") o
 # URLs are not marked seen either, so they are fetched again).
 NEWSMON_STORE_BATCH = int(_env("NEWSMON_STORE_BATCH", "100") or 100)
 NEWSMON_STORE_LINGER = float(_env("NEWSMON_STORE_LINGER", "0.1") or 0)
+# How long a writer of an archive (crawl, ingest, reextract) waits for another one to finish
+# (seconds); writers take turns so that each clusters with everything the other stored.
+NEWSMON_WRITER_LOCK_TIMEOUT = float(_env("NEWSMON_WRITER_LOCK_TIMEOUT", "600") or 0)

@@ -106,6 +106,7 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
     import asyncio
 
     from crawler.archive import Archive
+    from crawler.lease import writer_lock
     from crawler.pipelines import dedup_config_from_settings
     from crawler.queue import check_redis_url
     from crawler.runner import crawl_settings
@@ -113,7 +114,8 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
     if redis_url:
         check_redis_url(redis_url)
     settings = crawl_settings({})
-    with Archive(db) as archive:
+    timeout = settings.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")
+    with writer_lock(db, "newsmon reextract", timeout), Archive(db) as archive:
         report = reextract(archive, since=since_to_iso(since), outlets=list(outlet_ids),
                            outbox=bool(redis_url),
                            dedup_config=dedup_config_from_settings(settings))

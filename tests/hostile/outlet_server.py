@@ -19,10 +19,17 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 _FIRST_HOST = 60  # 127.0.0.60 onwards: clear of the sample outlets' 127.0.0.2-...
+
+
+def hours_ago(hours: float) -> str:
+    """An ISO 8601 time ``hours`` before now (inside the dedup window, as news is)."""
+    return (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +39,7 @@ class Page:
     slug: str
     title: str = ""
     paragraphs: tuple[str, ...] = ()
-    published: str = "2026-03-02T09:00:00+00:00"
+    published: str = field(default_factory=lambda: hours_ago(3))
     body: bytes | None = None  # served as is instead of the rendered page
 
 
@@ -68,7 +75,7 @@ def render(page: Page) -> bytes:
 def _feed(outlet: Outlet) -> bytes:
     items = "".join(
         f"<item><title>{html.escape(p.title or p.slug)}</title><link>{outlet.url(p)}</link>"
-        f"<guid>{outlet.url(p)}</guid><pubDate>Mon, 02 Mar 2026 09:00:00 +0000</pubDate></item>"
+        f"<guid>{outlet.url(p)}</guid><pubDate>{format_datetime(datetime.fromisoformat(p.published))}</pubDate></item>"
         for p in outlet.pages)
     return (f"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
             f"<title>{outlet.id}</title><link>{outlet.base}/</link>{items}</channel></rss>").encode()
