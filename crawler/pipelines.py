@@ -84,7 +84,7 @@ class ExtractPipeline:
     """Turn each ``FetchedPage`` into an ``ArticleItem`` in the extraction pool.
 
     Also learns each outlet's boilerplate from what it extracts and persists it in the archive.
-    Reads NEWSMON_EXTRACT_WORKERS, NEWSMON_DEDUP_*; writes
+    Reads NEWSMON_EXTRACT_{WORKERS,TIMEOUT,MAX_MEMORY}, NEWSMON_DEDUP_*; writes
     ``newsmon/extract/{ok,skipped/<reason>}``.
     """
 
@@ -99,8 +99,10 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         s = crawler.settings
         workers = s.getint("NEWSMON_EXTRACT_WORKERS") or None
-        pipeline = cls(ExtractionPool(dedup_config_from_settings(s), workers),
-                       BoilerplateLearner(), crawler.stats)
+        pool = ExtractionPool(dedup_config_from_settings(s), workers,
+                              timeout=s.getfloat("NEWSMON_EXTRACT_TIMEOUT"),
+                              max_memory=s.getint("NEWSMON_EXTRACT_MAX_MEMORY") * 1024 * 1024)
+        pipeline = cls(pool, BoilerplateLearner(), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 

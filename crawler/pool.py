@@ -6,6 +6,19 @@ that runs the reactor), which imports trafilatura once for all of them (``start_
 starts it early), compute the dedup signature of the text they extracted (so the reactor never
 shingles), and reset trafilatura's caches every ``_CACHE_RESET_EVERY`` pages so their memory
 stays flat.
+
+Each page has a budget in its worker (DESIGN: "every page has a time and memory budget"): the
+pool watches its busy workers every ``_WATCH_S`` from the event loop, and kills a worker whose
+page has used more than ``timeout`` seconds of CPU, or whose resident memory is over
+``max_memory``; the page is answered :data:`EXTRACTION_TIMEOUT` or :data:`EXTRACTION_MEMORY`
+(skipped with that reason), the pages queued behind it go to the other workers, and a new
+worker takes its place. CPU time, not wall time: a busy machine does not make good pages time
+out. Resident memory read by the parent (``/proc/<pid>/statm``), not ``RLIMIT_AS`` in the
+worker: the address-space limit counts virtual memory (a fresh worker maps ~260 MB for
+~130 MB resident) and its failed allocations surface inside lxml as another error
+("unparsable: no HTML tree") or a crash, never as "memory"; the parent names the reason and
+kills the worker whatever code it runs. A page may go past a limit by what it uses in one
+``_WATCH_S`` before it is caught.
 """
 
 from __future__ import annotations
@@ -36,6 +49,14 @@ logger = logging.getLogger(__name__)
 
 # The reason given for a page whose worker died: not the page's fault, so it is fetched again.
 WORKER_CRASHED = "worker-crashed"
+# The reasons given for a page over its budget (skipped, and marked seen with the reason).
+EXTRACTION_TIMEOUT = "extraction-timeout"
+EXTRACTION_MEMORY = "extraction-memory"
+
+# How often the pool looks at its busy workers' CPU time and memory: a page is caught within
+# this much of going over (reading two /proc files per busy worker costs ~50 us).
+_WATCH_S = 0.1
+_MB = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -164,9 +185,12 @@ class _Worker:
         self.writing = False  # the loop watches task_fd for room
         self.out: collections.deque[memoryview] = collections.deque()  # bytes not yet written
         self.inbox = bytearray()  # bytes read, not yet a whole result
-        self.pages: collections.deque[tuple[FetchedPage, asyncio.Future[PoolResult]]] = (
+        self.pages: collections.deque[tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = (
             collections.deque())  # sent, in order; answers come back in the same order
         self.alive = True
+        self.head: FetchedPage | None = None  # the page being extracted when last watched
+        self.head_cpu = 0.0  # the worker's CPU seconds when that page was first seen
+        self.verdict: tuple[str, str] | None = None  # why the pool killed it: reason, detail
 
     def close(self) -> None:
         self.alive = False
@@ -187,6 +211,8 @@ class ExtractionPool:
     Args:
         dedup_config: the ``dedup.DedupConfig`` whose signature the workers compute.
         workers: number of processes; ``None`` for one per core, ``0`` to work in-process.
+        timeout: CPU seconds one page may take (``None``: no limit; not with ``workers=0``).
+        max_memory: bytes of resident memory a worker may use (``None``: no limit).
 
     Example:
         >>> pool = ExtractionPool(DedupConfig(), workers=2)       # doctest: +SKIP
@@ -194,8 +220,12 @@ class ExtractionPool:
         >>> pool.close()                                          # doctest: +SKIP
     """
 
-    def __init__(self, dedup_config: Any, workers: int | None = None) -> None:
+    def __init__(self, dedup_config: Any, workers: int | None = None, *,
+                 timeout: float | None = None, max_memory: int | None = None) -> None:
         self.dedup_config = dedup_config
+        self.timeout = timeout or None
+        self.max_memory = max_memory or None
+        self._watching: asyncio.TimerHandle | None = None
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.feed = PoolFeed(self.workers)
         self._context = _forkserver_context()
@@ -283,9 +313,12 @@ class ExtractionPool:
             future.cancel()
         self._waiting.clear()
         workers, self._pool = self._pool, []
+        if self._watching is not None:
+            self._watching.cancel()
+            self._watching = None
         for worker in workers:
             self._forget(worker)
-            for _, future in worker.pages:
+            for _, _, future in worker.pages:
                 future.cancel()
             worker.close()
         for worker in workers:
@@ -301,6 +334,9 @@ class ExtractionPool:
     def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Watch the workers' pipes from ``loop`` (a pool can outlive an event loop)."""
         old, self._loop = self._loop, loop
+        if self._watching is not None:  # a timer of the old loop
+            self._watching.cancel()
+            self._watching = None
         for worker in self._pool:
             if old is not None and not old.is_closed():
                 with contextlib.suppress(Exception):
@@ -331,10 +367,11 @@ class ExtractionPool:
             if future.done():  # cancelled while it waited
                 continue
             payload = pickle.dumps((page, boilerplate), pickle.HIGHEST_PROTOCOL)
-            worker.pages.append((page, future))
+            worker.pages.append((page, boilerplate, future))
             worker.out.append(memoryview(_HEADER.pack(len(payload))))
             worker.out.append(memoryview(payload))
             self._writable(worker)
+            self._watch_soon()
 
     def _start_worker(self) -> _Worker:
         worker = _Worker(self._context, self.dedup_config)
@@ -390,7 +427,7 @@ class ExtractionPool:
                 return
             ok, value = pickle.loads(inbox[start:start + size])
             del inbox[:start + size]
-            _, future = worker.pages.popleft()
+            _, _, future = worker.pages.popleft()
             if not future.done():
                 if ok:
                     future.set_result(value)
@@ -399,21 +436,88 @@ class ExtractionPool:
             self._dispatch()
 
     def _died(self, worker: _Worker) -> None:
-        """``worker`` ended: its pages are answered ``worker-crashed``; waiting pages go on."""
+        """``worker`` ended: the page it was extracting is answered (over its budget, or
+        ``worker-crashed``), the pages queued behind it go to other workers."""
         self._forget(worker)
         worker.close()
         self._pool.remove(worker)
         worker.process.join(timeout=1)
-        for page, future in worker.pages:
-            # A worker died (out of memory, a crash in a C library on a pathological page):
-            # the page is reported, a new worker takes the next pages and the crawl goes on.
-            logger.warning("extraction worker died on %s (exit code %s); starting a new one",
-                           page.url, worker.process.exitcode)
+        # killed by the pool just after its page was answered: the next one is not at fault
+        innocent = worker.verdict is not None and worker.pages and (
+            worker.pages[0][0] is not worker.head)
+        if worker.pages and not innocent:
+            page, _, future = worker.pages.popleft()
+            if worker.verdict is not None:
+                reason, detail = worker.verdict
+                logger.warning("extraction of %s stopped: %s; starting a new worker", page.url,
+                               detail)
+                result = PoolResult(error=reason, detail=detail)
+            else:
+                # A worker died (out of memory, a crash in a C library on a pathological page):
+                # the page is reported, a new worker takes the next pages and the crawl goes on.
+                logger.warning("extraction worker died on %s (exit code %s); starting a new "
+                               "one", page.url, worker.process.exitcode)
+                result = PoolResult(error=WORKER_CRASHED, detail=page.url)
             if not future.done():
-                future.set_result(PoolResult(error=WORKER_CRASHED, detail=page.url))
+                future.set_result(result)
+        # not started yet: they wait first in line for the next worker
+        self._waiting.extendleft(reversed(worker.pages))
         worker.pages.clear()
         if not self._closed:
             self._dispatch()
+
+    # -- the per-page budget ----------------------------------------------------------------
+
+    def _watch_soon(self) -> None:
+        """Look at the busy workers in ``_WATCH_S`` (when there is a limit to watch)."""
+        if self._watching is None and (self.timeout or self.max_memory) and self._loop:
+            self._watching = self._loop.call_later(_WATCH_S, self._watch)
+
+    def _watch(self) -> None:
+        """Kill a busy worker whose page is over its CPU time or whose memory is over its cap."""
+        self._watching = None
+        busy = [w for w in self._pool if w.alive and w.pages and w.verdict is None]
+        for worker in busy:
+            usage = _usage(worker.process.pid)
+            if usage is None:  # it is ending: its pipe says so
+                continue
+            cpu, resident = usage
+            head = worker.pages[0][0]
+            if worker.head is not head:
+                worker.head, worker.head_cpu = head, cpu
+            elif self.timeout and cpu - worker.head_cpu > self.timeout:
+                self._kill(worker, EXTRACTION_TIMEOUT,
+                           f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)")
+                continue
+            if self.max_memory and resident > self.max_memory:
+                self._kill(worker, EXTRACTION_MEMORY,
+                           f"worker over {self.max_memory / _MB:g} MB of memory "
+                           f"(NEWSMON_EXTRACT_MAX_MEMORY)")
+        if any(w.pages for w in self._pool):
+            self._watch_soon()
+
+    def _kill(self, worker: _Worker, reason: str, detail: str) -> None:
+        """End ``worker`` now; its pipe's end then answers its page with ``reason``."""
+        worker.verdict = (reason, detail)  # about its page worker.head
+        with contextlib.suppress(ProcessLookupError, TypeError):
+            os.kill(worker.process.pid, signal.SIGKILL)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _usage(pid: int | None) -> tuple[float, int] | None:
+    """CPU seconds and resident bytes of process ``pid`` (Linux ``/proc``); None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            resident = int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return None
+    # after the name: state is field 3 of stat(5), utime 14 and stime 15
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS, resident
 
 
 class PoolFeed:

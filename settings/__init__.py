@@ -123,6 +123,11 @@ NEWSMON_DB = _env("NEWSMON_DB", "newsmon.db")
 NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
+# Per-page budget of an extraction worker (crawler.pool): CPU seconds, and the worker's resident
+# memory in MB; a page over it is skipped with the reason and its worker replaced (0: no limit).
+# A long real article takes well under 1 s and a worker stays near 150-250 MB.
+NEWSMON_EXTRACT_MAX_MEMORY = int(_env("NEWSMON_EXTRACT_MAX_MEMORY", "1024") or 0)
+NEWSMON_EXTRACT_TIMEOUT = float(_env("NEWSMON_EXTRACT_TIMEOUT", "30") or 0)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
 # The crawl process's young-generation threshold of the garbage collector (crawler.extensions.
 # CollectorTuning; Python's default is 700, 0 keeps it).
