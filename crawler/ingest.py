@@ -225,19 +225,18 @@ class IngestConsumer:
             self.report.already_stored += 1  # stored before its ack was lost
             return
         assign_cluster(self.clusterer, item)
-        self.known.add(article_id)
         await self.writer.store(item)
+        self.known.add(article_id)  # once stored: a retry must not take it for stored
         self.report.stored += 1
 
     async def _deliveries(self, messages: list[tuple[Any, Any]]) -> dict[Any, int]:
         """How many times each of ``messages`` was delivered (this delivery included)."""
-        counts: dict[Any, int] = {}
-        for message_id, _ in messages:
-            rows = await self.client.xpending_range(self.stream, GROUP, min=message_id,
-                                                    max=message_id, count=1)
-            if rows:
-                counts[message_id] = int(rows[0]["times_delivered"])
-        return counts
+        async with self.client.pipeline(transaction=False) as pipe:  # one round trip
+            for message_id, _ in messages:
+                pipe.xpending_range(self.stream, GROUP, min=message_id, max=message_id, count=1)
+            replies = await pipe.execute()
+        return {message_id: int(rows[0]["times_delivered"])
+                for (message_id, _), rows in zip(messages, replies, strict=True) if rows}
 
     async def _dead_letter(self, message_id: Any, fields: Any, tries: int, reason: str) -> None:
         """Copy a message to the dead-letter stream with why and how often it failed; ack it."""

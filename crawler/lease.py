@@ -189,20 +189,25 @@ def writer_lock(db_path: str | Path, what: str, timeout: float) -> Iterator[None
         timeout: seconds to wait for another writer.
 
     Raises:
-        StorageError: the lock file cannot be opened, or another writer still holds the lock
-            after ``timeout`` seconds.
+        StorageError: another writer still holds the lock after ``timeout`` seconds.
     """
     lock = FileLock(f"{db_path}.writer.lock")
     try:
-        taken = lock.acquire(what)
-        if not taken:
-            logger.warning("%s is being written by another newsmon process (%s); waiting for "
-                           "it, up to %g s", db_path, lock.holder(), timeout)
-            deadline = time.monotonic() + timeout
-            while not (taken := lock.acquire(what)) and time.monotonic() < deadline:
-                time.sleep(min(_WRITER_LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
-    except OSError as exc:
-        raise StorageError(f"cannot lock archive {db_path}: {exc.strerror or exc}") from None
+        taken: bool | None = lock.acquire(what)
+    except OSError:
+        taken = None
+    if taken is None:
+        # No lock file where the archive is (a missing or read-only folder): nothing can write
+        # the archive there either (SQLite's journal lives beside it), and opening the archive
+        # says why in its own words.
+        yield
+        return
+    if not taken:
+        logger.warning("%s is being written by another newsmon process (%s); waiting for it, "
+                       "up to %g s", db_path, lock.holder(), timeout)
+        deadline = time.monotonic() + timeout
+        while not (taken := lock.acquire(what)) and time.monotonic() < deadline:
+            time.sleep(min(_WRITER_LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
     if not taken:
         raise StorageError(f"{db_path} is being written by another newsmon process "
                            f"({lock.holder()}); gave up after waiting {timeout:g} s "
