@@ -18,7 +18,9 @@ worker: the address-space limit counts virtual memory (a fresh worker maps ~260 
 ~130 MB resident) and its failed allocations surface inside lxml as another error
 ("unparsable: no HTML tree") or a crash, never as "memory"; the parent names the reason and
 kills the worker whatever code it runs. A page may go past a limit by what it uses in one
-``_WATCH_S`` before it is caught.
+``_WATCH_S`` before it is caught. The worker says which page it is on and its CPU time when
+that page started (shared memory), so a page's budget counts neither the worker's start-up nor
+the pages before it.
 """
 
 from __future__ import annotations
@@ -113,11 +115,15 @@ def extract_here(page: FetchedPage, boilerplate: Any, dedup_config: Any) -> Pool
     return _extract_in_worker(page, boilerplate)
 
 
-def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
+def _serve_pages(tasks: Any, results: Any, dedup_config: Any, progress: Any) -> None:
     """A worker process of :class:`ExtractionPool`: extract the pages ``tasks`` brings, one at
     a time, and send each result (or the exception it raised) back on ``results``; end when
     the pool closes ``tasks``. A Ctrl-C (SIGINT to the whole process group) is the crawl's to
-    handle: its graceful stop still needs the workers for the pages in flight."""
+    handle: its graceful stop still needs the workers for the pages in flight.
+
+    ``progress`` (shared memory) tells the pool which page this is on: the number of pages
+    received, and this process's CPU seconds when the current one started (-1 between pages),
+    so that a page's budget counts its own CPU time only (not the worker's start-up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker(dedup_config)
     while True:
@@ -125,6 +131,8 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
             page, boilerplate = tasks.recv()
         except EOFError:
             return
+        progress[1] = time.process_time()
+        progress[0] += 1
         try:
             answer: tuple[bool, Any] = (True, _extract_in_worker(page, boilerplate))
         except Exception as exc:  # handed to the awaiting coroutine, as an executor would
@@ -133,6 +141,7 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
             results.send(answer)
         except Exception as exc:  # the result or the exception does not pickle
             results.send((False, RuntimeError(f"extraction result of {page.url}: {exc!r}")))
+        progress[1] = -1.0
 
 
 def _forkserver_context() -> Any:
@@ -167,7 +176,10 @@ class _Worker:
     def __init__(self, context: Any, dedup_config: Any) -> None:
         task_r, task_w = context.Pipe(duplex=False)
         result_r, result_w = context.Pipe(duplex=False)
-        self.process = context.Process(target=_serve_pages, args=(task_r, result_w, dedup_config),
+        # pages received, CPU seconds at the start of the current one (see _serve_pages)
+        self.progress = context.RawArray("d", [0.0, -1.0])
+        self.process = context.Process(target=_serve_pages,
+                                       args=(task_r, result_w, dedup_config, self.progress),
                                        name="newsmon-extract", daemon=True)
         try:
             self.process.start()
@@ -188,9 +200,9 @@ class _Worker:
         self.pages: collections.deque[tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = (
             collections.deque())  # sent, in order; answers come back in the same order
         self.alive = True
-        self.head: FetchedPage | None = None  # the page being extracted when last watched
-        self.head_cpu = 0.0  # the worker's CPU seconds when that page was first seen
-        self.verdict: tuple[str, str] | None = None  # why the pool killed it: reason, detail
+        self.answered = 0  # answers read from its pipe
+        # why the pool killed it: the reason, its detail, and the page it was on
+        self.verdict: tuple[str, str, FetchedPage] | None = None
 
     def close(self) -> None:
         self.alive = False
@@ -428,6 +440,7 @@ class ExtractionPool:
             ok, value = pickle.loads(inbox[start:start + size])
             del inbox[:start + size]
             _, _, future = worker.pages.popleft()
+            worker.answered += 1
             if not future.done():
                 if ok:
                     future.set_result(value)
@@ -442,13 +455,17 @@ class ExtractionPool:
         worker.close()
         self._pool.remove(worker)
         worker.process.join(timeout=1)
-        # killed by the pool just after its page was answered: the next one is not at fault
-        innocent = worker.verdict is not None and worker.pages and (
-            worker.pages[0][0] is not worker.head)
-        if worker.pages and not innocent:
-            page, _, future = worker.pages.popleft()
+        culprit = None  # the page the worker was on: it answers for the worker's death
+        if worker.verdict is not None:
+            culprit = next((entry for entry in worker.pages if entry[0] is worker.verdict[2]),
+                           None)
+        elif worker.pages:
+            culprit = worker.pages[0]
+        if culprit is not None:
+            worker.pages = collections.deque(e for e in worker.pages if e is not culprit)
+            page, _, future = culprit
             if worker.verdict is not None:
-                reason, detail = worker.verdict
+                reason, detail, _ = worker.verdict
                 logger.warning("extraction of %s stopped: %s; starting a new worker", page.url,
                                detail)
                 result = PoolResult(error=reason, detail=detail)
@@ -476,29 +493,30 @@ class ExtractionPool:
     def _watch(self) -> None:
         """Kill a busy worker whose page is over its CPU time or whose memory is over its cap."""
         self._watching = None
-        busy = [w for w in self._pool if w.alive and w.pages and w.verdict is None]
-        for worker in busy:
+        for worker in [w for w in self._pool if w.alive and w.pages and w.verdict is None]:
             usage = _usage(worker.process.pid)
             if usage is None:  # it is ending: its pipe says so
                 continue
             cpu, resident = usage
-            head = worker.pages[0][0]
-            if worker.head is not head:
-                worker.head, worker.head_cpu = head, cpu
-            elif self.timeout and cpu - worker.head_cpu > self.timeout:
-                self._kill(worker, EXTRACTION_TIMEOUT,
-                           f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)")
+            received, started = worker.progress[0], worker.progress[1]
+            # the page it is on: answers come in order, some may still wait in the pipe
+            at = int(received) - worker.answered - 1
+            page = worker.pages[at][0] if started >= 0 and 0 <= at < len(worker.pages) else None
+            if page is None:  # starting, or between two pages: nothing to blame
                 continue
-            if self.max_memory and resident > self.max_memory:
+            if self.timeout and cpu - started > self.timeout:
+                self._kill(worker, EXTRACTION_TIMEOUT,
+                           f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)", page)
+            elif self.max_memory and resident > self.max_memory:
                 self._kill(worker, EXTRACTION_MEMORY,
                            f"worker over {self.max_memory / _MB:g} MB of memory "
-                           f"(NEWSMON_EXTRACT_MAX_MEMORY)")
+                           f"(NEWSMON_EXTRACT_MAX_MEMORY)", page)
         if any(w.pages for w in self._pool):
             self._watch_soon()
 
-    def _kill(self, worker: _Worker, reason: str, detail: str) -> None:
-        """End ``worker`` now; its pipe's end then answers its page with ``reason``."""
-        worker.verdict = (reason, detail)  # about its page worker.head
+    def _kill(self, worker: _Worker, reason: str, detail: str, page: FetchedPage) -> None:
+        """End ``worker`` now; its pipe's end then answers ``page`` with ``reason``."""
+        worker.verdict = (reason, detail, page)
         with contextlib.suppress(ProcessLookupError, TypeError):
             os.kill(worker.process.pid, signal.SIGKILL)
 
