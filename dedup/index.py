@@ -39,7 +39,7 @@ import xxhash
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
 from dedup.lsh import LSH, MemoryLSH
-from dedup.signature import LEAD_BANDS, LEAD_PERM, LEAD_ROWS, Signature, SignatureParams
+from dedup.signature import LEAD_BANDS, LEAD_PERM, LEAD_ROWS, MAX_LINES, Signature, SignatureParams
 from dedup.storage import MemoryStore, Store
 
 # A line that occurs in at least this many of one outlet's stories in the window is boilerplate.
@@ -167,7 +167,10 @@ class Entry:
     def __init__(self, doc: Doc, sig: Signature, cluster: str) -> None:
         self.id, self.outlet, self.time, self.cluster = doc.id, doc.outlet, doc.time, cluster
         self.hashvalues, self.lead, self.size = sig.hashvalues, sig.lead, sig.size
-        self.line_hashes, self.line_sizes = sig.line_hashes, sig.line_sizes
+        # a signature read from bytes may come from elsewhere (an older worker): the record
+        # counts lines in 16 bits, and dedup reads MAX_LINES of them
+        self.line_hashes = sig.line_hashes[:MAX_LINES]
+        self.line_sizes = sig.line_sizes[:MAX_LINES]
         self._lines: dict[int, int] | None = None
 
     def to_bytes(self) -> bytes:

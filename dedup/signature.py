@@ -42,6 +42,14 @@ _MAGIC = b"NMS1"
 _HEADER = struct.Struct("<4sHHIHHHII")
 _SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
 
+# The part of a text that dedup reads: its first MAX_TEXT_CHARS characters, and of those its
+# first MAX_LINES non-empty lines. A long real article has 10-40 thousand characters and under
+# 300 paragraphs; a page far beyond that (a listing, a dump, a hostile page) is bounded on purpose
+# so that its signature costs at most ~0.1 s and its index record (12 bytes a line) stays small.
+# Copies are still found: they share the beginning, which is what the bound keeps.
+MAX_TEXT_CHARS = 1_000_000
+MAX_LINES = 5_000
+
 
 class SignatureParams(NamedTuple):
     """What a signature depends on besides the text; two signatures compare only if equal."""
@@ -210,7 +218,7 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         >>> a.jaccard(b)
         1.0
     """
-    shingles = shingle(text, cfg.shingle_size)
+    shingles = shingle(bounded_text(text), cfg.shingle_size)
     ordered = np.sort(shingles.hashes)
     blocks = _permutation_blocks(cfg.num_perm, cfg.seed)
     hashvalues, lead = _minhash(shingles.hashes, shingles.lead, *blocks)
@@ -222,6 +230,25 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
     )
+
+
+def bounded_text(text: str) -> str:
+    """The part of ``text`` that dedup reads: at most ``MAX_TEXT_CHARS`` characters and
+    ``MAX_LINES`` non-empty lines (the text itself when it is shorter, as nearly all are).
+
+    Example:
+        >>> len(bounded_text("x" * (MAX_TEXT_CHARS + 10))) == MAX_TEXT_CHARS
+        True
+    """
+    text = text[:MAX_TEXT_CHARS]
+    if text.count("\n") < MAX_LINES:
+        return text
+    kept = 0
+    for i, line in enumerate(lines := text.split("\n")):
+        kept += bool(line.strip())
+        if kept == MAX_LINES:
+            return "\n".join(lines[: i + 1])
+    return text
 
 
 def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
@@ -238,7 +265,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     """
     if not texts:
         return []
-    batch = shingle_many(texts, cfg.shingle_size)
+    batch = shingle_many([bounded_text(text) for text in texts], cfg.shingle_size)
     a, b = _permutation_blocks(cfg.num_perm, cfg.seed)
     values = np.full((len(texts), cfg.num_perm), _EMPTY, dtype=np.uint32)
     leads = np.full((len(texts), LEAD_PERM), _EMPTY, dtype=np.uint32)

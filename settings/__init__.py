@@ -126,6 +126,11 @@ NEWSMON_DB = _env("NEWSMON_DB", "newsmon.db")
 NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
 NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
 NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
+# Per-page budget of an extraction worker (crawler.fetch.pool): CPU seconds, and the worker's
+# resident memory in MB; a page over it is skipped with the reason and its worker replaced (0: no
+# limit). A long real article takes well under 1 s and a worker stays near 150-250 MB.
+NEWSMON_EXTRACT_MAX_MEMORY = int(_env("NEWSMON_EXTRACT_MAX_MEMORY", "1024") or 0)
+NEWSMON_EXTRACT_TIMEOUT = float(_env("NEWSMON_EXTRACT_TIMEOUT", "30") or 0)
 NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
 # The crawl process's young-generation threshold of the garbage collector (crawler.fetch.extensions.
 # CollectorTuning; Python's default is 700, 0 keeps it).
@@ -133,6 +138,8 @@ NEWSMON_GC_THRESHOLD = int(_env("NEWSMON_GC_THRESHOLD", "50000") or 0)
 NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read
 # A pending `extracted` message idle this long belongs to a dead consumer: `ingest` claims it.
 NEWSMON_INGEST_CLAIM_IDLE = float(_env("NEWSMON_INGEST_CLAIM_IDLE", "60") or 60)  # seconds
+# Deliveries of one `extracted` message before `ingest` moves it to the dead-letter stream.
+NEWSMON_INGEST_MAX_TRIES = int(_env("NEWSMON_INGEST_MAX_TRIES", "3") or 3)
 NEWSMON_KEEP_HTML = _env("NEWSMON_KEEP_HTML", "true")
 NEWSMON_MAX_ARTICLES = int(_env("NEWSMON_MAX_ARTICLES", "0") or 0)  # per outlet and run; 0: all
 # local: this process clusters and stores. worker: it crawls and extracts, and sends each article
@@ -173,3 +180,6 @@ NEWSMON_SITEMAP_MAX_FILES = int(_env("NEWSMON_SITEMAP_MAX_FILES", "100") or 0)
 # URLs are not marked seen either, so they are fetched again).
 NEWSMON_STORE_BATCH = int(_env("NEWSMON_STORE_BATCH", "100") or 100)
 NEWSMON_STORE_LINGER = float(_env("NEWSMON_STORE_LINGER", "0.1") or 0)
+# How long a writer of an archive (crawl, ingest, reextract) waits for another one to finish
+# (seconds); writers take turns so that each clusters with everything the other stored.
+NEWSMON_WRITER_LOCK_TIMEOUT = float(_env("NEWSMON_WRITER_LOCK_TIMEOUT", "600") or 0)

@@ -109,12 +109,14 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
     from crawler.store.archive import Archive
+    from crawler.store.locks import writer_lock
     from crawler.store.queue import check_redis_url
 
     if redis_url:
         check_redis_url(redis_url)
     settings = crawl_settings({})
-    with Archive(db) as archive:
+    timeout = settings.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")
+    with writer_lock(db, "newsmon reextract", timeout), Archive(db) as archive:
         report = reextract(archive, since=since_to_iso(since), outlets=list(outlet_ids),
                            outbox=bool(redis_url),
                            dedup_config=dedup_config_from_settings(settings))

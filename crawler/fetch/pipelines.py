@@ -47,6 +47,14 @@ class AlreadyStored(DropItem):
     """The article's canonical URL was stored before (reached again through another URL)."""
 
 
+class UnclusterablePage(DropItem):
+    """The article could not be clustered (dedup raised on it); counted as failed, marked seen."""
+
+
+# The reason counted (``newsmon/articles/failed/<reason>``) and recorded as the seen status.
+CLUSTER_FAILED = "cluster-error"
+
+
 class SentToIngest(DropItem):
     """Worker mode: the article went to the outbox for ``newsmon ingest``; nothing more here."""
 
@@ -77,7 +85,7 @@ class ExtractPipeline:
     """Turn each ``FetchedPage`` into an ``ArticleItem`` in the extraction pool.
 
     Also learns each outlet's boilerplate from what it extracts and persists it in the archive.
-    Reads NEWSMON_EXTRACT_WORKERS, NEWSMON_DEDUP_*; writes
+    Reads NEWSMON_EXTRACT_{WORKERS,TIMEOUT,MAX_MEMORY}, NEWSMON_DEDUP_*; writes
     ``newsmon/extract/{ok,skipped/<reason>}``.
     """
 
@@ -92,8 +100,10 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         s = crawler.settings
         workers = s.getint("NEWSMON_EXTRACT_WORKERS") or None
-        pipeline = cls(ExtractionPool(dedup_config_from_settings(s), workers),
-                       BoilerplateLearner(), crawler.stats)
+        pool = ExtractionPool(dedup_config_from_settings(s), workers,
+                              timeout=s.getfloat("NEWSMON_EXTRACT_TIMEOUT"),
+                              max_memory=s.getint("NEWSMON_EXTRACT_MAX_MEMORY") * 1024 * 1024)
+        pipeline = cls(pool, BoilerplateLearner(), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
 
@@ -194,10 +204,30 @@ class ClusterPipeline:
                                                              "stored")
             raise AlreadyStored(f"{article.url}: already stored as {article.id}",
                                 log_level="DEBUG")
-        kind = assign_cluster(self.clusterer, item)
+        try:
+            kind = assign_cluster(self.clusterer, item)
+        except Exception as exc:  # one page dedup cannot take never stops its outlet
+            await self._failed(item, exc)
         self._known.add(article.id)
         self.stats.inc_value(f"newsmon/dedup/{kind}")
         return item
+
+
+    async def _failed(self, item: ArticleItem, exc: Exception) -> None:
+        """``item`` could not be clustered: count it as failed with the reason, mark its URLs
+        seen with that status (so that the next runs do not extract it again; the retention
+        period forgets them) and drop it."""
+        article = item.article
+        logger.warning("article %s could not be clustered (%s: %s); counted as failed",
+                       article.url, type(exc).__name__, exc)
+        self.stats.inc_value(f"newsmon/articles/failed/{CLUSTER_FAILED}")
+        progress = getattr(self.crawler.spider, "progress", {}).get(article.outlet)
+        if progress is not None:
+            progress.failed += 1
+        await self.crawler.spider.store_writer.mark_seen(article.outlet, item.seen_urls,
+                                                         f"failed:{CLUSTER_FAILED}")
+        raise UnclusterablePage(f"{article.url}: {CLUSTER_FAILED}: {exc}",
+                                log_level="DEBUG") from exc
 
 
 def _writer(settings: Any, *, keep_html: bool) -> StoreWriter:

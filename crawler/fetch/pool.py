@@ -6,6 +6,21 @@ that runs the reactor), which imports trafilatura once for all of them (``start_
 starts it early), compute the dedup signature of the text they extracted (so the reactor never
 shingles), and reset trafilatura's caches every ``_CACHE_RESET_EVERY`` pages so their memory
 stays flat.
+
+Each page has a budget in its worker (DESIGN: "every page has a time and memory budget"): the
+pool watches its busy workers every ``_WATCH_S`` from the event loop, and kills a worker whose
+page has used more than ``timeout`` seconds of CPU, or whose resident memory is over
+``max_memory``; the page is answered :data:`EXTRACTION_TIMEOUT` or :data:`EXTRACTION_MEMORY`
+(skipped with that reason), the pages queued behind it go to the other workers, and a new
+worker takes its place. CPU time, not wall time: a busy machine does not make good pages time
+out. Resident memory read by the parent (``/proc/<pid>/statm``), not ``RLIMIT_AS`` in the
+worker: the address-space limit counts virtual memory (a fresh worker maps ~260 MB for
+~130 MB resident) and its failed allocations surface inside lxml as another error
+("unparsable: no HTML tree") or a crash, never as "memory"; the parent names the reason and
+kills the worker whatever code it runs. A page may go past a limit by what it uses in one
+``_WATCH_S`` before it is caught. The worker says which page it is on and its CPU time when
+that page started (shared memory), so a page's budget counts neither the worker's start-up nor
+the pages before it.
 """
 
 from __future__ import annotations
@@ -36,6 +51,14 @@ logger = logging.getLogger(__name__)
 
 # The reason given for a page whose worker died: not the page's fault, so it is fetched again.
 WORKER_CRASHED = "worker-crashed"
+# The reasons given for a page over its budget (skipped, and marked seen with the reason).
+EXTRACTION_TIMEOUT = "extraction-timeout"
+EXTRACTION_MEMORY = "extraction-memory"
+
+# How often the pool looks at its busy workers' CPU time and memory: a page is caught within
+# this much of going over (reading two /proc files per busy worker costs ~50 us).
+_WATCH_S = 0.1
+_MB = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -92,11 +115,15 @@ def extract_here(page: FetchedPage, boilerplate: Any, dedup_config: Any) -> Pool
     return _extract_in_worker(page, boilerplate)
 
 
-def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
+def _serve_pages(tasks: Any, results: Any, dedup_config: Any, progress: Any) -> None:
     """A worker process of :class:`ExtractionPool`: extract the pages ``tasks`` brings, one at
     a time, and send each result (or the exception it raised) back on ``results``; end when
     the pool closes ``tasks``. A Ctrl-C (SIGINT to the whole process group) is the crawl's to
-    handle: its graceful stop still needs the workers for the pages in flight."""
+    handle: its graceful stop still needs the workers for the pages in flight.
+
+    ``progress`` (shared memory) tells the pool which page this is on: the number of pages
+    received, and this process's CPU seconds when the current one started (-1 between pages),
+    so that a page's budget counts its own CPU time only (not the worker's start-up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker(dedup_config)
     while True:
@@ -104,6 +131,8 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
             page, boilerplate = tasks.recv()
         except EOFError:
             return
+        progress[1] = time.process_time()
+        progress[0] += 1
         try:
             answer: tuple[bool, Any] = (True, _extract_in_worker(page, boilerplate))
         except Exception as exc:  # handed to the awaiting coroutine, as an executor would
@@ -112,6 +141,7 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any) -> None:
             results.send(answer)
         except Exception as exc:  # the result or the exception does not pickle
             results.send((False, RuntimeError(f"extraction result of {page.url}: {exc!r}")))
+        progress[1] = -1.0
 
 
 def _forkserver_context() -> Any:
@@ -146,7 +176,10 @@ class _Worker:
     def __init__(self, context: Any, dedup_config: Any) -> None:
         task_r, task_w = context.Pipe(duplex=False)
         result_r, result_w = context.Pipe(duplex=False)
-        self.process = context.Process(target=_serve_pages, args=(task_r, result_w, dedup_config),
+        # pages received, CPU seconds at the start of the current one (see _serve_pages)
+        self.progress = context.RawArray("d", [0.0, -1.0])
+        self.process = context.Process(target=_serve_pages,
+                                       args=(task_r, result_w, dedup_config, self.progress),
                                        name="newsmon-extract", daemon=True)
         try:
             self.process.start()
@@ -164,9 +197,12 @@ class _Worker:
         self.writing = False  # the loop watches task_fd for room
         self.out: collections.deque[memoryview] = collections.deque()  # bytes not yet written
         self.inbox = bytearray()  # bytes read, not yet a whole result
-        self.pages: collections.deque[tuple[FetchedPage, asyncio.Future[PoolResult]]] = (
+        self.pages: collections.deque[tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = (
             collections.deque())  # sent, in order; answers come back in the same order
         self.alive = True
+        self.answered = 0  # answers read from its pipe
+        # why the pool killed it: the reason, its detail, and the page it was on
+        self.verdict: tuple[str, str, FetchedPage] | None = None
 
     def close(self) -> None:
         self.alive = False
@@ -187,6 +223,8 @@ class ExtractionPool:
     Args:
         dedup_config: the ``dedup.DedupConfig`` whose signature the workers compute.
         workers: number of processes; ``None`` for one per core, ``0`` to work in-process.
+        timeout: CPU seconds one page may take (``None``: no limit; not with ``workers=0``).
+        max_memory: bytes of resident memory a worker may use (``None``: no limit).
 
     Example:
         >>> pool = ExtractionPool(DedupConfig(), workers=2)       # doctest: +SKIP
@@ -194,8 +232,12 @@ class ExtractionPool:
         >>> pool.close()                                          # doctest: +SKIP
     """
 
-    def __init__(self, dedup_config: Any, workers: int | None = None) -> None:
+    def __init__(self, dedup_config: Any, workers: int | None = None, *,
+                 timeout: float | None = None, max_memory: int | None = None) -> None:
         self.dedup_config = dedup_config
+        self.timeout = timeout or None
+        self.max_memory = max_memory or None
+        self._watching: asyncio.TimerHandle | None = None
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.feed = PoolFeed(self.workers)
         self._context = _forkserver_context()
@@ -283,9 +325,12 @@ class ExtractionPool:
             future.cancel()
         self._waiting.clear()
         workers, self._pool = self._pool, []
+        if self._watching is not None:
+            self._watching.cancel()
+            self._watching = None
         for worker in workers:
             self._forget(worker)
-            for _, future in worker.pages:
+            for _, _, future in worker.pages:
                 future.cancel()
             worker.close()
         for worker in workers:
@@ -301,6 +346,9 @@ class ExtractionPool:
     def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Watch the workers' pipes from ``loop`` (a pool can outlive an event loop)."""
         old, self._loop = self._loop, loop
+        if self._watching is not None:  # a timer of the old loop
+            self._watching.cancel()
+            self._watching = None
         for worker in self._pool:
             if old is not None and not old.is_closed():
                 with contextlib.suppress(Exception):
@@ -331,10 +379,11 @@ class ExtractionPool:
             if future.done():  # cancelled while it waited
                 continue
             payload = pickle.dumps((page, boilerplate), pickle.HIGHEST_PROTOCOL)
-            worker.pages.append((page, future))
+            worker.pages.append((page, boilerplate, future))
             worker.out.append(memoryview(_HEADER.pack(len(payload))))
             worker.out.append(memoryview(payload))
             self._writable(worker)
+            self._watch_soon()
 
     def _start_worker(self) -> _Worker:
         worker = _Worker(self._context, self.dedup_config)
@@ -390,7 +439,8 @@ class ExtractionPool:
                 return
             ok, value = pickle.loads(inbox[start:start + size])
             del inbox[:start + size]
-            _, future = worker.pages.popleft()
+            _, _, future = worker.pages.popleft()
+            worker.answered += 1
             if not future.done():
                 if ok:
                     future.set_result(value)
@@ -399,21 +449,93 @@ class ExtractionPool:
             self._dispatch()
 
     def _died(self, worker: _Worker) -> None:
-        """``worker`` ended: its pages are answered ``worker-crashed``; waiting pages go on."""
+        """``worker`` ended: the page it was extracting is answered (over its budget, or
+        ``worker-crashed``), the pages queued behind it go to other workers."""
         self._forget(worker)
         worker.close()
         self._pool.remove(worker)
         worker.process.join(timeout=1)
-        for page, future in worker.pages:
-            # A worker died (out of memory, a crash in a C library on a pathological page):
-            # the page is reported, a new worker takes the next pages and the crawl goes on.
-            logger.warning("extraction worker died on %s (exit code %s); starting a new one",
-                           page.url, worker.process.exitcode)
+        culprit = None  # the page the worker was on: it answers for the worker's death
+        if worker.verdict is not None:
+            culprit = next((entry for entry in worker.pages if entry[0] is worker.verdict[2]),
+                           None)
+        elif worker.pages:
+            culprit = worker.pages[0]
+        if culprit is not None:
+            worker.pages = collections.deque(e for e in worker.pages if e is not culprit)
+            page, _, future = culprit
+            if worker.verdict is not None:
+                reason, detail, _ = worker.verdict
+                logger.warning("extraction of %s stopped: %s; starting a new worker", page.url,
+                               detail)
+                result = PoolResult(error=reason, detail=detail)
+            else:
+                # A worker died (out of memory, a crash in a C library on a pathological page):
+                # the page is reported, a new worker takes the next pages and the crawl goes on.
+                logger.warning("extraction worker died on %s (exit code %s); starting a new "
+                               "one", page.url, worker.process.exitcode)
+                result = PoolResult(error=WORKER_CRASHED, detail=page.url)
             if not future.done():
-                future.set_result(PoolResult(error=WORKER_CRASHED, detail=page.url))
+                future.set_result(result)
+        # not started yet: they wait first in line for the next worker
+        self._waiting.extendleft(reversed(worker.pages))
         worker.pages.clear()
         if not self._closed:
             self._dispatch()
+
+    # -- the per-page budget ----------------------------------------------------------------
+
+    def _watch_soon(self) -> None:
+        """Look at the busy workers in ``_WATCH_S`` (when there is a limit to watch)."""
+        if self._watching is None and (self.timeout or self.max_memory) and self._loop:
+            self._watching = self._loop.call_later(_WATCH_S, self._watch)
+
+    def _watch(self) -> None:
+        """Kill a busy worker whose page is over its CPU time or whose memory is over its cap."""
+        self._watching = None
+        for worker in [w for w in self._pool if w.alive and w.pages and w.verdict is None]:
+            usage = _usage(worker.process.pid)
+            if usage is None:  # it is ending: its pipe says so
+                continue
+            cpu, resident = usage
+            received, started = worker.progress[0], worker.progress[1]
+            # the page it is on: answers come in order, some may still wait in the pipe
+            at = int(received) - worker.answered - 1
+            page = worker.pages[at][0] if started >= 0 and 0 <= at < len(worker.pages) else None
+            if page is None:  # starting, or between two pages: nothing to blame
+                continue
+            if self.timeout and cpu - started > self.timeout:
+                self._kill(worker, EXTRACTION_TIMEOUT,
+                           f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)", page)
+            elif self.max_memory and resident > self.max_memory:
+                self._kill(worker, EXTRACTION_MEMORY,
+                           f"worker over {self.max_memory / _MB:g} MB of memory "
+                           f"(NEWSMON_EXTRACT_MAX_MEMORY)", page)
+        if any(w.pages for w in self._pool):
+            self._watch_soon()
+
+    def _kill(self, worker: _Worker, reason: str, detail: str, page: FetchedPage) -> None:
+        """End ``worker`` now; its pipe's end then answers ``page`` with ``reason``."""
+        worker.verdict = (reason, detail, page)
+        with contextlib.suppress(ProcessLookupError, TypeError):
+            os.kill(worker.process.pid, signal.SIGKILL)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _usage(pid: int | None) -> tuple[float, int] | None:
+    """CPU seconds and resident bytes of process ``pid`` (Linux ``/proc``); None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            resident = int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return None
+    # after the name: state is field 3 of stat(5), utime 14 and stime 15
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS, resident
 
 
 class PoolFeed:

@@ -14,6 +14,7 @@ from typing import Any
 from crawler.errors import ConfigError, StorageError
 from crawler.fetch.pool import WORKER_CRASHED, start_forkserver
 from crawler.store.archive import Archive
+from crawler.store.locks import writer_lock
 from crawler.times import now_iso
 from settings.registry import Outlet, load_registry, outlet_by_id
 
@@ -186,9 +187,11 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
     In worker mode (NEWSMON_MODE) the archive keeps only seen URLs, the outbox and the run
     history; the articles go to ``newsmon ingest``.
 
+    Waits for another writer of the archive (NEWSMON_WRITER_LOCK_TIMEOUT).
+
     Raises:
         ConfigError: the registry is invalid, an outlet id is unknown, or the mode is unusable.
-        StorageError: the archive cannot be opened or written.
+        StorageError: the archive cannot be opened or written, or another writer kept it.
     """
     outlets = select_outlets(registry_path, outlet_ids)
     start_forkserver()  # the extraction workers' imports, beside Scrapy's
@@ -205,6 +208,15 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
     ids = [o.id for o in outlets]
+    # Writers take turns on an archive: a crawl's clusterer is restored from what is stored when
+    # it starts, so a crawl beside another would miss the other's articles.
+    with writer_lock(db_path, "newsmon crawl", settings.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")):
+        return _crawl(process, crawler, ids, db_path, settings, mode)
+
+
+def _crawl(process: Any, crawler: Any, ids: list[str], db_path: str | Path, settings: Any,
+           mode: str) -> CrawlReport:
+    """The crawl itself, once the archive is this process's to write."""
     with Archive(db_path) as archive:
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
         archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))

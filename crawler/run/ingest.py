@@ -7,8 +7,11 @@ article id; the same transaction queues the ``results`` and ``clusters`` message
 outbox) and only then acknowledges them (``XACK``). Messages a dead consumer left pending are
 taken over with ``XAUTOCLAIM`` once they have been idle for ``claim_idle`` seconds.
 
-A message that cannot be read is copied to the ``extracted-dead`` stream and acknowledged, so
-one bad message never blocks the group.
+One bad message never blocks the group: a message that cannot be read, or whose ingestion
+raises ``max_tries`` times (tries counted by Redis's delivery count, so a consumer killed on it
+counts too), is copied to the ``extracted-dead`` stream with the reason (``error``) and the
+number of tries (``tries``) and its id in ``extracted`` (``stream_id``), and acknowledged;
+the consumer goes on with the next.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ DEAD_LETTER = "extracted-dead"
 _BLOCK_MS = 1000
 # Redis going away during a run: wait up to this long between attempts.
 _BACKOFF_MAX_S = 10.0
+# The reason kept with a dead-lettered message (an exception's text can be long).
+_REASON_CHARS = 500
 
 
 @dataclass(slots=True)
@@ -44,13 +49,14 @@ class IngestReport:
     stored: int = 0
     already_stored: int = 0
     claimed: int = 0
-    bad: int = 0
+    bad: int = 0  # moved to the dead-letter stream
     left_in_outbox: int = 0
 
     def summary_line(self) -> str:
         """One line for the end of the run."""
         line = (f"ingested {self.stored} articles ({self.already_stored} already stored, "
-                f"{self.claimed} claimed from dead consumers, {self.bad} unreadable)")
+                f"{self.claimed} claimed from dead consumers, {self.bad} moved to the dead-letter "
+                f"stream)")
         if self.left_in_outbox:
             line += f"; {self.left_in_outbox} messages wait in the outbox"
         return line
@@ -87,11 +93,13 @@ class IngestConsumer:
         consumer: this consumer's name in the group (unique per process).
         batch_size: messages per read.
         claim_idle: seconds after which a pending message of another consumer is claimed.
+        max_tries: deliveries of one message before it goes to the dead-letter stream.
     """
 
     def __init__(self, client: aioredis.Redis, writer: Any, clusterer: Clusterer,
                  known: set[str], publisher: OutboxPublisher, *, url: str, prefix: str,
-                 consumer: str, batch_size: int = 100, claim_idle: float = 60.0) -> None:
+                 consumer: str, batch_size: int = 100, claim_idle: float = 60.0,
+                 max_tries: int = 3) -> None:
         self.client = client
         self.writer = writer
         self.clusterer = clusterer
@@ -103,6 +111,7 @@ class IngestConsumer:
         self.consumer = consumer
         self.batch_size = batch_size
         self.claim_idle_ms = int(claim_idle * 1000)
+        self.max_tries = max(1, max_tries)
         self.report = IngestReport()
         self._claim_cursor = "0-0"
 
@@ -118,10 +127,10 @@ class IngestConsumer:
         delays = None
         while not stop.is_set():
             try:
-                messages = await self._next_batch(own_pending, block=not drain)
+                messages, redelivered = await self._next_batch(own_pending, block=not drain)
                 delays = None
                 if messages:
-                    await self._handle(messages)
+                    await self._handle(messages, redelivered=redelivered)
                 elif own_pending:
                     own_pending = False
                 elif drain:
@@ -134,13 +143,15 @@ class IngestConsumer:
                 await asyncio.sleep(next(delays))
         return self.report
 
-    async def _next_batch(self, own_pending: bool, *, block: bool) -> list[tuple[Any, Any]]:
+    async def _next_batch(self, own_pending: bool, *, block: bool
+                          ) -> tuple[list[tuple[Any, Any]], bool]:
+        """The next messages, and whether they were delivered before (own pending, claimed)."""
         if own_pending:
-            return await self._read("0", block=False)
+            return await self._read("0", block=False), True
         claimed = await self._claim()
         if claimed:
-            return claimed
-        return await self._read(">", block=block)
+            return claimed, True
+        return await self._read(">", block=block), False
 
     async def _read(self, start: str, *, block: bool) -> list[tuple[Any, Any]]:
         reply = await self.client.xreadgroup(GROUP, self.consumer, {self.stream: start},
@@ -160,30 +171,82 @@ class IngestConsumer:
             self.report.claimed += len(entries)
         return list(entries)
 
-    async def _handle(self, messages: list[tuple[Any, Any]]) -> None:
-        """Store every message of a batch, then acknowledge them all."""
+    async def _handle(self, messages: list[tuple[Any, Any]], *, redelivered: bool) -> None:
+        """Store every message of a batch, then acknowledge them all.
+
+        A redelivered batch (pending since an earlier read) first looks up how often each
+        message was delivered: one delivered more than ``max_tries`` times (its consumers died
+        on it) goes to the dead-letter stream unread.
+        """
+        tries = await self._deliveries(messages) if redelivered else {}
         for message_id, fields in messages:
             if not fields:
                 continue  # trimmed from the stream while it was pending
-            try:
-                item = item_from_extracted(fields)
-            except BadMessage as exc:
-                logger.error("message %r of %s: %s; moved to %s", message_id, self.stream, exc,
-                             self.dead_letter)
-                await self.client.xadd(self.dead_letter, fields)
-                self.report.bad += 1
+            delivered = tries.get(message_id, 1)
+            if delivered > self.max_tries:
+                await self._dead_letter(message_id, fields, delivered,
+                                        f"delivered {delivered} times without being ingested")
                 continue
-            article_id = item.article.id
-            if article_id in self.known or await self.writer.call(
-                    lambda a, i=article_id: a.has_article(i)):
-                self.report.already_stored += 1  # stored before its ack was lost
-                continue
-            assign_cluster(self.clusterer, item)
-            self.known.add(article_id)
-            await self.writer.store(item)
-            self.report.stored += 1
+            await self._ingest(message_id, fields, delivered)
         self.publisher.wake()
         await self.client.xack(self.stream, GROUP, *[message_id for message_id, _ in messages])
+
+    async def _ingest(self, message_id: Any, fields: Any, delivered: int) -> None:
+        """Store one message, trying again up to ``max_tries`` deliveries in all; a message
+        that cannot be read, or still fails, goes to the dead-letter stream. Archive and
+        Redis errors are not the message's fault: they propagate (the message stays pending)."""
+        attempt = delivered
+        while True:
+            try:
+                await self._store(fields)
+                return
+            except BadMessage as exc:
+                await self._dead_letter(message_id, fields, attempt, str(exc))
+                return
+            except (StorageError, redis.RedisError):
+                raise
+            except Exception as exc:  # this message's own failure: bounded tries, then dead
+                reason = f"{type(exc).__name__}: {exc}"
+                if attempt >= self.max_tries:
+                    await self._dead_letter(message_id, fields, attempt, reason)
+                    return
+                logger.warning("message %r of %s failed (try %d of %d): %s", message_id,
+                               self.stream, attempt, self.max_tries, reason)
+                attempt += 1
+                # counted in Redis too, so that a consumer killed on the next try counts it
+                await self.client.xclaim(self.stream, GROUP, self.consumer, 0, [message_id],
+                                         retrycount=attempt, justid=True)
+
+    async def _store(self, fields: Any) -> None:
+        item = item_from_extracted(fields)
+        article_id = item.article.id
+        if article_id in self.known or await self.writer.call(
+                lambda a, i=article_id: a.has_article(i)):
+            self.report.already_stored += 1  # stored before its ack was lost
+            return
+        assign_cluster(self.clusterer, item)
+        await self.writer.store(item)
+        self.known.add(article_id)  # once stored: a retry must not take it for stored
+        self.report.stored += 1
+
+    async def _deliveries(self, messages: list[tuple[Any, Any]]) -> dict[Any, int]:
+        """How many times each of ``messages`` was delivered (this delivery included)."""
+        async with self.client.pipeline(transaction=False) as pipe:  # one round trip
+            for message_id, _ in messages:
+                pipe.xpending_range(self.stream, GROUP, min=message_id, max=message_id, count=1)
+            replies = await pipe.execute()
+        return {message_id: int(rows[0]["times_delivered"])
+                for (message_id, _), rows in zip(messages, replies, strict=True) if rows}
+
+    async def _dead_letter(self, message_id: Any, fields: Any, tries: int, reason: str) -> None:
+        """Copy a message to the dead-letter stream with why and how often it failed; ack it."""
+        logger.error("message %r of %s: %s; moved to %s after %d tries", message_id,
+                     self.stream, reason, self.dead_letter, tries)
+        dead = {**fields, "error": reason[:_REASON_CHARS], "tries": str(tries),
+                "stream_id": message_id}
+        await self.client.xadd(self.dead_letter, dead)
+        await self.client.xack(self.stream, GROUP, message_id)
+        self.report.bad += 1
 
 
 async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float | None = None,
@@ -191,18 +254,20 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
     """Run one ingest consumer until SIGTERM/SIGINT (or, with ``drain``, until idle).
 
     Reads NEWSMON_DEDUP_*, NEWSMON_KEEP_HTML, NEWSMON_REDIS_PREFIX, NEWSMON_REDIS_STREAM_MAXLEN,
-    NEWSMON_INGEST_{BATCH,CLAIM_IDLE}, NEWSMON_PUBLISH_{BATCH,BACKOFF_MAX,CLOSE_TIMEOUT} from
-    newsmon's settings (and so from the environment). Runs on plain asyncio: no Scrapy reactor.
+    NEWSMON_INGEST_{BATCH,CLAIM_IDLE,MAX_TRIES}, NEWSMON_PUBLISH_{BATCH,BACKOFF_MAX,CLOSE_TIMEOUT}
+    from newsmon's settings (and so from the environment). Runs on plain asyncio: no Scrapy reactor.
 
     Raises:
         ConfigError: the URL is not a Redis URL.
-        StorageError: Redis cannot be reached at the start, or the archive cannot be written.
+        StorageError: Redis cannot be reached at the start, the archive cannot be written, or
+            another writer kept it longer than NEWSMON_WRITER_LOCK_TIMEOUT.
     """
     import signal
 
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
     from crawler.store.clustering import restore_clusterer
+    from crawler.store.locks import writer_lock
     from crawler.store.queue import connect
     from crawler.store.writer import StoreWriter
     from dedup import MemoryStore
@@ -215,14 +280,19 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
                                 batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
                                 backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"))
     writer = None
+    locked = False
+    lock = writer_lock(db_path, "newsmon ingest", s.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT"))
     try:
         await ensure_group(client, prefix, url)
+        await asyncio.to_thread(lock.__enter__)  # waits for another writer of the archive
+        locked = True
         writer = StoreWriter(db_path, keep_html=s.getbool("NEWSMON_KEEP_HTML"))
         clusterer = Clusterer(dedup_config_from_settings(s), store=MemoryStore())
         known = await writer.call(lambda a: restore_clusterer(clusterer, a))
         ingest = IngestConsumer(
             client, writer, clusterer, known, publisher, url=url, prefix=prefix,
             consumer=consumer, batch_size=s.getint("NEWSMON_INGEST_BATCH"),
+            max_tries=s.getint("NEWSMON_INGEST_MAX_TRIES"),
             claim_idle=s.getfloat("NEWSMON_INGEST_CLAIM_IDLE") if claim_idle is None
             else claim_idle)
         stop = asyncio.Event()
@@ -237,4 +307,6 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
     finally:
         if writer is not None:
             writer.close()
+        if locked:
+            lock.__exit__(None, None, None)
         await client.aclose()

@@ -6,8 +6,8 @@ while it works (:class:`LeaseKeeper`) and deletes it at the end; both are compar
 scripts, so a holder whose lease expired and was taken over never renews or deletes the new
 holder's lease.
 
-Without Redis, :class:`FileLock` (``flock`` on ``<archive>.schedule.lock``) keeps a second
-scheduler on the same archive from starting at all.
+Without Redis, :class:`crawler.store.locks.FileLock` (``flock`` on ``<archive>.schedule.lock``)
+keeps a second scheduler on the same archive from starting at all.
 
 Example::
 
@@ -20,12 +20,10 @@ Example::
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
 import uuid
-from pathlib import Path
 from types import TracebackType
 
 import redis
@@ -123,34 +121,3 @@ class LeaseKeeper:
                  tb: TracebackType | None) -> None:
         self._stop.set()
         self._thread.join()
-
-
-class FileLock:
-    """An exclusive, non-blocking ``flock`` on a file, held until :meth:`release` or exit.
-
-    The kernel drops the lock when the process dies, so a crash never leaves it stuck.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        """Take the lock; False when another process holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        """Give the lock up (idempotent)."""
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None

@@ -41,8 +41,9 @@ from typing import Any, Protocol
 import redis
 
 from crawler.errors import ConfigError, StorageError
-from crawler.run.lease import FileLock, LeaseKeeper, RedisLease
+from crawler.run.lease import LeaseKeeper, RedisLease
 from crawler.store.archive import Archive
+from crawler.store.locks import FileLock
 from crawler.store.queue import check_redis_url, connect_blocking, describe
 from crawler.times import now_iso
 from settings.registry import Outlet

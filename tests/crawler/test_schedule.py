@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from crawler.errors import ConfigError
-from crawler.run.lease import FileLock, LeaseKeeper, RedisLease
+from crawler.run.lease import LeaseKeeper, RedisLease
 from crawler.run.schedule import (
     ArchivePlans,
     Plan,
@@ -16,6 +16,7 @@ from crawler.run.schedule import (
     ScheduleConfig,
     next_interval,
 )
+from crawler.store.locks import FileLock
 
 
 def test_mostly_new_links_poll_faster_and_mostly_seen_slower() -> None:
