@@ -26,6 +26,10 @@ from dedup.xxh3 import PAD, xxh3_64
 # many shingles long. Set by bench/eval_quality.py (recall on the excerpt cases).
 LEAD_MIN_LINE_WORDS = 8
 LEAD_SHINGLES = 50
+# A line of fewer words is page chrome for the exact containment of an excerpt (headline, byline,
+# "date" line, menu entry, photo credit): copies add, drop and change such lines. Set by
+# bench/eval_real.py (the shared dev set) and bench/eval_quality.py.
+CONTENT_MIN_WORDS = 8
 
 # Odd 64-bit multipliers, one per position in a shingle (fixed: changing them changes every
 # signature; bump TOKENIZER_VERSION in dedup/normalize.py then).

@@ -24,7 +24,7 @@ import numpy as np
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
-from dedup.shingles import LEAD_SHINGLES, shingle, shingle_many
+from dedup.shingles import CONTENT_MIN_WORDS, LEAD_SHINGLES, shingle, shingle_many
 
 # Permutations of the lead MinHash: the first LEAD_BANDS * LEAD_ROWS of the signature's. A copied
 # lead keeps 0.65-1.0 of its shingles (a dateline or header shifts it), so 16 bands of 3 rows
@@ -37,9 +37,9 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 # and the cached permutation blocks; a 600-word article fits in one.
 _BLOCK = 2048
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
-_MAGIC = b"NMS1"
-# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines
-_HEADER = struct.Struct("<4sHHIHHHII")
+_MAGIC = b"NMS2"
+# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content
+_HEADER = struct.Struct("<4sHHIHHHIII")
 _SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
 
 
@@ -90,6 +90,8 @@ class Signature:
         line_hashes: 64-bit hash of each non-empty normalised line.
         line_sizes: shingles per line.
         params: the parameters it was made with.
+        content: the distinct shingle hashes of the text's content lines, sorted (``content``):
+            what the exact containment of an excerpt is measured on.
     """
 
     hashvalues: np.ndarray
@@ -98,6 +100,7 @@ class Signature:
     line_hashes: np.ndarray
     line_sizes: np.ndarray
     params: SignatureParams
+    content: np.ndarray
 
     @property
     def empty(self) -> bool:
@@ -147,7 +150,8 @@ class Signature:
         return round(max(jaccard, min(inter / small, 1.0)), 4)
 
     def to_bytes(self) -> bytes:
-        """The signature as bytes (about 0.7 KB plus 12 bytes a line), parameters included.
+        """The signature as bytes (about 0.7 KB, plus 12 bytes a line and 4 a distinct shingle),
+        parameters included.
 
         Example:
             >>> cfg = DedupConfig()
@@ -157,9 +161,11 @@ class Signature:
         """
         p = self.params
         header = _HEADER.pack(_MAGIC, p.tokenizer, p.num_perm, p.seed, p.shingle_size,
-                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes))
+                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes),
+                              len(self.content))
         arrays = (self.hashvalues.astype("<u4"), self.lead.astype("<u4"),
-                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"))
+                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"),
+                  self.content.astype("<u4"))
         return b"".join((header, bytes([_SCHEME_CODE]), *(a.tobytes() for a in arrays)))
 
     @classmethod
@@ -221,6 +227,7 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_hashes=shingles.line_hashes,
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
+        content=np.unique(shingles.hashes[content_mask(shingles.line_sizes, cfg.shingle_size)]),
     )
 
 
@@ -272,9 +279,32 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     sizes = np.bincount(owner[first], minlength=len(texts)).tolist()
     params = SignatureParams.of(cfg)
     lines = batch.line_offsets.tolist()
-    return [Signature(values[i], leads[i], sizes[i], batch.line_hashes[lines[i] : lines[i + 1]],
-                      batch.line_sizes[lines[i] : lines[i + 1]], params)
-            for i in range(len(texts))]
+    found = []
+    for i, (start, stop) in enumerate(pairwise(offsets)):
+        line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
+        content = np.unique(batch.hashes[start:stop][content_mask(line_sizes, cfg.shingle_size)])
+        found.append(Signature(values[i], leads[i], sizes[i],
+                               batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
+                               content))
+    return found
+
+
+def content_mask(line_sizes: np.ndarray, shingle_size: int) -> np.ndarray:
+    """Which shingles (of lines of ``line_sizes`` shingles, in order) are on content lines.
+
+    A line of fewer than ``CONTENT_MIN_WORDS`` words is page chrome (a headline, a byline, a
+    "date" line, a menu entry, a caption credit), which copies add, drop or change; a text
+    without a longer line is all content.
+
+    Example:
+        >>> content_mask(np.array([1, 6], dtype=np.uint32), 3).tolist()
+        [False, True, True, True, True, True, True]
+    """
+    words = line_sizes.astype(np.int64) + (shingle_size - 1)  # a line's words (or fewer)
+    content = words >= CONTENT_MIN_WORDS
+    if not content.any():
+        content[:] = True
+    return np.repeat(content, line_sizes.astype(np.int64))
 
 
 def _minhash_group(mixed: np.ndarray, batch: object, group: list[int], a: np.ndarray,
@@ -356,13 +386,14 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def _decode(blob: bytes) -> Signature:
     try:
-        magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines = (
-            _HEADER.unpack_from(blob))
+        (magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines,
+         content) = _HEADER.unpack_from(blob)
         if magic != _MAGIC or blob[_HEADER.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
         offset = _HEADER.size + 1
         arrays = []
-        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4")):
+        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4"),
+                             (content, "<u4")):
             array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
             arrays.append(array.astype(dtype[1:]))
             offset += count * int(dtype[-1])
@@ -375,4 +406,4 @@ def _decode(blob: bytes) -> Signature:
         ) from None
     params = SignatureParams(tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles,
                              lead_perm)
-    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params)
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4])
