@@ -66,6 +66,12 @@ LEAD_JACCARD = 0.4
 # reach 0.63 without a lead in common.
 LEAD_CONTAINMENT = 0.5
 LEAD_MIN_SHINGLES = 100
+# An excerpt of fewer content shingles needs this containment instead of ``cfg.containment``: a
+# digest of two short items (one lead in full, the other sharing a story's stock phrases) keeps
+# 0.6-0.8 of itself in one story (bench/eval_quality.py, "digest"); true excerpts that short are
+# near-verbatim cuts (0.9-1.0).
+SMALL_EXCERPT_SHINGLES = 60
+SMALL_EXCERPT_CONTAINMENT = 0.8
 
 # Candidates whose raw estimate is under this share of the Jaccard or containment threshold are
 # dropped before the boilerplate-aware verification: discounting boilerplate can raise a score,
@@ -676,7 +682,8 @@ class NearDupIndex:
             found, base = self._discount(small_entry, big_entry, small_dropped, big_dropped,
                                          found, base)
         contained = found / base if base > 0 else 0.0
-        needed = self.cfg.containment
+        needed = (self.cfg.containment if base >= SMALL_EXCERPT_SHINGLES
+                  else max(self.cfg.containment, SMALL_EXCERPT_CONTAINMENT))
         if base >= LEAD_MIN_SHINGLES and contained >= LEAD_CONTAINMENT and contained < needed:
             lead = float(np.count_nonzero(new.lead == old.lead)) / len(new.lead)
             if lead >= LEAD_JACCARD:
@@ -690,8 +697,8 @@ class NearDupIndex:
                            if base >= SHORT_DOC_SHINGLES else "too little content for an excerpt")
             return None
         if why is not None:
-            why.update(rule="excerpt" if needed == self.cfg.containment
-                       else "excerpt with the same lead", linked=True)
+            why.update(rule="excerpt with the same lead" if needed == LEAD_CONTAINMENT
+                       else "excerpt", linked=True)
         return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
 
 
