@@ -78,6 +78,11 @@ SMALL_EXCERPT_CONTAINMENT = 0.8
 # but not from half the threshold unless boilerplate is half the text. Saves time on same-topic
 # candidates (bench/dedup_speed.py), no measurable recall (bench/eval_quality.py).
 PREFILTER = 0.5
+# The raw (MinHash, whole-text) containment estimate under which a candidate cannot be an
+# excerpt: a true excerpt's content containment of 0.5 or more estimates at 0.4 or more unless
+# chrome is half the text. Below it, the exact containment is not computed (bench/dedup_speed.py:
+# same-topic candidates are most of a query's candidates); bench/eval_real.py: no recall lost.
+PREFILTER_CONTAINMENT = 0.4
 
 # From this many prefiltered candidates, those that cannot verify whatever their boilerplate are
 # dropped before their lines are counted (``_hopeless``); with fewer, the check costs more than
@@ -532,7 +537,7 @@ class NearDupIndex:
         contained = (jaccard * (sig.size + sizes) / (1 + jaccard)
                      / np.maximum(np.minimum(sizes, sig.size), 1))
         keep = np.flatnonzero((jaccard >= PREFILTER * self.cfg.threshold)
-                              | (contained >= PREFILTER * self.cfg.containment))
+                              | (contained >= PREFILTER_CONTAINMENT))
         return equal, keep
 
     def _hopeless(self, new: Entry, own: tuple[frozenset[int] | set[int], int],

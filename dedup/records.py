@@ -30,6 +30,7 @@ def cluster_records(
     *,
     store: Store | None = None,
     on_error: ErrorHandler | None = None,
+    clusterer: Clusterer | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Cluster Article-like records in the order given, lazily (``BATCH`` records at a time).
 
@@ -44,6 +45,8 @@ def cluster_records(
         on_error: called with (position, record, error) for a record that cannot be clustered
             (no id, a text that is not a string, an id seen before); it is then skipped. Without
             it the error is raised.
+        clusterer: the clusterer to add to (made with ``cfg`` and ``store`` by default): pass
+            one to look at its window afterwards (``clusterer.index.explain``).
 
     Yields:
         ``{"id", "cluster", "duplicate_of", "similarity"}`` per clustered record, in input order.
@@ -55,7 +58,8 @@ def cluster_records(
         ['a', 'a']
     """
     cfg = cfg if cfg is not None else DedupConfig()
-    clusterer = Clusterer(cfg, store)
+    if clusterer is None:
+        clusterer = Clusterer(cfg, store)
     last_time = 0.0
     numbered = enumerate(records)
     while batch := list(islice(numbered, BATCH)):

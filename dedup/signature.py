@@ -280,9 +280,14 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     params = SignatureParams.of(cfg)
     lines = batch.line_offsets.tolist()
     found = []
+    short_line = CONTENT_MIN_WORDS - cfg.shingle_size + 1  # shingles of a content line, at least
     for i, (start, stop) in enumerate(pairwise(offsets)):
         line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
-        content = np.unique(batch.hashes[start:stop][content_mask(line_sizes, cfg.shingle_size)])
+        if len(line_sizes) and int(line_sizes.min()) >= short_line:
+            content = ordered[start:stop][first[start:stop]]  # all lines are content: sorted
+        else:
+            content = np.unique(batch.hashes[start:stop][content_mask(line_sizes,
+                                                                      cfg.shingle_size)])
         found.append(Signature(values[i], leads[i], sizes[i],
                                batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
                                content))
