@@ -557,14 +557,17 @@ class NearDupIndex:
         # a margin for rounding: a hopeless candidate is under the threshold by far more
         threshold = min(self.cfg.threshold, SHORT_DOC_JACCARD) - 1e-9
         num_perm = len(new.hashvalues)
+        contained = _containments(new.content, [e.content for e in entries]).tolist()
+        # the lowest containment that links, scaled as dropping the outlet's boilerplate from
+        # the text could raise it
+        floor = LEAD_CONTAINMENT * min(1.0, kept / new.size) - 1e-9
         hopeless = []
-        for entry, same in zip(entries, equal, strict=True):
+        for entry, same, share in zip(entries, equal, contained, strict=True):
             jaccard = same / num_perm
             inter = jaccard * (new.size + entry.size) / (1.0 + jaccard)
             bound = max(jaccard, inter / kept) if kept > 0 else jaccard
             hopeless.append(entry.outlet == new.outlet and bound < threshold
-                            and _containment(new.content, entry.content)
-                            < self.cfg.containment)
+                            and share < floor)
         return hopeless
 
     def _discount(self, small: Entry, big: Entry, small_dropped: frozenset[int] | set[int],
@@ -713,6 +716,20 @@ def _containment(a: np.ndarray, b: np.ndarray) -> float:
     """
     found, base, _ = _overlap(a, b)
     return found / base if base else 0.0
+
+
+def _containments(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """``_containment`` of ``a`` with each of ``others``, in one search (a query's candidates)."""
+    sizes = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
+    if not len(a) or not sizes.sum():
+        return np.zeros(len(others))
+    values = np.concatenate(others)
+    at = np.searchsorted(a, values)
+    at[at == len(a)] = 0
+    hits = np.concatenate(([0], np.cumsum(a[at] == values)))
+    ends = np.cumsum(sizes)
+    found = hits[ends] - hits[ends - sizes]
+    return found / np.maximum(np.minimum(sizes, len(a)), 1)
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[int, int, bool]:

@@ -115,8 +115,9 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
         output.flush()
         return 0
     verdict = "linked" if why["linked"] else "not linked"
-    scores = [f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}; "
-              f"raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"]
+    short = "; short text" if why.get("short") else ""
+    scores = [f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}"
+              f"{short}; raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"]
     if "containment" in why:
         scores.append(f"containment {why['containment']:.2f} of {why['content_shingles']} "
                       f"content shingles (needs {why['containment_needed']:.2f})")

@@ -11,9 +11,9 @@ from dedup.normalize import (
     _APOSTROPHES,
     _BREAK,
     _DATELINE,
-    _GLUED,
     _DELETE_TABLE,
     _EDGE_APOSTROPHES,
+    _GLUED,
     normalize,
     word_lines,
 )
