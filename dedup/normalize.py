@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import numpy as np
-
 # Bump when normalize() or the tokenisation in dedup/shingles.py changes what a text maps to:
 # signatures made by another version are refused (IncompatibleSignature).
 TOKENIZER_VERSION = 2
@@ -59,9 +57,19 @@ _DATELINE_ZONE = 300  # characters from the start where datelines are looked for
 # right before a capital ("ofKazakhstan", "наКаспии"). Copies that kept the break and copies that
 # lost it then give the same words ("iPhone" splits too, the same way in every copy).
 # The expression scans every character (~90 us a 4 KB text), so it runs only where a cheap scan
-# found such a pair: a byte table on an ASCII text, numpy on the code points of any other.
+# of the UTF-8 bytes found such a pair. The bytes are classed by a table: ASCII lower and upper
+# case "a" and "A"; Cyrillic lead bytes D0 "P" and D1 "Q"; continuation bytes 80-8F "m", 90-AF
+# "u", B0-BF "l". Lower-case Cyrillic is "Pl", "Qm" or "Qu" (ё), upper-case "Pu" or "Pm" (Ё), so
+# a lower-case letter then a capital shows as one of _GLUED_CLASSES (a false alarm, such as an
+# upper-case "Pu" before "A", only costs the expression's scan).
 _GLUED = re.compile(r"(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])")
-_CASE_TABLE = bytes(97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 32 for c in range(256))
+_CASE_TABLE = bytes(
+    97 if 97 <= c <= 122 else 65 if 65 <= c <= 90 else 80 if c == 0xD0 else 81 if c == 0xD1
+    else 109 if 0x80 <= c <= 0x8F else 117 if 0x90 <= c <= 0xAF else 108 if 0xB0 <= c <= 0xBF
+    else 32 for c in range(256)
+)
+_GLUED_CLASSES = tuple(low + high for low in (b"a", b"l", b"m", b"u")
+                       for high in (b"A", b"Pu", b"Pm"))
 _DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff" + "".join(map(chr, range(0x300, 0x370)))
 _DELETE_TABLE = str.maketrans(dict.fromkeys(_DELETE))
 _BREAK = re.compile(r"(?:[^\w\n]|_)+")
@@ -105,16 +113,10 @@ def word_lines(text: str) -> list[list[bytes]]:
 
 def _split_glued(text: str) -> str:
     """``text`` with a space between a lower-case letter and a capital right after it."""
-    if text.isascii():
-        if b"aA" not in text.encode().translate(_CASE_TABLE):
-            return text
-    else:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        lower = ((codes - 97) <= 25) | ((codes - 0x430) <= 0x1F) | (codes == 0x451)
-        upper = ((codes - 65) <= 25) | ((codes - 0x410) <= 0x1F) | (codes == 0x401)
-        if not (lower[:-1] & upper[1:]).any():
-            return text
-    return _GLUED.sub(" ", text)
+    classes = text.encode().translate(_CASE_TABLE)
+    if any(pair in classes for pair in _GLUED_CLASSES):
+        return _GLUED.sub(" ", text)
+    return text
 
 
 def normalized_bytes(text: str) -> bytes:

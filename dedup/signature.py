@@ -279,15 +279,19 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     sizes = np.bincount(owner[first], minlength=len(texts)).tolist()
     params = SignatureParams.of(cfg)
     lines = batch.line_offsets.tolist()
+    # texts with a chrome line (content_mask): their content is sorted apart; the others' is
+    # their distinct shingles, sorted above
+    short = batch.line_sizes < CONTENT_MIN_WORDS - cfg.shingle_size + 1
+    chrome = np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
+                         weights=short, minlength=len(texts)).tolist()
     found = []
-    short_line = CONTENT_MIN_WORDS - cfg.shingle_size + 1  # shingles of a content line, at least
     for i, (start, stop) in enumerate(pairwise(offsets)):
         line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
-        if len(line_sizes) and int(line_sizes.min()) >= short_line:
-            content = ordered[start:stop][first[start:stop]]  # all lines are content: sorted
-        else:
+        if chrome[i]:
             content = np.unique(batch.hashes[start:stop][content_mask(line_sizes,
                                                                       cfg.shingle_size)])
+        else:
+            content = ordered[start:stop][first[start:stop]]
         found.append(Signature(values[i], leads[i], sizes[i],
                                batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
                                content))
