@@ -73,7 +73,7 @@ def _slow(text: str) -> list[list[bytes]]:
     """The regular-expression path alone, for comparison."""
     text = unicodedata.normalize("NFKC", text)
     text = "\n".join(_DATELINE.sub(" ", line) for line in text[:300].split("\n")) + text[300:]
-    text = _GLUED.sub(" ", text)
+    text = _GLUED.sub(r" \1", text)
     for char in _APOSTROPHES:
         text = text.replace(char, _APOSTROPHE)
     text = _BREAK.sub(" ", text.casefold().replace("ё", "е").translate(_DELETE_TABLE))
