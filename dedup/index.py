@@ -559,15 +559,20 @@ class NearDupIndex:
         # a margin for rounding: a hopeless candidate is under the threshold by far more
         threshold = min(self.cfg.threshold, SHORT_DOC_JACCARD) - 1e-9
         num_perm = len(new.hashvalues)
-        # the boilerplate discount never raises the containment (``_discount``)
-        contained = _containment_bounds(new.content, [e.content for e in entries]).tolist()
-        hopeless = []
-        for entry, same, share in zip(entries, equal, contained, strict=True):
+        hopeless, unsure = [], []
+        for i, (entry, same) in enumerate(zip(entries, equal, strict=True)):
             jaccard = same / num_perm
             inter = jaccard * (new.size + entry.size) / (1.0 + jaccard)
             bound = max(jaccard, inter / kept) if kept > 0 else jaccard
-            hopeless.append(entry.outlet == new.outlet and bound < threshold
-                            and share < LEAD_CONTAINMENT)
+            out = entry.outlet == new.outlet and bound < threshold
+            if out and inter / max(min(new.size, entry.size), 1) >= PREFILTER_CONTAINMENT:
+                unsure.append(i)  # may be an excerpt (``_verify``): the content decides
+            hopeless.append(out)
+        if unsure:
+            # the boilerplate discount never raises the containment (``_discount``)
+            bounds = _containment_bounds(new.content, [entries[i].content for i in unsure])
+            for i, share in zip(unsure, bounds.tolist(), strict=True):
+                hopeless[i] = share < LEAD_CONTAINMENT
         return hopeless
 
     def _discount(self, small: Entry, big: Entry, dropped: frozenset[int] | set[int],
@@ -640,7 +645,7 @@ class NearDupIndex:
         if equal is None:
             equal = int(np.count_nonzero(new.hashvalues == old.hashvalues))
         raw = equal / len(new.hashvalues)
-        inter = raw * (new.size + old.size) / (1.0 + raw)
+        inter = inter_raw = raw * (new.size + old.size) / (1.0 + raw)
         size_new, size_old = float(new.size), float(old.size)
         (new_dropped, new_dropped_size), (old_dropped, old_dropped_size) = (new_boilerplate,
                                                                             old_boilerplate)
@@ -682,6 +687,14 @@ class NearDupIndex:
         if short:
             if why is not None:
                 why.update(rule="short text: only a near-identical copy links", linked=False)
+            return None
+        estimate = inter_raw / min(new.size, old.size)
+        if estimate < PREFILTER_CONTAINMENT:
+            # not an excerpt on the MinHash estimate: the exact count is not made (cost: most
+            # same-topic candidates stop here)
+            if why is not None:
+                why.update(containment_estimate=round(estimate, 4), linked=False,
+                           rule="containment estimate under the prefilter")
             return None
         found, base, flipped = _overlap(new.content, old.content)
         if (new_dropped or old_dropped) and found:

@@ -80,7 +80,8 @@ def test_explain_says_why_two_articles_were_linked(articles: Path) -> None:
     assert (result.returncode, result.stderr) == (0, "")
     line = result.stdout.strip()
     assert line.startswith("a and b: linked by rule 'jaccard' (same cluster): Jaccard ")
-    assert "(needs 0.80; short text)" in line and "lead agreement 0.9" in line
+    assert "(needs 0.80; short text; raw MinHash estimate 0.9" in line
+    assert "lead agreement 0.9" in line
 
 
 def test_explain_as_json_says_why_two_were_not_linked(articles: Path) -> None:
