@@ -288,13 +288,15 @@ class NearDupIndex:
 
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
-                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS}
+                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS,
+                  "content_min_words": CONTENT_MIN_WORDS}
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
             return
         built = json.loads(stored)
-        for name in {**built, **layout}:
+        # a missing name first: an index from an older newsmon (say so, not "open it with...")
+        for name in sorted(layout.keys() - built.keys()) + list(built):
             if name not in built:
                 raise IncompatibleSignature(
                     f"the index in {self.store!r} was built by an older newsmon (its layout has "

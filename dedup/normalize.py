@@ -5,8 +5,7 @@ form: Unicode compatibility forms (NFKC: no-break and thin spaces, full-width le
 case (``casefold``), ё/е, every apostrophe used inside Uzbek and Kazakh Latin words (``oʻ``,
 ``o'``, ``o‘``, ``o’``) to one, stress and stray combining marks, soft hyphens and zero-width
 characters; quotes, dashes and other punctuation become word breaks (so sentences glued at a full
-stop, "unsolved.On Tuesday", come apart); a lower-case letter followed by a capital is a word break
-too (words glued where a site lost a line break: "ofKazakhstan"); a dateline at the top
+stop, "unsolved.On Tuesday", come apart as "unsolved on tuesday"); a dateline at the top
 ("BISHKEK, Jan 9 (Kabar) -") goes. Line breaks are kept:
 shingles and boilerplate detection work line by line.
 
@@ -21,7 +20,13 @@ import re
 import unicodedata
 
 # Bump when normalize() or the tokenisation in dedup/shingles.py changes what a text maps to:
-# signatures made by another version are refused (IncompatibleSignature).
+# signatures made by another version are refused (IncompatibleSignature). 2: signatures carry the
+# content shingles (dedup/shingles.py CONTENT_MIN_WORDS).
+#
+# Words glued without punctuation where a page lost a space ("ofKazakhstan") are not split: a
+# lower-case letter before a capital costs a scan of every text (5 % of `newsmon cluster`'s
+# speed, bench/dedup_speed.py) and linked no further pair of the shared dev set (such a copy links
+# on its containment).
 TOKENIZER_VERSION = 2
 
 _APOSTROPHE = "\u02bc"  # MODIFIER LETTER APOSTROPHE: a letter, so it stays inside words
@@ -53,12 +58,6 @@ _DATELINE = re.compile(
     rf"[ \t]*(?:[-—–]+(?:[ \t]*{_W}[\w.-]*(?:[ \t]{_W}[\w.-]*)?\.(?=[ \t]))?|[.:])",  # - | — Kabar.
 )
 _DATELINE_ZONE = 300  # characters from the start where datelines are looked for
-# Two words glued where a page lost a space or a line break: a lower-case Latin or Cyrillic letter
-# right before a capital ("ofKazakhstan", "наКаспии"). Copies that kept the break and copies that
-# lost it then give the same words ("iPhone" splits too, the same way in every copy). The
-# expression starts at a capital (rare), then looks behind: scanning for capitals is fast, a
-# lookbehind tried at every character is four times slower (~60 us a 4 KB text).
-_GLUED = re.compile(r"([A-ZА-ЯЁ])(?<=[a-zа-яё][A-ZА-ЯЁ])")
 _DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff" + "".join(map(chr, range(0x300, 0x370)))
 _DELETE_TABLE = str.maketrans(dict.fromkeys(_DELETE))
 _BREAK = re.compile(r"(?:[^\w\n]|_)+")
@@ -111,7 +110,6 @@ def normalized_bytes(text: str) -> bytes:
     text = unicodedata.normalize("NFKC", text)
     head = text[:_DATELINE_ZONE].split("\n")
     text = "\n".join(_DATELINE.sub(" ", line, count=1) for line in head) + text[_DATELINE_ZONE:]
-    text = _GLUED.sub(r" \1", text)
     if text.isascii():  # (a flag of the string) none of the non-ASCII characters to look for
         for char in _ASCII_APOSTROPHES:
             if char in text:

@@ -13,7 +13,6 @@ from dedup.normalize import (
     _DATELINE,
     _DELETE_TABLE,
     _EDGE_APOSTROPHES,
-    _GLUED,
     normalize,
     word_lines,
 )
@@ -73,7 +72,6 @@ def _slow(text: str) -> list[list[bytes]]:
     """The regular-expression path alone, for comparison."""
     text = unicodedata.normalize("NFKC", text)
     text = "\n".join(_DATELINE.sub(" ", line) for line in text[:300].split("\n")) + text[300:]
-    text = _GLUED.sub(r" \1", text)
     for char in _APOSTROPHES:
         text = text.replace(char, _APOSTROPHE)
     text = _BREAK.sub(" ", text.casefold().replace("ё", "е").translate(_DELETE_TABLE))
