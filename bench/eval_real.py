@@ -141,6 +141,8 @@ def explain_line(why: dict) -> str:
              f" (raw {why.get('jaccard_raw', 0):.2f})"]
     if "containment" in why:
         parts.append(f"containment {why['containment']:.2f}/{why['containment_needed']:.2f}")
+    elif "containment_estimate" in why:
+        parts.append(f"containment estimate {why['containment_estimate']:.2f}")
     parts.append(f"lead {why['lead']:.2f}")
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)

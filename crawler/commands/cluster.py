@@ -121,6 +121,9 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
     if "containment" in why:
         scores.append(f"containment {why['containment']:.2f} of {why['content_shingles']} "
                       f"content shingles (needs {why['containment_needed']:.2f})")
+    elif "containment_estimate" in why:
+        scores.append(f"containment estimate {why['containment_estimate']:.2f} (under the "
+                      f"prefilter: not counted)")
     scores.append(f"lead agreement {why['lead']:.2f}")
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
