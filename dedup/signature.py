@@ -227,7 +227,8 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_hashes=shingles.line_hashes,
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
-        content=np.unique(shingles.hashes[content_mask(shingles.line_sizes, cfg.shingle_size)]),
+        content=np.unique(shingles.hashes[content_mask(shingles.line_sizes, cfg.shingle_size,
+                                                       shingles.header)]),
     )
 
 
@@ -282,14 +283,15 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     # texts with a chrome line (content_mask): their content is sorted apart; the others' is
     # their distinct shingles, sorted above
     short = batch.line_sizes < CONTENT_MIN_WORDS - cfg.shingle_size + 1
-    chrome = np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
-                         weights=short, minlength=len(texts)).tolist()
+    chrome = (np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
+                          weights=short, minlength=len(texts)) + batch.headers).tolist()
+    headers = batch.headers.tolist()
     found = []
     for i, (start, stop) in enumerate(pairwise(offsets)):
         line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
         if chrome[i]:
-            content = np.unique(batch.hashes[start:stop][content_mask(line_sizes,
-                                                                      cfg.shingle_size)])
+            content = np.unique(batch.hashes[start:stop][content_mask(
+                line_sizes, cfg.shingle_size, headers[i])])
         else:
             content = ordered[start:stop][first[start:stop]]
         found.append(Signature(values[i], leads[i], sizes[i],
@@ -298,12 +300,13 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     return found
 
 
-def content_mask(line_sizes: np.ndarray, shingle_size: int) -> np.ndarray:
+def content_mask(line_sizes: np.ndarray, shingle_size: int, header: int = 0) -> np.ndarray:
     """Which shingles (of lines of ``line_sizes`` shingles, in order) are on content lines.
 
     A line of fewer than ``CONTENT_MIN_WORDS`` words is page chrome (a headline, a byline, a
-    "date" line, a menu entry, a caption credit), which copies add, drop or change; a text
-    without a longer line is all content.
+    "date" line, a menu entry, a caption credit), which copies add, drop or change, and so are
+    the first ``header`` lines (``dedup.shingles.header_lines``: a menu or tag line, a headline);
+    a text without other lines is all content.
 
     Example:
         >>> content_mask(np.array([1, 6], dtype=np.uint32), 3).tolist()
@@ -311,6 +314,7 @@ def content_mask(line_sizes: np.ndarray, shingle_size: int) -> np.ndarray:
     """
     words = line_sizes.astype(np.int64) + (shingle_size - 1)  # a line's words (or fewer)
     content = words >= CONTENT_MIN_WORDS
+    content[:header] = False
     if not content.any():
         content[:] = True
     return np.repeat(content, line_sizes.astype(np.int64))

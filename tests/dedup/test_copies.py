@@ -10,6 +10,7 @@ import pytest
 
 from dedup import Clusterer, DedupConfig, DedupError, Doc, signature
 from dedup.normalize import normalize
+from dedup.shingles import header_lines
 
 SOURCE = [
     "The regional water authority said on Tuesday that the new Tash-Bulak reservoir will start "
@@ -148,3 +149,18 @@ def test_explain_of_an_unknown_id_is_a_clear_error(cfg: DedupConfig) -> None:
     clusterer, _ = _cluster([SOURCE_TEXT], cfg)
     with pytest.raises(DedupError, match="'zz' is not in the index"):
         clusterer.index.explain("t0", "zz")
+
+
+def test_header_menu_and_headline_are_chrome_and_the_lead_starts_after_them(
+        cfg: DedupConfig) -> None:
+    menu = "Politics Economy Society Culture Sport World Opinion Photo Video Regions Archive"
+    headline = "Reservoir filling delayed to April after cracks found in a spillway wall"
+    dressed, plain = signature("\n".join([menu, headline, *SOURCE[:4]]), cfg), signature(
+        "\n".join(SOURCE[:4]), cfg)
+    assert (dressed.content == plain.content).all()
+    assert (dressed.lead == plain.lead).all()
+
+
+def test_a_text_without_sentence_punctuation_has_no_header() -> None:
+    assert header_lines("one line without a stop\nanother line without one") == 0
+    assert header_lines("\n\n***\nMenu Item Other Item\nIt opened. It ran.") == 1
