@@ -218,17 +218,20 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
     """
     shingles = shingle(text, cfg.shingle_size)
     ordered = np.sort(shingles.hashes)
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct = ordered[first]
     blocks = _permutation_blocks(cfg.num_perm, cfg.seed)
     hashvalues, lead = _minhash(shingles.hashes, shingles.lead, *blocks)
+    mask = content_mask(shingles.line_sizes, cfg.shingle_size, shingles.header)
     return Signature(
         hashvalues=hashvalues,
         lead=lead,
-        size=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + (len(ordered) > 0),
+        size=len(distinct),
         line_hashes=shingles.line_hashes,
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
-        content=np.unique(shingles.hashes[content_mask(shingles.line_sizes, cfg.shingle_size,
-                                                       shingles.header)]),
+        content=distinct if mask.all() else np.unique(shingles.hashes[mask]),
     )
 
 
