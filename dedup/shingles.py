@@ -108,7 +108,8 @@ def shingle(text: str, size: int) -> Shingles:
 
 def header_lines(text: str) -> int:
     """How many non-empty lines at the top of ``text`` come before its first line with sentence
-    punctuation (. ! ? …): the page's header chrome. 0 when no line has any, or the first has.
+    punctuation (. ! ? …): the page's header chrome. 0 when the first line has, or none of the
+    first ``HEADER_MAX_LINES + 1`` has (a text without punctuation has no header).
 
     Example:
         >>> header_lines("Home News Regions Sport Weather\\nA headline\\nThe dam opened. Water ran.")
@@ -120,12 +121,12 @@ def header_lines(text: str) -> int:
         line = text[start:] if end < 0 else text[start:end]
         if _WORDY.search(line):  # a line of no word normalises to nothing: not counted
             if any(mark in line for mark in _SENTENCE_ENDS):
-                return min(count, HEADER_MAX_LINES)
+                return count
             count += 1
         if end < 0:
             return 0
         start = end + 1
-    return HEADER_MAX_LINES
+    return 0  # more unpunctuated lines than a header has: a text without punctuation
 
 
 

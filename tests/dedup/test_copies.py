@@ -164,3 +164,5 @@ def test_header_menu_and_headline_are_chrome_and_the_lead_starts_after_them(
 def test_a_text_without_sentence_punctuation_has_no_header() -> None:
     assert header_lines("one line without a stop\nanother line without one") == 0
     assert header_lines("\n\n***\nMenu Item Other Item\nIt opened. It ran.") == 1
+    many = "\n".join(f"line {n} of a text without any stop" for n in range(40))
+    assert header_lines(many) == 0 and header_lines(many + "\nThe end.") == 0
