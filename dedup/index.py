@@ -199,7 +199,7 @@ class Entry:
             _RECORD.pack(self.time, self.size, len(self.line_hashes), len(outlet), len(cluster),
                          len(self.content)),
             self.hashvalues.tobytes(), self.lead.tobytes(), self.line_sizes.tobytes(),
-            self.content.tobytes(), self.line_hashes.tobytes(), outlet, cluster,
+            self.line_hashes.tobytes(), self.content.tobytes(), outlet, cluster,
         ))  # fmt: skip
 
     @classmethod
@@ -209,14 +209,15 @@ class Entry:
         entry.time, entry.size, lines, outlet_len, cluster_len, content = (
             _RECORD.unpack_from(blob))
         # the 32-bit arrays in one read, then views of it (a read costs more than a view)
-        ends = (num_perm, num_perm + LEAD_PERM, num_perm + LEAD_PERM + lines,
-                num_perm + LEAD_PERM + lines + content)
-        words = np.frombuffer(blob, dtype=np.uint32, count=ends[3], offset=_RECORD.size)
+        ends = (num_perm, num_perm + LEAD_PERM, num_perm + LEAD_PERM + lines)
+        words = np.frombuffer(blob, dtype=np.uint32, count=ends[2], offset=_RECORD.size)
         entry.hashvalues, entry.lead = words[: ends[0]], words[ends[0] : ends[1]]
-        entry.line_sizes, entry.content = words[ends[1] : ends[2]], words[ends[2] :]
-        offset = _RECORD.size + 4 * ends[3]
+        entry.line_sizes = words[ends[1] :]
+        offset = _RECORD.size + 4 * ends[2]
         entry.line_hashes = np.frombuffer(blob, dtype=np.uint64, count=lines, offset=offset)
         offset += 8 * lines
+        entry.content = np.frombuffer(blob, dtype=np.uint16, count=content, offset=offset)
+        offset += 2 * content
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
@@ -572,7 +573,7 @@ class NearDupIndex:
             hopeless.append(out)
         if unsure:
             # the boilerplate discount never raises the containment (``_discount``)
-            bounds = _containment_bounds(new.content, [entries[i].content for i in unsure])
+            bounds = _containments(new.content, [entries[i].content for i in unsure])
             for i, share in zip(unsure, bounds.tolist(), strict=True):
                 hopeless[i] = share < LEAD_CONTAINMENT
         return hopeless
@@ -724,38 +725,28 @@ class NearDupIndex:
         return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
 
 
-def _containment(a: np.ndarray, b: np.ndarray) -> float:
-    """The share of the smaller of two sorted sets of shingle hashes found in the other (exact,
-    not estimated: a MinHash estimate of it is too rough when one text is a third of the other).
-    """
-    found, base, _ = _overlap(a, b)
-    return found / base if base else 0.0
-
-
-def _containment_bounds(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
-    """An upper bound of ``_containment`` of ``a`` with each of ``others``, for a query's
-    candidates at once: a shingle of another counts as found when a shingle of ``a`` has the
-    same top 16 bits (one table lookup per shingle instead of a search; ~1 % too many)."""
+def _containments(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """The share of the smaller of ``a`` and each of ``others`` (16-bit content values) found
+    in the other, for a query's candidates at once: one table lookup per value, not a search."""
     sizes = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
     if not len(a) or not sizes.sum():
         return np.zeros(len(others))
-    top = a >> _TOP_SHIFT
-    _TABLE[top] = True
+    _TABLE[a] = True
     try:
-        hits = np.concatenate(([0], np.cumsum(_TABLE[np.concatenate(others) >> _TOP_SHIFT])))
+        hits = np.concatenate(([0], np.cumsum(_TABLE[np.concatenate(others)])))
     finally:
-        _TABLE[top] = False  # cleared by the slots set: cheaper than a new table each query
+        _TABLE[a] = False  # cleared by the slots set: cheaper than a new table each query
     ends = np.cumsum(sizes)
     return (hits[ends] - hits[ends - sizes]) / np.maximum(np.minimum(sizes, len(a)), 1)
 
 
-_TOP_SHIFT = np.uint32(16)
 _TABLE = np.zeros(1 << 16, dtype=np.bool_)
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[int, int, bool]:
-    """How many of the smaller of two sorted sets of hashes are in the other, the smaller's size,
-    and whether the smaller is ``b``."""
+    """How many of the smaller of two sorted sets of content values are in the other (exact, not
+    estimated: a MinHash estimate of it is too rough when one text is a third of the other), the
+    smaller's size, and whether the smaller is ``b``."""
     flipped = len(a) > len(b)
     if flipped:
         a, b = b, a

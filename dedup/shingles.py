@@ -112,7 +112,7 @@ def header_lines(text: str) -> int:
     first ``HEADER_MAX_LINES + 1`` has (a text without punctuation has no header).
 
     Example:
-        >>> header_lines("Home News Regions Sport Weather\\nA headline\\nThe dam opened. Water ran.")
+        >>> header_lines("Home News Sport Weather\\nA headline\\nThe dam opened. Water ran.")
         2
     """
     start, count = 0, 0
