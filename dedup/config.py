@@ -79,7 +79,9 @@ class DedupConfig:
 
     Args:
         threshold: Jaccard similarity (0-1) at which two articles are linked.
-        containment: share (0-1) of an excerpt's shingles found in the article it copies.
+        containment: share (0-1) of an excerpt's content shingles found in the article it
+            copies (dedup/index.py adjusts it for small excerpts and for long ones with the
+            same lead).
         num_perm: MinHash permutations (64-1024).
         seed: seed of the MinHash permutations (0 to 2**32-1).
         shingle_size: words per shingle (1-8).

@@ -7,8 +7,11 @@ candidate is then verified on its stored signature before it counts as a match:
 
 - *jaccard*: the estimated Jaccard similarity, after discounting the outlets' boilerplate lines,
   reaches ``cfg.threshold`` (``SHORT_DOC_JACCARD`` when either text is very short);
-- *excerpt*: the shorter text's shingles are found in the longer one (containment reaches
-  ``cfg.containment``) and the two leads agree (``LEAD_JACCARD``): a copy of the first part.
+- *excerpt*: of the text with fewer content shingles (``Signature.content``: page chrome left
+  out), the share found in the other, counted exactly (not estimated), reaches
+  ``cfg.containment``; ``SMALL_EXCERPT_CONTAINMENT`` for a small excerpt, ``LEAD_CONTAINMENT`` for
+  a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
+  standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least

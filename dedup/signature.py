@@ -290,6 +290,14 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     chrome = (np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
                           weights=short, minlength=len(texts)) + batch.headers).tolist()
     headers = batch.headers.tolist()
+    # the distinct top bits of every text at once (each text's hashes are sorted, so are their
+    # top bits): a text's are top[kept[i] : kept[i + 1]]
+    top = (ordered >> _CONTENT_SHIFT).astype(np.uint16)
+    keep = np.ones(len(top), dtype=bool)
+    np.not_equal(top[1:], top[:-1], out=keep[1:])
+    keep[batch.offsets[1:-1][batch.offsets[1:-1] < len(top)]] = True
+    kept = np.concatenate(([0], np.cumsum(keep))).astype(np.int64)[batch.offsets].tolist()
+    top = top[keep]
     found = []
     for i, (start, stop) in enumerate(pairwise(offsets)):
         line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
@@ -297,7 +305,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
             content = _top_bits(np.sort(batch.hashes[start:stop][content_mask(
                 line_sizes, cfg.shingle_size, headers[i])]))
         else:
-            content = _top_bits(ordered[start:stop][first[start:stop]])
+            content = top[kept[i] : kept[i + 1]]
         found.append(Signature(values[i], leads[i], sizes[i],
                                batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
                                content))
