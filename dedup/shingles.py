@@ -115,19 +115,13 @@ def header_lines(text: str) -> int:
         >>> header_lines("Home News Sport Weather\\nA headline\\nThe dam opened. Water ran.")
         2
     """
-    start, count = 0, 0
-    while count <= HEADER_MAX_LINES:
-        end = text.find("\n", start)
-        line = text[start:] if end < 0 else text[start:end]
-        if _WORDY.search(line):  # a line of no word normalises to nothing: not counted
-            if any(mark in line for mark in _SENTENCE_ENDS):
-                return count
-            count += 1
-        if end < 0:
-            return 0
-        start = end + 1
-    return 0  # more unpunctuated lines than a header has: a text without punctuation
-
+    # the first sentence mark (four scans in C), then the lines before its line
+    found = [at for mark in _SENTENCE_ENDS if (at := text.find(mark)) >= 0]
+    if not found:
+        return 0
+    before = text[: min(found)].split("\n")[:-1]  # the lines wholly before the mark's line
+    count = sum(1 for line in before if _WORDY.search(line))  # a line of no word is no line
+    return count if count <= HEADER_MAX_LINES else 0
 
 
 def _combine(padded: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
