@@ -139,8 +139,8 @@ class Match:
         id: the article id of the earlier article.
         cluster: its cluster id as stored (resolve aliases before use).
         kind: "jaccard" or "excerpt".
-        similarity: the estimated Jaccard similarity, or for an excerpt the share of the shorter
-            text's shingles found in the longer one.
+        similarity: the estimated Jaccard similarity, or for an excerpt the share of the smaller
+            text's content shingles found in the other (exact).
         outlet: the earlier article's outlet.
     """
 

@@ -134,8 +134,9 @@ class Signature:
         """How much of the shorter text the other holds: the larger of the estimated Jaccard
         similarity and the estimated containment of the shorter text in the longer one.
 
-        The same two measures that verify a link (without the outlets' boilerplate discount, which
-        needs the window): a copy scores about 1.0, an excerpt its containment.
+        Estimates of the measures that verify a link (the index counts an excerpt's containment
+        exactly, on content lines, and discounts the outlets' boilerplate, which needs the
+        window): a copy scores about 1.0, an excerpt about its containment.
 
         Example:
             >>> cfg = DedupConfig()
