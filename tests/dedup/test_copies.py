@@ -76,6 +76,18 @@ def test_truncated_copy_with_page_chrome_joins(cfg: DedupConfig) -> None:
     assert clusters[1] == clusters[0]
 
 
+def test_lightly_edited_truncated_copy_joins(cfg: DedupConfig) -> None:
+    edits = [("on Tuesday", "today"), ("about six weeks", "six weeks or so"),
+             ("nearly eleven thousand", "almost 11,000"), ("told reporters", "said"),
+             ("has risen", "rose")]
+    copy = "\n\n".join(SOURCE[:6])
+    for old, new in edits:
+        copy = copy.replace(old, new)
+    assert not any(old in copy for old, _ in edits)
+    _, clusters = _cluster([SOURCE_TEXT, copy], cfg)
+    assert clusters[1] == clusters[0]
+
+
 def test_wire_copy_under_a_caption_and_over_a_registration_wall_joins(cfg: DedupConfig) -> None:
     # the shape of most real copies the rules used to miss: the copied part is only 0.75 of the
     # page (caption and wall are long lines, not chrome), and the lead is the caption's
