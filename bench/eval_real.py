@@ -120,9 +120,15 @@ def evaluate(name: str, records: list[dict], cfg: DedupConfig, diagnose: bool) -
 
 
 def explain_pairs(records: list[dict], predicted: dict[str, str], clusterer: Clusterer) -> None:
-    """For each missed true pair and each wrong pair, the scores and the rule that decided."""
+    """For each missed true pair and each wrong pair, the scores and the rule that decided; then
+    the pairs of different groups that came closest to a link (the margin of the rules)."""
+    closest = []
     for a, b in combinations(records, 2):
         same, joined = a["label"] == b["label"], predicted[a["id"]] == predicted[b["id"]]
+        if not same and not joined:
+            why = clusterer.index.explain(a["id"], b["id"])
+            share = why.get("containment", why.get("containment_estimate", 0.0))
+            closest.append((share / why.get("containment_needed", 0.65), a, b, why))
         if same == joined:
             continue
         why = clusterer.index.explain(a["id"], b["id"])
@@ -133,6 +139,10 @@ def explain_pairs(records: list[dict], predicted: dict[str, str], clusterer: Clu
         elif same and not why["candidate"]:
             note = "  (not an LSH candidate either)"
         print(f"    {verdict} {a['id']} {b['id']} {a['label']:<8} {explain_line(why)}{note}")
+    closest.sort(key=lambda item: -item[0])
+    for _, a, b, why in closest[:5]:
+        print(f"    CLOSEST APART {a['id']} {b['id']} {a['label']}/{b['label']}: "
+              f"{explain_line(why)}")
 
 
 def explain_line(why: dict) -> str:
