@@ -19,7 +19,8 @@ generated set is bench/evalset.py's (``label``).
 wrongly, ``NearDupIndex.explain`` of the two (as ``newsmon cluster --explain`` does): the scores
 and the rule that decided. "verifies now" on a missed pair means the rule would link them in the
 final window: they were kept apart by the order of arrival (the pair was not a candidate then,
-or the merge rule of ``dedup.clusters`` did not join their clusters).
+or the merge rule of ``dedup.clusters`` did not join their clusters). Then the five pairs of
+different groups that came closest to a link (their containment over the one needed).
 """
 
 from __future__ import annotations
