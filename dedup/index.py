@@ -7,8 +7,11 @@ candidate is then verified on its stored signature before it counts as a match:
 
 - *jaccard*: the estimated Jaccard similarity, after discounting the outlets' boilerplate lines,
   reaches ``cfg.threshold`` (``SHORT_DOC_JACCARD`` when either text is very short);
-- *excerpt*: the shorter text's shingles are found in the longer one (containment reaches
-  ``cfg.containment``) and the two leads agree (``LEAD_JACCARD``): a copy of the first part.
+- *excerpt*: of the text with fewer content shingles (``Signature.content``: page chrome left
+  out), the share found in the other, counted exactly (not estimated), reaches
+  ``cfg.containment``; ``SMALL_EXCERPT_CONTAINMENT`` for a small excerpt, ``LEAD_CONTAINMENT`` for
+  a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
+  standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least
@@ -39,6 +42,7 @@ import xxhash
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
 from dedup.lsh import LSH, MemoryLSH
+from dedup.shingles import CONTENT_MIN_WORDS
 from dedup.signature import LEAD_BANDS, LEAD_PERM, LEAD_ROWS, MAX_LINES, Signature, SignatureParams
 from dedup.storage import MemoryStore, Store
 
@@ -52,15 +56,36 @@ BOILERPLATE_MIN_DOCS = 3
 # differ by one or two numbers and score 0.3-0.6. Set by bench/eval_quality.py ("short" cases).
 SHORT_DOC_SHINGLES = 30
 SHORT_DOC_JACCARD = 0.8
-# Agreement of the leads' MinHashes needed for an excerpt link. A copied lead scores 0.65-1.0
-# (a header or dateline shifts it); unrelated leads under 0.1. Set by bench/eval_quality.py.
+# Agreement of the leads' MinHashes that lets a long excerpt link at a lower containment
+# (``LEAD_CONTAINMENT``). A copied lead scores 0.5-1.0 (a header or dateline shifts it);
+# unrelated leads under 0.2. Set by bench/eval_quality.py.
 LEAD_JACCARD = 0.4
+# An excerpt whose lead agrees (``LEAD_JACCARD``) and that has at least ``LEAD_MIN_SHINGLES``
+# content shingles links at this containment instead of ``cfg.containment``: a wire copy with
+# inserted local sentences, a site's own standfirst or an appended station footer keeps 0.5-0.65
+# of its content in the source, an independent write-up sharing a quote or a background
+# paragraph 0.4 at most (bench/eval_real.py, the shared dev set). Short texts (digests that open
+# with one story's lead) need the full containment. bench/eval_quality.py's same-topic pairs
+# reach 0.63 without a lead in common.
+LEAD_CONTAINMENT = 0.5
+LEAD_MIN_SHINGLES = 100
+# An excerpt of fewer content shingles needs this containment instead of ``cfg.containment``: a
+# digest of two short items (one lead in full, the other sharing a story's stock phrases) keeps
+# 0.6-0.8 of itself in one story (bench/eval_quality.py, "digest"); true excerpts that short are
+# near-verbatim cuts (0.9-1.0).
+SMALL_EXCERPT_SHINGLES = 60
+SMALL_EXCERPT_CONTAINMENT = 0.8
 
 # Candidates whose raw estimate is under this share of the Jaccard or containment threshold are
 # dropped before the boilerplate-aware verification: discounting boilerplate can raise a score,
 # but not from half the threshold unless boilerplate is half the text. Saves time on same-topic
 # candidates (bench/dedup_speed.py), no measurable recall (bench/eval_quality.py).
 PREFILTER = 0.5
+# The raw (MinHash, whole-text) containment estimate under which a candidate cannot be an
+# excerpt: a true excerpt's content containment of 0.5 or more estimates at 0.4 or more unless
+# chrome is half the text. Below it, the exact containment is not computed (bench/dedup_speed.py:
+# same-topic candidates are most of a query's candidates); bench/eval_real.py: no recall lost.
+PREFILTER_CONTAINMENT = 0.4
 
 # From this many prefiltered candidates, those that cannot verify whatever their boilerplate are
 # dropped before their lines are counted (``_hopeless``); with fewer, the check costs more than
@@ -83,8 +108,8 @@ _NO_BOILERPLATE: tuple[frozenset[int], int] = (_NO_LINES, 0)
 _TABLE_DOCS = "doc"
 _TABLE_META = "meta"
 _QUEUE_DOCS = "doc"
-# time, distinct shingles, lines, outlet length, cluster length
-_RECORD = struct.Struct("<dIHHH")
+# time, distinct shingles, lines, outlet length, cluster length, content shingles
+_RECORD = struct.Struct("<dIHHHI")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +139,8 @@ class Match:
         id: the article id of the earlier article.
         cluster: its cluster id as stored (resolve aliases before use).
         kind: "jaccard" or "excerpt".
-        similarity: the estimated Jaccard similarity, or for an excerpt the share of the shorter
-            text's shingles found in the longer one.
+        similarity: the estimated Jaccard similarity, or for an excerpt the share of the smaller
+            text's content shingles found in the other (exact).
         outlet: the earlier article's outlet.
     """
 
@@ -130,7 +155,7 @@ class Match:
 def _record_head(num_perm: int) -> np.dtype:
     """The numpy layout of an ``Entry`` record's head: ``_RECORD``, then the MinHash."""
     return np.dtype([("time", "<f8"), ("size", "<u4"), ("lines", "<u2"), ("outlet", "<u2"),
-                     ("cluster", "<u2"), ("values", "<u4", (num_perm,))])
+                     ("cluster", "<u2"), ("content", "<u4"), ("values", "<u4", (num_perm,))])
 
 
 def _story_key(cluster: str) -> int:
@@ -161,8 +186,8 @@ def _closest_per_cluster(found: list[tuple[str, bytes | None]], equal: np.ndarra
 class Entry:
     """An article stored in the index (its signature, outlet, time and cluster)."""
 
-    __slots__ = ("_lines", "cluster", "hashvalues", "id", "lead", "line_hashes", "line_sizes",
-                 "outlet", "size", "time")  # fmt: skip
+    __slots__ = ("_lines", "cluster", "content", "hashvalues", "id", "lead", "line_hashes",
+                 "line_sizes", "outlet", "size", "time")  # fmt: skip
 
     def __init__(self, doc: Doc, sig: Signature, cluster: str) -> None:
         self.id, self.outlet, self.time, self.cluster = doc.id, doc.outlet, doc.time, cluster
@@ -171,28 +196,34 @@ class Entry:
         # counts lines in 16 bits, and dedup reads MAX_LINES of them
         self.line_hashes = sig.line_hashes[:MAX_LINES]
         self.line_sizes = sig.line_sizes[:MAX_LINES]
+        self.content = sig.content
         self._lines: dict[int, int] | None = None
 
     def to_bytes(self) -> bytes:
         outlet, cluster = self.outlet.encode(), self.cluster.encode()
         return b"".join((
-            _RECORD.pack(self.time, self.size, len(self.line_hashes), len(outlet), len(cluster)),
-            self.hashvalues.tobytes(), self.lead.tobytes(), self.line_hashes.tobytes(),
-            self.line_sizes.tobytes(), outlet, cluster,
+            _RECORD.pack(self.time, self.size, len(self.line_hashes), len(outlet), len(cluster),
+                         len(self.content)),
+            self.hashvalues.tobytes(), self.lead.tobytes(), self.line_sizes.tobytes(),
+            self.line_hashes.tobytes(), self.content.tobytes(), outlet, cluster,
         ))  # fmt: skip
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes, num_perm: int) -> Entry:
         entry = cls.__new__(cls)
         entry.id, entry._lines = key, None
-        entry.time, entry.size, lines, outlet_len, cluster_len = _RECORD.unpack_from(blob)
-        offset = _RECORD.size
-        arrays = []
-        for count, dtype in ((num_perm, np.uint32), (LEAD_PERM, np.uint32), (lines, np.uint64),
-                             (lines, np.uint32)):
-            arrays.append(np.frombuffer(blob, dtype=dtype, count=count, offset=offset))
-            offset += count * arrays[-1].itemsize
-        entry.hashvalues, entry.lead, entry.line_hashes, entry.line_sizes = arrays
+        entry.time, entry.size, lines, outlet_len, cluster_len, content = (
+            _RECORD.unpack_from(blob))
+        # the 32-bit arrays in one read, then views of it (a read costs more than a view)
+        ends = (num_perm, num_perm + LEAD_PERM, num_perm + LEAD_PERM + lines)
+        words = np.frombuffer(blob, dtype=np.uint32, count=ends[2], offset=_RECORD.size)
+        entry.hashvalues, entry.lead = words[: ends[0]], words[ends[0] : ends[1]]
+        entry.line_sizes = words[ends[1] :]
+        offset = _RECORD.size + 4 * ends[2]
+        entry.line_hashes = np.frombuffer(blob, dtype=np.uint64, count=lines, offset=offset)
+        offset += 8 * lines
+        entry.content = np.frombuffer(blob, dtype=np.uint16, count=content, offset=offset)
+        offset += 2 * content
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
@@ -264,13 +295,15 @@ class NearDupIndex:
 
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
-                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS}
+                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS,
+                  "content_min_words": CONTENT_MIN_WORDS}
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
             return
         built = json.loads(stored)
-        for name in {**built, **layout}:
+        # a missing name first: an index from an older newsmon (say so, not "open it with...")
+        for name in sorted(layout.keys() - built.keys()) + list(built):
             if name not in built:
                 raise IncompatibleSignature(
                     f"the index in {self.store!r} was built by an older newsmon (its layout has "
@@ -340,6 +373,32 @@ class NearDupIndex:
         if first is None or second is None:
             return False
         return self._verify(first, second, *self._boilerplate([first, second])) is not None
+
+    def explain(self, a: str, b: str) -> dict:
+        """Why the indexed articles ``a`` and ``b`` do or do not verify as near-duplicates.
+
+        Returns:
+            ``linked`` (bool), ``rule`` (the rule that decided: "jaccard", "excerpt", or why
+            neither holds), the scores (``jaccard_raw``: the MinHash estimate; ``jaccard``: after
+            the outlets' boilerplate lines are discounted; ``containment``: exact share of the
+            smaller text's content shingles in the other; ``lead``: agreement of the leads'
+            MinHashes) with the thresholds they were held to, and ``candidate``: whether the LSH
+            indexes propose ``a`` for ``b`` (a pair that is not a candidate is never verified).
+
+        Raises:
+            DedupError: ``a`` or ``b`` is not in the window.
+        """
+        first, second = self.get([a, b])
+        missing = [key for key, entry in ((a, first), (b, second)) if entry is None]
+        if missing:
+            raise DedupError(f"article {missing[0]!r} is not in the index (not in the input, or "
+                             f"out of the window)")
+        why: dict = {"a": a, "b": b}
+        self._verify(first, second, *self._boilerplate([first, second]), why=why)  # type: ignore[arg-type]
+        why["lead"] = round(float(np.count_nonzero(first.lead == second.lead))  # type: ignore[union-attr]
+                            / len(first.lead), 4)  # type: ignore[union-attr]
+        why["candidate"] = a.encode() in self._candidate_keys(second)  # type: ignore[arg-type]
+        return why
 
     def insert(self, doc: Doc, sig: Signature, cluster: str) -> None:
         """Add an article with its cluster id.
@@ -489,7 +548,7 @@ class NearDupIndex:
         contained = (jaccard * (sig.size + sizes) / (1 + jaccard)
                      / np.maximum(np.minimum(sizes, sig.size), 1))
         keep = np.flatnonzero((jaccard >= PREFILTER * self.cfg.threshold)
-                              | (contained >= PREFILTER * self.cfg.containment))
+                              | (contained >= PREFILTER_CONTAINMENT))
         return equal, keep
 
     def _hopeless(self, new: Entry, own: tuple[frozenset[int] | set[int], int],
@@ -501,23 +560,48 @@ class NearDupIndex:
         exactly when it is in the other (same counts, and ``new`` counts for both): ``new``
         keeps ``new.size - own[1]`` shingles whatever the candidate's lines, and the Jaccard
         estimate after the discount is at most the raw intersection over that. Below the
-        threshold, and with leads too far apart for an excerpt, ``_verify`` gives None.
+        threshold, and with too little content in common for an excerpt, ``_verify`` gives None.
         """
         if not new.outlet or not new.size:
             return [False] * len(entries)
         kept = new.size - own[1]
         # a margin for rounding: a hopeless candidate is under the threshold by far more
         threshold = min(self.cfg.threshold, SHORT_DOC_JACCARD) - 1e-9
-        num_perm, lead_perm = len(new.hashvalues), len(new.lead)
-        leads = np.count_nonzero(np.stack([e.lead for e in entries]) == new.lead, axis=1)
-        hopeless = []
-        for entry, same, lead in zip(entries, equal, leads.tolist(), strict=True):
+        num_perm = len(new.hashvalues)
+        hopeless, unsure = [], []
+        for i, (entry, same) in enumerate(zip(entries, equal, strict=True)):
             jaccard = same / num_perm
             inter = jaccard * (new.size + entry.size) / (1.0 + jaccard)
             bound = max(jaccard, inter / kept) if kept > 0 else jaccard
-            hopeless.append(entry.outlet == new.outlet and bound < threshold
-                            and lead / lead_perm < LEAD_JACCARD)
+            out = entry.outlet == new.outlet and bound < threshold
+            if out and inter / max(min(new.size, entry.size), 1) >= PREFILTER_CONTAINMENT:
+                unsure.append(i)  # may be an excerpt (``_verify``): the content decides
+            hopeless.append(out)
+        if unsure:
+            # the boilerplate discount never raises the containment (``_discount``)
+            bounds = _containments(new.content, [entries[i].content for i in unsure])
+            for i, share in zip(unsure, bounds.tolist(), strict=True):
+                hopeless[i] = share < LEAD_CONTAINMENT
         return hopeless
+
+    def _discount(self, small: Entry, big: Entry, dropped: frozenset[int] | set[int],
+                  found: int, base: int) -> tuple[int, int]:
+        """``found`` of ``base`` content shingles of ``small`` in ``big``, both less the
+        shingles of the content lines the two share that are boilerplate (``dropped``: of either
+        outlet): an outlet's long footer in both is no evidence of a copy. Counted per line (a
+        line's shingles, repeats included), so approximate by a shingle or two.
+
+        A boilerplate line of ``small`` that ``big`` lacks stays in ``base``: it is not found in
+        ``big`` anyway, so keeping it only makes the rule stricter, and the result is never above
+        ``found / base`` (which lets ``_hopeless`` skip on the undiscounted share).
+        """
+        content_line = CONTENT_MIN_WORDS - self.cfg.shingle_size + 1  # shingles of such a line
+        lines, others = small.lines, big.lines
+        shared = sum(lines[line] for line in lines.keys() & others.keys() & dropped
+                     if lines[line] >= content_line)
+        if not shared or base - shared <= 0:
+            return found, base  # only repeated lines: compare it whole (as for the Jaccard)
+        return max(found - shared, 0), base - shared
 
     def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None
                      ) -> list[tuple[frozenset[int] | set[int], int]]:
@@ -558,16 +642,19 @@ class NearDupIndex:
     def _verify(self, new: Entry, old: Entry,
                 new_boilerplate: tuple[frozenset[int] | set[int], int],
                 old_boilerplate: tuple[frozenset[int] | set[int], int],
-                equal: int | None = None) -> Match | None:
+                equal: int | None = None, why: dict | None = None) -> Match | None:
         """The match between two entries if it verifies, else None; ``*_boilerplate`` are their
         boilerplate lines and the shingles of those (``_boilerplate``), ``equal`` the number of
-        MinHash values they share if already counted."""
+        MinHash values they share if already counted. ``why``, when given, receives the scores
+        and the rule that decided (``explain``)."""
         if not new.size or not old.size:
+            if why is not None:
+                why.update(rule="empty", linked=False)
             return None
         if equal is None:
             equal = int(np.count_nonzero(new.hashvalues == old.hashvalues))
-        jaccard = equal / len(new.hashvalues)
-        inter = jaccard * (new.size + old.size) / (1.0 + jaccard)
+        raw = equal / len(new.hashvalues)
+        inter = inter_raw = raw * (new.size + old.size) / (1.0 + raw)
         size_new, size_old = float(new.size), float(old.size)
         (new_dropped, new_dropped_size), (old_dropped, old_dropped_size) = (new_boilerplate,
                                                                             old_boilerplate)
@@ -591,15 +678,86 @@ class NearDupIndex:
                 size_new, size_old = kept_new, kept_old
         small = min(size_new, size_old)
         if small <= 0:
+            if why is not None:
+                why.update(jaccard_raw=raw, rule="all boilerplate", linked=False)
             return None
         inter = min(max(inter, 0.0), small)
         jaccard = inter / (size_new + size_old - inter)
         short = small < SHORT_DOC_SHINGLES
-        if jaccard >= (SHORT_DOC_JACCARD if short else self.cfg.threshold):
+        needed = SHORT_DOC_JACCARD if short else self.cfg.threshold
+        if why is not None:
+            why.update(jaccard_raw=round(raw, 4), jaccard=round(jaccard, 4),
+                       jaccard_needed=needed, shingles=[int(size_new), int(size_old)],
+                       short=short)
+        if jaccard >= needed:
+            if why is not None:
+                why.update(rule="jaccard", linked=True)
             return Match(old.id, old.cluster, "jaccard", round(jaccard, 4), old.outlet)
-        if short or inter / small < self.cfg.containment:
+        if short:
+            if why is not None:
+                why.update(rule="short text: only a near-identical copy links", linked=False)
             return None
-        lead = float(np.count_nonzero(new.lead == old.lead)) / len(new.lead)
-        if lead < LEAD_JACCARD:
+        estimate = inter_raw / min(new.size, old.size)
+        if estimate < PREFILTER_CONTAINMENT:
+            # not an excerpt on the MinHash estimate: the exact count is not made (cost: most
+            # same-topic candidates stop here)
+            if why is not None:
+                why.update(containment_estimate=round(estimate, 4), linked=False,
+                           rule="containment estimate under the prefilter")
             return None
-        return Match(old.id, old.cluster, "excerpt", round(inter / small, 4), old.outlet)
+        found, base, flipped = _overlap(new.content, old.content)
+        if (new_dropped or old_dropped) and found:
+            small_entry, big_entry = (old, new) if flipped else (new, old)
+            found, base = self._discount(small_entry, big_entry, new_dropped | old_dropped,
+                                         found, base)
+        contained = found / base if base > 0 else 0.0
+        needed = (self.cfg.containment if base >= SMALL_EXCERPT_SHINGLES
+                  else max(self.cfg.containment, SMALL_EXCERPT_CONTAINMENT))
+        if base >= LEAD_MIN_SHINGLES and contained >= LEAD_CONTAINMENT and contained < needed:
+            lead = float(np.count_nonzero(new.lead == old.lead)) / len(new.lead)
+            if lead >= LEAD_JACCARD:
+                needed = LEAD_CONTAINMENT
+        if why is not None:
+            why.update(containment=round(contained, 4), containment_needed=needed,
+                       content_shingles=base)
+        if base < SHORT_DOC_SHINGLES or contained < needed:
+            if why is not None:
+                why.update(linked=False, rule="containment below the threshold"
+                           if base >= SHORT_DOC_SHINGLES else "too little content for an excerpt")
+            return None
+        if why is not None:
+            why.update(rule="excerpt with the same lead" if needed == LEAD_CONTAINMENT
+                       else "excerpt", linked=True)
+        return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
+
+
+def _containments(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """The share of the smaller of ``a`` and each of ``others`` (16-bit content values) found
+    in the other, for a query's candidates at once: one table lookup per value, not a search."""
+    sizes = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
+    if not len(a) or not sizes.sum():
+        return np.zeros(len(others))
+    _TABLE[a] = True
+    try:
+        hits = np.concatenate(([0], np.cumsum(_TABLE[np.concatenate(others)])))
+    finally:
+        _TABLE[a] = False  # cleared by the slots set: cheaper than a new table each query
+    ends = np.cumsum(sizes)
+    return (hits[ends] - hits[ends - sizes]) / np.maximum(np.minimum(sizes, len(a)), 1)
+
+
+_TABLE = np.zeros(1 << 16, dtype=np.bool_)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[int, int, bool]:
+    """How many of the smaller of two sorted sets of content values are in the other (exact, not
+    estimated: a MinHash estimate of it is too rough when one text is a third of the other), the
+    smaller's size, and whether the smaller is ``b``."""
+    flipped = len(a) > len(b)
+    if flipped:
+        a, b = b, a
+    if not len(a) or not len(b):
+        return 0, len(a), flipped
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    return int(np.count_nonzero(b[at] == a)), len(a), flipped

@@ -37,6 +37,7 @@ def cluster_records(
     *,
     store: Store | None = None,
     on_error: ErrorHandler | None = None,
+    clusterer: Clusterer | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Cluster Article-like records, lazily (``BATCH`` records at a time), results in input order.
 
@@ -52,6 +53,8 @@ def cluster_records(
         on_error: called with (position, record, error) for a record that cannot be clustered
             (no id, a text that is not a string, an id seen before), in turn with the results
             of the records around it; it is then skipped. Without it the error is raised.
+        clusterer: the clusterer to add to (made with ``cfg`` and ``store`` by default): pass
+            one to look at its window afterwards (``clusterer.index.explain``).
 
     Yields:
         ``{"id", "cluster", "copy_of", "similarity"}`` per clustered record, in input order:
@@ -66,7 +69,8 @@ def cluster_records(
         [('b', 'b', 'a'), ('a', 'b', None)]
     """
     cfg = cfg if cfg is not None else DedupConfig()
-    clusterer = Clusterer(cfg, store)
+    if clusterer is None:
+        clusterer = Clusterer(cfg, store)
     directions = _Directions()
     last_time, newest = 0.0, float("-inf")
     numbered = enumerate(records)

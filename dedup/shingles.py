@@ -11,6 +11,7 @@ clusterer uses them to discount lines that one outlet repeats in many articles (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -26,6 +27,16 @@ from dedup.xxh3 import PAD, xxh3_64
 # many shingles long. Set by bench/eval_quality.py (recall on the excerpt cases).
 LEAD_MIN_LINE_WORDS = 8
 LEAD_SHINGLES = 50
+# A line of fewer words is page chrome for the exact containment of an excerpt (headline, byline,
+# "date" line, menu entry, photo credit): copies add, drop and change such lines. Set by
+# bench/eval_real.py (the shared dev set) and bench/eval_quality.py.
+CONTENT_MIN_WORDS = 8
+# Page header chrome: the lines at the top before the first with sentence punctuation (a site's
+# menu or tag line, a headline, a "date" or time line), at most this many. They are not content,
+# and the lead starts after them.
+HEADER_MAX_LINES = 12
+_SENTENCE_ENDS = ".!?…"
+_WORDY = re.compile(r"[^\W_]")
 
 # Odd 64-bit multipliers, one per position in a shingle (fixed: changing them changes every
 # signature; bump TOKENIZER_VERSION in dedup/normalize.py then).
@@ -46,12 +57,14 @@ class Shingles:
         lead: where the lead's shingles are in ``hashes`` (see ``LEAD_SHINGLES``).
         line_hashes: 64-bit hash of each non-empty normalised line, in text order.
         line_sizes: number of shingles of each of those lines.
+        header: how many of those lines are the page's header chrome (``header_lines``).
     """
 
     hashes: np.ndarray
     lead: slice
     line_hashes: np.ndarray
     line_sizes: np.ndarray
+    header: int = 0
 
 
 def shingle(text: str, size: int) -> Shingles:
@@ -74,7 +87,7 @@ def shingle(text: str, size: int) -> Shingles:
     lines = word_lines(text)
     if not lines:
         empty = np.zeros(0, dtype=np.uint32)
-        return Shingles(empty, slice(0, 0), np.zeros(0, dtype=np.uint64), empty)
+        return Shingles(empty, slice(0, 0), np.zeros(0, dtype=np.uint64), empty, 0)
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     count = int(lengths.sum())
     word_hashes = _hash_all(chain.from_iterable(lines))
@@ -88,8 +101,27 @@ def shingle(text: str, size: int) -> Shingles:
         hashes, _ = _layout_lines(word_hashes, lengths, size)
     line_sizes = np.maximum(lengths - size + 1, 1).astype(np.uint32)
     line_hashes = _hash_all(map(b" ".join, lines))
-    start = _lead_start(lengths, line_sizes)
-    return Shingles(hashes, slice(start, start + LEAD_SHINGLES), line_hashes, line_sizes)
+    header = min(header_lines(text), len(lines))
+    start = _lead_start(lengths, line_sizes, header)
+    return Shingles(hashes, slice(start, start + LEAD_SHINGLES), line_hashes, line_sizes, header)
+
+
+def header_lines(text: str) -> int:
+    """How many non-empty lines at the top of ``text`` come before its first line with sentence
+    punctuation (. ! ? …): the page's header chrome. 0 when the first line has, or none of the
+    first ``HEADER_MAX_LINES + 1`` has (a text without punctuation has no header).
+
+    Example:
+        >>> header_lines("Home News Sport Weather\\nA headline\\nThe dam opened. Water ran.")
+        2
+    """
+    # the first sentence mark (four scans in C), then the lines before its line
+    found = [at for mark in _SENTENCE_ENDS if (at := text.find(mark)) >= 0]
+    if not found:
+        return 0
+    before = text[: min(found)].split("\n")[:-1]  # the lines wholly before the mark's line
+    count = sum(1 for line in before if _WORDY.search(line))  # a line of no word is no line
+    return count if count <= HEADER_MAX_LINES else 0
 
 
 def _combine(padded: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
@@ -108,6 +140,7 @@ class ShingleBatch:
         hashes: the 32-bit hash of every shingle of every text.
         offsets: text ``i``'s shingles are ``hashes[offsets[i] : offsets[i + 1]]``.
         leads: where text ``i``'s lead starts, relative to its first shingle.
+        headers: the header chrome lines of text ``i`` (``header_lines``).
         line_hashes: the 64-bit hash of every non-empty line of every text.
         line_sizes: shingles per line.
         line_offsets: text ``i``'s lines are ``line_offsets[i] : line_offsets[i + 1]``.
@@ -119,6 +152,7 @@ class ShingleBatch:
     line_hashes: np.ndarray
     line_sizes: np.ndarray
     line_offsets: np.ndarray
+    headers: np.ndarray
 
     def __getitem__(self, i: int) -> Shingles:
         """Text ``i``'s ``Shingles``, as ``shingle`` gives them."""
@@ -126,7 +160,7 @@ class ShingleBatch:
         lines = slice(int(self.line_offsets[i]), int(self.line_offsets[i + 1]))
         lead = int(self.leads[i]) if stop > start else 0
         return Shingles(self.hashes[start:stop], slice(lead, lead + LEAD_SHINGLES),
-                        self.line_hashes[lines], self.line_sizes[lines])
+                        self.line_hashes[lines], self.line_sizes[lines], int(self.headers[i]))
 
 
 _PADDING = b" " * PAD
@@ -188,12 +222,14 @@ def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
     # the lead starts at each text's first line of LEAD_MIN_LINE_WORDS words, else at its start
     long_lines = np.flatnonzero(line_lengths >= LEAD_MIN_LINE_WORDS)
     firsts = line_offsets[:-1]
-    at = np.searchsorted(long_lines, firsts)
+    headers = np.minimum(np.fromiter(map(header_lines, texts), dtype=np.int64, count=count),
+                         np.diff(line_offsets))
+    at = np.searchsorted(long_lines, firsts + headers)
     candidate = np.append(long_lines, np.iinfo(np.int64).max)[at]
     lead_lines = np.where(candidate < line_offsets[1:], candidate, firsts)
     leads = np.append(line_firsts, 0)[lead_lines] - offsets[:-1]
     return ShingleBatch(hashes, offsets, leads, line_hashes, line_sizes.astype(np.uint32),
-                        line_offsets)
+                        line_offsets, headers)
 
 
 def _layout_lines(word_hashes: np.ndarray, lengths: np.ndarray, size: int
@@ -210,11 +246,12 @@ def _layout_lines(word_hashes: np.ndarray, lengths: np.ndarray, size: int
     return _combine(padded, starts, size), np.maximum(lengths - size + 1, 1)
 
 
-def _lead_start(lengths: np.ndarray, line_sizes: np.ndarray) -> int:
-    """Index of the first shingle of the first line long enough to start the lead."""
+def _lead_start(lengths: np.ndarray, line_sizes: np.ndarray, header: int = 0) -> int:
+    """Index of the first shingle of the first line after the ``header`` lines long enough to
+    start the lead (else 0)."""
     long_lines = np.flatnonzero(lengths >= LEAD_MIN_LINE_WORDS)
-    first = int(long_lines[0]) if len(long_lines) else 0
-    return int(line_sizes[:first].sum())
+    after = long_lines[long_lines >= header]
+    return int(line_sizes[: int(after[0])].sum()) if len(after) else 0
 
 
 def _hash_all(items: Iterable[bytes]) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
-from dedup.shingles import LEAD_SHINGLES, shingle, shingle_many
+from dedup.shingles import CONTENT_MIN_WORDS, LEAD_SHINGLES, shingle, shingle_many
 
 # Permutations of the lead MinHash: the first LEAD_BANDS * LEAD_ROWS of the signature's. A copied
 # lead keeps 0.65-1.0 of its shingles (a dateline or header shifts it), so 16 bands of 3 rows
@@ -37,9 +37,9 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 # and the cached permutation blocks; a 600-word article fits in one.
 _BLOCK = 2048
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
-_MAGIC = b"NMS1"
-# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines
-_HEADER = struct.Struct("<4sHHIHHHII")
+_MAGIC = b"NMS2"
+# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content
+_HEADER = struct.Struct("<4sHHIHHHIII")
 _SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
 
 # The part of a text that dedup reads: its first MAX_TEXT_CHARS characters, and of those its
@@ -98,6 +98,9 @@ class Signature:
         line_hashes: 64-bit hash of each non-empty normalised line.
         line_sizes: shingles per line.
         params: the parameters it was made with.
+        content: the distinct top 16 bits of the shingle hashes of the text's content lines,
+            sorted (``content_mask``, ``CONTENT_BITS``): what the containment of an excerpt is
+            counted on.
     """
 
     hashvalues: np.ndarray
@@ -106,6 +109,7 @@ class Signature:
     line_hashes: np.ndarray
     line_sizes: np.ndarray
     params: SignatureParams
+    content: np.ndarray
 
     @property
     def empty(self) -> bool:
@@ -138,8 +142,9 @@ class Signature:
         """How much of the shorter text the other holds: the larger of the estimated Jaccard
         similarity and the estimated containment of the shorter text in the longer one.
 
-        The same two measures that verify a link (without the outlets' boilerplate discount, which
-        needs the window): a copy scores about 1.0, an excerpt its containment.
+        Estimates of the measures that verify a link (the index counts an excerpt's containment
+        exactly, on content lines, and discounts the outlets' boilerplate, which needs the
+        window): a copy scores about 1.0, an excerpt about its containment.
 
         Example:
             >>> cfg = DedupConfig()
@@ -155,7 +160,8 @@ class Signature:
         return round(max(jaccard, min(inter / small, 1.0)), 4)
 
     def to_bytes(self) -> bytes:
-        """The signature as bytes (about 0.7 KB plus 12 bytes a line), parameters included.
+        """The signature as bytes (about 0.7 KB, plus 12 bytes a line and 4 a distinct shingle),
+        parameters included.
 
         Example:
             >>> cfg = DedupConfig()
@@ -165,9 +171,11 @@ class Signature:
         """
         p = self.params
         header = _HEADER.pack(_MAGIC, p.tokenizer, p.num_perm, p.seed, p.shingle_size,
-                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes))
+                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes),
+                              len(self.content))
         arrays = (self.hashvalues.astype("<u4"), self.lead.astype("<u4"),
-                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"))
+                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"),
+                  self.content.astype("<u2"))
         return b"".join((header, bytes([_SCHEME_CODE]), *(a.tobytes() for a in arrays)))
 
     @classmethod
@@ -220,15 +228,20 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
     """
     shingles = shingle(bounded_text(text), cfg.shingle_size)
     ordered = np.sort(shingles.hashes)
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct = ordered[first]
     blocks = _permutation_blocks(cfg.num_perm, cfg.seed)
     hashvalues, lead = _minhash(shingles.hashes, shingles.lead, *blocks)
+    mask = content_mask(shingles.line_sizes, cfg.shingle_size, shingles.header)
     return Signature(
         hashvalues=hashvalues,
         lead=lead,
-        size=int(np.count_nonzero(ordered[1:] != ordered[:-1])) + (len(ordered) > 0),
+        size=len(distinct),
         line_hashes=shingles.line_hashes,
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
+        content=_top_bits(distinct if mask.all() else np.sort(shingles.hashes[mask])),
     )
 
 
@@ -299,9 +312,70 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     sizes = np.bincount(owner[first], minlength=len(texts)).tolist()
     params = SignatureParams.of(cfg)
     lines = batch.line_offsets.tolist()
-    return [Signature(values[i], leads[i], sizes[i], batch.line_hashes[lines[i] : lines[i + 1]],
-                      batch.line_sizes[lines[i] : lines[i + 1]], params)
-            for i in range(len(texts))]
+    # texts with a chrome line (content_mask): their content is sorted apart; the others' is
+    # their distinct shingles, sorted above
+    short = batch.line_sizes < CONTENT_MIN_WORDS - cfg.shingle_size + 1
+    chrome = (np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
+                          weights=short, minlength=len(texts)) + batch.headers).tolist()
+    headers = batch.headers.tolist()
+    # the distinct top bits of every text at once (each text's hashes are sorted, so are their
+    # top bits): a text's are top[kept[i] : kept[i + 1]]
+    top = (ordered >> _CONTENT_SHIFT).astype(np.uint16)
+    keep = np.ones(len(top), dtype=bool)
+    np.not_equal(top[1:], top[:-1], out=keep[1:])
+    keep[batch.offsets[1:-1][batch.offsets[1:-1] < len(top)]] = True
+    kept = np.concatenate(([0], np.cumsum(keep))).astype(np.int64)[batch.offsets].tolist()
+    top = top[keep]
+    found = []
+    for i, (start, stop) in enumerate(pairwise(offsets)):
+        line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
+        if chrome[i]:
+            content = _top_bits(np.sort(batch.hashes[start:stop][content_mask(
+                line_sizes, cfg.shingle_size, headers[i])]))
+        else:
+            content = top[kept[i] : kept[i + 1]]
+        found.append(Signature(values[i], leads[i], sizes[i],
+                               batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
+                               content))
+    return found
+
+
+def _top_bits(ordered: np.ndarray) -> np.ndarray:
+    """The distinct top ``CONTENT_BITS`` of sorted 32-bit shingle hashes, sorted (uint16).
+
+    Half the bytes of the full hashes in the window; two different shingles share their top 16
+    bits once in 65,536, so a containment counted on them is too high by ~0.01 at most."""
+    top = (ordered >> _CONTENT_SHIFT).astype(np.uint16)
+    if len(top) < 2:
+        return top
+    keep = np.empty(len(top), dtype=bool)
+    keep[0] = True
+    np.not_equal(top[1:], top[:-1], out=keep[1:])
+    return top[keep]
+
+
+CONTENT_BITS = 16
+_CONTENT_SHIFT = np.uint32(32 - CONTENT_BITS)
+
+
+def content_mask(line_sizes: np.ndarray, shingle_size: int, header: int = 0) -> np.ndarray:
+    """Which shingles (of lines of ``line_sizes`` shingles, in order) are on content lines.
+
+    A line of fewer than ``CONTENT_MIN_WORDS`` words is page chrome (a headline, a byline, a
+    "date" line, a menu entry, a caption credit), which copies add, drop or change, and so are
+    the first ``header`` lines (``dedup.shingles.header_lines``: a menu or tag line, a headline);
+    a text without other lines is all content.
+
+    Example:
+        >>> content_mask(np.array([1, 6], dtype=np.uint32), 3).tolist()
+        [False, True, True, True, True, True, True]
+    """
+    words = line_sizes.astype(np.int64) + (shingle_size - 1)  # a line's words (or fewer)
+    content = words >= CONTENT_MIN_WORDS
+    content[:header] = False
+    if not content.any():
+        content[:] = True
+    return np.repeat(content, line_sizes.astype(np.int64))
 
 
 def _minhash_group(mixed: np.ndarray, batch: object, group: list[int], a: np.ndarray,
@@ -383,13 +457,14 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def _decode(blob: bytes) -> Signature:
     try:
-        magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines = (
-            _HEADER.unpack_from(blob))
+        (magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines,
+         content) = _HEADER.unpack_from(blob)
         if magic != _MAGIC or blob[_HEADER.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
         offset = _HEADER.size + 1
         arrays = []
-        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4")):
+        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4"),
+                             (content, "<u2")):
             array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
             arrays.append(array.astype(dtype[1:]))
             offset += count * int(dtype[-1])
@@ -402,4 +477,4 @@ def _decode(blob: bytes) -> Signature:
         ) from None
     params = SignatureParams(tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles,
                              lead_perm)
-    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params)
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4])

@@ -6,7 +6,7 @@ time-ordered queues for the clusterer. The clusterer talks to the store only thr
 abstract methods below, so the same stream of articles gives the same clusters whichever store
 holds it.
 
-Redis layout under ``prefix`` (default ``newsmon:lsh:v2:``): ``<prefix>t:<table>`` hashes,
+Redis layout under ``prefix`` (default ``newsmon:lsh:v3:``): ``<prefix>t:<table>`` hashes,
 ``<prefix>q:<queue>`` sorted sets, and datasketch's keys under ``<prefix>lsh:<name>``.
 """
 
@@ -28,7 +28,7 @@ from dedup.lsh import LSH, MemoryLSH
 if TYPE_CHECKING:  # redis is imported when a RedisStore is opened: newsmon cluster needs none
     import redis
 
-DEFAULT_PREFIX = "newsmon:lsh:v2:"
+DEFAULT_PREFIX = "newsmon:lsh:v3:"
 # The table of per-outlet line counts (``Store.line_counts``), keyed by ``line_key``.
 LINE_TABLE = "line"
 
@@ -228,7 +228,7 @@ class RedisStore(Store):
 
     Args:
         client: a ``redis.Redis`` client (``decode_responses=False``).
-        prefix: key prefix of this index; keep a version in it (``newsmon:lsh:v2:``).
+        prefix: key prefix of this index; keep a version in it (``newsmon:lsh:v3:``).
 
     Raises:
         DedupError: the client decodes responses, or the prefix is empty.
@@ -245,7 +245,7 @@ class RedisStore(Store):
         if kwargs.get("decode_responses"):
             raise DedupError("RedisStore needs a client made with decode_responses=False")
         if not prefix:
-            raise DedupError("RedisStore needs a key prefix, such as 'newsmon:lsh:v2:'")
+            raise DedupError("RedisStore needs a key prefix, such as 'newsmon:lsh:v3:'")
         self.client = client
         self.prefix = prefix
 
@@ -321,8 +321,8 @@ def open_store(url: str, prefix: str = DEFAULT_PREFIX) -> Store:
     Example:
         >>> open_store("memory://")  # doctest: +ELLIPSIS
         <dedup.storage.MemoryStore object at ...>
-        >>> open_store("redis://localhost:6379/0?prefix=test:lsh:v2:")
-        RedisStore(prefix='test:lsh:v2:')
+        >>> open_store("redis://localhost:6379/0?prefix=test:lsh:v3:")
+        RedisStore(prefix='test:lsh:v3:')
     """
     parts = urlsplit(url)
     if parts.scheme == "memory":

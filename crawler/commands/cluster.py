@@ -23,7 +23,13 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
               show_default=True, help="Where the results go (JSON lines).")
 @click.option("--threshold", type=float, default=None,
               help="Jaccard similarity that links two articles (default: the tuned 0.5).")
-def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> int:
+@click.option("--explain", nargs=2, metavar="A B", default=None,
+              help="Cluster the input, then say why articles A and B (ids in it) were or were "
+                   "not linked: the scores and the rule that decided.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="With --explain: a human line or one JSON object.")
+def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
+            explain: tuple[str, str] | None, fmt: str) -> int:
     """Cluster near-duplicate articles of a JSON-lines file (`-` for stdin).
 
     Each input line is an Article-like object with at least "id" and "text" ("outlet", "title",
@@ -33,11 +39,17 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> 
     A line that is not a usable record is reported on stderr and skipped (exit status 1).
 
     \b
+    With --explain A B the clusters are not printed: the input is clustered as usual, then the
+    two articles are compared in the final window (boilerplate as learnt from the whole input)
+    and the scores, the thresholds and the deciding rule are printed.
+
+    \b
     Example:
       newsmon export --db news.db | newsmon cluster - --output clusters.jsonl
       newsmon cluster articles.jsonl --threshold 0.6
+      newsmon cluster articles.jsonl --explain a17 a42 --format json
     """
-    from dedup import DedupConfig, DedupError, cluster_records
+    from dedup import Clusterer, DedupConfig, DedupError, cluster_records
 
     # The objects made so far (modules, functions) live until the end: keep the collector off
     # them, and let it run less often on the few objects each record leaves (none are cyclic).
@@ -78,6 +90,10 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> 
         click.echo(f"error: {name}:{line_numbers[position]}: {exc}; skipped", err=True)
         skipped += 1
 
+    if explain is not None:
+        clusterer = Clusterer(cfg)
+        rows = list(cluster_records(records(), cfg, on_error=on_error, clusterer=clusterer))
+        return _explain(clusterer, rows, *explain, fmt=fmt, output=output)
     progress = sys.stderr.isatty()
     clusters: set[str] = set()
     count = 0
@@ -91,3 +107,37 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None) -> 
         click.echo(("\r" if progress else "") + f"{count} records in {len(clusters)} clusters"
                    + (f"; {skipped} lines skipped" if skipped else ""), err=True)
     return 1 if skipped else 0
+
+
+def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output: IO[str]
+             ) -> int:
+    """Print why ``a`` and ``b`` were or were not linked; exit status 1 if one is unknown."""
+    known = {row["id"]: row for row in rows}
+    for key in (a, b):
+        if key not in known:
+            click.echo(f"error: --explain: no record with id {key!r} in the input", err=True)
+            return 1
+    why = clusterer.index.explain(a, b)
+    same = clusterer.resolve(known[a]["cluster"]) == clusterer.resolve(known[b]["cluster"])
+    why["same_cluster"] = same
+    if fmt == "json":
+        output.write(_ENCODE(why) + "\n")
+        output.flush()
+        return 0
+    verdict = "linked" if why["linked"] else "not linked"
+    short = "; short text" if why.get("short") else ""
+    scores = [f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}"
+              f"{short}; raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"]
+    if "containment" in why:
+        scores.append(f"containment {why['containment']:.2f} of {why['content_shingles']} "
+                      f"content shingles (needs {why['containment_needed']:.2f})")
+    elif "containment_estimate" in why:
+        scores.append(f"containment estimate {why['containment_estimate']:.2f} (under the "
+                      f"prefilter: not counted)")
+    scores.append(f"lead agreement {why['lead']:.2f}")
+    scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
+    cluster = "same cluster" if same else "different clusters"
+    output.write(f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): "
+                 + "; ".join(scores) + "\n")
+    output.flush()
+    return 0

@@ -73,3 +73,26 @@ def test_help_has_an_example() -> None:
     result = run_newsmon("cluster", "--help")
     assert result.returncode == 0
     assert "newsmon cluster articles.jsonl --threshold 0.6" in result.stdout
+
+
+def test_explain_says_why_two_articles_were_linked(articles: Path) -> None:
+    result = run_newsmon("cluster", str(articles), "--explain", "a", "b")
+    assert (result.returncode, result.stderr) == (0, "")
+    line = result.stdout.strip()
+    assert line.startswith("a and b: linked by rule 'jaccard' (same cluster): Jaccard ")
+    assert "(needs 0.80; short text; raw MinHash estimate 0.9" in line
+    assert "lead agreement 0.9" in line
+
+
+def test_explain_as_json_says_why_two_were_not_linked(articles: Path) -> None:
+    result = run_newsmon("cluster", str(articles), "--explain", "a", "c", "--format", "json")
+    assert result.returncode == 0
+    why = json.loads(result.stdout)
+    assert (why["a"], why["b"], why["linked"], why["same_cluster"]) == ("a", "c", False, False)
+    assert why["jaccard"] < why["jaccard_needed"] and why["rule"]
+
+
+def test_explain_of_an_id_not_in_the_input_is_a_one_line_error(articles: Path) -> None:
+    result = run_newsmon("cluster", str(articles), "--explain", "a", "zz", check=False)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == "error: --explain: no record with id 'zz' in the input\n"
