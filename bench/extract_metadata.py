@@ -1,4 +1,4 @@
-"""Score the metadata (authors, title, published day) of newsmon and plain trafilatura on the dev set.
+"""Score newsmon's and plain trafilatura's metadata (authors, title, day) on the metadata dev set.
 
 The dev set (bench/data/metadata-dev/labels.jsonl, see its README) holds what a reader sees on each
 page: the headline, the people in the byline and the publication day. Its pages are AEB pages (read
@@ -16,7 +16,8 @@ Scores:
   the pages; a page whose label has no author scores 1 when the prediction has none too, else 0;
 - title: share of pages whose title equals the label after whitespace and case normalisation;
 - date: share of the pages with a labelled day whose predicted day equals it (pages showing no
-  date are counted apart: how many of them got a date anyway).
+  date are counted apart: how many of them got a date anyway); "date ±1d" also accepts the next
+  or previous day, which separates time-zone shifts (local day shown, UTC day in the metadata).
 
 Usage::
 
@@ -30,6 +31,7 @@ import importlib.util
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -78,13 +80,15 @@ def load_labels(path: Path = LABELS) -> list[Label]:
         if line.strip():
             row = json.loads(line)
             labels.append(
-                Label(row["page"], row["url"], row["title"], tuple(row["authors"]), row["published"])
+                Label(
+                    row["page"], row["url"], row["title"], tuple(row["authors"]), row["published"]
+                )
             )
     return labels
 
 
 def load_pages(labels: list[Label], aeb: Path) -> dict[str, tuple[bytes, str | None]]:
-    """page -> (html bytes, fetch time): AEB pages through extract_aeb's loader, fixtures from disk."""
+    """page -> (html bytes, fetch time): AEB pages by extract_aeb's loader, fixtures from disk."""
     pages: dict[str, tuple[bytes, str | None]] = {}
     if any(not label.page.startswith("tests/") for label in labels):
         aeb_pages, _, _ = _load_sibling("extract_aeb").load_aeb(aeb)
@@ -142,6 +146,15 @@ def authors_f1(predicted: tuple[str, ...], expected: tuple[str, ...]) -> float:
     return 2 * len(got & want) / (len(got) + len(want))
 
 
+def _within_a_day(predicted: str | None, expected: str) -> bool:
+    """True when the predicted day is the labelled one or next to it (a time-zone shift: the page
+    shows its local day, the metadata often the UTC one)."""
+    try:
+        return abs((date.fromisoformat(predicted or "") - date.fromisoformat(expected)).days) <= 1
+    except ValueError:
+        return False
+
+
 @dataclass
 class Score:
     """One extractor's scores over the dev set and its misses per field."""
@@ -151,6 +164,7 @@ class Score:
     titles_right: int = 0
     dated: int = 0
     days_right: int = 0
+    days_near: int = 0
     undated: int = 0
     undated_given: int = 0
     misses: dict[str, list[str]] = field(
@@ -169,6 +183,11 @@ class Score:
     def date(self) -> float:
         return self.days_right / self.dated if self.dated else 0.0
 
+    @property
+    def date_near(self) -> float:
+        """Share of dated pages whose predicted day is within one day of the label."""
+        return self.days_near / self.dated if self.dated else 0.0
+
     def add(self, label: Label, meta: Meta) -> None:
         """Score one page."""
         self.pages += 1
@@ -176,7 +195,9 @@ class Score:
         f1 = authors_f1(meta.authors, label.authors)
         self.authors_sum += f1
         if f1 < 1.0:
-            self.misses["authors"].append(f"{name}  want {list(label.authors)}  got {list(meta.authors)}")
+            self.misses["authors"].append(
+                f"{name}  want {list(label.authors)}  got {list(meta.authors)}"
+            )
         if norm(meta.title) == norm(label.title):
             self.titles_right += 1
         else:
@@ -186,20 +207,28 @@ class Score:
             self.undated_given += meta.published is not None
         else:
             self.dated += 1
+            self.days_near += _within_a_day(meta.published, label.published)
             if meta.published == label.published:
                 self.days_right += 1
             else:
                 self.misses["date"].append(f"{name}  want {label.published}  got {meta.published}")
 
 
-def run(labels: list[Label], aeb: Path) -> dict[str, Score]:
-    """Both extractors over the labelled pages: {"trafilatura": Score, "newsmon": Score}."""
+EXTRACTORS = ("trafilatura", "newsmon")
+
+
+def run(
+    labels: list[Label], aeb: Path, extractors: tuple[str, ...] = EXTRACTORS
+) -> dict[str, Score]:
+    """The extractors over the labelled pages: {"trafilatura": Score, "newsmon": Score}."""
     pages = load_pages(labels, aeb)
-    scores = {"trafilatura": Score(), "newsmon": Score()}
+    scores = {name: Score() for name in extractors}
     for label in labels:
         body, fetched = pages[label.page]
-        scores["trafilatura"].add(label, trafilatura_meta(body, label.url))
-        scores["newsmon"].add(label, newsmon_meta(body, label.url, fetched))
+        if "trafilatura" in scores:
+            scores["trafilatura"].add(label, trafilatura_meta(body, label.url))
+        if "newsmon" in scores:
+            scores["newsmon"].add(label, newsmon_meta(body, label.url, fetched))
     return scores
 
 
@@ -220,11 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     scores = run(labels, args.aeb)
     first = next(iter(scores.values()))
     print(f"metadata dev set: {first.pages} pages ({first.dated} with a shown date)")
-    print(f"{'extractor':<14}{'authors F1':>11}{'title':>8}{'date':>8}{'  undated pages given a date':>30}")
+    header = f"{'extractor':<14}{'authors F1':>11}{'title':>8}{'date':>8}{'date ±1d':>10}"
+    print(f"{header}{'undated pages given a date':>28}")
     for name, score in scores.items():
         print(
             f"{name:<14}{score.authors:>11.3f}{score.title:>8.3f}{score.date:>8.3f}"
-            f"{f'{score.undated_given}/{score.undated}':>30}"
+            f"{score.date_near:>10.3f}{f'{score.undated_given}/{score.undated}':>28}"
         )
     if args.misses:
         for name, score in scores.items():

@@ -14,10 +14,11 @@ from pathlib import Path
 from tests.shared import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Measured by bench/extract_metadata.py on the labelled pages: see bench/RESULTS.md.
-AUTHORS_FLOOR = 0.0
-TITLE_FLOOR = 0.0
-DATE_FLOOR = 0.0
+# bench/extract_metadata.py on the 193 labelled pages measured authors F1 0.708, title 0.824,
+# date 0.860 (bench/RESULTS.md, 2026-12-06); the floors sit 0.02 under.
+AUTHORS_FLOOR = 0.69
+TITLE_FLOOR = 0.80
+DATE_FLOOR = 0.84
 
 
 def _bench():
@@ -32,7 +33,7 @@ def _bench():
 def test_metadata_scores_stay_above_the_floors() -> None:
     bench = _bench()
     labels = bench.load_labels()
-    scores = bench.run(labels, shared_path("bench", "aeb"))
+    scores = bench.run(labels, shared_path("bench", "aeb"), extractors=("newsmon",))
     ours = scores["newsmon"]
     assert ours.pages == len(labels)
     assert ours.authors >= AUTHORS_FLOOR, ours.misses["authors"]
@@ -54,6 +55,9 @@ def test_scoring_rules() -> None:
     score.add(dated, bench.Meta("T - Site", (), "2020-01-03"))
     assert (score.title, score.date) == (0.5, 0.0)
     assert score.misses["date"] and score.misses["title"]
+    assert score.date_near == 1.0  # the next day counts as near: a time-zone shift
+    score.add(dated, bench.Meta("T", (), None))
+    assert (score.date, score.date_near) == (0.0, 0.5)
 
 
 def test_labels_are_well_formed() -> None:
