@@ -69,3 +69,10 @@ def test_labels_are_well_formed() -> None:
         assert all(name and not name.lower().startswith("by ") for name in label.authors)
         if label.published is not None:
             assert len(label.published) == 10 and label.published[4] == "-", label.page
+
+
+def test_bench_refuses_a_missing_labels_file(tmp_path, capsys) -> None:
+    bench = _bench()
+    assert bench.main(["--labels", str(tmp_path / "none.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no labels at") and err.count("\n") == 1
