@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from crawler.items import Article
+from dedup import DedupConfig
 from newsmon.archive import ArchiveReader
 
-__all__ = ["ArchiveReader", "Article", "cluster", "extract", "open_archive"]
+__all__ = ["ArchiveReader", "Article", "DedupConfig", "cluster", "extract", "open_archive"]
 
 
 def extract(html: str | bytes, url: str, *, outlet: str = "", content_type: str | None = None,
@@ -60,15 +61,16 @@ def extract(html: str | bytes, url: str, *, outlet: str = "", content_type: str 
                            fetched=fetched).article
 
 
-def cluster(records: Iterable[Mapping[str, Any] | Article], *,
-            threshold: float | None = None) -> list[dict[str, Any]]:
+def cluster(records: Iterable[Mapping[str, Any] | Article],
+            cfg: DedupConfig | None = None) -> list[dict[str, Any]]:
     """Near-duplicate clusters of Article-like records, with who copied whom.
 
     Args:
         records: dicts with ``id`` and ``text`` (``title`` stands in for a missing text), and
             ``published`` (else ``fetched``; ISO 8601 or epoch seconds), ``outlet`` and
             ``source`` when known; Articles are taken as their records.
-        threshold: the similarity from which two texts are one story (default 0.5).
+        cfg: the dedup settings (``dedup.DedupConfig()`` by default: a Jaccard ``threshold``
+            of 0.5, or an excerpt whose ``containment`` in the other text reaches 0.7).
 
     Returns:
         The labels, one dict per record in input order: ``id``; ``cluster``, the id of its
@@ -81,9 +83,8 @@ def cluster(records: Iterable[Mapping[str, Any] | Article], *,
     Raises:
         dedup.DedupError: a record without an id, a text that is not a string, an id twice.
     """
-    from dedup import DedupConfig, cluster_records
+    from dedup import cluster_records
 
-    cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
     rows = (r.to_record() if isinstance(r, Article) else r for r in records)
     return list(cluster_records(rows, cfg))
 

@@ -96,13 +96,14 @@ def test_cluster_labels_each_record_with_its_cluster_copy_and_similarity() -> No
         (article.id, article.id, None), ("z", "z", None), ("b", article.id, article.id)]
     assert labels[0]["similarity"] is None
     assert 0.8 < labels[2]["similarity"] <= 1.0
-    # an excerpt (two of three paragraphs) joins at the default threshold, not at 0.95
+    # an excerpt (two of three paragraphs) joins with the default settings, not at 0.95
     excerpt = {"id": "h", "text": "\n\n".join(article.text.split("\n\n")[:2]),
                "published": "2026-11-02T11:00"}
     joined = newsmon.cluster([article, excerpt])[1]
     assert (joined["cluster"], joined["copy_of"]) == (article.id, article.id)
     assert joined["similarity"] < 0.95
-    assert newsmon.cluster([article, excerpt], threshold=0.95)[1]["cluster"] == "h"
+    strict = newsmon.DedupConfig(threshold=0.95, containment=0.95)
+    assert newsmon.cluster([article, excerpt], strict)[1]["cluster"] == "h"
 
 
 def test_open_archive_gives_articles_and_clusters_filtered_as_the_cli(small_db: Path) -> None:

@@ -490,46 +490,63 @@ def _json(data: Any) -> str:
     return escape.json_text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
-# The member line's columns in the table: time, lag, outlet, similarity, copies; the title takes
-# what is left of the width. Below WIDE, a member takes two lines (the title under its figures).
-_TIME, _LAG, _OUTLET, _SIM, _COPIES = 27, 9, 18, 9, 30
-_FIXED = 2 + _TIME + 1 + _LAG + 2 + _OUTLET + 1 + _SIM + 1 + _COPIES + 1
-WIDE = _FIXED + 20
+# The member line's columns in the table: time, lag, outlet (as wide as the longest label, within
+# bounds), similarity, copies; the title takes what is left. Below WIDE (with the narrowest outlet
+# column), a member takes two lines: time, lag and outlet, then similarity, copies and title.
+_TIME, _LAG, _SIM, _COPIES = 27, 9, 9, 30
+_OUTLET_MIN, _OUTLET_MAX = 18, 30
+_TITLE_MIN = 20
 DEFAULT_WIDTH = 136  # not a terminal (a pipe, a file): room for the one-line layout
 MIN_WIDTH = 40
 
 
+def _fixed(outlet_width: int) -> int:
+    """The width of a member line without its title."""
+    return 2 + _TIME + 1 + _LAG + 2 + outlet_width + 1 + _SIM + 1 + _COPIES + 1
+
+
 def _clusters_table(records: list[dict[str, Any]], width: int = DEFAULT_WIDTH,
                     scope: dict[str, Any] | None = None) -> str:
-    lines: list[str] = ([*_wrap(f"clusters: {describe(scope)}", width), ""]) if scope else []
+    lines: list[str] = [*_wrap(f"clusters: {describe(scope)}", width), ""] if scope else []
     if not records:
         return "\n".join([*lines, "no clusters"]) + "\n"
+    labels = [len(_outlet(m)) for r in records for m in r["members"]]
+    outlet_width = min(max([_OUTLET_MIN, *labels]), _OUTLET_MAX)
+    while outlet_width > _OUTLET_MIN and _fixed(outlet_width) + _TITLE_MIN > width:
+        outlet_width -= 1
     for record in records:
         head = f"cluster {record['id']}  size {record['size']}  outlets {len(record['outlets'])}  "
         title = _clip(record["title"] or "(no title)", max(width - len(head), 10))
         lines.append(escape.terminal(head, keep_newlines=False) + title)
         for member in record["members"]:
-            lines.extend(_member_lines(record, member, width))
+            lines.extend(_member_lines(record, member, width, outlet_width))
         lines.append("")
     lines += _wrap(f"origin: {ORIGIN_RULE}; * = fetch time (no published time)", width)
     lines += _wrap(COPY_LEGEND, width)
     return "\n".join(lines) + "\n"
 
 
-def _member_lines(record: dict[str, Any], member: dict[str, Any], width: int) -> list[str]:
-    """A member's table row: one line when the width allows, else figures then title."""
+def _outlet(member: dict[str, Any]) -> str:
+    return escape.terminal(outlet_label(member["outlet"], member.get("outlet_name")),
+                           keep_newlines=False)
+
+
+def _member_lines(record: dict[str, Any], member: dict[str, Any], width: int,
+                  outlet_width: int = _OUTLET_MIN) -> list[str]:
+    """A member's table row: one line when the width allows, else two."""
     sim = "origin" if member["id"] == record["origin"] else _similarity(member)
-    outlet = outlet_label(member["outlet"], member.get("outlet_name"))
     lag = format_lag(member["lag_seconds"])
     title = member["title"] or member["url"]
-    if width >= WIDE:
+    fixed = _fixed(outlet_width)
+    if width >= fixed + _TITLE_MIN:
         return [f"  {_time_label(member):{_TIME}} {lag:>{_LAG}}  "
-                f"{_clip(outlet, _OUTLET):{_OUTLET}} {sim:{_SIM}} "
-                f"{_clip(copy_label(member), _COPIES):{_COPIES}} {_clip(title, width - _FIXED)}"]
-    figures = f"  {_time_label(member)} {lag:>7} {sim:9} "
+                f"{_clip(_outlet(member), outlet_width):{outlet_width}} {sim:{_SIM}} "
+                f"{_clip(copy_label(member), _COPIES):{_COPIES}} {_clip(title, width - fixed)}"]
+    figures = f"  {_time_label(member)} {lag:>7}  "
     copies = copy_label(member)
-    return [figures + _clip(outlet, max(width - len(figures), 1)),
-            "      " + _clip(f"{copies}: {title}" if copies else title, max(width - 6, 1))]
+    second = f"{sim}  {copies}: {title}" if copies else f"{sim}  {title}"
+    return [figures + _clip(_outlet(member), max(width - len(figures), 1)),
+            "      " + _clip(second, max(width - 6, 1))]
 
 
 def _wrap(text: str, width: int) -> list[str]:
