@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from crawler.store.archive import Archive
 from tests.crawler.report_archive import fill_archive, write_registry
 from tests.factories import make_article
-from tests.newsmon_cli import NEWSMON, run_main
+from tests.newsmon_cli import NEWSMON, run_main, run_newsmon
 
 
 @pytest.fixture
@@ -118,3 +119,33 @@ def test_output_dir_and_format_together_are_refused(
                                  str(tmp_path / "o"), "--format", "csv"], capsys)
     assert (status, out, err) == (2, "", "error: --output-dir writes JSON files; leave out "
                                          "--format\n")
+
+
+def _readme_export_commands() -> list[str]:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Exports\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_export_commands_run_on_the_demo_archive(tmp_path: Path) -> None:
+    import os
+
+    import pyarrow.parquet as pq
+
+    commands = _readme_export_commands()
+    assert len(commands) == 4
+    # the newsmon of this environment first on PATH, as after `pip install -e .`
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    run_newsmon("demo", "--db", str(tmp_path / "demo.db"))
+    for command in commands:
+        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
+    english = [json.loads(line) for line in (tmp_path / "english.jsonl").read_text().splitlines()]
+    assert english and {a["language"] for a in english} == {"en"}
+    water = (tmp_path / "water.csv").read_text(encoding="utf-8").splitlines()
+    assert water[0].startswith("id,url,") and len(water) >= 3
+    assert pq.read_table(tmp_path / "articles.parquet").num_rows >= len(english)
+    files = list((tmp_path / "osh24").iterdir())
+    assert files and all(json.loads(f.read_text())["outlet"] == "osh24" for f in files)
