@@ -51,7 +51,7 @@ def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
     status, out, err = run_main([*args, "--format", "json"], capsys)
     assert (status, err) == (0, "")
     data = json.loads(out)
-    return data["clusters"] if "clusters" in data else data
+    return data.get("clusters", data)
 
 
 def _legend(lines: list[str]) -> str:
