@@ -30,7 +30,7 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,150}")
 def write_jsonl(articles: Iterable[Article], out: BinaryIO) -> int:
     """One JSON Article record a line; returns how many."""
     count = 0
-    with _text(out) as text:
+    with _TextView(out) as text:
         for count, article in enumerate(articles, 1):  # noqa: B007 (the count is the result)
             line = json.dumps(article.to_record(), ensure_ascii=False)
             text.write(escape.json_text(line) + "\n")
@@ -40,7 +40,7 @@ def write_jsonl(articles: Iterable[Article], out: BinaryIO) -> int:
 def write_csv(articles: Iterable[Article], out: BinaryIO) -> int:
     """A CSV row per Article (authors joined by ``; ``, images as JSON); returns how many."""
     count = 0
-    with _text(out) as text:
+    with _TextView(out) as text:
         writer = csv.DictWriter(text, fieldnames=ARTICLE_FIELDS, lineterminator="\n")
         writer.writeheader()
         for count, article in enumerate(articles, 1):  # noqa: B007
@@ -126,7 +126,7 @@ def file_name(article_id: str) -> str:
     return f"id-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
 
 
-class _text:
+class _TextView:
     """A UTF-8 text view of a binary stream, detached (the stream left open) at the end."""
 
     def __init__(self, out: BinaryIO) -> None:
