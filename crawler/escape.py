@@ -14,6 +14,8 @@ function of its format here, and through nothing else:
   space cannot end them;
 - :func:`html_text` and :func:`html_href`: HTML-escaped text; only ``http(s)`` URLs go in an
   ``href``;
+- :func:`data_text`: strings of typed data files (Parquet), controls made visible as on a
+  terminal;
 - :func:`json_text`: JSON output with C1 controls and bidi overrides written as ``\\uXXXX``
   (JSON itself escapes C0), which a JSON reader decodes back to the same string.
 """
@@ -108,6 +110,17 @@ def html_text(text: str) -> str:
 def html_href(url: str) -> str | None:
     """``url`` escaped for an ``href`` attribute, or None when it is not an ``http(s)`` URL."""
     return html.escape(url, quote=True) if _linkable(url) else None
+
+
+def data_text(text: str) -> str:
+    """A string for a typed data file (Parquet): controls and bidi overrides made visible as in
+    :func:`terminal`, newlines and tabs kept (a body keeps its paragraphs).
+
+    Example:
+        >>> data_text("Title\\u202e gnp.exe\\nsecond line")
+        'Title\\\\u202e gnp.exe\\nsecond line'
+    """
+    return terminal(text)
 
 
 def json_text(encoded: str) -> str:

@@ -1,47 +1,67 @@
-"""``newsmon export``: the archive's Article records, as JSON lines or CSV."""
+"""``newsmon export``: the archive's Article records as JSON lines, CSV, Parquet or a JSON file
+per article, with the filters of ``report``."""
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 
 import click
 
-from crawler.commands.options import db_option, since_to_iso
-from crawler.commands.report import open_existing_archive
+from crawler.commands.options import db_option
+from crawler.commands.report import (
+    _period_options,
+    article_filter_options,
+    load_registry_for,
+    open_existing_archive,
+)
+
+# the formats `crawler.report.exports.WRITERS` holds (listed here so that --help stays light)
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 
 
 @click.command("export")
 @db_option
-@click.option("--since", help="Only articles published (or fetched) in this period: 24h, 7d, ISO.")
-@click.option("--outlet", "outlets", multiple=True, metavar="ID",
-              help="Only this outlet (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
-def command(db: str, since: str | None, outlets: tuple[str, ...], fmt: str) -> int:
+@_period_options(default_since=None)
+@article_filter_options
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              show_default="jsonl",
+              help="parquet needs the extra: pip install 'newsmon[parquet]'.")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write one JSON file per article, DIR/<article id>.json, instead of stdout.")
+def command(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
+            countries: tuple[str, ...], outlets_file: str | None, languages: tuple[str, ...],
+            query: str | None, fmt: str | None, output_dir: str | None) -> int:
     """Write the archive's Article records (cluster included), oldest first, to stdout.
+
+    The filters are those of `report clusters`, applied to each article.
 
     \b
     Example:
       newsmon export --db news.db --since 24h > today.jsonl
-      newsmon export --outlet kabar --format csv > kabar.csv
+      newsmon export --country KG --language ky --until 2026-11-30 --format csv > kg.csv
+      newsmon export --query "Toktogul water" --format parquet > water.parquet
+      newsmon export --outlet kabar --output-dir kabar/
     """
-    from crawler import escape
-    from crawler.items import ARTICLE_FIELDS
+    from crawler.errors import ConfigError
+    from crawler.report import exports
+    from crawler.report.query import Filters, articles, resolve
 
+    if output_dir is not None and fmt is not None:
+        raise ConfigError("--output-dir writes JSON files; leave out --format")
+    fmt = fmt or "jsonl"
+    if fmt == "parquet":
+        exports.require_pyarrow()
+        if sys.stdout.isatty():
+            raise ConfigError("--format parquet is binary: redirect it to a file "
+                              "(> articles.parquet)")
+    registry = load_registry_for(outlets_file)
+    filters = resolve(Filters(since=since, until=until, outlets=outlets, countries=countries,
+                              languages=languages, query=query), registry)
     with open_existing_archive(db) as archive:
-        articles = archive.articles(since=since_to_iso(since), outlets=outlets)
-        if fmt == "jsonl":
-            for article in articles:
-                line = json.dumps(article.to_record(), ensure_ascii=False)
-                sys.stdout.write(escape.json_text(line) + "\n")
+        found = articles(archive, filters)
+        if output_dir is not None:
+            count = exports.write_directory(found, output_dir)
+            click.echo(f"wrote {count} articles to {output_dir}", err=True)
         else:
-            writer = csv.DictWriter(sys.stdout, fieldnames=ARTICLE_FIELDS)
-            writer.writeheader()
-            for article in articles:
-                record = article.to_record()
-                record["authors"] = "; ".join(record["authors"])
-                record["images"] = json.dumps(record["images"], ensure_ascii=False)
-                writer.writerow({k: escape.csv_cell(v) for k, v in record.items()})
+            exports.WRITERS[fmt](found, sys.stdout.buffer)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,11 +10,17 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from crawler.commands.options import SQLITE_MAX_INT, db_option, since_to_iso
+from crawler.commands.options import (
+    SQLITE_MAX_INT,
+    db_option,
+    outlets_file_option,
+    since_to_iso,
+)
 from crawler.report import FORMATS
 
 if TYPE_CHECKING:
     from crawler.store.archive import Archive
+    from settings.registry import Outlet
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
@@ -32,20 +39,62 @@ def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         raise
 
 
+def _until(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback for ``--until``: as :func:`_time`, but a bare day includes that day
+    (``--until 2026-11-09`` ends at 2026-11-10T00:00 UTC)."""
+    found = _time(ctx, param, value)
+    if found is not None and _DAY.match(value or ""):
+        from datetime import timedelta
+
+        from crawler.times import parse_iso
+
+        day = parse_iso(found)
+        if day is not None:
+            found = (day + timedelta(days=1)).isoformat()
+    return found
+
+
+_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
 def _period_options(default_since: str | None) -> Callable[[_F], _F]:
     """The --outlet, --since and --until options (``--since`` defaults to ``default_since``)."""
 
     def decorate(function: _F) -> _F:
         function = click.option(
-            "--until", callback=_time, metavar="WHEN",
-            help="Only up to this time: a duration before now (2h) or an ISO date.")(function)
+            "--until", callback=_until, metavar="WHEN",
+            help="Only up to this time: a duration before now (2h), an ISO time, or a day "
+                 "(that day included).")(function)
         function = click.option(
             "--since", callback=_time, metavar="WHEN", default=default_since,
             show_default=bool(default_since),
             help="Only from this time: a duration before now (24h, 7d) or an ISO date.")(function)
+        function = click.option(
+            "--country", "countries", multiple=True, metavar="CC",
+            help="Only outlets of this country (the registry's ISO code, e.g. KG; "
+                 "repeatable).")(function)
+        function = outlets_file_option(function)
         return click.option("--outlet", "outlets", multiple=True, metavar="ID",
                             help="Only these outlets (repeatable).")(function)
     return decorate
+
+
+def article_filter_options(function: _F) -> _F:
+    """``--language`` and ``--query``: the member filters ``report clusters`` and ``export``
+    share."""
+    function = click.option(
+        "--query", metavar="WORDS",
+        help="Only articles whose title or text holds all these words.")(function)
+    return click.option(
+        "--language", "languages", multiple=True, metavar="CODE",
+        help="Only articles in this language (ISO 639-1, repeatable).")(function)
+
+
+def load_registry_for(outlets_file: str | None) -> list[Outlet]:
+    """The outlet registry that names outlets and maps countries (bundled, or ``--outlets``)."""
+    from settings.registry import load_registry
+
+    return load_registry(outlets_file)
 
 
 @contextmanager
@@ -84,48 +133,58 @@ def command() -> None:
 @command.command("clusters")
 @db_option
 @_period_options(default_since=None)
-@click.option("--language", "languages", multiple=True, metavar="CODE",
-              help="Only clusters with a member in this language (ISO 639-1, repeatable).")
+@article_filter_options
 @click.option("--min-size", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=2,
               show_default=True,
               help="Smallest cluster shown (1 includes single articles).")
-@click.option("--query", metavar="WORDS",
-              help="Only clusters with a member whose title or text holds all these words.")
 @click.option("--limit", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=None,
               help="At most N clusters.")
 @format_option
 def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
+             countries: tuple[str, ...], outlets_file: str | None,
              languages: tuple[str, ...], min_size: int, query: str | None, limit: int | None,
              fmt: str) -> int:
     """Clusters of near-duplicate coverage, biggest first: origin, members, lags, outlets.
 
-    A cluster is in the period when one of its members is; the other filters keep a cluster
-    when one of its members matches.
+    A cluster is in the period when one of its members is; it matches the other filters
+    (outlet, country, language, words) when one of its members matches them all.
     """
+    from crawler.report.query import scope, with_names
     from crawler.report.reports import ClusterQuery, cluster_records, render_clusters
 
+    registry = load_registry_for(outlets_file)
+    cluster_query = ClusterQuery(since=since, until=until, outlets=outlets, countries=countries,
+                                 languages=languages, min_size=min_size, query=query,
+                                 limit=limit)
     with open_existing_archive(db) as archive:
-        records = cluster_records(archive, ClusterQuery(
-            since=since, until=until, outlets=outlets, languages=languages, min_size=min_size,
-            query=query, limit=limit))
-    click.echo(render_clusters(records, fmt), nl=False)
+        records = cluster_records(archive, cluster_query, registry)
+    with_names(records, {o.id: o.name for o in registry})
+    extra = {"min_size": min_size, "limit": limit}
+    click.echo(render_clusters(records, fmt, scope(cluster_query.filters, **extra)), nl=False)
     return 0
 
 
 @command.command("cluster")
 @click.argument("cluster_id")
 @db_option
+@outlets_file_option
 @format_option
-def cluster(cluster_id: str, db: str, fmt: str) -> int:
-    """One cluster by id (a merged cluster's old id finds the cluster it joined)."""
+def cluster(cluster_id: str, db: str, outlets_file: str | None, fmt: str) -> int:
+    """One cluster, named by its id, any member's article id, a merged cluster's old id, or
+    a unique prefix of one of them."""
     from crawler.errors import ConfigError
+    from crawler.report.query import Filters, find_cluster, scope, with_names
     from crawler.report.reports import cluster_record, render_clusters
 
+    registry = load_registry_for(outlets_file)
     with open_existing_archive(db) as archive:
-        record = cluster_record(archive, archive.resolve_cluster(cluster_id))
+        found = find_cluster(archive, cluster_id)
+        record = None if found is None else cluster_record(archive, found)
     if record is None:
         raise ConfigError(f"no cluster '{cluster_id}' in {db}")
-    click.echo(render_clusters([record], fmt), nl=False)
+    with_names([record], {o.id: o.name for o in registry})
+    shown = scope(Filters(), cluster=record["id"])
+    click.echo(render_clusters([record], fmt, shown), nl=False)
     return 0
 
 
@@ -134,7 +193,7 @@ def cluster(cluster_id: str, db: str, fmt: str) -> int:
 @_period_options(default_since="7d")
 @format_option
 def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
-                   fmt: str) -> int:
+                   countries: tuple[str, ...], outlets_file: str | None, fmt: str) -> int:
     """Per outlet: articles, who copies whom, failures by kind, last good crawl, alarms.
 
     An alarm is raised when the last crawl found links but stored no article, when all its
@@ -143,7 +202,9 @@ def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple
     """
     from crawler.report.reports import OutletQuery, outlet_report, render_outlets
 
+    registry = load_registry_for(outlets_file)
     with open_existing_archive(db) as archive:
-        report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets))
+        report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets,
+                                                    countries=countries), registry)
     click.echo(render_outlets(report, fmt), nl=False)
     return 0

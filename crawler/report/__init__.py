@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["COPY_LEGEND", "FORMATS", "ORIGIN_RULE", "copy_label", "format_lag"]
+__all__ = ["COPY_LEGEND", "FORMATS", "ORIGIN_RULE", "copy_label", "format_lag",
+           "format_similarity", "outlet_label"]
 
 # The report formats (``--format``); light here so that the CLI lists them without the queries.
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -31,11 +32,30 @@ def copy_label(member: dict[str, Any]) -> str:
 
 
 def format_lag(seconds: int | None) -> str:
-    """A lag behind the origin as ``+0``, ``+45m`` or ``+3h05m`` (``?`` when unknown)."""
+    """A lag behind the origin: ``+0``, ``+45m``, ``+3h05m``, ``+3d04h`` (``?`` when unknown).
+
+    Example:
+        >>> [format_lag(s) for s in (0, 2700, 11100, 273600, -60, None)]
+        ['+0', '+45m', '+3h05m', '+3d04h', '-1m', '?']
+    """
     if seconds is None:
         return "?"
     if seconds == 0:
         return "+0"
-    hours, rest = divmod(abs(seconds), 3600)
     sign = "+" if seconds > 0 else "-"
+    days, rest = divmod(abs(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{sign}{days}d{hours:02d}h"
     return f"{sign}{hours}h{rest // 60:02d}m" if hours else f"{sign}{rest // 60}m"
+
+
+def format_similarity(value: float | None) -> str:
+    """A similarity as text, with the 2 decimals every format uses (empty when unknown)."""
+    return "" if value is None else f"{value:.2f}"
+
+
+def outlet_label(outlet: str, name: str | None) -> str:
+    """An outlet id with its registry name beside it: ``kabar (Kabar)``; the id alone when the
+    registry has no other name for it."""
+    return f"{outlet} ({name})" if name and name != outlet else outlet

@@ -16,7 +16,15 @@ from typing import Any
 
 from crawler.escape import html_href
 from crawler.escape import html_text as escape  # every page-made string goes through it
-from crawler.report import COPY_LEGEND, ORIGIN_RULE, copy_label, format_lag
+from crawler.report import (
+    COPY_LEGEND,
+    ORIGIN_RULE,
+    copy_label,
+    format_lag,
+    format_similarity,
+    outlet_label,
+)
+from crawler.report.query import describe
 
 # Geometry of the drawings, in SVG user units (the page scales them to its width).
 TIMELINE_WIDTH = 900
@@ -43,9 +51,12 @@ svg{max-width:100%;height:auto;display:block}
 """
 
 
-def clusters_html(records: list[dict[str, Any]], matrix: dict[str, dict[str, int]]) -> str:
-    """The cluster report as one HTML page: the copy matrix, then a timeline per cluster."""
-    parts = [f"<p class=\"meta\">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}. "
+def clusters_html(records: list[dict[str, Any]], matrix: dict[str, dict[str, int]],
+                  scope: str | None = None) -> str:
+    """The cluster report as one HTML page: the period and filters (``scope``), the copy
+    matrix, then a timeline per cluster."""
+    parts = [f"<p class=\"meta scope\">{escape(scope)}</p>"] if scope else []
+    parts += [f"<p class=\"meta\">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}. "
              f"{escape(COPY_LEGEND)}.</p>",
              "<h2>Who copies whom</h2>", matrix_svg(matrix)]
     for record in records:
@@ -55,13 +66,13 @@ def clusters_html(records: list[dict[str, Any]], matrix: dict[str, dict[str, int
 
 def outlets_html(report: dict[str, Any]) -> str:
     """The outlet report as one HTML page: the per-outlet table, then the copy matrix."""
-    period = f"{report['since'] or 'start'} .. {report['until'] or 'now'}"
     rows = []
     for o in report["outlets"]:
         alarms = "".join(f"<div class=\"alarm\">{escape(a['kind'])}: {escape(a['detail'])}</div>"
                          for a in o["alarms"])
         failures = ", ".join(f"{escape(k)}: {n}" for k, n in o["failures"].items())
-        cells = [o["outlet"], o["articles"], o["copies_published"], o["copied_by_others"],
+        cells = [outlet_label(o["outlet"], o.get("name")), o["articles"], o["copies_published"],
+                 o["copied_by_others"],
                  o["runs"], o["last_successful_crawl"], o["median_body_chars"],
                  o["usual_body_chars"]]
         rows.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells)
@@ -70,7 +81,8 @@ def outlets_html(report: dict[str, Any]) -> str:
              "<th>copies of others</th><th>copied by others</th><th>runs</th>"
              "<th>last successful crawl</th><th>median body</th><th>usual body</th>"
              "<th>failures and alarms</th></tr>" + "".join(rows) + "</table>")
-    return _page("newsmon outlets", [f"<p class=\"meta\">Period {escape(period)}.</p>", table,
+    return _page("newsmon outlets", [f"<p class=\"meta scope\">{escape(describe(report['scope']))}"
+                                     "</p>", table,
                                      "<h2>Who copies whom</h2>", matrix_svg(report["copy_matrix"])])
 
 
@@ -150,8 +162,9 @@ def matrix_svg(matrix: dict[str, dict[str, int]]) -> str:
 def _cluster_section(record: dict[str, Any]) -> str:
     members = "".join(
         f"<tr><td>{escape(m['time'])}{'*' if m['time_source'] == 'fetched' else ''}</td>"
-        f"<td>{escape(format_lag(m['lag_seconds']))}</td><td>{escape(m['outlet'])}</td>"
-        f"<td>{'origin' if m['id'] == record['origin'] else _cell(m['similarity'])}</td>"
+        f"<td>{escape(format_lag(m['lag_seconds']))}</td>"
+        f"<td>{escape(outlet_label(m['outlet'], m.get('outlet_name')))}</td>"
+        f"<td>{'origin' if m['id'] == record['origin'] else _sim(m['similarity'])}</td>"
         f"<td>{escape(copy_label(m))}</td>"
         f"<td>{_link(m['title'] or m['url'], m['url'])}</td></tr>"
         for m in record["members"])
@@ -171,6 +184,10 @@ def _link(text: str, url: str) -> str:
     if href is None:
         return escape(text if text == url else f"{text} ({url})")
     return f"<a href=\"{href}\">{escape(text)}</a>"
+
+
+def _sim(value: float | None) -> str:
+    return escape(format_similarity(value)) or "-"
 
 
 def _cell(value: object) -> str:

@@ -25,9 +25,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler import escape
-from crawler.report import COPY_LEGEND, FORMATS, ORIGIN_RULE, copy_label, format_lag
+from crawler.report import (
+    COPY_LEGEND,
+    FORMATS,
+    ORIGIN_RULE,
+    copy_label,
+    format_lag,
+    format_similarity,
+    outlet_label,
+)
+from crawler.report.query import (
+    Filters,
+    article_conditions,
+    describe,
+    prepare,
+    resolve,
+    scope,
+)
 from crawler.store.archive import Archive
 from crawler.times import parse_iso, utc_iso
+from settings.registry import Outlet
 
 # Body-length collapse alarm: the median body length of an outlet's newest articles in the period
 # against the median of the articles it published before the period. Extraction that breaks on a
@@ -39,6 +56,8 @@ PERIOD_SAMPLE = 100  # newest articles of the period whose lengths are compared
 HISTORY_SAMPLE = 300  # articles before the period that make the outlet's usual length
 MIN_PERIOD_ARTICLES = 5  # fewer than this in the period: no verdict on a collapse
 MIN_HISTORY_ARTICLES = 20  # fewer than this before the period: no history to compare with
+
+SIMILARITY_DECIMALS = 2
 
 _CLUSTER_COLUMNS = ("id, outlet, url, title, published, fetched, sort_time, language, "
                     "source, copy_of, similarity")
@@ -52,6 +71,7 @@ class ClusterQuery:
         since: only clusters with a member at or after this UTC ISO time.
         until: only clusters with a member before this UTC ISO time.
         outlets: only clusters with a member from one of these outlets.
+        countries: only clusters with a member from an outlet of these countries (registry).
         languages: only clusters with a member in one of these languages.
         min_size: the smallest cluster shown.
         query: words that must all appear (case-insensitive) in one member's title or text.
@@ -65,26 +85,30 @@ class ClusterQuery:
     min_size: int = 1
     query: str | None = None
     limit: int | None = None
+    countries: tuple[str, ...] = ()
+
+    @property
+    def filters(self) -> Filters:
+        """The filters shared with ``export`` (crawler.report.query)."""
+        return Filters(since=self.since, until=self.until, outlets=self.outlets,
+                       countries=self.countries, languages=self.languages, query=self.query)
 
 
 def _connection(archive: Archive) -> sqlite3.Connection:
     return archive.connection
 
 
-def _contains_words(haystack: str | None, words: str) -> bool:
-    """SQL function: every word of ``words`` (NUL-separated, casefolded) is in ``haystack``."""
-    if not haystack:
-        return False
-    folded = haystack.casefold()
-    return all(word in folded for word in words.split("\0"))
-
-
-def cluster_records(archive: Archive, query: ClusterQuery) -> list[dict[str, Any]]:
+def cluster_records(archive: Archive, query: ClusterQuery,
+                    registry: Iterable[Outlet] = ()) -> list[dict[str, Any]]:
     """The Cluster records of the clusters that match ``query``, biggest first.
+
+    A cluster is in the period when one of its members is; it matches the other filters when
+    one of its members matches them all.
 
     Args:
         archive: the archive to read.
-        query: period, outlets, languages, minimum size, words, how many.
+        query: period, outlets, countries, languages, minimum size, words, how many.
+        registry: the outlets whose ``country`` and ``languages`` the filters use.
 
     Returns:
         One dict per cluster (see :func:`cluster_record`).
@@ -103,17 +127,13 @@ def cluster_records(archive: Archive, query: ClusterQuery) -> list[dict[str, Any
     if query.until:
         sql.append("AND first_published < ?")
         params.append(query.until)
-    for column, values in (("outlet", query.outlets), ("language", query.languages)):
-        if values:
-            sql.append(f"AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id "
-                       f"AND a.{column} IN ({','.join('?' * len(values))}))")
-            params.extend(values)
-    words = (query.query or "").casefold().split()
-    if words:
-        db.create_function("newsmon_contains", 2, _contains_words, deterministic=True)
+    conditions, member_params = article_conditions(resolve(query.filters, registry),
+                                                   period=False)
+    if conditions:
+        prepare(db)
         sql.append("AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND "
-                   "(newsmon_contains(a.title, ?) OR newsmon_contains(a.text, ?)))")
-        params.extend(["\0".join(words)] * 2)
+                   + " AND ".join(conditions) + ")")
+        params.extend(member_params)
     sql.append("ORDER BY size DESC, first_published, id")
     if query.limit:
         sql.append("LIMIT ?")
@@ -213,33 +233,44 @@ def copy_matrix(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True, slots=True)
 class OutletQuery:
-    """Which period and outlets an outlet report covers (UTC ISO times; None: unbounded)."""
+    """Which period and outlets an outlet report covers (UTC ISO times; None: unbounded;
+    ``countries``: the registry's outlets of these countries)."""
 
     since: str | None = None
     until: str | None = None
     outlets: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
 
 
-def outlet_report(archive: Archive, query: OutletQuery) -> dict[str, Any]:
+def outlet_report(archive: Archive, query: OutletQuery,
+                  registry: Iterable[Outlet] = ()) -> dict[str, Any]:
     """Per-outlet health and copying over a period.
 
     Returns:
-        ``{"since", "until", "outlets": [...], "copy_matrix": {A: {B: n}}}``; each outlet has
+        ``{"since", "until", "scope", "outlets": [...], "copy_matrix": {A: {B: n}}}``
+        (``scope``: the period and filters); each outlet has ``name`` (from ``registry``),
         ``articles`` (in the period), ``copies_published`` (its members of others' stories),
         ``copied_by_others`` (others' members of its stories), ``failures`` (by kind, over the
         runs of the period), ``runs``, ``last_run``, ``last_successful_crawl``, the median body
         lengths (``median_body_chars`` of its newest articles in the period,
         ``usual_body_chars`` before it) and ``alarms`` (``kind`` plus ``detail``).
     """
+    registry = list(registry)
+    filters = Filters(since=query.since, until=query.until, outlets=query.outlets,
+                      countries=query.countries)
+    chosen = resolve(filters, registry).outlet_ids
     db = _connection(archive)
     matrix = _period_copy_matrix(db, query)
-    outlet_ids = list(query.outlets) or sorted(
+    outlet_ids = list(chosen) if chosen is not None else sorted(
         set(_distinct(db, "articles", "outlet")) | set(_distinct(db, "run_outlets", "outlet")))
-    rows = [_outlet_row(db, outlet, query, matrix) for outlet in outlet_ids]
+    names = {o.id: o.name for o in registry}
+    rows = [{"name": names.get(outlet), **_outlet_row(db, outlet, query, matrix)}
+            for outlet in outlet_ids]
     shown = set(outlet_ids)
     pairs = {source: {copier: n for copier, n in row.items()
                       if source in shown or copier in shown} for source, row in matrix.items()}
-    return {"since": query.since, "until": query.until, "outlets": rows,
+    return {"since": query.since, "until": query.until, "scope": scope(filters),
+            "outlets": rows,
             "copy_matrix": {source: row for source, row in pairs.items() if row}}
 
 
@@ -394,15 +425,25 @@ def _median(values: list[int]) -> int | None:
 # -- rendering ------------------------------------------------------------------------------
 
 
-def render_clusters(records: list[dict[str, Any]], fmt: str) -> str:
-    """Cluster records as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text."""
+def render_clusters(records: list[dict[str, Any]], fmt: str,
+                    scope: dict[str, Any] | None = None, width: int | None = None) -> str:
+    """Cluster records as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text.
+
+    With ``scope`` (:func:`crawler.report.query.scope`) the period and filters head every
+    format (JSON: ``{"scope": ..., "clusters": [...]}``); ``width`` is the table's (default:
+    :func:`table_width`).
+    """
     if fmt == "html":
         from crawler.report.html import clusters_html
 
-        return clusters_html(records, copy_matrix(records))
-    renderers = {"table": _clusters_table, "json": _json, "csv": _clusters_csv,
-                 "markdown": _clusters_markdown}
-    return _pick(renderers, fmt)(records)
+        return clusters_html(records, copy_matrix(records),
+                             describe(scope) if scope is not None else None)
+    if fmt == "json":
+        return _json(records if scope is None else {"scope": scope, "clusters": records})
+    if fmt == "table":
+        return _clusters_table(records, width or table_width(), scope)
+    renderers = {"csv": _clusters_csv, "markdown": _clusters_markdown}
+    return _pick(renderers, fmt)(records, scope)
 
 
 def render(records: list[dict[str, Any]], fmt: str) -> str:
@@ -410,15 +451,33 @@ def render(records: list[dict[str, Any]], fmt: str) -> str:
     return render_clusters(records, fmt)
 
 
-def render_outlets(report: dict[str, Any], fmt: str) -> str:
+def render_outlets(report: dict[str, Any], fmt: str, width: int | None = None) -> str:
     """An :func:`outlet_report` as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text."""
     if fmt == "html":
         from crawler.report.html import outlets_html
 
         return outlets_html(report)
-    renderers = {"table": _outlets_table, "json": _json, "csv": _outlets_csv,
-                 "markdown": _outlets_markdown}
+    if fmt == "table":
+        return _outlets_table(report, width or table_width())
+    renderers = {"json": _json, "csv": _outlets_csv, "markdown": _outlets_markdown}
     return _pick(renderers, fmt)(report)
+
+
+def table_width() -> int:
+    """The table's width: ``COLUMNS``, else the terminal's, else (not a terminal)
+    ``DEFAULT_WIDTH``; never below ``MIN_WIDTH``."""
+    import os
+    import shutil
+    import sys
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    elif sys.stdout.isatty():
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    else:
+        width = DEFAULT_WIDTH
+    return max(width, MIN_WIDTH)
 
 
 def _pick(renderers: dict[str, Any], fmt: str) -> Any:
@@ -431,49 +490,108 @@ def _json(data: Any) -> str:
     return escape.json_text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
-def _clusters_table(records: list[dict[str, Any]], width: int = 136) -> str:
-    lines: list[str] = []
+# The member line's columns in the table: time, lag, outlet (as wide as the longest label, within
+# bounds), similarity, copies; the title takes what is left. Below WIDE (with the narrowest outlet
+# column), a member takes two lines: time, lag and outlet, then similarity, copies and title.
+_TIME, _LAG, _SIM, _COPIES = 27, 9, 9, 30
+_OUTLET_MIN, _OUTLET_MAX = 18, 30
+_TITLE_MIN = 20
+DEFAULT_WIDTH = 136  # not a terminal (a pipe, a file): room for the one-line layout
+MIN_WIDTH = 40
+
+
+def _fixed(outlet_width: int) -> int:
+    """The width of a member line without its title."""
+    return 2 + _TIME + 1 + _LAG + 2 + outlet_width + 1 + _SIM + 1 + _COPIES + 1
+
+
+def _clusters_table(records: list[dict[str, Any]], width: int = DEFAULT_WIDTH,
+                    scope: dict[str, Any] | None = None) -> str:
+    lines: list[str] = [*_wrap(f"clusters: {describe(scope)}", width), ""] if scope else []
+    if not records:
+        return "\n".join([*lines, "no clusters"]) + "\n"
+    labels = [len(_outlet(m)) for r in records for m in r["members"]]
+    outlet_width = min(max([_OUTLET_MIN, *labels]), _OUTLET_MAX)
+    while outlet_width > _OUTLET_MIN and _fixed(outlet_width) + _TITLE_MIN > width:
+        outlet_width -= 1
     for record in records:
-        title = _clip(record["title"] or "(no title)", width - 40)
-        lines.append(f"cluster {record['id']}  size {record['size']}  "
-                     f"outlets {len(record['outlets'])}  {title}")
+        head = f"cluster {record['id']}  size {record['size']}  outlets {len(record['outlets'])}  "
+        title = _clip(record["title"] or "(no title)", max(width - len(head), 10))
+        lines.append(escape.terminal(head, keep_newlines=False) + title)
         for member in record["members"]:
-            sim = "origin" if member["id"] == record["origin"] else _similarity(member)
-            lines.append(f"  {_time_label(member):27} {format_lag(member['lag_seconds']):>9}  "
-                         f"{member['outlet']:18} {sim:9} {_clip(copy_label(member), 30):30} "
-                         f"{_clip(member['title'] or member['url'], width - 101)}")
+            lines.extend(_member_lines(record, member, width, outlet_width))
         lines.append("")
-    if not lines:
-        return "no clusters\n"
-    lines.append(f"origin: {ORIGIN_RULE}; * = fetch time (no published time)")
-    lines.append(COPY_LEGEND)
+    lines += _wrap(f"origin: {ORIGIN_RULE}; * = fetch time (no published time)", width)
+    lines += _wrap(COPY_LEGEND, width)
     return "\n".join(lines) + "\n"
 
 
-def _clusters_csv(records: list[dict[str, Any]]) -> str:
-    columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "time",
-               "time_source", "lag_seconds", "similarity", "copy_of", "copy_similarity",
-               "source", "from_source", "url", "title"]
+def _outlet(member: dict[str, Any]) -> str:
+    return escape.terminal(outlet_label(member["outlet"], member.get("outlet_name")),
+                           keep_newlines=False)
+
+
+def _member_lines(record: dict[str, Any], member: dict[str, Any], width: int,
+                  outlet_width: int = _OUTLET_MIN) -> list[str]:
+    """A member's table row: one line when the width allows, else two."""
+    sim = "origin" if member["id"] == record["origin"] else _similarity(member)
+    lag = format_lag(member["lag_seconds"])
+    title = member["title"] or member["url"]
+    fixed = _fixed(outlet_width)
+    if width >= fixed + _TITLE_MIN:
+        return [f"  {_time_label(member):{_TIME}} {lag:>{_LAG}}  "
+                f"{_clip(_outlet(member), outlet_width):{outlet_width}} {sim:{_SIM}} "
+                f"{_clip(copy_label(member), _COPIES):{_COPIES}} {_clip(title, width - fixed)}"]
+    figures = f"  {_time_label(member)} {lag:>7}  "
+    copies = copy_label(member)
+    second = f"{sim}  {copies}: {title}" if copies else f"{sim}  {title}"
+    return [figures + _clip(_outlet(member), max(width - len(figures), 1)),
+            "      " + _clip(second, max(width - 6, 1))]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(escape.terminal(text, keep_newlines=False), width,
+                         break_on_hyphens=False) or [""]
+
+
+def _scope_comment(scope: dict[str, Any] | None, what: str) -> str:
+    """The CSV's first line: ``# clusters: period ...; filters: ...`` (pandas: comment="#")."""
+    if scope is None:
+        return ""
+    return "# " + escape.terminal(f"{what}: {describe(scope)}", keep_newlines=False) + "\n"
+
+
+def _clusters_csv(records: list[dict[str, Any]], scope: dict[str, Any] | None = None) -> str:
+    columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "outlet_name",
+               "time", "time_source", "lag_seconds", "similarity", "copy_of",
+               "copy_similarity", "source", "from_source", "url", "title"]
     rows = ({"cluster": r["id"], "cluster_size": r["size"], "origin": r["origin"],
-             "is_origin": int(m["id"] == r["origin"]), **{c: m[c] for c in columns[4:]}}
+             "is_origin": int(m["id"] == r["origin"]), **{c: m.get(c) for c in columns[4:]},
+             "similarity": format_similarity(m["similarity"]),
+             "copy_similarity": format_similarity(m["copy_similarity"])}
             for r in records for m in r["members"])
-    return _csv(columns, rows)
+    return _scope_comment(scope, "clusters") + _csv(columns, rows)
 
 
-def _clusters_markdown(records: list[dict[str, Any]]) -> str:
+def _clusters_markdown(records: list[dict[str, Any]],
+                       scope: dict[str, Any] | None = None) -> str:
+    parts = [f"_Clusters: {_md(describe(scope))}_\n"] if scope is not None else []
     if not records:
-        return "No clusters.\n"
-    parts = []
+        return "\n".join([*parts, "No clusters."]) + "\n"
     for record in records:
+        origin = outlet_label(record["origin_outlet"], record.get("origin_outlet_name"))
         parts.append(f"## {_md(record['title'] or '(no title)')}\n\n"
                      f"Cluster `{record['id']}`: {record['size']} articles from "
                      f"{len(record['outlets'])} outlets; origin `{record['origin']}` "
-                     f"({record['origin_outlet']}, by {record['origin_time_source']} time).\n\n"
+                     f"({_md(origin)}, by {record['origin_time_source']} time).\n\n"
                      "| time | lag | outlet | similarity | copies | title |\n"
                      "|---|---|---|---|---|---|")
         for m in record["members"]:
             sim = "origin" if m["id"] == record["origin"] else _similarity(m)
-            parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {m['outlet']} "
+            outlet = _md(outlet_label(m["outlet"], m.get("outlet_name")))
+            parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {outlet} "
                          f"| {sim} | {_md(copy_label(m))} "
                          f"| {escape.markdown_link(m['title'] or m['url'], m['url'])} |")
         parts.append("")
@@ -486,38 +604,48 @@ _OUTLET_COLUMNS = ("outlet", "articles", "copies_published", "copied_by_others",
                    "last_successful_crawl", "median_body_chars", "usual_body_chars")
 
 
-def _outlets_table(report: dict[str, Any]) -> str:
+def _outlets_table(report: dict[str, Any], width: int = DEFAULT_WIDTH) -> str:
+    lines = [*_wrap(f"outlets: {describe(report['scope'])}", width), ""]
     if not report["outlets"]:
-        return "no outlets\n"
+        return "\n".join([*lines, "no outlets"]) + "\n"
     head = ["outlet", "articles", "copies", "copied", "runs", "last ok crawl", "body",
             "usual", "failures / alarms"]
-    body = [[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS)]
-            + [escape.terminal(_failure_text(o), keep_newlines=False)] for o in report["outlets"]]
+    body = [[outlet_label(o["outlet"], o.get("name")),
+             *[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS[1:])],
+             escape.terminal(_failure_text(o), keep_newlines=False)] for o in report["outlets"]]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
-             + row[-1] for row in [head, *body]]
-    period = f"{report['since'] or 'start'} .. {report['until'] or 'now'}"
-    lines.append(f"period {period}; copies = its copies of others' stories, "
-                 "copied = others' copies of its stories")
+    for row in [head, *body]:
+        line = "  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
+        # the failures wrap in their column, or under the row when the width leaves no room
+        room = width - len(line)
+        indent = len(line) if room >= 30 else 4
+        parts = _wrap(row[-1], width - indent)
+        first = parts.pop(0) if room >= 30 else ""
+        lines.append(escape.terminal(line, keep_newlines=False) + first)
+        lines += [" " * indent + part for part in parts]
+    lines += _wrap("copies = its copies of others' stories, copied = others' copies of its "
+                   "stories", width)
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _outlets_csv(report: dict[str, Any]) -> str:
-    columns = [*_OUTLET_COLUMNS, "failures", "alarms"]
-    rows = ({**{c: o[c] for c in _OUTLET_COLUMNS},
+    columns = ["outlet", "name", *_OUTLET_COLUMNS[1:], "failures", "alarms"]
+    rows = ({**{c: o.get(c) for c in columns[:-2]},
              "failures": "; ".join(f"{k}={n}" for k, n in o["failures"].items()),
              "alarms": "; ".join(f"{a['kind']}: {a['detail']}" for a in o["alarms"])}
             for o in report["outlets"])
-    return _csv(columns, rows)
+    return _scope_comment(report["scope"], "outlets") + _csv(columns, rows)
 
 
 def _outlets_markdown(report: dict[str, Any]) -> str:
     lines = [f"# Outlets, {report['since'] or 'start'} .. {report['until'] or 'now'}", "",
+             f"_{_md(describe(report['scope']))}_", "",
              "| outlet | articles | copies of others | copied by others | runs | "
              "last successful crawl | median body | usual body | failures / alarms |",
              "|---|---|---|---|---|---|---|---|---|"]
     for o in report["outlets"]:
-        cells = ["-" if o[c] is None else str(o[c]) for c in _OUTLET_COLUMNS]
+        cells = [_md(outlet_label(o["outlet"], o.get("name"))),
+                 *["-" if o[c] is None else str(o[c]) for c in _OUTLET_COLUMNS[1:]]]
         lines.append("| " + " | ".join([*cells, _md(_failure_text(o))]) + " |")
     return "\n".join(lines) + "\n"
 
@@ -556,16 +684,16 @@ def _similarities_to(archive: Archive, origin_id: str, member_ids: list[str]) ->
     found: dict[str, float] = {}
     for member_id in member_ids:
         try:
-            found[member_id] = origin.similarity(Signature.from_bytes(blobs[member_id] or b"", cfg))
+            found[member_id] = _rounded(
+                origin.similarity(Signature.from_bytes(blobs[member_id] or b"", cfg)))
         except DedupError:
             continue
     return found
 
 
 def _similarity(member: dict[str, Any]) -> str:
-    if member["similarity"] is None:
-        return ""
-    return f"sim {member['similarity']:.2f}"
+    text = format_similarity(member["similarity"])
+    return f"sim {text}" if text else ""
 
 
 def _time_label(member: dict[str, Any]) -> str:
@@ -581,7 +709,8 @@ def _origin_key(row: sqlite3.Row) -> tuple[str, str, str]:
 
 
 def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    """Similarities carry 2 decimals in every format (SIMILARITY_DECIMALS)."""
+    return None if value is None else round(value, SIMILARITY_DECIMALS)
 
 
 def _clip(text: str, width: int) -> str:

@@ -576,6 +576,12 @@ class Archive:
         for row in self._db.execute(query, params):
             yield _article_from_row(row)
 
+    def select_articles(self, query: str, params: Iterable[Any] = ()) -> Iterator[Article]:
+        """Articles of ``SELECT a.* <query>`` (``query`` starts at ``FROM articles a``): the
+        reports' shared filters (crawler.report.query) build it."""
+        for row in self._db.execute(f"SELECT a.* {query}", list(params)):
+            yield _article_from_row(row)
+
     def stored_for_restore(self, since: str) -> Iterator[StoredArticle]:
         """Articles from ``since`` on, oldest first, with their signatures (clusterer restore)."""
         rows = self._db.execute(

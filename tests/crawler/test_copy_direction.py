@@ -114,7 +114,8 @@ def test_members_crediting_the_same_source_are_both_from_it_not_copies(
         _crawl(archive, articles)
         stored = _stored(archive)
     assert (stored["a"].copy_of, stored["b"].copy_of, stored["c"].copy_of) == (None, None, "a")
-    (record,) = json.loads(_report(capsys, "clusters", "--db", str(db_path), "--format", "json"))
+    (record,) = json.loads(_report(capsys, "clusters", "--db", str(db_path), "--format",
+                                   "json"))["clusters"]
     labels = {m["id"]: (m["source"], m["copy_of"], m["from_source"]) for m in record["members"]}
     assert labels == {"a": ("AFP", None, None), "b": ("AFP", None, "AFP"), "c": (None, "a", None)}
     table = _report(capsys, "clusters", "--db", str(db_path))

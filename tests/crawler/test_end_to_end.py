@@ -117,7 +117,7 @@ def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(
 
 def test_report_clusters_json_gives_design_cluster_records(crawled: _TwoCrawls) -> None:
     done = run_newsmon("report", "clusters", "--db", str(crawled.db), "--format", "json")
-    records = json.loads(done.stdout)
+    records = json.loads(done.stdout)["clusters"]
     assert len(records) == len(crawled.sites.expected_clusters)
     for record in records:
         assert set(record) >= _CLUSTER_FIELDS
@@ -139,7 +139,7 @@ def test_export_writes_every_article_record_with_its_cluster(crawled: _TwoCrawls
 def test_demo_prints_the_clusters_of_the_known_copies(tmp_path: Path) -> None:
     done = run_newsmon("demo", "--db", str(tmp_path / "demo.db"))
     groups = len(json.loads(run_newsmon("report", "clusters", "--db", str(tmp_path / "demo.db"),
-                                        "--format", "json").stdout))
+                                        "--format", "json").stdout)["clusters"])
     assert done.stdout.count("cluster ") == groups >= 4
     assert f"demo check: {groups}/{groups} known copy groups found whole, {groups}/{groups} " \
            "with the origin copying none and every other member copying an earlier one " \

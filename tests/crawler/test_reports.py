@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,17 +39,34 @@ def archive_path(db_path: Path) -> Path:
     return db_path
 
 
-def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> object:
+@pytest.fixture(autouse=True)
+def _width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables of these tests are 136 columns wide (``COLUMNS``), whatever the terminal."""
+    monkeypatch.setenv("COLUMNS", "136")
+
+
+def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    """A JSON report's data: the cluster list (its ``scope`` checked apart), or the outlet
+    report."""
     status, out, err = run_main([*args, "--format", "json"], capsys)
     assert (status, err) == (0, "")
-    return json.loads(out)
+    data = json.loads(out)
+    return data.get("clusters", data)
+
+
+def _legend(lines: list[str]) -> str:
+    return " ".join(lines)
 
 
 def test_clusters_table_shows_origin_members_lags_and_the_rule(
         archive_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_main(["report", "clusters", "--db", str(archive_path)], capsys)
     assert (status, err) == (0, "")
-    assert out.splitlines() == [
+    lines = out.splitlines()
+    end = len(lines) - lines[::-1].index("")  # the legend follows the last blank line
+    assert lines[:end] == [
+        "clusters: period start .. now; filters: min size 2",
+        "",
         "cluster w1  size 3  outlets 3  Toktogul water release agreed",
         "  2026-11-09T04:00:00+00:00          +0  ala-too            origin    "
         "                               Toktogul water release agreed",
@@ -63,9 +81,11 @@ def test_clusters_table_shows_origin_members_lags_and_the_rule(
         "  2026-11-08T10:00:00+00:00          +0  courier            sim 1.00  "
         "copies vestnik                 Вагоны для зерна",
         "",
-        f"origin: {ORIGIN_RULE}; * = fetch time (no published time)",
-        COPY_LEGEND,
     ]
+    # the legend wraps at the width
+    assert all(len(line) <= 136 for line in lines)
+    assert _legend(lines[end:]) == (f"origin: {ORIGIN_RULE}; * = fetch time (no published time) "
+                                   f"{COPY_LEGEND}")
 
 
 def test_cluster_json_gives_design_records_with_the_origin_rule(
@@ -108,7 +128,8 @@ def test_a_member_without_published_time_can_be_origin_by_fetch_time(
     (["--query", "ВАГОНОВ"], ["g1"]),
     (["--query", "toktogul grain"], []),
     (["--since", "2026-11-09"], ["w1"]),
-    (["--until", "2026-11-09"], ["g1"]),
+    (["--until", "2026-11-08"], ["g1"]),
+    (["--until", "2026-11-09"], ["w1", "g1"]),  # a day: that day included
     (["--min-size", "3"], ["w1"]),
     (["--min-size", "1", "--since", "2026-11-08T08:30:00Z", "--until", "2026-11-08T09:30Z"],
      ["s1"]),
@@ -137,18 +158,21 @@ def test_csv_has_one_row_per_member_and_markdown_a_table_per_cluster(
         archive_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run_main(["report", "clusters", "--db", str(archive_path), "--format", "csv"],
                          capsys)
-    rows = list(csv.DictReader(io.StringIO(out)))
+    comment, _, table = out.partition("\n")
+    assert comment == "# clusters: period start .. now; filters: min size 2"
+    rows = list(csv.DictReader(io.StringIO(table)))
     assert [(r["cluster"], r["id"], r["is_origin"], r["time_source"]) for r in rows] == [
         ("w1", "w1", "1", "published"), ("w1", "w2", "0", "published"),
         ("w1", "w3", "0", "fetched"), ("g1", "g2", "1", "published"),
         ("g1", "g1", "0", "published")]
     _, out, _ = run_main(["report", "cluster", "w1", "--db", str(archive_path),
                       "--format", "markdown"], capsys)
-    assert out.splitlines()[:6] == [
+    assert out.splitlines()[:8] == [
+        "_Clusters: period start .. now; filters: cluster w1_", "",
         "## Toktogul water release agreed", "",
         "Cluster `w1`: 3 articles from 3 outlets; origin `w1` (ala-too, by published time).", "",
         "| time | lag | outlet | similarity | copies | title |", "|---|---|---|---|---|---|"]
-    assert out.splitlines()[8] == (
+    assert out.splitlines()[10] == (
         "| 2026-11-09T09:30:00+00:00* | +5h30m | courier | sim 1.00 | copies ala-too "
         "| [Story w3](https://courier.example/news/w3/) |")
 
@@ -235,13 +259,16 @@ def test_outlet_report_table(health_archive: Path, capsys: pytest.CaptureFixture
                              "osh24", "--since", "2026-11-01", "--until", "2026-11-30"], capsys)
     assert (status, err) == (0, "")
     assert out.splitlines() == [
+        "outlets: period 2026-11-01T00:00:00+00:00 .. 2026-12-01T00:00:00+00:00; filters: "
+        "outlets osh24",
+        "",
         "outlet  articles  copies  copied  runs  last ok crawl              body  usual  "
         "failures / alarms",
         "osh24   2         1       0       2     2026-11-09T00:10:00+00:00  832   -      "
-        "ALARM no-articles: last crawl (2026-11-09T00:10:00+00:00) found 12 links, fetched 12 "
-        "pages and stored no article",
-        "period 2026-11-01T00:00:00+00:00 .. 2026-11-30T00:00:00+00:00; copies = its copies of "
-        "others' stories, copied = others' copies of its stories",
+        "ALARM no-articles: last crawl",
+        " " * 80 + "(2026-11-09T00:10:00+00:00) found 12 links, fetched 12",
+        " " * 80 + "pages and stored no article",
+        "copies = its copies of others' stories, copied = others' copies of its stories",
     ]
 
 

@@ -1,0 +1,192 @@
+"""The filters that ``report`` and ``export`` share: one place turns them into SQL.
+
+A :class:`Filters` holds what the user asked for (period, outlets, countries, languages, words);
+:func:`resolve` checks it against the outlet registry (``--country KG`` becomes the registry's
+Kyrgyz outlets) and :func:`article_conditions` gives the SQL conditions over the ``articles``
+table that both the cluster report (a cluster matches when one member does) and the export
+(every matching article) use. :func:`scope` states the period and filters at the top of a report.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.errors import ConfigError
+from crawler.store.archive import Archive
+from settings.registry import Outlet
+
+# How many candidates an ambiguous cluster id prefix lists.
+MAX_CANDIDATES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a report or an export covers (times are UTC ISO; None or empty: unbounded).
+
+    Args:
+        since: from this time on.
+        until: before this time.
+        outlets: these outlet ids.
+        countries: outlets of these countries (registry ``country``).
+        languages: articles in these languages (an article without a detected language counts
+            when its outlet's registry ``languages`` hold one of them).
+        query: words that must all appear (case-insensitive) in the title or the text.
+    """
+
+    since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    query: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Filters checked against the registry: the outlet ids they allow (None: any), and the
+    outlets whose registry languages hold an asked language."""
+
+    filters: Filters
+    outlet_ids: tuple[str, ...] | None
+    language_outlets: tuple[str, ...] = ()
+
+
+def resolve(filters: Filters, registry: Iterable[Outlet]) -> Resolved:
+    """``filters`` with ``countries`` turned into the registry's outlets of those countries.
+
+    Raises:
+        ConfigError: no outlet of the registry (or of ``--outlet``) is in those countries.
+    """
+    registry = list(registry)
+    outlet_ids: tuple[str, ...] | None = filters.outlets or None
+    if filters.countries:
+        wanted = {c.upper() for c in filters.countries}
+        of_country = [o.id for o in registry if o.country in wanted]
+        outlet_ids = tuple(o for o in of_country if not filters.outlets or o in filters.outlets)
+        if not outlet_ids:
+            raise ConfigError(f"no outlet of country {', '.join(sorted(wanted))} in the registry"
+                              + (" among --outlet " + ", ".join(filters.outlets)
+                                 if filters.outlets else ""))
+    languages = set(filters.languages)
+    speaking = tuple(o.id for o in registry if languages & set(o.languages))
+    return Resolved(filters, outlet_ids, speaking)
+
+
+def article_conditions(resolved: Resolved, *, period: bool = True,
+                       alias: str = "a") -> tuple[list[str], list[Any]]:
+    """SQL conditions (ANDed) and their parameters over ``articles AS alias``.
+
+    ``period`` false leaves out the time bounds (the cluster report bounds clusters, not
+    members). Call :func:`prepare` on the connection first (the word filter is a function).
+    """
+    f, a = resolved.filters, alias
+    conditions: list[str] = []
+    params: list[Any] = []
+    if period and f.since:
+        conditions.append(f"{a}.sort_time >= ?")
+        params.append(f.since)
+    if period and f.until:
+        conditions.append(f"{a}.sort_time < ?")
+        params.append(f.until)
+    if resolved.outlet_ids is not None:
+        conditions.append(f"{a}.outlet IN ({_marks(resolved.outlet_ids)})")
+        params.extend(resolved.outlet_ids)
+    if f.languages:
+        spoken = (f" OR ({a}.language IS NULL AND {a}.outlet IN "
+                  f"({_marks(resolved.language_outlets)}))" if resolved.language_outlets else "")
+        conditions.append(f"({a}.language IN ({_marks(f.languages)}){spoken})")
+        params.extend([*f.languages, *resolved.language_outlets])
+    words = (f.query or "").casefold().split()
+    if words:
+        conditions.append(f"(newsmon_contains({a}.title, ?) OR newsmon_contains({a}.text, ?))")
+        params.extend(["\0".join(words)] * 2)
+    return conditions, params
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """Register the SQL function the word filter uses on ``db``."""
+    db.create_function("newsmon_contains", 2, _contains_words, deterministic=True)
+
+
+def articles(archive: Archive, resolved: Resolved) -> Iterable[Any]:
+    """The Articles that match, oldest first (``export`` and the Python API)."""
+    prepare(archive.connection)
+    conditions, params = article_conditions(resolved)
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    return archive.select_articles(f"FROM articles a {where} ORDER BY a.sort_time, a.id", params)
+
+
+def scope(filters: Filters, **extra: Any) -> dict[str, Any]:
+    """The period and filters of a report as data (what JSON reports carry as ``scope``)."""
+    shown = {"outlets": list(filters.outlets), "countries": list(filters.countries),
+             "languages": list(filters.languages), "query": filters.query, **extra}
+    return {"since": filters.since, "until": filters.until,
+            "filters": {k: v for k, v in shown.items() if v not in (None, [], ())}}
+
+
+def describe(scope_data: Mapping[str, Any]) -> str:
+    """A scope in one line: ``period 2026-11-01T00:00:00+00:00 .. now; filters: country KG``."""
+    period = f"period {scope_data['since'] or 'start'} .. {scope_data['until'] or 'now'}"
+    parts = []
+    for key, value in scope_data["filters"].items():
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key.replace('_', ' ')} {text}")
+    return f"{period}; filters: {'; '.join(parts) if parts else 'none'}"
+
+
+def find_cluster(archive: Archive, wanted: str) -> str | None:
+    """The cluster ``wanted`` names: a cluster id, a merged cluster's old id, any member's
+    article id, or a unique prefix of one of them; None when nothing matches.
+
+    Raises:
+        ConfigError: the prefix matches several clusters (the message lists them).
+    """
+    db = archive.connection
+    exact = [archive.resolve_cluster(wanted)] if db.execute(
+        "SELECT 1 FROM clusters WHERE id = ? UNION ALL SELECT 1 FROM cluster_aliases "
+        "WHERE alias = ?", (wanted, wanted)).fetchone() else []
+    if not exact:
+        exact = [row[0] for row in db.execute("SELECT cluster FROM articles WHERE id = ?",
+                                              (wanted,))]
+    if exact:
+        return exact[0]
+    if not wanted:
+        return None
+    # a prefix: an index range on each id column (no LIKE, whose wildcards ids may contain)
+    upper = wanted + "\U0010ffff"
+    found: set[str] = set()
+    for sql in ("SELECT id FROM clusters WHERE id >= ? AND id < ? LIMIT 50",
+                "SELECT cluster FROM cluster_aliases WHERE alias >= ? AND alias < ? LIMIT 50",
+                "SELECT cluster FROM articles WHERE id >= ? AND id < ? LIMIT 50"):
+        found.update(archive.resolve_cluster(row[0]) for row in db.execute(sql, (wanted, upper)))
+    if len(found) > 1:
+        shown = sorted(found)[:MAX_CANDIDATES]
+        more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+        raise ConfigError(f"cluster id prefix '{wanted}' is ambiguous: "
+                          f"{', '.join(shown)}{more}")
+    return found.pop() if found else None
+
+
+def with_names(records: list[dict[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Cluster records with the registry's outlet names: ``origin_outlet_name`` and, per
+    member, ``outlet_name`` (None for an outlet the registry does not hold)."""
+    for record in records:
+        record["origin_outlet_name"] = names.get(record["origin_outlet"])
+        for member in record["members"]:
+            member["outlet_name"] = names.get(member["outlet"])
+    return records
+
+
+def _marks(values: tuple[str, ...] | list[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _contains_words(haystack: str | None, words: str) -> bool:
+    """SQL function: every word of ``words`` (NUL-separated, casefolded) is in ``haystack``."""
+    if not haystack:
+        return False
+    folded = haystack.casefold()
+    return all(word in folded for word in words.split("\0"))

@@ -1,0 +1,114 @@
+"""A newsmon archive read from Python: articles and clusters as dicts or pandas DataFrames.
+
+The queries are the reports' and the export's (``crawler.report``): the same filters, the same
+Cluster records. Nothing here writes to the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import ConfigError
+from crawler.report.query import Filters, articles, resolve
+from crawler.report.reports import ClusterQuery, cluster_records
+from crawler.store.archive import Archive
+from crawler.times import utc_iso
+from settings.registry import Outlet, load_registry
+
+
+class ArchiveReader:
+    """An archive opened read-only (:func:`newsmon.open_archive`); close it, or use ``with``.
+
+    Every query takes the filters of ``newsmon report`` and ``newsmon export``: ``since`` and
+    ``until`` (ISO times; ``until`` excluded), ``outlets`` (ids), ``countries`` (the
+    registry's ISO codes), ``languages`` (ISO 639-1) and ``query`` (words that must all occur
+    in the title or text).
+
+    Example:
+        >>> import newsmon
+        >>> with newsmon.open_archive(EXAMPLE_DB) as archive:  # from `newsmon demo --db demo.db`
+        ...     rows = archive.articles(languages=["en"])
+        ...     stories = archive.clusters(min_size=2)
+        >>> sorted(rows[0])[:4]
+        ['authors', 'canonical_url', 'cluster', 'copy_of']
+        >>> {"id", "size", "origin", "members"} <= set(stories[0])
+        True
+    """
+
+    def __init__(self, path: str | Path, registry: Iterable[Outlet] | None = None) -> None:
+        """Open the archive at ``path``; ``registry`` (default: the bundled outlets) maps
+        ``countries`` to outlets and gives the outlet names."""
+        self.path = str(path)
+        if not Path(self.path).is_file():
+            raise ConfigError(f"no archive at {self.path}")
+        self._archive = Archive.open_reader(self.path)
+        self._registry = list(registry) if registry is not None else None
+
+    def close(self) -> None:
+        """Close the archive."""
+        self._archive.close()
+
+    def __enter__(self) -> ArchiveReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def articles(self, **filters: Any) -> list[dict[str, Any]]:
+        """The Article records that match ``filters``, oldest first, as dicts."""
+        resolved = resolve(self._filters(filters), self.registry)
+        return [article.to_record() for article in articles(self._archive, resolved)]
+
+    def clusters(self, *, min_size: int = 2, limit: int | None = None,
+                 **filters: Any) -> list[dict[str, Any]]:
+        """The Cluster records (``newsmon report clusters --format json``) that match,
+        biggest first: ``id``, ``size``, ``outlets``, ``origin``, ``members`` (each with
+        ``outlet``, ``time``, ``lag_seconds``, ``similarity``, ``copy_of``, ...).
+
+        A cluster matches when one of its members is in the period and one matches the other
+        filters."""
+        f = self._filters(filters)
+        query = ClusterQuery(since=f.since, until=f.until, outlets=f.outlets,
+                             countries=f.countries, languages=f.languages, query=f.query,
+                             min_size=min_size, limit=limit)
+        return cluster_records(self._archive, query, self.registry)
+
+    def articles_frame(self, **filters: Any) -> Any:
+        """:meth:`articles` as a pandas DataFrame (a row per article; needs pandas)."""
+        return _pandas().DataFrame(self.articles(**filters))
+
+    def clusters_frame(self, **filters: Any) -> Any:
+        """:meth:`clusters` as a pandas DataFrame, a row per member (its cluster's ``cluster``,
+        ``cluster_size``, ``origin`` and ``is_origin`` beside the member's fields; needs
+        pandas)."""
+        rows = [{"cluster": c["id"], "cluster_size": c["size"], "origin": c["origin"],
+                 "is_origin": m["id"] == c["origin"], **m}
+                for c in self.clusters(**filters) for m in c["members"]]
+        return _pandas().DataFrame(rows)
+
+    @property
+    def registry(self) -> list[Outlet]:
+        """The outlet registry used for ``countries`` (loaded when first needed)."""
+        if self._registry is None:
+            self._registry = load_registry()
+        return self._registry
+
+    @staticmethod
+    def _filters(given: dict[str, Any]) -> Filters:
+        unknown = set(given) - {"since", "until", "outlets", "countries", "languages", "query"}
+        if unknown:
+            raise TypeError(f"unknown filter {', '.join(sorted(unknown))}")
+        times = {k: utc_iso(given[k]) if given.get(k) else None for k in ("since", "until")}
+        lists = {k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
+                 for k in ("outlets", "countries", "languages")}
+        return Filters(**times, **lists, query=given.get("query"))
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("DataFrames need pandas: pip install 'newsmon[pandas]'") from None
+    return pandas
