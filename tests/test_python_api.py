@@ -96,8 +96,12 @@ def test_cluster_labels_each_record_with_its_cluster_copy_and_similarity() -> No
         (article.id, article.id, None), ("z", "z", None), ("b", article.id, article.id)]
     assert labels[0]["similarity"] is None
     assert 0.8 < labels[2]["similarity"] <= 1.0
-    # an excerpt (two of three paragraphs) joins with the default settings, not at 0.95
-    excerpt = {"id": "h", "text": "\n\n".join(article.text.split("\n\n")[:2]),
+    # an edited excerpt (two of three paragraphs, one word changed) joins with the default
+    # settings, not at 0.95
+    first, second = article.text.split("\n\n")[:2]
+    words = second.split()
+    words[5] = "freshly"
+    excerpt = {"id": "h", "text": first + "\n\n" + " ".join(words),
                "published": "2026-11-02T11:00"}
     joined = newsmon.cluster([article, excerpt])[1]
     assert (joined["cluster"], joined["copy_of"]) == (article.id, article.id)
