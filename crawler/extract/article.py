@@ -417,7 +417,7 @@ def _extract(
     source = credited_source(paragraphs, tree, own=_own_names(outlet, meta, url))
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
-    authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
+    authors = clean_authors(meta.authors, _own_names(outlet, meta, url), meta.bylines)
     paragraphs = headline.strip_tail_byline(paragraphs, authors)
     keys = [paragraph_key(p) for p in paragraphs]
     paragraphs = bp.remove_learned(paragraphs, keys, boilerplate)
