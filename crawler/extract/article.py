@@ -262,7 +262,28 @@ def _body_text(body: _Element) -> str:
         if not ((inside and bp.ends_like_sentence(text)) or (alone and bp.is_bare_url(text))):
             parent.remove(el)
     strip_tags(body, "ref")
+    _join_source_lines(body)
     return xmltotxt(body, False)
+
+
+# Runs of white space that hold a line break: the page's source lines, not the page's lines.
+_SOURCE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def _join_source_lines(body: _Element) -> None:
+    """Turn the line breaks of the HTML source inside a paragraph's text into spaces.
+
+    A browser shows "The airline\n<a>said</a>\nthat" as one line; the text keeps a break at
+    each link's edge, and each would start a new paragraph. Breaks the page shows (<br>, read
+    as <lb/>) and preformatted code keep theirs.
+    """
+    for el in body.iter():
+        if el.tag == "code" or any(a.tag == "code" for a in el.iterancestors()):
+            continue
+        if el.text and "\n" in el.text:
+            el.text = _SOURCE_BREAK.sub(" ", el.text)
+        if el.tail and "\n" in el.tail and el.getparent() is not None and el.getparent().tag != "code":
+            el.tail = _SOURCE_BREAK.sub(" ", el.tail)
 
 
 def _text(el: _Element) -> str:

@@ -26,7 +26,7 @@ _PREFIX = re.compile(
     r"^\W*(?:(?:written|posted|reported|analysis|story|words|reporting|text|published|"
     r"interview|commentary|opinion)\s+by|by|von|par|por|от|"
     r"авторы?|автор\s+материала|текст|text|authors?|autor(?:in|en)?|"
-    r"муаллиф(?:лар)?|muallif(?:lar)?|автордун|авторлар|тексттин|мәтін|matn)\b\s*[:\-–—]?\s*",
+    r"муаллиф(?:лар)?|muallif(?:lar)?|автору|автордун|авторлар|тексттин|мәтін|matn)\b\s*[:\-–—]?\s*",
     re.I,
 )
 # A photo, video or illustration credit: the whole part names no author ("Фото: X", Kazakh
