@@ -282,7 +282,8 @@ def _join_source_lines(body: _Element) -> None:
             continue
         if el.text and "\n" in el.text:
             el.text = _SOURCE_BREAK.sub(" ", el.text)
-        if el.tail and "\n" in el.tail and el.getparent() is not None and el.getparent().tag != "code":
+        parent = el.getparent()
+        if el.tail and "\n" in el.tail and parent is not None and parent.tag != "code":
             el.tail = _SOURCE_BREAK.sub(" ", el.tail)
 
 

@@ -16,6 +16,17 @@ from functools import cache
 
 from crawler.extract.credits import default_agencies
 
+
+def _word_set(words: str) -> frozenset[str]:
+    """The white-space separated words of a list written as one string."""
+    return frozenset(words.split())
+
+
+def _word_set_list(words: str) -> list[str]:
+    """The white-space separated words of a string, in order."""
+    return words.split()
+
+
 # Names longer than this (characters) or with more words are sentences, not names.
 AUTHOR_MAX_CHARS = 60
 AUTHOR_MAX_WORDS = 5
@@ -43,48 +54,50 @@ _PHOTO_INSIDE = re.compile(
     r"(?:\s+by)?\s*[:\-–—].*$",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bи\b|\bва\b|\bжана\b|\bжәне\b|\bva\b|&|\||/)\s*", re.I)
+_SPLIT = re.compile(
+    r"\s*(?:;|,|\band\b|\bund\b|\bи\b|\bва\b|\bжана\b|\bжәне\b|\bva\b|&|\||/)\s*", re.I
+)
 # "Finian Cunningham. Sputnik International": a full stop after a word (not an initial) ends a name.
 _GLUED_DIGIT = re.compile(r"(?<![\w-])[^\W\d_]+\d")
 _SENTENCE_STOP = re.compile(r"(?<=\w\w)\.\s+(?=\w)")
 # A byline's role words: the name ends before them ("X Redakteur", "X, AP Sports Writer").
-_ROLE_WORDS = frozenset(
+_ROLE_WORDS = frozenset(_word_set(
     """writer writers reporter reporters editor editors editor-at-large columnist contributor
     contributors correspondent correspondents redakteur redakteurin korrespondent korrespondentin
     autorin journalist journalistin producer photographer analyst intern
     корреспондент корреспондентка обозреватель журналист журналистка редактор фотограф
-    тілші тілшісі кабарчы кабарчысы мухбир мухбири muxbir muxbiri jurnalist""".split()
-)
+    тілші тілшісі кабарчы кабарчысы мухбир мухбири muxbir muxbiri jurnalist"""
+))
 # Words a role phrase opens with before its role word ("AP Staff Writer", "Senior Contributor").
-_ROLE_MODIFIERS = frozenset(
+_ROLE_MODIFIERS = frozenset(_word_set(
     """staff senior chief special contributing associate deputy managing executive national
     political security sports sport auto business news science tech technology health lead
-    global foreign investigative senior-staff our the a an at of for""".split()
-)
+    global foreign investigative senior-staff our the a an at of for"""
+))
 # Labels that byline-classed elements also hold: share buttons, comment forms, login prompts.
-_LABEL_WORDS = frozenset(
+_LABEL_WORDS = frozenset(_word_set(
     """share twitter facebook telegram whatsapp vk vkontakte ok linkedin email e-mail print
     follow subscribe login log sign in register name nama wajib required имя гость guest войти
     зарегистрироваться поделиться подписаться аты ism view more articles all posts profile
-    comments comment website reply""".split()
-)
+    comments comment website reply"""
+))
 # Trailing date words of a byline ("Jeff Foust Monday", "Carrie Arnold November").
-_DATE_WORDS = frozenset(
+_DATE_WORDS = frozenset(_word_set(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december jan feb mar apr jun jul aug sep sept
-    oct nov dec updated published posted am pm ist gmt utc on at""".split()
-)
+    oct nov dec updated published posted am pm ist gmt utc on at"""
+))
 # Words of organisations, not people: a name holding one names a desk or an outlet.
-_ORG_WORDS = frozenset(
+_ORG_WORDS = frozenset(_word_set(
     """press news agency agencies staff media international insider business service services
     bureau team desk editorial reports sport sports times post journal network tv radio wire
     wires inc ltd llc group magazine online daily herald tribune nast ministry ministries
     defense defence government university institute club foundation company corporation
-    редакция пресс-служба новости агентство служба министерство правительство""".split()
-)
+    редакция пресс-служба новости агентство служба министерство правительство"""
+))
 # Lower-case words a person's name may hold ("Ursula von der Leyen", "Abu Bakr al Baghdadi").
-_PARTICLES = frozenset(
-    "von van der den de da di del della dos das du la le bin ibn al el y zu ten ter ben".split()
+_PARTICLES = _word_set(
+    "von van der den de da di del della dos das du la le bin ibn al el y zu ten ter ben"
 )
 _JUNK = re.compile(
     r"^(by|автор|текст|фото|photo|text|staff|admin|administrator|editor|editorial|редакция|редактор|newsroom|"
@@ -202,7 +215,8 @@ def is_person(name: str) -> bool:
             return False
         if bare.casefold() in _ORG_WORDS:
             return False
-        if not (bare[0].isupper() or bare.casefold() in _PARTICLES or bare.startswith(("al-", "el-"))):
+        particle = bare.casefold() in _PARTICLES or bare.startswith(("al-", "el-"))
+        if not (bare[0].isupper() or particle):
             return False
     return True
 
@@ -210,8 +224,10 @@ def is_person(name: str) -> bool:
 _CYRILLIC = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюяқғңүұөһәі",
-        "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh sch _ y _ e yu ya q g n u u o h a i"
-        .split(),
+        _word_set_list(
+            "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh sch _ y _ e yu ya"
+            " q g n u u o h a i"
+        ),
         strict=True,
     )
 )

@@ -326,7 +326,9 @@ def _bylines(elements: list[HtmlElement]) -> list[str]:
         ):
             continue
         # a comment's or a comment form's "author" is a reader
-        if any(a.tag == "form" or _COMMENT_CLASS.search(class_and_id(a)) for a in el.iterancestors()):
+        if any(
+            a.tag == "form" or _COMMENT_CLASS.search(class_and_id(a)) for a in el.iterancestors()
+        ):
             continue
         # the parts of a byline are separate words ("<span>Name</span><span>Staff Writer</span>")
         text = " ".join(" ".join(el.itertext()).split())

@@ -68,7 +68,8 @@ def test_a_transliterated_name_is_kept_once_as_the_page_shows_it() -> None:
 @pytest.mark.parametrize(
     ("title", "sites", "expected"),
     [
-        ("Ferry adds a night sailing | DW | 28.04.2026", ["DW", "www.dw.com"], "Ferry adds a night sailing"),
+        ("Ferry adds a night sailing | DW | 28.04.2026", ["DW", "www.dw.com"],
+         "Ferry adds a night sailing"),
         ("Ferry adds a night sailing - WELT", ["", "www.welt.de"], "Ferry adds a night sailing"),
         ("Ақтөбеде жаңа саябақ ашылды：Дала жаңалықтары", ["Дала жаңалықтары"],
          "Ақтөбеде жаңа саябақ ашылды"),
@@ -111,8 +112,8 @@ def test_a_paragraph_with_inline_links_on_their_own_source_lines_stays_one() -> 
         f"pro\n<a href='/b'>trip</a>\nand less with a pass.<br>A second line.</p><p>{LONG} Again.</p>"
         "</div></article></body></html>"
     )
-    ex = extract_article(html.encode(), "https://coastline-daily.example/news/ferry",
-                         fetched="2026-05-01T00:00:00Z")
+    url = "https://coastline-daily.example/news/ferry"
+    ex = extract_article(html.encode(), url, fetched="2026-05-01T00:00:00Z")
     paragraphs = ex.article.text.split("\n\n")
     assert paragraphs[1] == (
         "The operator said on Tuesday that fares cost 3 euro pro trip and less with a pass.\n"
@@ -133,11 +134,14 @@ def test_template_pages_show_one_headline_clean_authors_and_whole_paragraphs(pat
     record = page_record(entry)
     expected = {
         "templates/byline-decorated-en.html": (
-            "Harbour ferry adds a night sailing for late-shift workers", ["Jane Marlow"], "pro trip"),
+            "Harbour ferry adds a night sailing for late-shift workers", ["Jane Marlow"], "pro trip"
+        ),
         "templates/byline-decorated-ru.html": (
-            "В Актобе залили первый городской каток этой зимы", ["Ирина Соколова"], "за час катания"),
+            "В Актобе залили первый городской каток этой зимы", ["Ирина Соколова"], "за час катания"
+        ),
         "templates/byline-decorated-kk.html": (
-            "Ақтөбеде өзен жағасында жаңа саябақ ашылды", ["Ержан Сейтқали"], "жолы да салынады"),
+            "Ақтөбеде өзен жағасында жаңа саябақ ашылды", ["Ержан Сейтқали"], "жолы да салынады"
+        ),
     }[path]
     title, authors, across_links = expected
     assert record["title"] == title
