@@ -95,6 +95,14 @@ _ORG_WORDS = frozenset(_word_set(
     defense defence government university institute club foundation company corporation
     редакция пресс-служба новости агентство служба министерство правительство"""
 ))
+# Words of an outlet's own desk: a byline holding one credits no one.
+_DESK_WORDS = _word_set(
+    "staff reports bureau desk team services newsroom redaktion редакция редакциясы"
+)
+# Words that name an agency.
+_AGENCY_WORDS = _word_set(
+    "agency press агентство агенттігі агенттиги агентлиги agentligi"
+)
 # Lower-case words a person's name may hold ("Ursula von der Leyen", "Abu Bakr al Baghdadi").
 _PARTICLES = _word_set(
     "von van der den de da di del della dos das du la le bin ibn al el y zu ten ter ben"
@@ -194,10 +202,27 @@ def _compact(text: str) -> str:
 
 
 def _names_site(name: str, sites: set[str]) -> bool:
-    """True when a name is the site's own: its name or its host ("Al-Bawaba" on albawaba.com)."""
+    """True when a name is the site's own: its name or its host ("Al-Bawaba" on albawaba.com,
+    "RT" on rt.com)."""
     compact = _compact(name)
     return name.casefold() in sites or any(
-        len(compact) >= 3 and compact in _compact(site) for site in sites
+        (len(compact) >= 3 and compact in _compact(site)) or compact in site.split(".")
+        for site in sites
+    )
+
+
+def _is_credit(name: str) -> bool:
+    """True for an organisation that may stand as the author where no person is named: a known
+    agency, an agency by its name ("European Space Agency") or an acronym ("PTI"); not a desk of
+    the outlet ("HNN Staff", "Staff Reports", "News Nation Bureau")."""
+    words = [w.casefold() for w in _words(name)]
+    if _DESK_WORDS.intersection(words):
+        return False
+    bare = name.removeprefix("The ").casefold()
+    return (
+        bare in _agency_spellings()
+        or bool(_AGENCY_WORDS.intersection(words))
+        or (len(words) == 1 and _is_acronym(name))
     )
 
 
@@ -216,7 +241,8 @@ def is_person(name: str) -> bool:
         if bare.casefold() in _ORG_WORDS:
             return False
         particle = bare.casefold() in _PARTICLES or bare.startswith(("al-", "el-"))
-        if not (bare[0].isupper() or particle):
+        # scripts without case (Hangul, Arabic, CJK) have no capitals to check
+        if bare[0].islower() and not particle:
             return False
     return True
 
@@ -299,7 +325,7 @@ def clean_authors(
         return [n for n in people if len(_words(n)) >= 2]
     # one-word names beside an organisation: the first named tells which the page credits
     # ("Reuters, Washington" is an agency and its dateline)
-    others = [n for n in names if n not in people and n[0].isupper()]
+    others = [n for n in names if n not in people and _is_credit(n)]
     if others and (not people or names[0] not in people):
         return others[:1]
     return people

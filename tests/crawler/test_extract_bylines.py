@@ -53,6 +53,15 @@ SITES = ["Coastline Daily", "coastline-daily.example"]
         (["Reuters", "Washington"], ["Reuters"]),
         (["Coastline Daily"], []),
         (["Jane Marlow, Futurism"], ["Jane Marlow"]),
+        # the outlet's own desk is no author; an agency by name or acronym is
+        (["Coastline Staff"], []),
+        (["Staff Reports"], []),
+        (["Harbour News Bureau"], []),
+        (["European Space Agency"], ["European Space Agency"]),
+        (["PTI", "Delhi"], ["PTI"]),
+        (["The Associated Press"], ["The Associated Press"]),
+        # names in scripts without capitals
+        (["정민호"], ["정민호"]),
     ],
 )
 def test_authors_are_the_people_a_byline_names(raw: list[str], expected: list[str]) -> None:
