@@ -63,7 +63,8 @@ _CREDIT = re.compile(
     re.I,
 )
 _COMMENT_CLASS = re.compile(r"comment|respond|reply|discussion|forum", re.I)
-_BYLINE_CLASS = re.compile(r"\b(author|byline|by-line|creator)", re.I)
+# (BEM class names, "news__author", too)
+_BYLINE_CLASS = re.compile(r"(?<![a-z])(author|byline|by-line|creator)", re.I)
 # The attributes that can carry a byline, standfirst or label mark; see PageMeta.marked.
 _MARK_ATTRIBUTES = frozenset(("class", "id", "itemprop", "rel"))
 # Class/id strings whose verdicts (byline, standfirst, label) are remembered across pages, per test.
