@@ -273,6 +273,8 @@ def _body_text(body: _Element) -> str:
 
 # Runs of white space that hold a line break: the page's source lines, not the page's lines.
 _SOURCE_BREAK = re.compile(r"\s*\n\s*")
+# trafilatura's elements that start a line of the text.
+_BLOCKS = frozenset(("p", "item", "head", "cell", "quote", "list", "row", "table", "div"))
 
 
 def _join_source_lines(body: _Element) -> None:
@@ -287,6 +289,8 @@ def _join_source_lines(body: _Element) -> None:
             continue
         if el.text and "\n" in el.text:
             el.text = _SOURCE_BREAK.sub(" ", el.text)
+            if el.tag in _BLOCKS:
+                el.text = el.text.lstrip()  # a line's leading white space is not shown
         parent = el.getparent()
         if el.tail and "\n" in el.tail and parent is not None and parent.tag != "code":
             el.tail = _SOURCE_BREAK.sub(" ", el.tail)
