@@ -344,7 +344,9 @@ def best_title(meta: PageMeta) -> str | None:
     """The headline a reader sees (see crawler.extract.titles)."""
     declared = [t for t in meta.titles if t is not meta.h1]
     host = urlsplit(meta.canonical_url).hostname or ""
-    return titles.best_title(meta.h1, declared, [meta.site_name or "", host])
+    # the host's name part: "welt" of www.welt.de, "vortexcannon" of vortexcannon.org
+    label = max(host.split(".")[:-1] or [""], key=len)
+    return titles.best_title(meta.h1, declared, [meta.site_name or "", host, label])
 
 
 # A dateless page whose text has a date in words: htmldate's extensive search then builds its month

@@ -25,12 +25,17 @@ H1_SHARED_WORDS = 0.3
 # ... and it has at least this many characters (section names, "Games", are shorter).
 H1_MIN_CHARS = 12
 _WORD = re.compile(r"\w+")
+STEM_CHARS = 5
+# A segment holding the site's name with other words is the site's part up to this many words
+# ("The Spokesman-Review", "Vortex Cannon Entertainment"), longer it is the headline's.
+SITE_PART_MAX_WORDS = 3
 
 
 def _content_words(text: str) -> set[str]:
+    """A headline's content words, each cut to its stem (the first STEM_CHARS letters: the
+    forms of a word share them, "фудблогера" and "фудблогеры", "charged" and "charges")."""
     words = {w.casefold() for w in _WORD.findall(text)}
-    # possessives: "Swift's" and "Swift" are one word
-    return {w.removesuffix("s") for w in words if len(w) >= CONTENT_WORD_CHARS}
+    return {w[:STEM_CHARS] for w in words if len(w) >= CONTENT_WORD_CHARS}
 
 
 def _compact(text: str) -> str:
@@ -44,7 +49,8 @@ def _is_site_part(segment: str, sites: Sequence[str]) -> bool:
         return True
     return any(
         (compact == _compact(site) or (len(compact) >= 2 and compact in _compact(site))
-         or (len(_compact(site)) >= 3 and _compact(site) in compact and len(segment) <= 40))
+         or (len(_compact(site)) >= 3 and _compact(site) in compact
+             and len(segment.split()) <= SITE_PART_MAX_WORDS))
         for site in sites if site
     )
 
@@ -55,6 +61,9 @@ def cut_site_parts(title: str, sites: Sequence[str]) -> str:
     while len(parts) > 1 and _is_site_part(parts[-1], sites):
         parts.pop()
     while len(parts) > 1 and _is_site_part(parts[0], sites):
+        parts.pop(0)
+    # a one-word section before a pipe: "Opinion | Headline"
+    if len(parts) > 1 and len(parts[0].split()) == 1 and title.startswith(f"{parts[0]} | "):
         parts.pop(0)
     if len(parts) == len(_SEPARATOR.split(title)):
         return title
@@ -71,10 +80,12 @@ def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -
     It is no site name, it is long enough, and when the page declares titles it shares enough
     of their words (an h1 naming a blog or a list's first item shares none).
     """
+    others = [t for t in declared if t]
+    if h1 and any(_compact(h1) == _compact(cut_site_parts(t, sites)) for t in others):
+        return True  # the declared title, without the site's name
     if not h1 or len(h1) < H1_MIN_CHARS or _is_site_part(h1, sites):
         return False
     words = _content_words(h1)
-    others = [t for t in declared if t]
     if not others or not words:
         return True
     known = set().union(*(_content_words(cut_site_parts(t, sites)) for t in others))

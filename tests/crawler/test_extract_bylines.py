@@ -85,6 +85,11 @@ def test_a_transliterated_name_is_kept_once_as_the_page_shows_it() -> None:
         ("Каток открылся — Степной вестник", ["Степной вестник"], "Каток открылся"),
         ("Talks: what comes next - Coastline Daily", SITES, "Talks: what comes next"),
         ("Who - what - where", SITES, "Who - what - where"),
+        ("Opinion | Is a ferry a bus?", SITES, "Is a ferry a bus?"),
+        ("Night boats – Harbour Cannon Works", ["", "harbourcannon.example", "harbourcannon"],
+         "Night boats"),
+        ("Night boats - harbourcannon at the boat fair 2026", ["harbourcannon"],
+         "Night boats - harbourcannon at the boat fair 2026"),
     ],
 )
 def test_a_declared_title_loses_its_site_and_date_parts(
@@ -97,6 +102,12 @@ def test_the_h1_headline_wins_over_the_search_engine_title() -> None:
     declared = ["Prison guards charged over logbook records - Coastline Daily"]
     h1 = "Two prison officers charged with falsifying the night logbook records"
     assert best_title(h1, declared, SITES) == h1
+
+
+def test_an_h1_in_another_form_of_the_declared_words_is_the_headline() -> None:
+    declared = ["Самые известные фудблогеры города по версии читателей — Степной вестник"]
+    h1 = "Мастера вкуса: десять фудблогеров города по версии наших читателей"
+    assert best_title(h1, declared, ["Степной вестник"]) == h1
 
 
 @pytest.mark.parametrize(
