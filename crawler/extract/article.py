@@ -49,6 +49,7 @@ from crawler.extract.encoding import decode_html
 from crawler.extract.hidden import reveal_continuations
 from crawler.extract.metadata import (
     PageMeta,
+    author_links,
     best_title,
     class_and_id,
     clean_authors,
@@ -454,6 +455,8 @@ def _extract(
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
     authors = clean_authors(meta.authors, _own_names(outlet, meta, url), meta.bylines)
+    if not authors:  # a byline drawn as bare links to the authors' pages
+        authors = clean_authors(author_links(tree), _own_names(outlet, meta, url))
     paragraphs = headline.strip_tail_byline(paragraphs, authors)
     keys = [paragraph_key(p) for p in paragraphs]
     paragraphs = bp.remove_learned(paragraphs, keys, boilerplate)

@@ -63,6 +63,7 @@ _CREDIT = re.compile(
     re.I,
 )
 _COMMENT_CLASS = re.compile(r"comment|respond|reply|discussion|forum", re.I)
+_SIDEBAR_CLASS = re.compile(r"sidebar|widget|related|footer|menu", re.I)
 # (BEM class names, "news__author", too)
 _BYLINE_CLASS = re.compile(r"(?<![a-z])(author|byline|by-line|creator)", re.I)
 # The attributes that can carry a byline, standfirst or label mark; see PageMeta.marked.
@@ -216,13 +217,17 @@ def _types(obj: dict) -> set[str]:
     return {str(k).lower() for k in kinds if k}
 
 
-def _names(value: object) -> list[str]:
+def _names(value: object, nodes: dict[str, dict] | None = None) -> list[str]:
+    """The names in a JSON-LD author value; a reference ({"@id": ...}, as in @graph
+    documents) is resolved among ``nodes``."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        if not value.get("name") and nodes and isinstance(value.get("@id"), str):
+            value = nodes.get(value["@id"], value)
         return _names(value.get("name"))
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, nodes)]
     return []
 
 
@@ -268,6 +273,7 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
     articles = [o for o in objects if any("article" in t or t == "report" for t in _types(o))]
     for obj in objects:
         meta.jsonld_types |= _types(obj)
+    people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
     for obj in articles:
         for key, target in (
             ("datePublished", meta.published),
@@ -276,7 +282,7 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
         ):
             if isinstance(obj.get(key), str):
                 target.append(obj[key])
-        meta.authors += _names(obj.get("author"))
+        meta.authors += _names(obj.get("author"), people)
         if isinstance(obj.get("headline"), str):
             meta.titles.append(obj["headline"])
     meta.published += [metas[k] for k in _PUBLISHED_META if k in metas]
@@ -334,6 +340,32 @@ def _bylines(elements: list[HtmlElement]) -> list[str]:
         # the parts of a byline are separate words ("<span>Name</span><span>Staff Writer</span>")
         text = " ".join(" ".join(el.itertext()).split())
         if text and len(text) <= BYLINE_MAX_CHARS:
+            found.append(text)
+            if len(found) >= MAX_BYLINES:
+                break
+    return found
+
+
+# Links to an author's page: a byline drawn as a bare link, outside any byline-classed element.
+_AUTHOR_LINKS = etree.XPath(
+    "//a[@rel='author' or contains(@href, '/author/') or contains(@href, '/authors/')"
+    " or contains(@href, '/autor/') or contains(@href, '/avtor/') or contains(@href, '/staff/')]"
+)
+_AUTHOR_LINK_SKIP = frozenset({"nav", "footer", "aside", "form"})
+
+
+def author_links(tree: HtmlElement) -> list[str]:
+    """The texts of the first few links to authors' pages outside menus, sidebars, footers and
+    comments (read when the page has no other byline)."""
+    found: list[str] = []
+    for link in _AUTHOR_LINKS(tree):
+        if _inside(link, _AUTHOR_LINK_SKIP) or any(
+            _COMMENT_CLASS.search(class_and_id(a)) or _SIDEBAR_CLASS.search(class_and_id(a))
+            for a in link.iterancestors()
+        ):
+            continue
+        text = text_of(link)
+        if text and len(text) <= BYLINE_MAX_CHARS and text not in found:
             found.append(text)
             if len(found) >= MAX_BYLINES:
                 break

@@ -216,3 +216,40 @@ def test_read_more_template_pages_keep_the_whole_article(path: str) -> None:
         "templates/read-more-uz.html": ["Dilnoza Karimova"],
         "templates/read-more-ru.html": ["Бакыт Осмонов"],
     }[path]
+
+
+def _bylined_page(head: str, byline: str) -> bytes:
+    paras = "".join(f"<p>{LONG} Part {i}.</p>" for i in (1, 2, 3))
+    return (
+        f"<html lang=en><head><title>Ferry</title>{head}</head><body><main><article>"
+        f"<h1>Harbour ferry adds a night sailing for workers</h1>{byline}"
+        f"<div class='story-body'>{paras}</div></article></main>"
+        "<footer><a href='/authors/'>All our authors</a></footer></body></html>"
+    ).encode()
+
+
+def test_a_json_ld_author_given_by_reference_is_read() -> None:
+    graph = (
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":['
+        '{"@type":"NewsArticle","headline":"Ferry","author":{"@id":"https://c.example/#/p/1"}},'
+        '{"@type":"Person","@id":"https://c.example/#/p/1","name":"Jane Marlow"}]}</script>'
+    )
+    url = "https://coastline-daily.example/news/ferry"
+    article = extract_article(_bylined_page(graph, ""), url, fetched="2026-05-01T00:00:00Z").article
+    assert article.authors == ["Jane Marlow"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p class='article__meta'>By <a href='/news/staff/jane-marlow/'>Jane Marlow</a>, "
+         "<a href='/news/staff/sam-ortiz/'>Sam Ortiz</a></p>", ["Jane Marlow", "Sam Ortiz"]),
+        ("<p>Автор: <a href='/avtor/irina-sokolova'>Ирина Соколова</a></p>", ["Ирина Соколова"]),
+        ("<p><a rel='author' href='/u/42'>Ержан Сейтқали</a></p>", ["Ержан Сейтқали"]),
+        ("", []),
+    ],
+)
+def test_a_byline_drawn_as_links_to_author_pages_is_read(byline: str, expected: list[str]) -> None:
+    url = "https://coastline-daily.example/news/ferry"
+    page = _bylined_page("", byline)
+    assert extract_article(page, url, fetched="2026-05-01T00:00:00Z").article.authors == expected
