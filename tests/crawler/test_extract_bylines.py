@@ -110,6 +110,11 @@ def test_an_h1_in_another_form_of_the_declared_words_is_the_headline() -> None:
     assert best_title(h1, declared, ["Степной вестник"]) == h1
 
 
+def test_an_h1_beside_a_declared_title_without_words_is_the_headline() -> None:
+    h1 = "Harbour ferry adds a night sailing"
+    assert best_title(h1, ["x"], SITES) == h1
+
+
 @pytest.mark.parametrize(
     "h1", ["Coastline Daily", "Games", "The Harbour Blog of Gardening and Weather Notes"]
 )
