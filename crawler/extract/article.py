@@ -46,8 +46,10 @@ from crawler.extract import headline
 from crawler.extract.boilerplate import Boilerplate
 from crawler.extract.credits import credited_source
 from crawler.extract.encoding import decode_html
+from crawler.extract.hidden import reveal_continuations
 from crawler.extract.metadata import (
     PageMeta,
+    author_links,
     best_title,
     class_and_id,
     clean_authors,
@@ -130,6 +132,10 @@ _BODY_CLASS = re.compile(r"body|article|content|story|entry|text", re.I)
 _NOT_BODY_CLASS = re.compile(r"comment|repl|respon|sidebar|related|footer|recommend", re.I)
 _PARAGRAPHS_CONTAINING = XPath("//p[contains(normalize-space(.), $snippet)]")
 _FOLLOWING_SAME_CLASS = XPath("following::*[name() = $tag and @class = $cls]")
+# Below this many characters the body may be the part of an article shown before a "read more"
+# control (crawler.extract.hidden): the scan for the hidden rest costs ~1 ms a page, so it runs on
+# short bodies only (the truncated ones end after the first block, ~800 characters).
+REVEAL_BELOW_CHARS = 2000
 # A body line (paragraph, list item, heading, cell) whose text is at least LINK_LINE_SHARE link
 # text and shorter than LINK_LINE_MAX_CHARS is a link line, navigation unless it stands inside the
 # text and reads as content (see _body_text). Set by bench/extract_aeb.py: F1 +0.004 at 0.7 (0.9:
@@ -262,7 +268,33 @@ def _body_text(body: _Element) -> str:
         if not ((inside and bp.ends_like_sentence(text)) or (alone and bp.is_bare_url(text))):
             parent.remove(el)
     strip_tags(body, "ref")
+    _join_source_lines(body)
     return xmltotxt(body, False)
+
+
+# Runs of white space that hold a line break: the page's source lines, not the page's lines.
+_SOURCE_BREAK = re.compile(r"\s*\n\s*")
+# trafilatura's elements that start a line of the text.
+_BLOCKS = frozenset(("p", "item", "head", "cell", "quote", "list", "row", "table", "div"))
+
+
+def _join_source_lines(body: _Element) -> None:
+    """Turn the line breaks of the HTML source inside a paragraph's text into spaces.
+
+    A browser shows "The airline\n<a>said</a>\nthat" as one line; the text keeps a break at
+    each link's edge, and each would start a new paragraph. Breaks the page shows (<br>, read
+    as <lb/>) and preformatted code keep theirs.
+    """
+    for el in body.iter():
+        if el.tag == "code" or any(a.tag == "code" for a in el.iterancestors()):
+            continue
+        if el.text and "\n" in el.text:
+            el.text = _SOURCE_BREAK.sub(" ", el.text)
+            if el.tag in _BLOCKS:
+                el.text = el.text.lstrip()  # a line's leading white space is not shown
+        parent = el.getparent()
+        if el.tail and "\n" in el.tail and parent is not None and parent.tag != "code":
+            el.tail = _SOURCE_BREAK.sub(" ", el.tail)
 
 
 def _text(el: _Element) -> str:
@@ -408,6 +440,11 @@ def _extract(
         raise NotAnArticle(reason)
     main = _main_content(tree, meta)
     body_text = _body_text(main) if main is not None else ""
+    # a short body may be the first block of an article whose rest a "read more" control hides
+    # (trafilatura drops hidden elements): shown, the article is extracted again
+    if len(body_text) < REVEAL_BELOW_CHARS and reveal_continuations(tree, meta.marked, meta.marks):
+        main = _main_content(tree, meta)
+        body_text = _body_text(main) if main is not None else ""
     if not body_text.strip():
         raise NotAnArticle("empty-body")
     title = best_title(meta) or (priors.title if priors else None)
@@ -417,7 +454,9 @@ def _extract(
     source = credited_source(paragraphs, tree, own=_own_names(outlet, meta, url))
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
     paragraphs = _clean_body(paragraphs, block)
-    authors = clean_authors(meta.authors, [meta.site_name or "", outlet])
+    authors = clean_authors(meta.authors, _own_names(outlet, meta, url), meta.bylines)
+    if not authors:  # a byline drawn as bare links to the authors' pages
+        authors = clean_authors(author_links(tree), _own_names(outlet, meta, url))
     paragraphs = headline.strip_tail_byline(paragraphs, authors)
     keys = [paragraph_key(p) for p in paragraphs]
     paragraphs = bp.remove_learned(paragraphs, keys, boilerplate)

@@ -20,7 +20,7 @@ import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract import language
+from crawler.extract import authors, language, titles
 from crawler.items import Image, Priors
 from crawler.times import as_utc, parse_date
 from crawler.urls import canonicalize, idna_host
@@ -47,17 +47,6 @@ _MODIFIED_META = (
     "last-modified",
     "dc.date.modified",
 )
-# Author strings longer than this (characters) or with more words are sentences, not names.
-AUTHOR_MAX_CHARS = 60
-AUTHOR_MAX_WORDS = 5
-_AUTHOR_JUNK = re.compile(
-    r"^(by|автор|текст|фото|photo|text|staff|admin|administrator|editor|редакция|редактор|"
-    r"newsroom|desk|news|reporter|correspondent|корреспондент|unknown|anonymous|guest|"
-    r"www\..*|.*\.(com|org|net|kz|kg|uz|tj|tm|ru|asia|info|media)|.*@.*|https?:.*)$",
-    re.I,
-)
-_AUTHOR_PREFIX = re.compile(r"^\s*(by|автор[ы]?|текст|author[s]?)\s*[:\-–—]?\s+", re.I)
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bи\b|&|\|)\s*", re.I)
 # Below this many characters of body text the declared <html lang> is trusted over the detector.
 LANGID_MIN_CHARS = 200
 # The detector reads this prefix of the body (its cost grows with the length): on the AEB bodies
@@ -73,14 +62,16 @@ _CREDIT = re.compile(
     r"источник\s*:|illustration\s*:|иллюстрация\s*:)\s*(?P<credit>[^()]{1,120}?)\s*\)?\s*$",
     re.I,
 )
-_BYLINE_CLASS = re.compile(r"\b(author|byline|by-line|creator)", re.I)
+_COMMENT_CLASS = re.compile(r"comment|respond|reply|discussion|forum", re.I)
+_SIDEBAR_CLASS = re.compile(r"sidebar|widget|related|footer|menu", re.I)
+# (BEM class names, "news__author", too)
+_BYLINE_CLASS = re.compile(r"(?<![a-z])(author|byline|by-line|creator)", re.I)
 # The attributes that can carry a byline, standfirst or label mark; see PageMeta.marked.
 _MARK_ATTRIBUTES = frozenset(("class", "id", "itemprop", "rel"))
 # Class/id strings whose verdicts (byline, standfirst, label) are remembered across pages, per test.
 MARKS_CACHE_SIZE = 16384
 BYLINE_MAX_CHARS = 100
 MAX_BYLINES = 3
-_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", ": ")
 _CREDIT_PREFIX = re.compile(r"^\W*(photo|image|фото|credit|source|источник)\s*:\s*|^\s*©\s*", re.I)
 _CREDIT_CLASS = re.compile(r"credit|copyright|photographer|image-source", re.I)
 _SKIP_IMAGE_ANCESTORS = frozenset({"header", "footer", "nav", "aside"})
@@ -92,11 +83,14 @@ class PageMeta:
 
     canonical_url: str
     titles: list[str] = field(default_factory=list)
+    h1: str | None = None  # the first <h1>'s text (also in titles)
     description: str | None = None
     standfirst: str | None = None
     published: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    # the texts of the page's visible byline elements (also in authors, after the metadata's)
+    bylines: list[str] = field(default_factory=list)
     site_name: str | None = None
     declared_language: str | None = None
     og_type: str | None = None
@@ -223,13 +217,17 @@ def _types(obj: dict) -> set[str]:
     return {str(k).lower() for k in kinds if k}
 
 
-def _names(value: object) -> list[str]:
+def _names(value: object, nodes: dict[str, dict] | None = None) -> list[str]:
+    """The names in a JSON-LD author value; a reference ({"@id": ...}, as in @graph
+    documents) is resolved among ``nodes``."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        if not value.get("name") and nodes and isinstance(value.get("@id"), str):
+            value = nodes.get(value["@id"], value)
         return _names(value.get("name"))
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, nodes)]
     return []
 
 
@@ -275,6 +273,7 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
     articles = [o for o in objects if any("article" in t or t == "report" for t in _types(o))]
     for obj in objects:
         meta.jsonld_types |= _types(obj)
+    people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
     for obj in articles:
         for key, target in (
             ("datePublished", meta.published),
@@ -283,7 +282,7 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
         ):
             if isinstance(obj.get(key), str):
                 target.append(obj[key])
-        meta.authors += _names(obj.get("author"))
+        meta.authors += _names(obj.get("author"), people)
         if isinstance(obj.get("headline"), str):
             meta.titles.append(obj["headline"])
     meta.published += [metas[k] for k in _PUBLISHED_META if k in metas]
@@ -299,14 +298,17 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
             meta.authors.append(metas[key])
     meta.titles[:0] = [metas[k] for k in ("og:title", "twitter:title") if k in metas]
     # only the first <h1> is the headline: pages that use more set their sections in them
-    meta.titles += [text_of(h) for h in _FIRST_H1(tree)]
+    h1s = [text_of(h) for h in _FIRST_H1(tree)]
+    meta.h1 = h1s[0] if h1s else None
+    meta.titles += h1s
     title_el = tree.find(".//title")
     if title_el is not None and title_el.text:
         meta.titles.append(" ".join(title_el.text.split()))
     meta.site_name = metas.get("og:site_name") or metas.get("application-name") or None
     meta.marked = marked_elements(tree)
     meta.marks = class_and_id_marks(meta.marked)
-    meta.authors += _bylines(meta.marked)
+    meta.bylines = _bylines(meta.marked)
+    meta.authors += meta.bylines
     meta.description = metas.get("og:description") or metas.get("description") or None
     meta.standfirst = _standfirst(tree, meta.marked, meta.marks)
     meta.og_type = (metas.get("og:type") or "").lower() or None
@@ -330,7 +332,13 @@ def _bylines(elements: list[HtmlElement]) -> list[str]:
             el, _SKIP_IMAGE_ANCESTORS - {"header"}
         ):
             continue
-        text = text_of(el)
+        # a comment's or a comment form's "author" is a reader
+        if any(
+            a.tag == "form" or _COMMENT_CLASS.search(class_and_id(a)) for a in el.iterancestors()
+        ):
+            continue
+        # the parts of a byline are separate words ("<span>Name</span><span>Staff Writer</span>")
+        text = " ".join(" ".join(el.itertext()).split())
         if text and len(text) <= BYLINE_MAX_CHARS:
             found.append(text)
             if len(found) >= MAX_BYLINES:
@@ -338,23 +346,39 @@ def _bylines(elements: list[HtmlElement]) -> list[str]:
     return found
 
 
+# Links to an author's page: a byline drawn as a bare link, outside any byline-classed element.
+_AUTHOR_LINKS = etree.XPath(
+    "//a[@rel='author' or contains(@href, '/author/') or contains(@href, '/authors/')"
+    " or contains(@href, '/autor/') or contains(@href, '/avtor/') or contains(@href, '/staff/')]"
+)
+_AUTHOR_LINK_SKIP = frozenset({"nav", "footer", "aside", "form"})
+
+
+def author_links(tree: HtmlElement) -> list[str]:
+    """The texts of the first few links to authors' pages outside menus, sidebars, footers and
+    comments (read when the page has no other byline)."""
+    found: list[str] = []
+    for link in _AUTHOR_LINKS(tree):
+        if _inside(link, _AUTHOR_LINK_SKIP) or any(
+            _COMMENT_CLASS.search(class_and_id(a)) or _SIDEBAR_CLASS.search(class_and_id(a))
+            for a in link.iterancestors()
+        ):
+            continue
+        text = text_of(link)
+        if text and len(text) <= BYLINE_MAX_CHARS and text not in found:
+            found.append(text)
+            if len(found) >= MAX_BYLINES:
+                break
+    return found
+
+
 def best_title(meta: PageMeta) -> str | None:
-    """The headline: og/twitter/JSON-LD title, else the h1, else <title>; site name suffix cut."""
-    for title in meta.titles:
-        if title and title.strip():
-            return _cut_site_name(" ".join(title.split()), meta.site_name)
-    return None
-
-
-def _cut_site_name(title: str, site_name: str | None) -> str:
-    if not site_name:
-        return title
-    for sep in _SITE_SEPARATORS:
-        if title.endswith(f"{sep}{site_name}") and len(title) > len(site_name) + len(sep):
-            return title[: -len(site_name) - len(sep)].strip()
-        if title.startswith(f"{site_name}{sep}") and len(title) > len(site_name) + len(sep):
-            return title[len(site_name) + len(sep) :].strip()
-    return title
+    """The headline a reader sees (see crawler.extract.titles)."""
+    declared = [t for t in meta.titles if t is not meta.h1]
+    host = urlsplit(meta.canonical_url).hostname or ""
+    # the host's name part: "welt" of www.welt.de, "vortexcannon" of vortexcannon.org
+    label = max(host.split(".")[:-1] or [""], key=len)
+    return titles.best_title(meta.h1, declared, [meta.site_name or "", host, label])
 
 
 # A dateless page whose text has a date in words: htmldate's extensive search then builds its month
@@ -523,27 +547,11 @@ def dates(
     return published, modified
 
 
-def clean_authors(raw: list[str | None], site_names: list[str] = ()) -> list[str]:
-    """Split, trim and de-junk author strings (no e-mails, URLs, roles or site names)."""
-    sites = {s.casefold() for s in site_names if s}
-    authors: list[str] = []
-    for value in raw:
-        if not value or value.strip().startswith(("http://", "https://")):
-            continue
-        for part in _AUTHOR_SPLIT.split(_AUTHOR_PREFIX.sub("", value)):
-            name = " ".join(part.strip(" .:|-–—").split())
-            if (
-                not name
-                or len(name) > AUTHOR_MAX_CHARS
-                or len(name.split()) > AUTHOR_MAX_WORDS
-                or _AUTHOR_JUNK.match(name)
-                or any(c.isdigit() for c in name)
-                or name.casefold() in sites
-            ):
-                continue
-            if name.casefold() not in {a.casefold() for a in authors}:
-                authors.append(name)
-    return authors
+def clean_authors(
+    raw: list[str | None], site_names: list[str] = (), visible: list[str] = ()
+) -> list[str]:
+    """The authors' names from the page's author strings (see crawler.extract.authors)."""
+    return authors.clean_authors(raw, site_names, visible)
 
 
 def split_credit(caption: str) -> tuple[str, str | None]:

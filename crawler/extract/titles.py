@@ -1,0 +1,105 @@
+"""The article's title: the headline a reader sees on the page.
+
+Pages declare several titles: the social-card title (og:title, twitter:title), the JSON-LD
+headline, the first ``<h1>`` and the ``<title>``. The ``<title>`` and the card titles carry the
+site's name, a section or a date ("X | DW | 28.04.2023", "X - WELT", "X： Site"), and are often
+rewritten for search engines; the ``<h1>`` is what the page shows. :func:`best_title` takes the
+``<h1>`` when it is the article's headline, else the first declared title with the site's name,
+sections and dates cut off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# Separators between a title's headline and the site's name, section or date. A hyphen, a colon
+# or a full-width colon separate only with spaces (or the full-width colon alone).
+_SEPARATOR = re.compile(r"\s+[|–—·»/]\s+|\s+-\s+|\s+::\s+|\s*[｜：]\s*|\s*\|\s*")
+_DATE_SEGMENT = re.compile(r"^[\d\s./:,-]+$")
+# A headline's content words have at least this many letters (short words say little).
+CONTENT_WORD_CHARS = 4
+# An <h1> is the headline when at least this share of its content words are in a declared
+# title (a search-engine title rewrites the headline but keeps its subject) ...
+H1_SHARED_WORDS = 0.3
+# ... and it has at least this many characters (section names, "Games", are shorter).
+H1_MIN_CHARS = 12
+_WORD = re.compile(r"\w+")
+STEM_CHARS = 5
+# A segment holding the site's name with other words is the site's part up to this many words
+# ("The Spokesman-Review", "Vortex Cannon Entertainment"), longer it is the headline's.
+SITE_PART_MAX_WORDS = 3
+
+
+def _content_words(text: str) -> set[str]:
+    """A headline's content words, each cut to its stem (the first STEM_CHARS letters: the
+    forms of a word share them, "фудблогера" and "фудблогеры", "charged" and "charges")."""
+    words = {w.casefold() for w in _WORD.findall(text)}
+    return {w[:STEM_CHARS] for w in words if len(w) >= CONTENT_WORD_CHARS}
+
+
+def _compact(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _is_site_part(segment: str, sites: Sequence[str]) -> bool:
+    """True for a title segment that names the site (its name, its host) or is a date."""
+    compact = _compact(segment)
+    if not compact or _DATE_SEGMENT.match(segment):
+        return True
+    return any(
+        (compact == _compact(site) or (len(compact) >= 2 and compact in _compact(site))
+         or (len(_compact(site)) >= 3 and _compact(site) in compact
+             and len(segment.split()) <= SITE_PART_MAX_WORDS))
+        for site in sites if site
+    )
+
+
+def cut_site_parts(title: str, sites: Sequence[str]) -> str:
+    """A declared title without its leading and trailing site-name and date segments."""
+    parts = _SEPARATOR.split(title)
+    while len(parts) > 1 and _is_site_part(parts[-1], sites):
+        parts.pop()
+    while len(parts) > 1 and _is_site_part(parts[0], sites):
+        parts.pop(0)
+    # a one-word section before a pipe: "Opinion | Headline"
+    if len(parts) > 1 and len(parts[0].split()) == 1 and title.startswith(f"{parts[0]} | "):
+        parts.pop(0)
+    if len(parts) == len(_SEPARATOR.split(title)):
+        return title
+    # the separators inside the headline stay as the page wrote them
+    kept = " ".join(parts)
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end].strip() if 0 <= start < end else kept
+
+
+def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -> bool:
+    """True when the page's first <h1> is the article's headline, not a logo or a section.
+
+    It is no site name, it is long enough, and when the page declares titles it shares enough
+    of their words (an h1 naming a blog or a list's first item shares none).
+    """
+    others = [t for t in declared if t]
+    if h1 and any(_compact(h1) == _compact(cut_site_parts(t, sites)) for t in others):
+        return True  # the declared title, without the site's name
+    if not h1 or len(h1) < H1_MIN_CHARS or _is_site_part(h1, sites):
+        return False
+    words = _content_words(h1)
+    if not others or not words:
+        return True
+    known = set().union(*(_content_words(cut_site_parts(t, sites)) for t in others))
+    # declared titles without content words ("x", "Home") say nothing against the h1
+    return not known or len(words & known) >= H1_SHARED_WORDS * len(words)
+
+
+def best_title(
+    h1: str | None, declared: Sequence[str], sites: Sequence[str]
+) -> str | None:
+    """The headline: the <h1> when it is the headline, else the first declared title, cut."""
+    if headline_h1(h1, declared, sites):
+        return " ".join(h1.split())
+    for title in declared:
+        if title and title.strip():
+            return cut_site_parts(" ".join(title.split()), sites)
+    return " ".join(h1.split()) if h1 and h1.strip() else None
