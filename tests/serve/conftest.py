@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from crawler.items import Image
+from crawler.serve.app import Config, create_app
 from crawler.store.archive import Archive
 from crawler.store.search import build_search_index
 from tests.factories import GRAIN, make_article
-
-pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
-
-from crawler.serve.app import Config, create_app  # noqa: E402
 
 HOSTILE = "<script>alert(1)</script>"
 DAM = ("The regional water authority opened the spillway of the upper dam on Monday morning "
@@ -70,5 +66,3 @@ def client(archive_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(config)) as test_client:
         yield test_client
 
-
-__all__ = ["COUNTRIES", "HOSTILE", "UTC"]

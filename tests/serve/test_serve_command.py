@@ -83,3 +83,21 @@ def test_the_token_is_asked_for_then_kept_in_a_cookie(archive_path: Path) -> Non
         assert entry.status_code == 303 and entry.headers["location"] == "/search?q=dam"
         assert "httponly" in entry.headers["set-cookie"].lower()
         assert client.get("/search?q=dam").status_code == 200  # the cookie now
+
+
+def test_the_demo_ends_saying_how_to_browse_its_archive(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    from tests.newsmon_cli import run_newsmon
+
+    db = tmp_path / "demo.db"
+    done = run_newsmon("demo", "--db", str(db))
+    assert done.stderr.splitlines()[-1] == (
+        f"browse it: newsmon serve --db {db}  (then open http://127.0.0.1:8080/)")
+    status, _, _ = run_main(["serve", "--db", str(db), "--build-index"], capsys)
+    assert status == 0
+    app = create_app(Config(db=str(db), zone=ZoneInfo("Asia/Almaty")))
+    with TestClient(app) as client:
+        page = client.get("/", params={"since": "2000-01-01"})
+        assert page.status_code == 200 and page.text.count("<tr data-cluster=") >= 4
+        assert client.get("/search", params={"q": "the"}).text.count("<mark>") > 0
