@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +237,7 @@ def _environment(zone: tzinfo) -> Environment:
                       autoescape=select_autoescape(["html"]), finalize=_finalize)
     env.filters.update({
         "localtime": lambda iso, fmt="%Y-%m-%d %H:%M": _local(iso, zone, fmt),
+        "lastday": lambda iso: _local(_before(iso), zone, "%Y-%m-%d"),
         "lag": format_lag, "copy_label": copy_label, "href": _href, "marked": _marked,
         "pieces": _pieces, "percent": lambda v: "-" if v is None else f"{v:.0%}",
     })
@@ -260,6 +261,11 @@ def _local(iso: str | None, zone: tzinfo, fmt: str) -> str:
         return datetime.fromisoformat(iso).astimezone(zone).strftime(fmt)
     except ValueError:
         return iso
+
+
+def _before(iso: str) -> str:
+    """The second before an exclusive end (``until``): the last moment the period holds."""
+    return (datetime.fromisoformat(iso) - timedelta(seconds=1)).isoformat()
 
 
 def _zone_name(zone: tzinfo) -> str:

@@ -65,6 +65,8 @@ def test_the_period_is_read_in_the_servers_time_zone(client: TestClient) -> None
     assert _clusters(client, "since=2026-11-08T18:01") == ["d1"]
     assert _clusters(client, "since=2026-11-01&until=2026-11-08") == ["g1"]
     assert _clusters(client, "since=2026-11-01&until=2026-11-07&min_size=1") == ["s1"]
+    dom = _dom(client, "/?since=2026-11-01&until=2026-11-08")
+    assert dom.xpath("string(//h1)") == "Stories 2026-11-01 – 2026-11-08"  # until's day included
 
 
 def test_the_url_holds_the_filters(client: TestClient) -> None:
