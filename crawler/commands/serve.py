@@ -58,15 +58,30 @@ def command(db: str, host: str, port: int, tz_name: str | None, token: str | Non
 
 def _zone(name: str | None) -> tzinfo:
     """The named IANA zone, or this machine's local zone."""
-    if not name:
-        return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if not name:
+        return _machine_zone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {name!r} (e.g. Asia/Almaty, UTC)",
                                  param_hint="'--tz'") from None
+
+
+def _machine_zone() -> tzinfo:
+    """This machine's zone: ``TZ``, else the zone /etc/localtime links to (both with their
+    daylight-saving rules), else today's fixed UTC offset."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    link = os.path.realpath("/etc/localtime")
+    for key in (os.environ.get("TZ", "").lstrip(":"), link.partition("zoneinfo/")[2]):
+        if key:
+            try:
+                return ZoneInfo(key)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return datetime.now().astimezone().tzinfo  # type: ignore[return-value]
 
 
 def _is_loopback(host: str) -> bool:

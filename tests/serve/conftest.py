@@ -39,9 +39,11 @@ def _stories() -> list:
                      title="Зерновые вагоны в дефиците", text=GRAIN),
         make_article("g2", "osh24", "2026-11-08T12:00:00Z", cluster="g1", language="ru",
                      title="Дефицит вагонов для зерна", text=GRAIN),
-        make_article("s1", "courier", "2026-11-07T09:00:00Z", cluster="s1",
-                     title="Chess club wins the cup",
-                     text="The city chess club won the regional cup on Sunday. " * 10),
+        dataclasses.replace(
+            make_article("s1", "courier", "2026-11-07T09:00:00Z", cluster="s1",
+                         title="Chess club wins the cup",
+                         text="The city chess club won the regional cup on Sunday. " * 10),
+            url="javascript:alert(document.cookie)"),
     ]
 
 

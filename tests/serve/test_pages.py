@@ -44,6 +44,16 @@ def test_the_hostile_title_author_and_caption_are_shown_as_text(client: TestClie
     assert origin.xpath("string(.//div[@class='caption'])") == f"Caption {HOSTILE} (Photo desk)"
 
 
+def test_only_http_urls_become_links(client: TestClient) -> None:
+    dom = _dom(client, "/outlet/courier?since=2026-11-01&until=2026-11-10")
+    cells = dom.xpath("//table[@class='articles']//td[3]")
+    assert [c.text_content() for c in cells] == ["Reservoir above its mark",
+                                                 "Chess club wins the cup"]
+    assert [c.xpath("./a/@href") for c in cells] == [["https://courier.example/news/d3/"], []]
+    page = lxml.html.fromstring(client.get("/cluster/s1").text)
+    assert page.xpath("//tr[@data-id='s1']//a/@href") == ["/outlet/courier"]
+
+
 def test_the_cluster_list_is_biggest_first_and_filters_by_size(client: TestClient) -> None:
     assert _clusters(client, "") == ["d1", "g1"]
     assert _clusters(client, "min_size=1") == ["d1", "g1", "s1"]
