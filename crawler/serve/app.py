@@ -198,7 +198,8 @@ class _Pages:
                 f = self._filters(request, archive)
             except FilterError as exc:
                 return self._bad_filter(exc)
-            report = outlet_report(archive, OutletQuery(since=f.since, until=f.until))
+            report = outlet_report(archive, OutletQuery(since=f.since, until=_health_end(
+                request, f)))
         return self._render("outlets.html", f=f, report=report,
                             matrix=Markup(matrix_svg(report["copy_matrix"])),
                             country_of=self.config.country_of)
@@ -211,8 +212,8 @@ class _Pages:
                 f = self._filters(request, archive)
             except FilterError as exc:
                 return self._bad_filter(exc)
-            report = outlet_report(archive, OutletQuery(since=f.since, until=f.until,
-                                                        outlets=(outlet,)))
+            report = outlet_report(archive, OutletQuery(
+                since=f.since, until=_health_end(request, f), outlets=(outlet,)))
             row = report["outlets"][0]
             articles = outlet_articles(archive, outlet, f.since, f.until)
             if not articles and not row["articles"] and not row["runs"]:
@@ -225,6 +226,12 @@ class _Pages:
     async def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
         """Any unknown path."""
         return self._render("error.html", status=404, message="no such page")
+
+
+def _health_end(request: Request, f: Filters) -> str | None:
+    """The end of an outlet report: the period's, or none (now) when the URL gives no
+    ``until``, so that the crawl runs since the newest article count too."""
+    return f.until if request.query_params.get("until") else None
 
 
 # Everything the pages load comes from this server; no inline script may run at all.

@@ -194,3 +194,23 @@ def test_the_outlet_page_lists_articles_copies_and_health(client: TestClient) ->
 def test_bad_urls_get_one_line(client: TestClient, url: str, status: int, message: str) -> None:
     dom = _dom(client, url, status)
     assert dom.xpath("string(//p[@class='error'])").startswith(message)
+
+
+def test_the_outlet_page_shows_crawl_health_up_to_now(archive_path, client: TestClient) -> None:
+    from crawler.store.archive import Archive
+
+    with Archive(archive_path) as archive:  # a crawl after the newest article: all sources fail
+        run = archive.start_run("2026-12-01T00:00:00+00:00", ["osh24"])
+        archive.finish_run(run, "2026-12-01T00:05:00+00:00", "failed", "finished", {})
+        archive.record_run_outlets(run, [{
+            "outlet": "osh24", "sources": 2, "sources_failed": 2, "links": 0, "requested": 0,
+            "stored": 0, "skipped": 0, "failed": 0,
+            "failures": ["feed https://osh24.example/rss: http-403",
+                         f"sitemap https://osh24.example/{HOSTILE}: timeout"]}])
+    dom = _dom(client, "/outlet/osh24")  # default period: the week up to the newest article
+    assert dom.xpath("string(//p[@class='alarm'])") == (
+        "ALARM unreachable: last crawl (2026-12-01T00:05:00+00:00): all 2 sources failed")
+    assert "feed http-403 ×1" in dom.xpath("string(//main)")
+    listing = _dom(client, "/outlets")
+    assert listing.xpath("//span[@class='alarm']/text()") == ["unreachable"]
+    assert HOSTILE not in client.get("/outlets").text
