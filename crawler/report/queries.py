@@ -156,12 +156,14 @@ def volume(archive: Archive, since: str, until: str, *, zone: tzinfo,
            f"WHERE sort_time >= ? AND sort_time < ? AND outlet IN ({','.join('?' * len(named))})")
     params: list[Any] = [since, until, *named]
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    day_of: dict[str, str] = {}  # UTC hour -> local day, worked out once per hour
     for hour, outlet, count in db.execute(sql + " GROUP BY hour, outlet", params):
         name = outlet if group_of is None else group_of.get(outlet, "?")
-        counts[name][_local_day(hour, zone)] += count
+        day = day_of.get(hour) or day_of.setdefault(hour, _local_day(hour, zone))
+        counts[name][day] += count
     stories: dict[str, int] = defaultdict(int)
     for hour, count in _cluster_starts(db, since, until, outlets):
-        stories[_local_day(hour, zone)] += count
+        stories[day_of.get(hour) or _local_day(hour, zone)] += count
     days = _days(since, until, zone)
     series = {name: [per_day.get(day, 0) for day in days]
               for name, per_day in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))}
