@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -149,31 +149,53 @@ def volume(archive: Archive, since: str, until: str, *, zone: tzinfo,
             None: a series per outlet.
     """
     db = archive.connection
+    days = _days(since, until, zone)
+    bucket, day_of = _day_bucket(days, zone)
     # Every outlet named, even for all of them: one range of the covering (outlet, sort_time)
     # index per outlet reads 5x faster than the sort_time range with a row lookup per article.
     named = outlets or tuple(outlet_ids(archive))
-    sql = ("SELECT substr(sort_time, 1, 13) AS hour, outlet, COUNT(*) FROM articles "
-           f"WHERE sort_time >= ? AND sort_time < ? AND outlet IN ({','.join('?' * len(named))})")
-    params: list[Any] = [since, until, *named]
+    sql = (f"SELECT {bucket.format(column='sort_time')} AS bucket, outlet, COUNT(*) "
+           f"FROM articles WHERE sort_time >= ? AND sort_time < ? "
+           f"AND outlet IN ({','.join('?' * len(named))}) GROUP BY bucket, outlet")
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    day_of: dict[str, str] = {}  # UTC hour -> local day, worked out once per hour
-    for hour, outlet, count in db.execute(sql + " GROUP BY hour, outlet", params):
+    for key, outlet, count in db.execute(sql, [since, until, *named]):
         name = outlet if group_of is None else group_of.get(outlet, "?")
-        day = day_of.get(hour) or day_of.setdefault(hour, _local_day(hour, zone))
-        counts[name][day] += count
+        counts[name][day_of(key)] += count
     stories: dict[str, int] = defaultdict(int)
-    for hour, count in _cluster_starts(db, since, until, outlets):
-        stories[day_of.get(hour) or _local_day(hour, zone)] += count
-    days = _days(since, until, zone)
+    for key, count in _cluster_starts(db, bucket.format(column="first_published"), since, until,
+                                      outlets):
+        stories[day_of(key)] += count
     series = {name: [per_day.get(day, 0) for day in days]
               for name, per_day in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))}
     return Volume(days, series, [stories.get(day, 0) for day in days])
 
 
-def _cluster_starts(db: sqlite3.Connection, since: str, until: str,
+def _day_bucket(days: list[str], zone: tzinfo) -> tuple[str, Callable[[str], str]]:
+    """The SQL expression (``{column}`` to fill in) that buckets a UTC ISO time, and the
+    function from a bucket to its local day.
+
+    When the zone keeps one UTC offset over the whole period (always in Central Asia, which has
+    no daylight saving), SQLite shifts each time and cuts out the local day itself; otherwise
+    it groups by UTC hour and each hour is placed on its local day here, once per hour.
+    """
+    offsets = {zone.utcoffset(datetime.fromisoformat(day + "T12:00")) for day in days}
+    if len(offsets) == 1 and (offset := offsets.pop()) is not None:
+        minutes = int(offset.total_seconds() // 60)
+        return f"substr(datetime({{column}}, '{minutes:+d} minutes'), 1, 10)", str
+    cache: dict[str, str] = {}
+
+    def day_of(hour: str) -> str:
+        if hour not in cache:
+            cache[hour] = _local_day(hour, zone)
+        return cache[hour]
+
+    return "substr({column}, 1, 13)", day_of
+
+
+def _cluster_starts(db: sqlite3.Connection, bucket: str, since: str, until: str,
                     outlets: tuple[str, ...]) -> Iterable[tuple[str, int]]:
-    """(UTC hour, how many clusters of 2+ began in it) over the period (``clusters_last``)."""
-    sql = ("SELECT substr(first_published, 1, 13) AS hour, COUNT(*) FROM clusters c "
+    """(bucket, how many clusters of 2+ began in it) over the period (``clusters_last``)."""
+    sql = (f"SELECT {bucket} AS bucket, COUNT(*) FROM clusters c "
            "WHERE last_published >= ? AND first_published >= ? AND first_published < ? "
            "AND size >= 2")
     params: list[Any] = [since, since, until]
@@ -181,7 +203,7 @@ def _cluster_starts(db: sqlite3.Connection, since: str, until: str,
         sql += (" AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND a.outlet IN "
                 f"({','.join('?' * len(outlets))}))")
         params.extend(outlets)
-    return db.execute(sql + " GROUP BY hour", params).fetchall()
+    return db.execute(sql + " GROUP BY bucket", params).fetchall()
 
 
 def _local_day(utc_hour: str, zone: tzinfo) -> str:
