@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import signal
+import socket
+import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +16,7 @@ from crawler.serve.app import Config, create_app
 from crawler.store.archive import Archive
 from crawler.store.search import has_search_index
 from tests.factories import make_article
-from tests.newsmon_cli import run_main
+from tests.newsmon_cli import finish_newsmon, run_main, start_newsmon, wait_for
 from tests.serve.test_pages import PAGES
 
 
@@ -101,3 +104,41 @@ def test_the_demo_ends_saying_how_to_browse_its_archive(tmp_path: Path,
         page = client.get("/", params={"since": "2000-01-01"})
         assert page.status_code == 200 and page.text.count("<tr data-cluster=") >= 4
         assert client.get("/search", params={"q": "the"}).text.count("<mark>") > 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_serve_builds_the_index_on_first_start_and_answers(
+        db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.store_article(make_article("a1", "osh24", "2026-11-09T04:00:00Z", cluster="a1",
+                                           title="Toktogul <b>release</b>"))
+    port = _free_port()
+    child = start_newsmon("serve", "--db", str(db_path), "--port", str(port), "--tz", "UTC")
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/"), "newsmon serve to answer")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=toktogul",
+                                    timeout=5) as response:
+            page = response.read().decode()
+        assert "Toktogul &lt;b&gt;release&lt;/b&gt;" in page.replace("<mark>", "").replace(
+            "</mark>", "")
+    finally:
+        child.send_signal(signal.SIGINT)
+        _, err = finish_newsmon(child)
+    assert err.splitlines()[:3] == [
+        f"building the search index of {db_path} (1 articles)...",
+        "search index built; the archive keeps it up to date from now on",
+        f"newsmon serve: http://127.0.0.1:{port}/ over {db_path}, times in UTC; Ctrl-C stops"]
+    assert "Traceback" not in err
