@@ -1,8 +1,8 @@
 """The layout shows the stages, and the imports keep to it.
 
 Arrows go one way: commands -> run -> fetch -> (extract, report) -> store -> dedup, and
-commands -> serve (the web dashboard) -> report. The records everyone uses (``crawler.items``, ``errors``, ``urls``, ``times``, ``zstd``, ``escape``) and
-``settings`` are below them all; ``dedup`` imports nothing of newsmon. Scrapy and Twisted live in
+commands -> serve (the web dashboard) -> report. The records everyone uses (``crawler.items``,
+``errors``, ``urls``, ``times``, ``zstd``, ``escape``) and ``settings`` are below them all; ``dedup`` imports nothing of newsmon. Scrapy and Twisted live in
 ``crawler.fetch`` only; ``crawler.extract`` and ``dedup`` are libraries without an event loop.
 """
 
