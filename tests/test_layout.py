@@ -2,8 +2,9 @@
 
 Arrows go one way: commands -> run -> fetch -> (extract, report) -> store -> dedup, and
 commands -> serve (the web dashboard) -> report. The records everyone uses (``crawler.items``,
-``errors``, ``urls``, ``times``, ``zstd``, ``escape``) and ``settings`` are below them all; ``dedup`` imports nothing of newsmon. Scrapy and Twisted live in
-``crawler.fetch`` only; ``crawler.extract`` and ``dedup`` are libraries without an event loop.
+``errors``, ``urls``, ``times``, ``zstd``, ``escape``) and ``settings`` are below them all;
+``dedup`` imports nothing of newsmon. Scrapy and Twisted live in ``crawler.fetch`` only;
+``crawler.extract`` and ``dedup`` are libraries without an event loop.
 """
 
 from __future__ import annotations
