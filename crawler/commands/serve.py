@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 from datetime import datetime, tzinfo
@@ -43,6 +44,11 @@ def command(db: str, host: str, port: int, tz_name: str | None, token: str | Non
     """
     from crawler.errors import ConfigError
 
+    missing = [name for name in ("starlette", "jinja2", "uvicorn")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"newsmon serve needs {', '.join(missing)}: "
+                          "pip install 'newsmon[serve]'")
     zone = _zone(tz_name)
     if not _is_loopback(host) and not token:
         raise ConfigError(f"--host {host} is reachable from other machines: give --token "

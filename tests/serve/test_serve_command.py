@@ -142,3 +142,16 @@ def test_serve_builds_the_index_on_first_start_and_answers(
         "search index built; the archive keeps it up to date from now on",
         f"newsmon serve: http://127.0.0.1:{port}/ over {db_path}, times in UTC; Ctrl-C stops"]
     assert "Traceback" not in err
+
+
+def test_without_the_serve_extra_it_says_what_to_install(
+        archive_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "uvicorn" else found(name, *args))
+    status, _, err = run_main(["serve", "--db", str(archive_path)], capsys)
+    assert (status, err) == (2, "error: newsmon serve needs uvicorn: pip install "
+                                "'newsmon[serve]'\n")
