@@ -147,7 +147,7 @@ class _Pages:
             groups = self.config.country_of if f.split == "country" else None
             vol = volume(archive, f.since, f.until, zone=self.config.zone,
                          outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
-                         group_of=groups)
+                         group_of=groups, hourly=f.step == "hour")
             records = cluster_records(archive, f.cluster_query())
             return self._render("index.html", f=f, records=records, chart=Markup(volume_svg(vol)),
                                 legend=legend(vol), articles=sum(map(sum, vol.series.values())),
@@ -218,7 +218,8 @@ class _Pages:
             articles = outlet_articles(archive, outlet, f.since, f.until)
             if not articles and not row["articles"] and not row["runs"]:
                 return self._render("error.html", status=404, message=f"no outlet {outlet}")
-            vol = volume(archive, f.since, f.until, zone=self.config.zone, outlets=(outlet,))
+            vol = volume(archive, f.since, f.until, zone=self.config.zone, outlets=(outlet,),
+                         hourly=f.step == "hour")
         return self._render("outlet.html", f=f, row=row, articles=articles,
                             chart=Markup(volume_svg(vol)),
                             country=self.config.country_of.get(outlet, "?"))

@@ -1,7 +1,7 @@
 """The volume chart, drawn on the server as SVG: no script, no library, nothing to download.
 
-A stacked bar per day (one colour per outlet or country, the biggest :data:`MAX_SERIES` named,
-the rest as ``other``) and a line for the stories (clusters of 2+) that began that day. Every
+A stacked bar per day or hour (one colour per outlet or country, the biggest :data:`MAX_SERIES`
+named, the rest as ``other``) and a line for the stories (clusters of 2+) that began then. Every
 bar is ``<rect class="bar">`` with ``data-day``, ``data-series`` and ``data-count``; the line's
 points are ``<circle class="story">`` with ``data-day`` and ``data-count``.
 """
@@ -58,10 +58,15 @@ def volume_svg(vol: Volume) -> str:
                        f"<title>{day} {escape(name)}: {count} articles</title></rect>")
         if i % label_every == 0:
             out.append(f"<text class=\"tick\" x=\"{x + bar / 2:.1f}\" y=\"{HEIGHT - BOTTOM + 16}\" "
-                       f"text-anchor=\"middle\">{day[5:]}</text>")
+                       f"text-anchor=\"middle\">{_tick(day)}</text>")
     out.append(_story_line(vol, top, step, plot_h))
     out.append("</svg>")
     return "".join(out)
+
+
+def _tick(slot: str) -> str:
+    """A day ``2026-11-09`` as ``11-09``; an hour ``2026-11-09 14:00`` as ``09 14h``."""
+    return slot[5:] if len(slot) == 10 else f"{slot[8:10]} {slot[11:13]}h"
 
 
 def _stacks(vol: Volume) -> list[list[tuple[str, int, str]]]:

@@ -3,7 +3,8 @@
 ``since`` and ``until`` take a local date (``2026-11-09``) or time (``2026-11-09T14:00``) in the
 server's time zone, or a duration counted back from now (``24h``, ``7d``); ``until`` as a date
 means the end of that day. Without either, a page shows the week up to the newest article.
-``outlet``, ``country`` and ``lang`` repeat; ``min_size`` is the smallest cluster listed.
+``outlet``, ``country`` and ``lang`` repeat; ``min_size`` is the smallest cluster listed;
+``split`` (``outlet`` or ``country``) and ``by`` (``day`` or ``hour``) shape the volume chart.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ DEFAULT_MIN_SIZE = 2
 PAGE = 50  # clusters per page step
 MAX_LIMIT = 1000
 SPLITS = ("outlet", "country")
+STEPS = ("day", "hour")
+MAX_HOURLY = timedelta(days=31)
 
 
 class FilterError(ValueError):
@@ -39,6 +42,7 @@ class Filters:
     languages: tuple[str, ...] = ()
     min_size: int = DEFAULT_MIN_SIZE
     split: str = "outlet"
+    step: str = "day"
     limit: int = PAGE
     words: str = ""
     chosen_outlets: tuple[str, ...] = field(default=())
@@ -87,12 +91,17 @@ def read_filters(params: dict[str, list[str]], *, zone: tzinfo, newest: str | No
     split = _one(params, "split") or "outlet"
     if split not in SPLITS:
         raise FilterError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    step = _one(params, "by") or "day"
+    if step not in STEPS:
+        raise FilterError(f"by must be one of {', '.join(STEPS)}, not {step!r}")
+    if step == "hour" and until - since > MAX_HOURLY:
+        raise FilterError("by=hour takes a period of at most 31 days")
     return Filters(
         raw={k: list(v) for k, v in params.items()},
         since=_iso(since), until=_iso(until), outlets=outlets, countries=countries,
         languages=_many(params, "lang"),
         min_size=_number(params, "min_size", DEFAULT_MIN_SIZE, 1, 10**6),
-        split=split, limit=_number(params, "limit", PAGE, 1, MAX_LIMIT),
+        split=split, step=step, limit=_number(params, "limit", PAGE, 1, MAX_LIMIT),
         words=(_one(params, "q") or "").strip(), chosen_outlets=chosen)
 
 

@@ -214,3 +214,17 @@ def test_the_outlet_page_shows_crawl_health_up_to_now(archive_path, client: Test
     listing = _dom(client, "/outlets")
     assert listing.xpath("//span[@class='alarm']/text()") == ["unreachable"]
     assert HOSTILE not in client.get("/outlets").text
+
+
+def test_the_volume_chart_counts_per_local_hour(client: TestClient) -> None:
+    dom = _dom(client, "/?since=2026-11-09&until=2026-11-09&by=hour")
+    bars = {(b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
+            for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")}
+    assert bars == {("2026-11-09 10:00", "ala-too"): 1, ("2026-11-09 11:00", "osh24"): 1,
+                    ("2026-11-09 13:00", "courier"): 1}
+    stories = [c.get("data-day") for c in dom.xpath("//circle[@class='story']")]
+    assert len(stories) == 24 and stories[0] == "2026-11-09 00:00"
+    assert "per hour" in dom.xpath("string(//section[@class='chart']/h2)")
+    error = _dom(client, "/?since=2026-01-01&until=2026-11-09&by=hour", 400)
+    assert error.xpath("string(//p[@class='error'])") == (
+        "by=hour takes a period of at most 31 days")
