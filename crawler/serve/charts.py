@@ -40,7 +40,7 @@ def volume_svg(vol: Volume) -> str:
     out = [f"<svg class=\"volume\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" "
            f"height=\"{HEIGHT}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
            "aria-label=\"articles and stories per day\">"]
-    for fraction in (0, 0.5, 1):
+    for fraction in (0, 0.5, 1) if top >= 2 else (0, 1):  # no half articles on the axis
         y = TOP + plot_h * (1 - fraction)
         out.append(f"<line class=\"grid\" x1=\"{LEFT}\" x2=\"{WIDTH - 8}\" y1=\"{y:.1f}\" "
                    f"y2=\"{y:.1f}\"/><text class=\"tick\" x=\"{LEFT - 6}\" y=\"{y + 4:.1f}\" "

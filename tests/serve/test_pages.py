@@ -225,6 +225,8 @@ def test_the_volume_chart_counts_per_local_hour(client: TestClient) -> None:
     stories = [c.get("data-day") for c in dom.xpath("//circle[@class='story']")]
     assert len(stories) == 24 and stories[0] == "2026-11-09 00:00"
     assert "per hour" in dom.xpath("string(//section[@class='chart']/h2)")
+    axis = dom.xpath("//svg[@class='volume']/text[@text-anchor='end']/text()")
+    assert axis == ["0", "1"]  # no half article on the axis
     error = _dom(client, "/?since=2026-01-01&until=2026-11-09&by=hour", 400)
     assert error.xpath("string(//p[@class='error'])") == (
         "by=hour takes a period of at most 31 days")
