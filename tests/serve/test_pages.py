@@ -230,3 +230,19 @@ def test_the_volume_chart_counts_per_local_hour(client: TestClient) -> None:
     error = _dom(client, "/?since=2026-01-01&until=2026-11-09&by=hour", 400)
     assert error.xpath("string(//p[@class='error'])") == (
         "by=hour takes a period of at most 31 days")
+
+
+def test_an_empty_archive_without_search_index_has_pages_too(db_path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from crawler.serve.app import Config, create_app
+    from crawler.store.archive import Archive
+
+    Archive(db_path).close()
+    with TestClient(create_app(Config(db=str(db_path), zone=ZoneInfo("UTC")))) as empty:
+        for url in ["/", "/?split=country&by=hour", "/outlets", "/search"]:
+            assert empty.get(url).status_code == 200, url
+        page = lxml.html.fromstring(empty.get("/search?q=water").text)
+        assert page.xpath("string(//p[@class='error'])").startswith(
+            "This archive has no search index yet")
+        assert empty.get("/outlet/osh24").status_code == 404
