@@ -66,3 +66,14 @@ def test_user_words_become_quoted_fts_terms() -> None:
     assert fts_query('NEAR(a b) OR "x') == '"near a" AND "b" AND "or" AND "x"'
     assert fts_query("e-mail") == '"e mail"'
     assert fts_query(" * () ") is None
+
+
+def test_central_asian_letters_fold_case(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        build_search_index(archive)
+        archive.store_article(make_article(
+            "k1", "steppe", "2026-11-09T04:00:00Z", cluster="k1",
+            title="ҚАЗАҚСТАН МЕН ӨЗБЕКСТАН", text="Тоҷикистон ва Ғарм. Oʻzbekiston café."))
+        for word in ("қазақстан", "Өзбекстан", "тоҷикистон", "ғарм", "oʻzbekiston", "cafe"):
+            assert _ids(archive, word) == ["k1"], word
+        assert _ids(archive, "казакстан") == []  # қ and к are different letters
