@@ -39,7 +39,8 @@ def _pages(db: Path) -> list[str]:
         cluster = archive.connection.execute(
             "SELECT id FROM clusters WHERE last_published >= '2026-11-14' AND size >= 5 "
             "LIMIT 1").fetchone()[0]
-    return ["/", "/?split=country", "/?outlet=outlet-03&min_size=3", "/?lang=en&limit=500",
+    return ["/", "/?split=country", "/?by=hour&split=country", "/?outlet=outlet-03&min_size=3",
+            "/?lang=en&limit=500",
             "/?since=2026-10-15&until=2026-11-15", "/search?q=reservoir",
             "/search?q=reservoir+summit+wheat&outlet=outlet-07",
             "/search?q=story+1234*", "/search?q=reservoir&since=2026-11-10",
