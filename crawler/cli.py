@@ -32,6 +32,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
     "reextract": ("crawler.commands.reextract", "Re-extract stored pages; republish changes."),
     "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),
+    "serve": ("crawler.commands.serve", "A read-only web dashboard over the archive."),
     "schedule": ("crawler.commands.schedule", "Crawl each outlet when due, for ever (or --once)."),
     "outlets": ("crawler.commands.outlets", "Probe the registry's feeds and sitemaps."),
 }

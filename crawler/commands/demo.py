@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,16 @@ def command(db: str | None, fmt: str) -> int:
         click.echo(render(records, fmt), nl=False)
         check = compare_with_expected(found, sites.expected_clusters, copies)
         click.echo(check.summary(), err=True)
+    click.echo(_serve_hint(db), err=True)
     return report.exit_status or (0 if check.ok else 1)
+
+
+def _serve_hint(db: str | None) -> str:
+    """How to open the demo's archive in the web dashboard (the demo's last line)."""
+    if db:
+        return f"browse it: newsmon serve --db {shlex.quote(db)}  (then open http://127.0.0.1:8080/)"
+    return ("browse it: newsmon demo --db demo.db && newsmon serve --db demo.db  "
+            "(then open http://127.0.0.1:8080/)")
 
 
 def clusters_by_url(archive: Archive) -> dict[str, str]:

@@ -35,6 +35,7 @@ DOT_RADIUS = 6
 CELL = 44
 MATRIX_LABEL = 170  # room for the row labels (outlets copied from)
 MATRIX_HEADER = 100  # room for the slanted column labels (outlets that copied)
+MATRIX_RIGHT = 70  # room right of the last column, where its slanted label ends
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#222}
@@ -129,7 +130,7 @@ def matrix_svg(matrix: dict[str, dict[str, int]]) -> str:
     if not sources:
         return "<p class=\"meta\">No copies in this report.</p>"
     top = max(n for row in matrix.values() for n in row.values())
-    width = MATRIX_LABEL + CELL * len(copiers)
+    width = MATRIX_LABEL + CELL * len(copiers) + MATRIX_RIGHT
     height = MATRIX_HEADER + CELL * len(sources)
     out = [f"<svg class=\"matrix\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" "
            f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
