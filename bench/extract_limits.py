@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.fetch.pool import ExtractionPool
 from crawler.items import FetchedPage
 from dedup import DedupConfig
-from tests.hostile.test_extraction_limits import link_lines, many_breaks
+from tests.hostile.pages import link_lines, many_breaks
 
 
 def _alone(body: bytes, out: multiprocessing.Queue) -> None:

@@ -276,6 +276,8 @@ def _body_text(body: _Element) -> str:
 _SOURCE_BREAK = re.compile(r"\s*\n\s*")
 # trafilatura's elements that start a line of the text.
 _BLOCKS = frozenset(("p", "item", "head", "cell", "quote", "list", "row", "table", "div"))
+# trafilatura's elements for <pre>: their source lines are the lines the page shows.
+_PREFORMATTED = frozenset(("code", "quote"))
 
 
 def _join_source_lines(body: _Element) -> None:
@@ -283,17 +285,18 @@ def _join_source_lines(body: _Element) -> None:
 
     A browser shows "The airline\n<a>said</a>\nthat" as one line; the text keeps a break at
     each link's edge, and each would start a new paragraph. Breaks the page shows (<br>, read
-    as <lb/>) and preformatted code keep theirs.
+    as <lb/>) and preformatted text keep theirs: trafilatura reads ``<pre>`` as code or as a
+    quote, so the lines of both stay (a blockquote's source lines stay too: the rarer loss).
     """
     for el in body.iter():
-        if el.tag == "code" or any(a.tag == "code" for a in el.iterancestors()):
+        if el.tag in _PREFORMATTED or any(a.tag in _PREFORMATTED for a in el.iterancestors()):
             continue
         if el.text and "\n" in el.text:
             el.text = _SOURCE_BREAK.sub(" ", el.text)
             if el.tag in _BLOCKS:
                 el.text = el.text.lstrip()  # a line's leading white space is not shown
         parent = el.getparent()
-        if el.tail and "\n" in el.tail and parent is not None and parent.tag != "code":
+        if el.tail and "\n" in el.tail and parent is not None and parent.tag not in _PREFORMATTED:
             el.tail = _SOURCE_BREAK.sub(" ", el.tail)
 
 

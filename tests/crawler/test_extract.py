@@ -508,3 +508,10 @@ def test_rows_repeated_three_times_are_content_and_a_repeated_quote_is_not() -> 
     text = extract_article(page(body), "https://example.com/n/4", fetched=FETCHED).article.text
     assert text.count(row) == 3
     assert text.count(quote) == 1
+
+
+def test_the_lines_of_a_preformatted_block_stay_lines() -> None:
+    table = "Line one of the timetable\nLine two with <b>a bold stop</b>\nLine three at noon"
+    html = page(body_of(PARAS) + f"<pre>{table}</pre>")
+    text = extract_article(html, "https://example.com/a", fetched=FETCHED).article.text
+    assert "Line one of the timetable\n\nLine two with a bold stop\n\nLine three at noon" in text

@@ -32,10 +32,13 @@ from urllib.parse import urlsplit
 from crawler.demo.server import SampleOutlets, serve_sample_outlets
 from crawler.demo.site import Request, Response, Route
 from crawler.urls import MAX_URL_LENGTH, idna_host
+from tests.hostile.pages import huge_listing, link_lines
 
 GOOD_OUTLETS = ("stepnoy-vestnik", "silk-road-times")  # a feed outlet and a sitemap outlet
 VICTIM = "stepnoy-vestnik"  # the good outlet whose article a hostile one redirects to
 _FIRST_HOST = 100  # hostile outlet number i is served on 127.0.0.(100 + i)
+# The huge page takes ~1 CPU second to extract, the heavy one ~6, every other page far less.
+EXTRACT_TIMEOUT_S = 3
 
 # Invented words for invented articles (no real article's sentences).
 _WORDS = ("river", "council", "harvest", "bridge", "market", "valley", "station", "festival",
@@ -125,6 +128,8 @@ class Hostile:
         never_asked: a crawl must send it no request at all.
         then: good outlets to crawl after it alone, into the same archive: they must still
             store every article of theirs (nothing taken from them).
+        skipped: pages a crawl must skip for it, by extraction reason (with the crawl settings
+            of :meth:`Net.crawl_settings`).
     """
 
     id: str
@@ -136,6 +141,7 @@ class Hostile:
     listed: bool = True
     never_asked: bool = False
     then: tuple[str, ...] = ()
+    skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 def _pattern(net: Net, outlet_id: str, path_regex: str) -> str:
@@ -215,6 +221,22 @@ def _idn(net: Net) -> dict[str, Route]:
             "/n/2": article_page("Unicode host two", 8)}
 
 
+def _huge(net: Net) -> dict[str, Route]:
+    base = net.base("huge")
+    return {"/rss": rss([base + "/n/timetable", base + "/n/story"]),
+            "/n/timetable": Response(headers={"Content-Type": "text/html; charset=utf-8"},
+                                     body=huge_listing()),
+            "/n/story": article_page("A story beside a huge page", 10)}
+
+
+def _heavy(net: Net) -> dict[str, Route]:
+    base = net.base("heavy")
+    return {"/rss": rss([base + "/n/links", base + "/n/story"]),
+            "/n/links": Response(headers={"Content-Type": "text/html; charset=utf-8"},
+                                 body=link_lines()),
+            "/n/story": article_page("A story beside a heavy page", 11)}
+
+
 HOSTILE: tuple[Hostile, ...] = (
     Hostile("redirector", _redirector, lambda net: {
         "feeds": [net.base("redirector") + "/rss"],
@@ -255,6 +277,16 @@ HOSTILE: tuple[Hostile, ...] = (
         "feeds": [net.base("idn") + "/rss"],
         "article_pattern": _pattern(net, "idn", r"/n/\d+")},
         stored=2, name="пример.рф"),
+    # more lines than an index record counts: stored, clustered, nothing stops
+    Hostile("huge", _huge, lambda net: {
+        "feeds": [net.base("huge") + "/rss"],
+        "article_pattern": _pattern(net, "huge", r"/n/[a-z]+")},
+        stored=2),
+    # seconds of extraction CPU: skipped at the per-page budget, its worker replaced
+    Hostile("heavy", _heavy, lambda net: {
+        "feeds": [net.base("heavy") + "/rss"],
+        "article_pattern": _pattern(net, "heavy", r"/n/[a-z]+")},
+        stored=1, skipped={"extraction-timeout": 1}),
 )
 
 
@@ -373,9 +405,12 @@ class Net:
         return self.servers[outlet_id].gets
 
     def crawl_settings(self) -> list[str]:
-        """``-s`` options that make a crawl resolve the hostile host names locally."""
+        """``-s`` options that make a crawl resolve the hostile host names locally, with a
+        per-page extraction budget (CPU seconds) that the heavy page exceeds many times over and
+        the others stay far under."""
         return ["-s", "DNS_RESOLVER=tests.hostile.resolver.HostsResolver",
-                "-s", "HOSTILE_HOSTS=" + json.dumps(self.hosts)]
+                "-s", "HOSTILE_HOSTS=" + json.dumps(self.hosts),
+                "-s", f"NEWSMON_EXTRACT_TIMEOUT={EXTRACT_TIMEOUT_S}"]
 
     @property
     def registry_toml(self) -> str:

@@ -17,6 +17,7 @@ from crawler.items import FetchedPage
 from crawler.store.archive import Archive
 from dedup import DedupConfig
 from tests.hostile.outlet_server import Outlet, Page, serve_outlets
+from tests.hostile.pages import link_lines, many_breaks
 from tests.newsmon_cli import FAST, run_newsmon
 
 # Every test is bounded: a pool that never answered would fail here, not hang.
@@ -24,21 +25,6 @@ _BOUND_S = 120.0
 
 _STORY = ("The district installed four solar pumps on the old canal this week, and farmers say "
           "the water now reaches the upper fields by noon.")
-
-
-def link_lines(count: int = 95_000) -> bytes:
-    """A page of ``count`` link lines (~8 MB at 95,000): many seconds of extraction CPU."""
-    lines = "\n".join(f'<a href="/news/item-{i}">Link line number {i} to the story of the day'
-                      f"</a><br>" for i in range(count))
-    return (f"<html><head><title>Links</title></head><body><article><h1>Links</h1><div>{lines}"
-            "</div></article></body></html>").encode()
-
-
-def many_breaks(count: int = 500_000) -> bytes:
-    """A page of ``count`` line breaks: grows an extraction worker to ~900 MB."""
-    return ("<html><head><title>Breaks</title></head><body><article><h1>Breaks</h1><p>"
-            + "<br>".join(f"x{i}" for i in range(count))
-            + "</p></article></body></html>").encode()
 
 
 def _page(body: bytes, slug: str) -> FetchedPage:

@@ -104,6 +104,14 @@ def test_refusals_are_in_the_stats_by_reason(crawl: _Crawl) -> None:
     assert got == dict(expected)
 
 
+def test_pages_over_the_extraction_budget_are_skipped_with_the_reason(crawl: _Crawl) -> None:
+    expected: Counter[str] = Counter()
+    for hostile in HOSTILE:
+        expected.update(hostile.skipped)
+    for reason, count in expected.items():
+        assert crawl.stats.get(f"newsmon/extract/skipped/{reason}") == count, reason
+
+
 def test_good_outlets_have_nothing_refused(crawl: _Crawl) -> None:
     for outlet in GOOD_OUTLETS:
         assert not crawl.refused.get(outlet), outlet

@@ -19,9 +19,8 @@ from crawler.store.outbox import EXTRACTED, extracted_message
 from dedup import Clusterer, DedupConfig, Doc, signature
 from dedup.signature import MAX_LINES, MAX_TEXT_CHARS
 from tests.hostile.outlet_server import Outlet, Page, serve_outlets
+from tests.hostile.pages import HUGE_LINES, huge_listing
 from tests.newsmon_cli import FAST, finish_newsmon, run_newsmon, start_newsmon
-
-HUGE_LINES = 70_000  # more than the 65,535 an index record could count
 
 
 def huge_text(lines: int = HUGE_LINES) -> str:
@@ -64,10 +63,7 @@ def test_cluster_command_clusters_a_huge_text(tmp_path: Path) -> None:
 
 
 def test_a_crawl_stores_a_huge_article_beside_the_others(tmp_path: Path) -> None:
-    listing = "\n".join(f"entry {i} of the long listing at stop w{i % 97}"
-                        for i in range(HUGE_LINES))
-    big = ("<html><head><title>Timetable</title></head><body><article><h1>The timetable</h1>"
-           f"<pre>{listing}</pre></article></body></html>").encode()
+    big = huge_listing()
     pages = [Page("big-timetable", body=big),
              Page("small-story", "A small story", (story(1), story(2)))]
     db = tmp_path / "a.db"
