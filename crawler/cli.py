@@ -47,6 +47,7 @@ class _LazyGroup(click.Group):
         if cmd_name not in _COMMANDS:
             return None
         module = importlib.import_module(_COMMANDS[cmd_name][0])
+        _add_global_options(module.command)
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -98,6 +99,45 @@ def _drop_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
+# The root context's meta keys where the verbosity given anywhere on the line is kept.
+_VERBOSE_KEY = "newsmon.verbose"
+_QUIET_KEY = "newsmon.quiet"
+
+
+def _add_global_options(command: click.Command) -> None:
+    """Give ``command`` (and a group's sub-commands) the global -v/-q, so that they work after
+    the command name too (``newsmon schedule --once -q``, the cron line)."""
+    if any(p.name == "global_quiet" for p in command.params):
+        return
+    command.params += [
+        click.Option(["-v", "--verbose", "global_verbose"], count=True, expose_value=False,
+                     callback=_late_verbosity, help="More log output (-vv for debug)."),
+        click.Option(["-q", "--quiet", "global_quiet"], is_flag=True, expose_value=False,
+                     callback=_late_verbosity, help="Only errors."),
+    ]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
+
+
+def _late_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
+    """Add a -v or -q given after the command name to the root's and reconfigure logging."""
+    if not value:
+        return
+    meta = ctx.find_root().meta
+    if param.name == "global_quiet":
+        meta[_QUIET_KEY] = True
+    else:
+        meta[_VERBOSE_KEY] = meta.get(_VERBOSE_KEY, 0) + int(value)
+    _configure_logging(meta.get(_VERBOSE_KEY, 0), meta.get(_QUIET_KEY, False))
+
+
+def is_quiet() -> bool:
+    """Whether -q was given, before or after the command name (summaries are left out)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().meta.get(_QUIET_KEY))
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -111,6 +151,8 @@ def cli(verbose: int, quiet: bool) -> None:
       newsmon crawl --outlets my-outlets.toml --db news.db
       newsmon report clusters --db news.db --since 24h
     """
+    meta = click.get_current_context().meta
+    meta[_VERBOSE_KEY], meta[_QUIET_KEY] = verbose, quiet
     _configure_logging(verbose, quiet)
 
 

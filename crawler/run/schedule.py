@@ -206,6 +206,7 @@ class Scheduler:
         redis_url: share plans and take leases in Redis (the distributed mode).
         redis_prefix: the key prefix in Redis (NEWSMON_REDIS_PREFIX).
         setting_pairs: ``NAME=VALUE`` settings passed on to every crawl (``-s``).
+        quiet: run the crawls with ``-q`` (only errors).
 
     Raises:
         ConfigError: another scheduler holds the archive's lock (without Redis).
@@ -214,7 +215,7 @@ class Scheduler:
     def __init__(self, outlets: list[Outlet], *, db_path: str | Path,
                  registry_path: str | Path | None, config: ScheduleConfig,
                  redis_url: str | None = None, redis_prefix: str = "newsmon:",
-                 setting_pairs: Iterable[str] = ()) -> None:
+                 setting_pairs: Iterable[str] = (), quiet: bool = False) -> None:
         self.outlets = outlets
         self.db_path = str(db_path)
         self.registry_path = registry_path
@@ -222,6 +223,7 @@ class Scheduler:
         self.redis_url = redis_url
         self.redis_prefix = redis_prefix
         self.setting_pairs = list(setting_pairs)
+        self.quiet = quiet
         self.report = ScheduleReport()
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
@@ -369,8 +371,8 @@ class Scheduler:
             self._replan(outlet, rows[outlet.id])
 
     def _crawl_command(self, ids: list[str]) -> list[str]:
-        command = [sys.executable, "-c", "from crawler.cli import main; main()", "crawl",
-                   "--db", self.db_path]
+        command = [sys.executable, "-c", "from crawler.cli import main; main()",
+                   *(["-q"] if self.quiet else []), "crawl", "--db", self.db_path]
         for oid in ids:
             command += ["--outlet", oid]
         if self.registry_path:

@@ -1,0 +1,77 @@
+"""The paths a user takes first, run as the user runs them: the README's cron and systemd lines,
+global options after the command name, quiet runs that print nothing on success.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import SampleOutlets
+from crawler.store.archive import Archive
+from tests.newsmon_cli import run_newsmon
+
+pytestmark = pytest.mark.slow
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _one_outlet_registry(sites: SampleOutlets, outlet: str, path: Path) -> Path:
+    """A registry holding only ``outlet`` of the sample sites (a short crawl)."""
+    blocks = sites.registry_toml.split("[[outlet]]\n")
+    kept = [b for b in blocks[1:] if f'id = "{outlet}"' in b]
+    assert kept, f"no sample outlet {outlet}"
+    path.write_text("[[outlet]]\n" + kept[0], encoding="utf-8")
+    return path
+
+
+def _readme_schedule_commands() -> list[list[str]]:
+    """The newsmon arguments of the README's cron line and systemd ExecStart line."""
+    text = README.read_text(encoding="utf-8")
+    cron = re.search(r"^\s*\*/10 .*?(newsmon schedule[^\n]*)$", text, re.M)
+    systemd = re.search(r"^\s*ExecStart=\S*/newsmon (schedule[^\n]*)$", text, re.M)
+    assert cron and systemd, "the README's cron and systemd lines are gone"
+    return [shlex.split(cron.group(1))[1:], shlex.split(systemd.group(1))]
+
+
+def test_readme_cron_and_systemd_lines_run_quietly(sample_sites: SampleOutlets,
+                                                   tmp_path: Path) -> None:
+    commands = _readme_schedule_commands()
+    assert all(c == ["schedule", "--once", "-q"] for c in commands), commands
+    registry = _one_outlet_registry(sample_sites, "osh24", tmp_path / "outlets.toml")
+    db = tmp_path / "news.db"
+    env = {**os.environ, "NEWSMON_DB": str(db), "NEWSMON_OUTLETS_FILE": str(registry)}
+    done = run_newsmon(*commands[0], env=env, cwd=str(tmp_path))
+    assert (done.stdout, done.stderr) == ("", "")  # cron mails whatever is printed
+    with Archive(db) as archive:
+        assert list(archive.articles())
+    again = run_newsmon(*commands[1], env=env, cwd=str(tmp_path))  # nothing due: still silent
+    assert (again.stdout, again.stderr) == ("", "")
+
+
+@pytest.mark.parametrize("args", [["-q", "report", "outlets"], ["report", "outlets", "-q"],
+                                  ["report", "-q", "outlets"]])
+def test_quiet_before_or_after_the_command_name(args: list[str], tmp_path: Path) -> None:
+    done = run_newsmon(*args, "--db", str(tmp_path / "none.db"), check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: no archive at")  # an error still shows
+
+
+@pytest.mark.parametrize("args", [["-vv", "outlets", "check", "--help"],
+                                  ["outlets", "check", "-vv", "--help"],
+                                  ["crawl", "-v", "-v", "--help"]])
+def test_verbose_before_or_after_the_command_name(args: list[str]) -> None:
+    done = run_newsmon(*args)
+    assert "Usage:" in done.stdout
+
+
+def test_crawl_quiet_prints_nothing_on_success(sample_sites: SampleOutlets,
+                                               tmp_path: Path) -> None:
+    registry = _one_outlet_registry(sample_sites, "osh24", tmp_path / "outlets.toml")
+    done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
+                       "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-q")
+    assert (done.stdout, done.stderr) == ("", "")
