@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn newsmon's errors into one line and exit 2/1."""
     from crawler.errors import ConfigError, NewsmonError
 
+    _check_environment()
     try:
         status = cli.main(args=argv, prog_name="newsmon", standalone_mode=False)
     except click.exceptions.Abort:
@@ -180,6 +181,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _check_environment() -> None:
+    """Read every NEWSMON_* variable once, first: a bad one is one line naming it, exit 2."""
+    try:
+        importlib.import_module("settings")  # parses the environment at import
+    except ValueError as exc:
+        spec = sys.modules.get("settings.spec")
+        if spec is None or not isinstance(exc, spec.SettingError):
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _is_dedup_error(exc: Exception) -> bool:

@@ -143,8 +143,12 @@ def crawl_settings(overrides: dict[str, Any]) -> Any:
     imported)."""
     from scrapy.settings import Settings
 
-    from settings import user_agent
+    from settings import SettingError, check_overrides, user_agent
 
+    try:
+        overrides = check_overrides(overrides)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
     settings = Settings()
     settings.setmodule("settings", priority="project")
     # The CLI owns logging (its -v/-q); Scrapy's records go through the root handler it set.
