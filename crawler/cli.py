@@ -16,6 +16,8 @@ import sys
 
 import click
 
+from crawler.commands.console import QUIET_KEY, VERBOSE_KEY, environment_error
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
@@ -99,11 +101,6 @@ def _drop_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
-# The root context's meta keys where the verbosity given anywhere on the line is kept.
-_VERBOSE_KEY = "newsmon.verbose"
-_QUIET_KEY = "newsmon.quiet"
-
-
 def _add_global_options(command: click.Command) -> None:
     """Give ``command`` (and a group's sub-commands) the global -v/-q, so that they work after
     the command name too (``newsmon schedule --once -q``, the cron line)."""
@@ -126,16 +123,10 @@ def _late_verbosity(ctx: click.Context, param: click.Parameter, value: int | boo
         return
     meta = ctx.find_root().meta
     if param.name == "global_quiet":
-        meta[_QUIET_KEY] = True
+        meta[QUIET_KEY] = True
     else:
-        meta[_VERBOSE_KEY] = meta.get(_VERBOSE_KEY, 0) + int(value)
-    _configure_logging(meta.get(_VERBOSE_KEY, 0), meta.get(_QUIET_KEY, False))
-
-
-def is_quiet() -> bool:
-    """Whether -q was given, before or after the command name (summaries are left out)."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.find_root().meta.get(_QUIET_KEY))
+        meta[VERBOSE_KEY] = meta.get(VERBOSE_KEY, 0) + int(value)
+    _configure_logging(meta.get(VERBOSE_KEY, 0), meta.get(QUIET_KEY, False))
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,7 +143,7 @@ def cli(verbose: int, quiet: bool) -> None:
       newsmon report clusters --db news.db --since 24h
     """
     meta = click.get_current_context().meta
-    meta[_VERBOSE_KEY], meta[_QUIET_KEY] = verbose, quiet
+    meta[VERBOSE_KEY], meta[QUIET_KEY] = verbose, quiet
     _configure_logging(verbose, quiet)
 
 
@@ -185,13 +176,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _check_environment() -> None:
     """Read every NEWSMON_* variable once, first: a bad one is one line naming it, exit 2."""
-    try:
-        importlib.import_module("settings")  # parses the environment at import
-    except ValueError as exc:
-        spec = sys.modules.get("settings.spec")
-        if spec is None or not isinstance(exc, spec.SettingError):
-            raise
-        click.echo(f"error: {exc}", err=True)
+    error = environment_error()
+    if error:
+        click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_USAGE)
 
 

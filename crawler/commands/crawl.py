@@ -49,7 +49,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
     from crawler import escape
-    from crawler.cli import is_quiet
+    from crawler.commands.console import is_quiet
     from crawler.fetch.runner import run_crawl
     from crawler.store.queue import check_redis_url
 

@@ -52,7 +52,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon schedule --redis-url redis://queue.internal:6379/0 --db news1.db
       newsmon schedule --redis-url redis://queue.internal:6379/0 --mode worker --db worker1.db
     """
-    from crawler.cli import is_quiet
+    from crawler.commands.console import is_quiet
     from crawler.fetch.runner import check_mode, crawl_settings, select_outlets
     from crawler.run.schedule import ScheduleConfig, Scheduler
     from crawler.store.archive import Archive

@@ -75,3 +75,31 @@ def test_crawl_quiet_prints_nothing_on_success(sample_sites: SampleOutlets,
     done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-q")
     assert (done.stdout, done.stderr) == ("", "")
+
+
+_NOT_FETCHED = re.compile(r"^links not fetched: too old in sitemap: (\d+) \(over "
+                          r"NEWSMON_SITEMAP_MAX_AGE_DAYS=3\), listed twice: (\d+), "
+                          r"already seen: (\d+)$", re.M)
+_CRAWLED = re.compile(r"^crawled 7/7 outlets in [0-9.]+ s: (\d+) new articles stored", re.M)
+
+
+def test_crawl_summary_says_what_it_did_not_fetch_and_why(sample_registry: Path,
+                                                          tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    polite_off = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0",
+                  "-s", "NEWSMON_EXTRACT_WORKERS=1"]  # the sitemap age limit stays at 3 days
+    first = run_newsmon("crawl", "--outlets", str(sample_registry), "--db", db, *polite_off)
+    stored, not_fetched = _CRAWLED.search(first.stderr), _NOT_FETCHED.search(first.stderr)
+    assert stored and not_fetched, first.stderr
+    too_old, twice, seen = (int(n) for n in not_fetched.groups())
+    assert too_old > 0 and twice > 0  # the sample sitemap's old entries; feed + section links
+    assert seen == 0  # a fresh archive has seen nothing
+    everything = run_newsmon("crawl", "--outlets", str(sample_registry), "--db",
+                             str(tmp_path / "all.db"), *polite_off,
+                             "-s", "NEWSMON_SITEMAP_MAX_AGE_DAYS=0")
+    assert "too old in sitemap" not in everything.stderr
+    all_stored = _CRAWLED.search(everything.stderr)
+    assert all_stored and int(all_stored.group(1)) > int(stored.group(1))
+    again = run_newsmon("crawl", "--outlets", str(sample_registry), "--db", db, *polite_off)
+    second = _NOT_FETCHED.search(again.stderr)
+    assert second and int(second.group(3)) > 0, again.stderr  # now seen by the first run
