@@ -4,6 +4,7 @@ global options after the command name, quiet runs that print nothing on success.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -103,3 +104,46 @@ def test_crawl_summary_says_what_it_did_not_fetch_and_why(sample_registry: Path,
     again = run_newsmon("crawl", "--outlets", str(sample_registry), "--db", db, *polite_off)
     second = _NOT_FETCHED.search(again.stderr)
     assert second and int(second.group(3)) > 0, again.stderr  # now seen by the first run
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The archive `newsmon demo --db` keeps (the sample articles are weeks old)."""
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    run_newsmon("demo", "--db", str(db))
+    return db
+
+
+def test_report_outlets_and_clusters_default_to_the_same_period(demo_db: Path) -> None:
+    outlets = run_newsmon("report", "outlets", "--db", str(demo_db), "--format", "json")
+    articles = sum(o["articles"] for o in json.loads(outlets.stdout)["outlets"])
+    clusters = json.loads(run_newsmon("report", "clusters", "--db", str(demo_db), "--min-size",
+                                      "1", "--format", "json").stdout)
+    assert articles == sum(c["size"] for c in clusters) > 0  # all time, both of them
+
+
+_HINT = re.compile(r"No clusters from \d{4}-\d\d-\d\d to now\. The archive holds (\d+) articles "
+                   r"dated (\d{4}-\d\d-\d\d) \.\. \d{4}-\d\d-\d\d: --since (\S+) \(or --since "
+                   r"(\d+d)\) shows them\.")
+
+
+def test_an_empty_report_says_what_the_archive_holds_and_which_since_shows_it(
+        demo_db: Path) -> None:
+    table = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d")
+    hint = _HINT.search(table.stdout)
+    assert hint, table.stdout
+    assert hint.group(3) == hint.group(2)
+    for since in hint.group(3, 4):  # what it says to type works
+        shown = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", since,
+                            "--format", "json")
+        assert json.loads(shown.stdout)
+    html = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d",
+                       "--format", "html")
+    assert _HINT.search(html.stdout)
+    as_json = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d",
+                          "--format", "json")
+    assert json.loads(as_json.stdout) == []  # JSON stays JSON; the note goes to stderr
+    assert _HINT.search(as_json.stderr)
+    outlets = run_newsmon("report", "outlets", "--db", str(demo_db), "--since", "1d",
+                          "--format", "markdown")
+    assert "> No articles from" in outlets.stdout and "--since" in outlets.stdout
