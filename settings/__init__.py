@@ -112,6 +112,13 @@ LOG_FORMATTER = "crawler.fetch.extensions.QuietLogFormatter"
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl outlet -O items.jsonl|csv|json` writes Article records, as `newsmon export` does
+# (the exporters' module makes itemadapter show an ArticleItem as its record).
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.fetch.exporters.ArticleJsonLinesExporter",
+    "jsonl": "crawler.fetch.exporters.ArticleJsonLinesExporter",
+    "csv": "crawler.fetch.exporters.ArticleCsvExporter",
+}
 
 # -- newsmon's settings (alphabetical); each can be set in the environment too ------------
 
