@@ -1,13 +1,16 @@
 """Progress of long work: a self-updating line on a terminal, plain lines in a log.
 
 No library: a line of text rewritten in place (``\\r``) costs nothing at import, so ``newsmon
---help`` stays fast. On a terminal the line is rewritten at most every ``refresh`` seconds; in
-a log (stderr not a terminal) a plain line is written at most every ``log_every`` seconds, and
-only when NEWSMON_PROGRESS is ``always`` (``auto`` keeps pipes and cron quiet).
+--help`` stays fast. On a terminal the line is rewritten at most every ``refresh`` seconds.
+Elsewhere (a pipe, cron, a systemd journal) progress goes to the log as a plain INFO line at
+most every ``log_every`` seconds (shown with ``-v``), so a quiet run stays quiet.
+NEWSMON_PROGRESS: ``auto`` (that), ``always`` (the live line even when not a terminal),
+``never``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -15,6 +18,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 _BAR_WIDTH = 24
+
+logger = logging.getLogger(__name__)
 
 
 def format_duration(seconds: float) -> str:
@@ -31,6 +36,18 @@ def format_duration(seconds: float) -> str:
     return f"{days}d {hours}h"
 
 
+def short_duration(seconds: float) -> str:
+    """``45s``, ``12m``, ``2h05m``, ``3d4h``: a wait, rounded to what matters."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
+    return f"{seconds // 86400:.0f}d{seconds % 86400 // 3600:.0f}h"
+
+
 def bar(done: int, total: int, width: int = _BAR_WIDTH) -> str:
     """``[#######.........]  41%``; an unknown or zero total shows no bar."""
     if total <= 0:
@@ -41,25 +58,25 @@ def bar(done: int, total: int, width: int = _BAR_WIDTH) -> str:
 
 
 def progress_mode(stream: TextIO, setting: str | None = None) -> str:
-    """``terminal`` (rewrite a line), ``log`` (plain lines) or ``off``, from NEWSMON_PROGRESS
-    (``auto``: a terminal only; ``always``: plain lines when not a terminal; ``never``)."""
+    """``terminal`` (rewrite a line), ``log`` (plain INFO log lines) or ``off``, from
+    NEWSMON_PROGRESS (``auto``: the line on a terminal, else the log; ``always``: the line;
+    ``never``)."""
     mode = (setting if setting is not None else os.environ.get("NEWSMON_PROGRESS")) or "auto"
     if mode == "never":
         return "off"
-    tty = hasattr(stream, "isatty") and stream.isatty()
-    if tty:
+    if mode == "always" or (hasattr(stream, "isatty") and stream.isatty()):
         return "terminal"
-    return "log" if mode == "always" else "off"
+    return "log"
 
 
 class ProgressLine:
-    """One line of progress, rewritten in place on a terminal, written as plain lines in a log.
+    """One line of progress, rewritten in place on a terminal, plain INFO lines in a log.
 
     Args:
-        stream: where to write (stderr).
+        stream: where the terminal line goes (stderr).
         mode: ``terminal``, ``log`` or ``off`` (see :func:`progress_mode`).
         refresh: seconds between rewrites on a terminal.
-        log_every: seconds between plain lines in a log.
+        log_every: seconds between log lines.
         clock: a monotonic clock (tests give their own).
     """
 
@@ -75,28 +92,45 @@ class ProgressLine:
         self._last: float | None = None
         self._width = 0
 
+    def restart(self) -> None:
+        """Count the elapsed time from now (the work starts after its set-up)."""
+        self.started = self.clock()
+
     @property
     def elapsed(self) -> float:
         """Seconds since the line was made."""
         return self.clock() - self.started
 
-    def show(self, text: str, *, force: bool = False) -> bool:
-        """Show ``text`` if it is time to (or ``force``); whether it was written."""
+    def due(self) -> bool:
+        """Whether a line given now would be shown (build costly text only then)."""
         if self.mode == "off":
             return False
-        now = self.clock()
         every = self.refresh if self.mode == "terminal" else self.log_every
-        if not force and self._last is not None and now - self._last < every:
+        return self._last is None or self.clock() - self._last >= every
+
+    def show(self, text: str, *, force: bool = False) -> bool:
+        """Show ``text`` if it is time to (or ``force``); whether it was written."""
+        if self.mode == "off" or not (force or self.due()):
             return False
-        self._last = now
+        self._last = self.clock()
         if self.mode == "terminal":
             pad = " " * max(0, self._width - len(text))
             self._width = len(text)
             self.stream.write(f"\r{text}{pad}")
+            self.stream.flush()
         else:
-            self.stream.write(f"{text}\n")
-        self.stream.flush()
+            logger.info("%s", text)
         return True
+
+    def say(self, text: str) -> None:
+        """A line that stays (what is being done now); the progress line goes on below it."""
+        if self.mode == "terminal":
+            pad = " " * max(0, self._width - len(text))
+            self.stream.write(f"\r{text}{pad}\n")
+            self.stream.flush()
+            self._width, self._last = 0, None
+        elif self.mode == "log":
+            logger.info("%s", text)
 
     def close(self) -> None:
         """End the line on a terminal (the next output starts on a line of its own)."""

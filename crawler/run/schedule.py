@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import redis
 
 from crawler.errors import ConfigError, StorageError
+from crawler.progress import ProgressLine, progress_mode, short_duration
 from crawler.run.lease import FileLock, LeaseKeeper, RedisLease
 from crawler.store.archive import Archive
 from crawler.store.queue import check_redis_url, connect_blocking, describe
@@ -186,12 +187,14 @@ class ScheduleReport:
     held_elsewhere: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     exit_status: int = EXIT_OK
+    next_due: str = ""  # "next: kloop in 12m"
 
     def summary_lines(self) -> list[str]:
         """Problems first, then one line of counts."""
         lines = [f"error: {p}" for p in self.problems]
         lines.append(f"schedule: {self.crawls} crawls, {len(self.crawled)} outlet runs, "
-                     f"{len(self.held_elsewhere)} skipped (held by another worker)")
+                     f"{len(self.held_elsewhere)} skipped (held by another worker)"
+                     + (f"; {self.next_due}" if self.next_due else ""))
         return lines
 
 
@@ -224,6 +227,9 @@ class Scheduler:
         self.redis_prefix = redis_prefix
         self.setting_pairs = list(setting_pairs)
         self.quiet = quiet
+        # what it is doing and what is due next: a line on a terminal, INFO lines in a log
+        self.status = ProgressLine(sys.stderr, "off" if quiet else progress_mode(sys.stderr),
+                                   refresh=1.0)
         self.report = ScheduleReport()
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
@@ -254,7 +260,11 @@ class Scheduler:
                 self._run_due()
                 if once or self.report.exit_status == EXIT_USAGE:
                     break
+                self.status.show(f"schedule: {self.report.crawls} crawls · waiting · "
+                                 f"{self.next_due()}")
                 self._stop.wait(self._sleep_time())
+            self.report.next_due = self.next_due()
+            self.status.close()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -274,6 +284,18 @@ class Scheduler:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         logger.info("signal %d: stopping after the running crawl", signum)
         self.stop()
+
+    def next_due(self) -> str:
+        """``next: kloop in 12m`` (``now`` when overdue); empty when the plans cannot be read."""
+        now = time.time()
+        try:
+            dues = sorted((self._plan(o).due, o.id) for o in self.outlets)
+        except StorageError:
+            return ""
+        if not dues:
+            return ""
+        due, outlet = dues[0]
+        return f"next: {outlet} {'now' if due <= now else 'in ' + short_duration(due - now)}"
 
     def _sleep_time(self) -> float:
         """Seconds until the next outlet is due, at most NEWSMON_SCHEDULE_TICK."""
@@ -348,7 +370,10 @@ class Scheduler:
         ids = [o.id for o in outlets]
         with Archive(self.db_path) as archive:
             before = archive.latest_run_id()
-        logger.info("crawling %s", ", ".join(ids))
+        if self.status.mode == "terminal":
+            self.status.say(f"schedule: crawling {', '.join(ids)}")
+        else:
+            logger.info("crawling %s", ", ".join(ids))
         self._child = subprocess.Popen(self._crawl_command(ids), env=self._crawl_env(),
                                        start_new_session=True)
         with LeaseKeeper(leases) as keeper:
