@@ -16,6 +16,8 @@ import sys
 
 import click
 
+from crawler.commands.console import QUIET_KEY, VERBOSE_KEY, environment_error
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
@@ -48,6 +50,7 @@ class _LazyGroup(click.Group):
         if cmd_name not in _COMMANDS:
             return None
         module = importlib.import_module(_COMMANDS[cmd_name][0])
+        _add_global_options(module.command)
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -99,6 +102,34 @@ def _drop_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
+def _add_global_options(command: click.Command) -> None:
+    """Give ``command`` (and a group's sub-commands) the global -v/-q, so that they work after
+    the command name too (``newsmon schedule --once -q``, the cron line)."""
+    if any(p.name == "global_quiet" for p in command.params):
+        return
+    command.params += [
+        click.Option(["-v", "--verbose", "global_verbose"], count=True, expose_value=False,
+                     callback=_late_verbosity, help="More log output (-vv for debug)."),
+        click.Option(["-q", "--quiet", "global_quiet"], is_flag=True, expose_value=False,
+                     callback=_late_verbosity, help="Only errors."),
+    ]
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_global_options(sub)
+
+
+def _late_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
+    """Add a -v or -q given after the command name to the root's and reconfigure logging."""
+    if not value:
+        return
+    meta = ctx.find_root().meta
+    if param.name == "global_quiet":
+        meta[QUIET_KEY] = True
+    else:
+        meta[VERBOSE_KEY] = meta.get(VERBOSE_KEY, 0) + int(value)
+    _configure_logging(meta.get(VERBOSE_KEY, 0), meta.get(QUIET_KEY, False))
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -112,6 +143,8 @@ def cli(verbose: int, quiet: bool) -> None:
       newsmon crawl --outlets my-outlets.toml --db news.db
       newsmon report clusters --db news.db --since 24h
     """
+    meta = click.get_current_context().meta
+    meta[VERBOSE_KEY], meta[QUIET_KEY] = verbose, quiet
     _configure_logging(verbose, quiet)
 
 
@@ -119,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn newsmon's errors into one line and exit 2/1."""
     from crawler.errors import ConfigError, NewsmonError
 
+    _check_environment()
     try:
         status = cli.main(args=argv, prog_name="newsmon", standalone_mode=False)
     except click.exceptions.Abort:
@@ -139,6 +173,14 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _check_environment() -> None:
+    """Read every NEWSMON_* variable once, first: a bad one is one line naming it, exit 2."""
+    error = environment_error()
+    if error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _is_dedup_error(exc: Exception) -> bool:

@@ -2,12 +2,16 @@
 
 Scrapy's own settings come first, then newsmon's defaults in one alphabetical block. Every
 ``NEWSMON_*`` default can be overridden from the environment (a variable of the same name), and
-every setting can be overridden on the command line with ``-s NAME=VALUE``.
+every setting can be overridden on the command line with ``-s NAME=VALUE``. The ``NEWSMON_*``
+settings are declared once, in ``declared`` (name, type, default, one-line doc): the README's
+settings table is generated from it (``python -m settings.reference``). A bad value raises
+:class:`SettingError` naming it; the CLI checks the environment first and prints one line.
 """
 
 from __future__ import annotations
 
-import os
+from settings.spec import Setting, from_environment, parse
+from settings.spec import SettingError as SettingError  # re-exported
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["crawler.fetch.spiders"]
@@ -26,8 +30,6 @@ def user_agent(contact_url: str) -> str:
     return f"newsmon/0.1 (media monitoring; +{contact_url})"
 
 
-# NEWSMON_CONTACT_URL (environment, or -s with `newsmon crawl`/`schedule`) sets the contact.
-USER_AGENT = user_agent(os.environ.get("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL))
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -110,76 +112,112 @@ LOG_FORMATTER = "crawler.fetch.extensions.QuietLogFormatter"
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl outlet -O items.jsonl|csv|json` writes Article records, as `newsmon export` does
+# (the exporters' module makes itemadapter show an ArticleItem as its record).
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.fetch.exporters.ArticleJsonLinesExporter",
+    "jsonl": "crawler.fetch.exporters.ArticleJsonLinesExporter",
+    "csv": "crawler.fetch.exporters.ArticleCsvExporter",
+}
 
-# -- newsmon defaults (alphabetical); each can be set in the environment too ---------------
+# -- newsmon's settings (alphabetical); each can be set in the environment too ------------
+
+# Lower-case names: Scrapy takes every upper-case name of this module as a setting.
+_S = Setting
+declared: tuple[Setting, ...] = (
+    _S("NEWSMON_CACHE_DIR", "str", None,
+       "Folder for the language model's fast-loading copy; empty: $XDG_CACHE_HOME/newsmon, "
+       "else ~/.cache/newsmon."),
+    _S("NEWSMON_CONDITIONAL_FETCH_ENABLED", "bool", True,
+       "Fetch feeds and sitemaps with If-None-Match/If-Modified-Since (a 304 is nothing new)."),
+    _S("NEWSMON_CONTACT_URL", "str", _DEFAULT_CONTACT_URL,
+       "A page saying who runs the crawler; it goes in the User-Agent."),
+    _S("NEWSMON_CRAWL_DELAY_ENABLED", "bool", True, "Apply robots.txt Crawl-delay to an outlet."),
+    _S("NEWSMON_DB", "str", "newsmon.db", "The SQLite archive (`--db`)."),
+    _S("NEWSMON_DEDUP_MAX_ARTICLES", "int", None,
+       "Most articles the in-memory dedup index keeps (the oldest leave first); "
+       "empty: dedup's default."),
+    _S("NEWSMON_DEDUP_THRESHOLD", "float", None,
+       "Jaccard similarity at which two articles join; empty: dedup's tuned default."),
+    _S("NEWSMON_DEDUP_WINDOW_DAYS", "float", None,
+       "Days an article stays in the dedup window; empty: dedup's default (14)."),
+    _S("NEWSMON_EXTRACT_MAX_MEMORY", "int", 1024,
+       "MB of resident memory an extraction worker may reach on one page before the page is "
+       "skipped (extraction-memory) and the worker replaced; 0: no limit."),
+    _S("NEWSMON_EXTRACT_TIMEOUT", "float", 30.0,
+       "CPU seconds one page may take to extract before it is skipped (extraction-timeout) and "
+       "its worker replaced; 0: no limit."),
+    _S("NEWSMON_EXTRACT_WORKERS", "int", 0, "Extraction processes; 0: one per core."),
+    _S("NEWSMON_GC_THRESHOLD", "int", 50000,
+       "The crawl process's young-generation garbage-collector threshold; 0: Python's (700)."),
+    _S("NEWSMON_INGEST_BATCH", "int", 100, "Messages `newsmon ingest` reads at a time.",
+       minimum=1),
+    _S("NEWSMON_INGEST_CLAIM_IDLE", "float", 60.0,
+       "Seconds after which `ingest` takes over a dead consumer's pending message."),
+    _S("NEWSMON_INGEST_MAX_TRIES", "int", 3,
+       "Deliveries of one `extracted` message before `ingest` moves it to the dead-letter stream.",
+       minimum=1),
+    _S("NEWSMON_KEEP_HTML", "bool", True, "Keep each page's raw HTML (compressed) in the archive."),
+    _S("NEWSMON_MAX_ARTICLES", "int", 0, "New articles per outlet and run; 0: all."),
+    _S("NEWSMON_MODE", "choice", "local",
+       "local: cluster and store here; worker: crawl and extract, send to `newsmon ingest`.",
+       choices=("local", "worker")),
+    _S("NEWSMON_OUTLETS", "list", [],
+       "Outlet ids to crawl, comma-separated; empty: every outlet.", env="NEWSMON_OUTLET_IDS"),
+    _S("NEWSMON_OUTLETS_FILE", "str", None,
+       "The outlet registry (`--outlets`); empty: settings/outlets.toml."),
+    _S("NEWSMON_PROGRESS", "choice", "auto",
+       "Progress display: auto (on a terminal only), always, never.",
+       choices=("auto", "always", "never")),
+    _S("NEWSMON_PUBLISH_BACKOFF_MAX", "float", 30.0,
+       "Longest wait (s) between attempts to publish while Redis is away."),
+    _S("NEWSMON_PUBLISH_BATCH", "int", 500, "Messages published per Redis round trip.",
+       minimum=1),
+    _S("NEWSMON_PUBLISH_CLOSE_TIMEOUT", "float", 10.0,
+       "Seconds the last attempt to empty the outbox may take at the end of a crawl."),
+    _S("NEWSMON_REDIS_PREFIX", "str", "newsmon:", "Prefix of newsmon's Redis keys and streams."),
+    _S("NEWSMON_REDIS_STREAM_MAXLEN", "int", 1000000,
+       "Approximate length at which each Redis stream is capped.", minimum=1),
+    _S("NEWSMON_REDIS_URL", "str", None, "Redis for results and workers (`--redis-url`)."),
+    _S("NEWSMON_RETENTION_DAYS", "float", 90.0,
+       "Days raw HTML and skipped URLs are kept; 0: for ever (articles always stay)."),
+    _S("NEWSMON_SCHEDULE_JITTER", "float", 0.1, "Random share (+-) added to each interval."),
+    _S("NEWSMON_SCHEDULE_LEASE_TTL", "float", 60.0,
+       "Seconds an outlet's Redis lease lasts (renewed every third of it).", minimum=1),
+    _S("NEWSMON_SCHEDULE_MAX_INTERVAL", "float", 21600.0, "Longest polling interval (s)."),
+    _S("NEWSMON_SCHEDULE_MIN_INTERVAL", "float", 300.0, "Shortest polling interval (s)."),
+    _S("NEWSMON_SCHEDULE_STOP_TIMEOUT", "float", 60.0,
+       "Seconds a stopping crawl may take before it is killed."),
+    _S("NEWSMON_SCHEDULE_TICK", "float", 30.0, "The scheduler's longest nap (s).", minimum=0.01),
+    _S("NEWSMON_SECTION_PAGES", "int", 3, "Listing pages followed per section."),
+    _S("NEWSMON_SERVE_TOKEN", "str", None,
+       "The token `newsmon serve` asks for (`--token`); needed when it binds beyond loopback."),
+    _S("NEWSMON_SEEN_DAYS", "float", 90.0,
+       "Days a seen URL is remembered after it was last listed."),
+    _S("NEWSMON_SITEMAP_MAX_AGE_DAYS", "float", 3.0,
+       "News-sitemap entries older than this are not fetched; 0: no limit."),
+    _S("NEWSMON_SITEMAP_MAX_DEPTH", "int", 3, "How deep sitemap indexes may nest."),
+    _S("NEWSMON_SITEMAP_MAX_FILES", "int", 100, "Sitemaps requested per outlet and run."),
+    _S("NEWSMON_STORE_BATCH", "int", 100, "Most writes committed in one transaction.",
+       minimum=1),
+    _S("NEWSMON_STORE_LINGER", "float", 0.1,
+       "Seconds the archive writer waits for more writes to commit together."),
+    _S("NEWSMON_WRITER_LOCK_TIMEOUT", "float", 600.0,
+       "Seconds a writer of an archive (crawl, ingest, reextract) waits for another one."),
+)
+by_name: dict[str, Setting] = {s.name: s for s in declared}
+
+# Read at import: a bad value raises SettingError naming it (the CLI checks first, in one line).
+globals().update(from_environment(declared))
+# NEWSMON_CONTACT_URL (environment, or -s with `newsmon crawl`/`schedule`) sets the contact.
+USER_AGENT = user_agent(globals()["NEWSMON_CONTACT_URL"])
 
 
-def _env(name: str, default: str | None) -> str | None:
-    return os.environ.get(name, default)
+def check_overrides(overrides: dict[str, object]) -> dict[str, object]:
+    """``-s NAME=VALUE`` overrides with newsmon's own settings parsed to their types.
 
-
-NEWSMON_CONDITIONAL_FETCH_ENABLED = _env("NEWSMON_CONDITIONAL_FETCH_ENABLED", "true")
-NEWSMON_CONTACT_URL = _env("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL)
-NEWSMON_CRAWL_DELAY_ENABLED = _env("NEWSMON_CRAWL_DELAY_ENABLED", "true")  # robots Crawl-delay
-NEWSMON_DB = _env("NEWSMON_DB", "newsmon.db")
-# Most articles the in-memory dedup index keeps (the oldest leave first); None: dedup's default.
-NEWSMON_DEDUP_MAX_ARTICLES = _env("NEWSMON_DEDUP_MAX_ARTICLES", None)
-NEWSMON_DEDUP_THRESHOLD = _env("NEWSMON_DEDUP_THRESHOLD", None)  # None: dedup's tuned default
-NEWSMON_DEDUP_WINDOW_DAYS = _env("NEWSMON_DEDUP_WINDOW_DAYS", None)
-# Per-page budget of an extraction worker (crawler.fetch.pool): CPU seconds, and the worker's
-# resident memory in MB; a page over it is skipped with the reason and its worker replaced (0: no
-# limit). A long real article takes well under 1 s and a worker stays near 150-250 MB.
-NEWSMON_EXTRACT_MAX_MEMORY = int(_env("NEWSMON_EXTRACT_MAX_MEMORY", "1024") or 0)
-NEWSMON_EXTRACT_TIMEOUT = float(_env("NEWSMON_EXTRACT_TIMEOUT", "30") or 0)
-NEWSMON_EXTRACT_WORKERS = int(_env("NEWSMON_EXTRACT_WORKERS", "0") or 0)  # 0: one per core
-# The crawl process's young-generation threshold of the garbage collector (crawler.fetch.extensions.
-# CollectorTuning; Python's default is 700, 0 keeps it).
-NEWSMON_GC_THRESHOLD = int(_env("NEWSMON_GC_THRESHOLD", "50000") or 0)
-NEWSMON_INGEST_BATCH = int(_env("NEWSMON_INGEST_BATCH", "100") or 100)  # messages per read
-# A pending `extracted` message idle this long belongs to a dead consumer: `ingest` claims it.
-NEWSMON_INGEST_CLAIM_IDLE = float(_env("NEWSMON_INGEST_CLAIM_IDLE", "60") or 60)  # seconds
-# Deliveries of one `extracted` message before `ingest` moves it to the dead-letter stream.
-NEWSMON_INGEST_MAX_TRIES = int(_env("NEWSMON_INGEST_MAX_TRIES", "3") or 3)
-NEWSMON_KEEP_HTML = _env("NEWSMON_KEEP_HTML", "true")
-NEWSMON_MAX_ARTICLES = int(_env("NEWSMON_MAX_ARTICLES", "0") or 0)  # per outlet and run; 0: all
-# local: this process clusters and stores. worker: it crawls and extracts, and sends each article
-# to the `extracted` stream for `newsmon ingest` (needs NEWSMON_REDIS_URL; seen URLs in Redis).
-NEWSMON_MODE = _env("NEWSMON_MODE", "local")
-NEWSMON_OUTLETS = [s for s in (_env("NEWSMON_OUTLET_IDS", "") or "").split(",") if s]
-NEWSMON_OUTLETS_FILE = _env("NEWSMON_OUTLETS_FILE", None)  # None: settings/outlets.toml
-NEWSMON_PROGRESS = _env("NEWSMON_PROGRESS", "auto")  # auto: only when stderr is a terminal
-NEWSMON_PUBLISH_BACKOFF_MAX = float(_env("NEWSMON_PUBLISH_BACKOFF_MAX", "30") or 30)  # seconds
-NEWSMON_PUBLISH_BATCH = int(_env("NEWSMON_PUBLISH_BATCH", "500") or 500)  # XADDs per round trip
-# At the end of a crawl, how long the last attempt to empty the outbox may take (seconds).
-NEWSMON_PUBLISH_CLOSE_TIMEOUT = float(_env("NEWSMON_PUBLISH_CLOSE_TIMEOUT", "10") or 10)
-NEWSMON_REDIS_PREFIX = _env("NEWSMON_REDIS_PREFIX", "newsmon:")  # stream and key prefix
-NEWSMON_REDIS_STREAM_MAXLEN = int(_env("NEWSMON_REDIS_STREAM_MAXLEN", "1000000") or 1000000)
-NEWSMON_REDIS_URL = _env("NEWSMON_REDIS_URL", None)
-# Raw HTML and skipped URLs older than this are forgotten (0: keep for ever); articles stay.
-NEWSMON_RETENTION_DAYS = float(_env("NEWSMON_RETENTION_DAYS", "90") or 0)
-# The scheduler: adaptive polling bounds (seconds), +-jitter share of the interval, the Redis
-# lease ttl (renewed every third of it), how long a stopping crawl may take, the loop's longest nap.
-NEWSMON_SCHEDULE_JITTER = float(_env("NEWSMON_SCHEDULE_JITTER", "0.1") or 0)
-NEWSMON_SCHEDULE_LEASE_TTL = float(_env("NEWSMON_SCHEDULE_LEASE_TTL", "60") or 60)
-NEWSMON_SCHEDULE_MAX_INTERVAL = float(_env("NEWSMON_SCHEDULE_MAX_INTERVAL", "21600") or 21600)
-NEWSMON_SCHEDULE_MIN_INTERVAL = float(_env("NEWSMON_SCHEDULE_MIN_INTERVAL", "300") or 300)
-NEWSMON_SCHEDULE_STOP_TIMEOUT = float(_env("NEWSMON_SCHEDULE_STOP_TIMEOUT", "60") or 60)
-NEWSMON_SCHEDULE_TICK = float(_env("NEWSMON_SCHEDULE_TICK", "30") or 30)
-NEWSMON_SECTION_PAGES = int(_env("NEWSMON_SECTION_PAGES", "3") or 3)  # listing pages followed
-# Seen URLs last listed longer ago than this are forgotten (the spider loads only newer ones).
-NEWSMON_SEEN_DAYS = float(_env("NEWSMON_SEEN_DAYS", "90") or 90)
-# News sitemap entries published longer ago than this are not fetched (0: no limit).
-NEWSMON_SITEMAP_MAX_AGE_DAYS = float(_env("NEWSMON_SITEMAP_MAX_AGE_DAYS", "3") or 0)
-# Sitemap indexes may nest this deep (the registry's sitemaps are depth 0, their children 1, ...);
-# deeper children are refused, as is a sitemap already requested in the run (an index that lists
-# itself). At most NEWSMON_SITEMAP_MAX_FILES sitemaps are requested per outlet and run.
-NEWSMON_SITEMAP_MAX_DEPTH = int(_env("NEWSMON_SITEMAP_MAX_DEPTH", "3") or 0)
-NEWSMON_SITEMAP_MAX_FILES = int(_env("NEWSMON_SITEMAP_MAX_FILES", "100") or 0)
-# The archive writer commits the writes that arrive within NEWSMON_STORE_LINGER seconds of the
-# first (at most NEWSMON_STORE_BATCH) in one transaction: a crash loses such a batch whole (its
-# URLs are not marked seen either, so they are fetched again).
-NEWSMON_STORE_BATCH = int(_env("NEWSMON_STORE_BATCH", "100") or 100)
-NEWSMON_STORE_LINGER = float(_env("NEWSMON_STORE_LINGER", "0.1") or 0)
-# How long a writer of an archive (crawl, ingest, reextract) waits for another one to finish
-# (seconds); writers take turns so that each clusters with everything the other stored.
-NEWSMON_WRITER_LOCK_TIMEOUT = float(_env("NEWSMON_WRITER_LOCK_TIMEOUT", "600") or 0)
+    Raises:
+        SettingError: a bad value, naming the setting.
+    """
+    return {name: parse(by_name[name], value) if name in by_name else value
+            for name, value in overrides.items()}

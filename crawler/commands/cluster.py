@@ -4,13 +4,40 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import stat
 import sys
 from typing import IO, Any
 
 import click
 
+from crawler.progress import ProgressLine, bar, format_duration, progress_mode
+
 # On a terminal, the progress line is updated every this many records.
-_PROGRESS_EVERY = 1000
+_PROGRESS_EVERY = 100  # records between looks at the clock
+
+
+def _input_size(handle: IO[bytes]) -> int:
+    """The input's size in bytes when it is a regular file (0: unknown, e.g. a pipe)."""
+    try:
+        info = os.fstat(handle.fileno())
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def _position(handle: IO[bytes]) -> int:
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+def _progress_text(count: int, position: int, total: int, elapsed: float) -> str:
+    """``[#####.....]  41% · 12000 records clustered · 1m 05s · 180 records/s``."""
+    shown = f"{bar(position, total)} · " if total else ""
+    return (f"{shown}{count} records clustered · {format_duration(elapsed)} · "
+            f"{count / elapsed if elapsed > 0 else 0:.0f} records/s")
 # One encoder for every output line (json.dumps with an option makes one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -63,6 +90,8 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
     name = "<stdin>" if input_file.name in ("<stdin>", "-") else input_file.name
     line_numbers: list[int] = []
     skipped = 0
+    status = ProgressLine(sys.stderr, progress_mode(sys.stderr))
+    total = _input_size(input_file)
 
     def records() -> Any:
         nonlocal skipped
@@ -83,6 +112,10 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
                 skipped += 1
                 continue
             line_numbers.append(number)
+            if len(line_numbers) % _PROGRESS_EVERY == 0 and status.due():
+                # read and clustered go together; output lines wait for their copy direction
+                status.show(_progress_text(len(line_numbers), _position(input_file), total,
+                                           status.elapsed), force=True)
             yield record
 
     def on_error(position: int, record: Any, exc: DedupError) -> None:
@@ -94,18 +127,19 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
         clusterer = Clusterer(cfg)
         rows = list(cluster_records(records(), cfg, on_error=on_error, clusterer=clusterer))
         return _explain(clusterer, rows, *explain, fmt=fmt, output=output)
-    progress = sys.stderr.isatty()
     clusters: set[str] = set()
     count = 0
-    for count, result in enumerate(cluster_records(records(), cfg, on_error=on_error), 1):
+    for result in cluster_records(records(), cfg, on_error=on_error):
+        count += 1
         output.write(_ENCODE(result) + "\n")
         clusters.add(result["cluster"])
-        if progress and count % _PROGRESS_EVERY == 0:
-            click.echo(f"\r{count} records clustered", nl=False, err=True)
     output.flush()
-    if progress or skipped:
-        click.echo(("\r" if progress else "") + f"{count} records in {len(clusters)} clusters"
-                   + (f"; {skipped} lines skipped" if skipped else ""), err=True)
+    final = (f"{count} records in {len(clusters)} clusters"
+             + (f"; {skipped} lines skipped" if skipped else ""))
+    if status.mode == "terminal":
+        status.say(final)
+    elif skipped:
+        click.echo(final, err=True)
     return 1 if skipped else 0
 
 

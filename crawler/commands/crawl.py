@@ -49,6 +49,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon crawl --mode worker --redis-url redis://queue.internal:6379/0 --db worker.db
     """
     from crawler import escape
+    from crawler.commands.console import is_quiet
     from crawler.fetch.runner import run_crawl
     from crawler.store.queue import check_redis_url
 
@@ -62,5 +63,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
     report = run_crawl(registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db,
                        overrides=overrides)
     for line in report.summary_lines():
+        if is_quiet() and not line.startswith("error:"):
+            continue  # -q: only errors (cron mails whatever is printed)
         click.echo(escape.terminal(line, keep_newlines=False), err=True)  # failures quote sites
     return report.exit_status

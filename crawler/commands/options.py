@@ -13,18 +13,18 @@ from crawler.times import now_iso, parse_iso, utc_iso
 from settings.registry import parse_duration
 
 db_option = click.option(
-    "--db", default=lambda: os.environ.get("NEWSMON_DB", "newsmon.db"), show_default="newsmon.db",
+    "--db", default=lambda: os.environ.get("NEWSMON_DB") or "newsmon.db", show_default="newsmon.db",
     metavar="PATH", help="The SQLite archive (env NEWSMON_DB).")
 outlets_file_option = click.option(
-    "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE"),
+    "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE") or None,
     metavar="FILE",
     help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
 redis_url_option = click.option(
-    "--redis-url", default=lambda: os.environ.get("NEWSMON_REDIS_URL"), metavar="URL",
+    "--redis-url", default=lambda: os.environ.get("NEWSMON_REDIS_URL") or None, metavar="URL",
     help="Redis for the result streams: redis://[:PASSWORD@]HOST:PORT/DB, rediss:// for TLS "
          "(env NEWSMON_REDIS_URL).")
 mode_option = click.option(
-    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE"),
+    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE") or None,
     show_default="local",
     help="local: cluster and store here. worker: crawl and extract only, and send each article to "
          "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "

@@ -15,6 +15,7 @@ new extractor calls them not-articles) are counted and left as they are.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +51,10 @@ class ReextractReport:
 
 
 def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox: bool,
-              dedup_config: DedupConfig) -> ReextractReport:
-    """Extract every stored page of ``archive`` again and store the articles that changed."""
+              dedup_config: DedupConfig,
+              on_page: Callable[[ReextractReport], None] | None = None) -> ReextractReport:
+    """Extract every stored page of ``archive`` again and store the articles that changed;
+    ``on_page`` is called after each page (progress)."""
     from crawler.errors import ExtractionError
     from crawler.extract.article import extract_article
     from crawler.extract.boilerplate import BoilerplateLearner
@@ -64,6 +67,8 @@ def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox
     learner = BoilerplateLearner.from_json(saved) if saved else BoilerplateLearner()
     report = ReextractReport()
     for stored, html, content_type in archive.stored_pages(since=since, outlets=outlets):
+        if on_page is not None and report.pages:
+            on_page(report)
         old = stored.article
         report.pages += 1
         try:
@@ -116,15 +121,47 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
         check_redis_url(redis_url)
     settings = crawl_settings({})
     timeout = settings.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")
+    since_iso = since_to_iso(since)
     with writer_lock(db, "newsmon reextract", timeout), Archive(db) as archive:
-        report = reextract(archive, since=since_to_iso(since), outlets=list(outlet_ids),
+        show = _Progress(archive.count_stored_pages(since=since_iso, outlets=outlet_ids))
+        report = reextract(archive, since=since_iso, outlets=list(outlet_ids),
                            outbox=bool(redis_url),
-                           dedup_config=dedup_config_from_settings(settings))
+                           dedup_config=dedup_config_from_settings(settings), on_page=show)
+        show.close(report)
         if redis_url:
             report.published, report.left_in_outbox = asyncio.run(
                 _publish(archive, redis_url, settings))
     click.echo(report.summary_line(), err=True)
     return 0
+
+
+class _Progress:
+    """The bar of a re-extraction: pages done of ``total``, changed and failed so far."""
+
+    def __init__(self, total: int) -> None:
+        import sys
+
+        from crawler.progress import ProgressLine, progress_mode
+
+        self.total = total
+        self.line = ProgressLine(sys.stderr, progress_mode(sys.stderr))
+
+    def __call__(self, report: ReextractReport, *, force: bool = False) -> None:
+        from crawler.progress import bar, format_duration
+
+        if not (force or self.line.due()):
+            return
+        elapsed = self.line.elapsed
+        rate = report.pages / elapsed if elapsed > 0 else 0.0
+        self.line.show(f"{bar(report.pages, self.total)} · {report.pages}/{self.total} pages · "
+                       f"{len(report.changed)} changed · {sum(report.failed.values())} failed · "
+                       f"{format_duration(elapsed)} · {rate:.1f} pages/s", force=True)
+
+    def close(self, report: ReextractReport) -> None:
+        """The last state, then the line ends (the summary follows)."""
+        if self.line.mode == "terminal" and report.pages:
+            self(report, force=True)
+        self.line.close()
 
 
 async def _publish(archive: Archive, url: str, s: Any) -> tuple[int, int]:

@@ -158,9 +158,10 @@ def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, 
                                  limit=limit)
     with open_existing_archive(db) as archive:
         records = cluster_records(archive, cluster_query, registry)
+        note = None if records else _empty_note(archive, "clusters", since, until, outlets, db)
     with_names(records, {o.id: o.name for o in registry})
     extra = {"min_size": min_size, "limit": limit}
-    click.echo(render_clusters(records, fmt, scope(cluster_query.filters, **extra)), nl=False)
+    _echo_report(render_clusters(records, fmt, scope(cluster_query.filters, **extra)), fmt, note)
     return 0
 
 
@@ -190,15 +191,16 @@ def cluster(cluster_id: str, db: str, outlets_file: str | None, fmt: str) -> int
 
 @command.command("outlets")
 @db_option
-@_period_options(default_since="7d")
+@_period_options(default_since=None)
 @format_option
 def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
                    countries: tuple[str, ...], outlets_file: str | None, fmt: str) -> int:
     """Per outlet: articles, who copies whom, failures by kind, last good crawl, alarms.
 
-    An alarm is raised when the last crawl found links but stored no article, when all its
-    sources failed, or when the median body length in the period fell below half of the
-    outlet's own median before it.
+    The period is all time unless --since/--until narrow it (as `report clusters`). An alarm
+    is raised when the last crawl found links but stored no article, when all its sources
+    failed, or (with --since) when the median body length in the period fell below half of
+    the outlet's own median before it.
     """
     from crawler.report.reports import OutletQuery, outlet_report, render_outlets
 
@@ -206,5 +208,31 @@ def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple
     with open_existing_archive(db) as archive:
         report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets,
                                                     countries=countries), registry)
-    click.echo(render_outlets(report, fmt), nl=False)
+        empty = not any(row["articles"] for row in report["outlets"])
+        note = _empty_note(archive, "articles", since, until, outlets, db) if empty else None
+    _echo_report(render_outlets(report, fmt), fmt, note)
     return 0
+
+
+def _empty_note(archive: Archive, what: str, since: str | None, until: str | None,
+                outlets: tuple[str, ...], db: str) -> tuple[str, bool]:
+    """The note of an empty report, and whether its period misses the archive."""
+    from crawler.report.empty import archive_span, empty_note, period_misses
+
+    span = archive_span(archive, outlets)
+    return (empty_note(span, what=what, since=since, until=until, db=db),
+            period_misses(span, since, until))
+
+
+def _echo_report(text: str, fmt: str, note: tuple[str, bool] | None) -> None:
+    """Write a report; an empty one says what the archive holds (for JSON and CSV on stderr,
+    when the period misses the archive)."""
+    from crawler.report.empty import with_note
+
+    if note is None:
+        click.echo(text, nl=False)
+        return
+    text, aside = with_note(text, fmt, note[0], aside=note[1])
+    click.echo(text, nl=False)
+    if aside:
+        click.echo(f"note: {aside}", err=True)

@@ -52,6 +52,7 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
       newsmon schedule --redis-url redis://queue.internal:6379/0 --db news1.db
       newsmon schedule --redis-url redis://queue.internal:6379/0 --mode worker --db worker1.db
     """
+    from crawler.commands.console import is_quiet
     from crawler.fetch.runner import check_mode, crawl_settings, select_outlets
     from crawler.run.schedule import ScheduleConfig, Scheduler
     from crawler.store.archive import Archive
@@ -69,8 +70,10 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
         pass
     scheduler = Scheduler(outlets, db_path=db, registry_path=outlets_file, config=config,
                           redis_url=redis_url, redis_prefix=settings.get("NEWSMON_REDIS_PREFIX"),
-                          setting_pairs=setting_pairs)
+                          setting_pairs=setting_pairs, quiet=is_quiet())
     report = scheduler.run(once=once)
     for line in report.summary_lines():
+        if is_quiet() and not line.startswith("error:"):
+            continue  # -q: only errors (cron mails whatever is printed)
         click.echo(line, err=True)
     return report.exit_status

@@ -1,4 +1,4 @@
-"""Scrapy extensions: the progress line a terminal user sees during a crawl, and cheaper
+"""Scrapy extensions: the progress a user sees during a crawl, and cheaper
 per-page bookkeeping (stats, log records nobody emits, the garbage collector's passes)."""
 
 from __future__ import annotations
@@ -6,14 +6,17 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-import time
-from typing import Any, TextIO
+from collections import Counter
+from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.logformatter import LogFormatter
 
+from crawler.progress import ProgressLine, format_duration, progress_mode
+
 _REFRESH_S = 0.5  # often enough to look alive, rare enough to cost nothing
+_OUTLETS_SHOWN = 3  # the outlets with the most pages left, on the progress line
 
 
 class CollectorTuning:
@@ -46,52 +49,79 @@ class CollectorTuning:
 
 
 class ProgressExtension:
-    """Show one self-updating progress line on stderr when it is a terminal.
+    """Show how the crawl is going: elapsed time, pages/s, stored/skipped/failed, the share of
+    requested pages done and, with several outlets, those with the most pages left.
 
-    Reads NEWSMON_PROGRESS (``auto``: only on a terminal; ``always``; ``never``).
+    On a terminal one self-updating line on stderr; elsewhere a plain INFO log line every 30 s
+    and one at the end (see :mod:`crawler.progress`). Reads NEWSMON_PROGRESS (``auto``,
+    ``always``, ``never``).
     """
 
-    def __init__(self, stats: Any, stream: TextIO) -> None:
+    def __init__(self, stats: Any, line: ProgressLine) -> None:
         self.stats = stats
-        self.stream = stream
-        self._last = 0.0
+        self.line = line
+        self.spider: Any = None
+        self.done: Counter[str] = Counter()  # outlet -> pages stored, skipped or dropped
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ProgressExtension:
-        mode = crawler.settings.get("NEWSMON_PROGRESS", "auto")
-        if mode == "never" or (mode == "auto" and not sys.stderr.isatty()):
-            raise NotConfigured("progress is shown on a terminal only")
-        ext = cls(crawler.stats, sys.stderr)
+        mode = progress_mode(sys.stderr, crawler.settings.get("NEWSMON_PROGRESS"))
+        if mode == "off":
+            raise NotConfigured("NEWSMON_PROGRESS is never")
+        ext = cls(crawler.stats, ProgressLine(sys.stderr, mode, refresh=_REFRESH_S))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def item_scraped(self) -> None:
-        self._show()
+    def spider_opened(self, spider: Any) -> None:
+        self.spider = spider
+        self.line.restart()  # as Scrapy's elapsed_time_seconds, which the summary gives
 
-    def item_dropped(self) -> None:
-        self._show()
+    def item_scraped(self, item: Any) -> None:
+        self._count(item)
+
+    def item_dropped(self, item: Any) -> None:
+        self._count(item)
 
     def spider_closed(self) -> None:
-        self._show(force=True)
-        self.stream.write("\n")
-        self.stream.flush()
+        self.line.show(self.text(), force=True)
+        self.line.close()
 
-    def _show(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last < _REFRESH_S:
-            return
-        self._last = now
+    def _count(self, item: Any) -> None:
+        outlet = getattr(item, "outlet", None) or getattr(getattr(item, "article", None),
+                                                          "outlet", None)
+        if outlet:
+            self.done[outlet] += 1
+        if self.line.due():
+            self.line.show(self.text(), force=True)
+
+    def text(self) -> str:
+        """The progress line as it stands."""
         get = self.stats.get_value
-        skipped = sum(v for k, v in self.stats.get_stats().items()
-                      if k.startswith("newsmon/extract/skipped/"))
-        self.stream.write(
-            f"\r[newsmon] requested {get('newsmon/articles/requested', 0)} · "
-            f"stored {get('newsmon/store/stored', 0)} · skipped {skipped} · "
-            f"clusters joined {get('newsmon/dedup/joined', 0)}   "
-        )
-        self.stream.flush()
+        stats = self.stats.get_stats()
+        skipped = sum(v for k, v in stats.items() if k.startswith("newsmon/extract/skipped/"))
+        failed = sum(v for k, v in stats.items() if k.startswith("newsmon/articles/failed/"))
+        requested = int(get("newsmon/articles/requested", 0))
+        finished = sum(self.done.values()) + failed
+        elapsed = self.line.elapsed
+        rate = int(get("response_received_count", 0)) / elapsed if elapsed > 0 else 0.0
+        stored = get("newsmon/send/sent", 0) or get("newsmon/store/stored", 0)
+        share = f" ({finished / requested:.0%})" if requested else ""
+        text = (f"[newsmon] {format_duration(elapsed)} · {rate:.1f} pages/s · "
+                f"{finished}/{requested} pages{share} · stored {stored} · skipped {skipped} · "
+                f"failed {failed}")
+        return text + self._outlets_left()
+
+    def _outlets_left(self) -> str:
+        """`` · left: kloop 40, osh24 12``: the outlets with the most pages still to come."""
+        progress = getattr(self.spider, "progress", None) or {}
+        if len(progress) < 2:
+            return ""
+        left = {o: p.requested - p.failed - self.done[o] for o, p in progress.items()}
+        busiest = sorted((n, o) for o, n in left.items() if n > 0)[::-1][:_OUTLETS_SHOWN]
+        return (" · left: " + ", ".join(f"{o} {n}" for n, o in busiest)) if busiest else ""
 
 
 # -- cheaper bookkeeping per page ----------------------------------------------------------

@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.errors import StorageError
 from crawler.extract.boilerplate import BoilerplateLearner, restrip_article
+from crawler.fetch import exporters
 from crawler.fetch.first_articles import FirstArticles
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
 from crawler.items import ArticleItem, FetchedPage
@@ -31,6 +32,7 @@ from crawler.store.writer import StoreWriter
 from dedup import Clusterer, DedupConfig, MemoryStore, signature
 
 logger = logging.getLogger(__name__)
+exporters.register()  # feed exports (`-O items.json`) see an ArticleItem as its Article record
 
 BOILERPLATE_KEY = "boilerplate"  # archive meta key of the persisted BoilerplateLearner
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from crawler.errors import ConfigError, StorageError
 from crawler.fetch.pool import WORKER_CRASHED, start_forkserver
+from crawler.progress import format_duration
 from crawler.store.archive import Archive
 from crawler.store.locks import writer_lock
 from crawler.times import now_iso
@@ -47,6 +48,7 @@ class CrawlReport:
     stats: dict[str, Any]
     failed_outlets: dict[str, list[str]] = field(default_factory=dict)
     mode: str = "local"
+    sitemap_max_age_days: float = 0
 
     @property
     def stored(self) -> int:
@@ -90,6 +92,25 @@ class CrawlReport:
                              f"requests: {reasons}")
         return lines
 
+    def _duration(self) -> str:
+        elapsed = self.stats.get("elapsed_time_seconds")
+        return f" in {format_duration(elapsed)}" if isinstance(elapsed, int | float) else ""
+
+    def not_fetched_line(self) -> str:
+        """The links listed but not fetched, by kind: each kind a different remedy."""
+        get = self.stats.get
+        parts = []
+        too_old = int(get("newsmon/discovery/sitemap/too_old", 0))
+        if too_old or self.sitemap_max_age_days:
+            parts.append(f"too old in sitemap: {too_old} (over NEWSMON_SITEMAP_MAX_AGE_DAYS="
+                         f"{self.sitemap_max_age_days:g})")
+        parts.append(f"listed twice: {int(get('newsmon/articles/listed_twice', 0))}")
+        parts.append(f"already seen: {int(get('newsmon/articles/seen_before', 0))}")
+        over = int(get("newsmon/articles/over_limit", 0))
+        if over:
+            parts.append(f"over --max-articles: {over}")
+        return "links not fetched: " + ", ".join(parts)
+
     def summary_lines(self) -> list[str]:
         """A short human summary, problems first."""
         lines: list[str] = []
@@ -117,11 +138,10 @@ class CrawlReport:
         done = (f"{self.sent} new articles sent to ingest" if self.mode == "worker"
                 else f"{self.stored} new articles stored")
         lines.append(
-            f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets: "
-            f"{done}, {self.skipped} pages skipped, "
-            f"{failed_pages} failed, "
-            f"{int(self.stats.get('newsmon/articles/seen_before', 0))} already seen"
+            f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets"
+            f"{self._duration()}: {done}, {self.skipped} pages skipped, {failed_pages} failed"
         )
+        lines.append(self.not_fetched_line())
         lines.extend(self.refused_lines())
         left = int(self.stats.get("newsmon/publish/left_in_outbox", 0))
         if left:
@@ -144,8 +164,12 @@ def crawl_settings(overrides: dict[str, Any]) -> Any:
     imported)."""
     from scrapy.settings import Settings
 
-    from settings import user_agent
+    from settings import SettingError, check_overrides, user_agent
 
+    try:
+        overrides = check_overrides(overrides)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from None
     settings = Settings()
     settings.setmodule("settings", priority="project")
     # The CLI owns logging (its -v/-q); Scrapy's records go through the root handler it set.
@@ -230,7 +254,8 @@ def _crawl(process: Any, crawler: Any, ids: list[str], db_path: str | Path, sett
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
                          stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
-                         mode=mode)
+                         mode=mode,
+                         sitemap_max_age_days=settings.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"))
     try:
         with Archive(db_path) as archive:
             status = "ok" if report.exit_status == EXIT_OK else "partial"

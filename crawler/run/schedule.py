@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import redis
 
 from crawler.errors import ConfigError, StorageError
+from crawler.progress import ProgressLine, progress_mode, short_duration
 from crawler.run.lease import LeaseKeeper, RedisLease
 from crawler.store.archive import Archive
 from crawler.store.locks import FileLock
@@ -187,12 +188,14 @@ class ScheduleReport:
     held_elsewhere: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     exit_status: int = EXIT_OK
+    next_due: str = ""  # "next: kloop in 12m"
 
     def summary_lines(self) -> list[str]:
         """Problems first, then one line of counts."""
         lines = [f"error: {p}" for p in self.problems]
         lines.append(f"schedule: {self.crawls} crawls, {len(self.crawled)} outlet runs, "
-                     f"{len(self.held_elsewhere)} skipped (held by another worker)")
+                     f"{len(self.held_elsewhere)} skipped (held by another worker)"
+                     + (f"; {self.next_due}" if self.next_due else ""))
         return lines
 
 
@@ -207,6 +210,7 @@ class Scheduler:
         redis_url: share plans and take leases in Redis (the distributed mode).
         redis_prefix: the key prefix in Redis (NEWSMON_REDIS_PREFIX).
         setting_pairs: ``NAME=VALUE`` settings passed on to every crawl (``-s``).
+        quiet: run the crawls with ``-q`` (only errors).
 
     Raises:
         ConfigError: another scheduler holds the archive's lock (without Redis).
@@ -215,7 +219,7 @@ class Scheduler:
     def __init__(self, outlets: list[Outlet], *, db_path: str | Path,
                  registry_path: str | Path | None, config: ScheduleConfig,
                  redis_url: str | None = None, redis_prefix: str = "newsmon:",
-                 setting_pairs: Iterable[str] = ()) -> None:
+                 setting_pairs: Iterable[str] = (), quiet: bool = False) -> None:
         self.outlets = outlets
         self.db_path = str(db_path)
         self.registry_path = registry_path
@@ -223,6 +227,10 @@ class Scheduler:
         self.redis_url = redis_url
         self.redis_prefix = redis_prefix
         self.setting_pairs = list(setting_pairs)
+        self.quiet = quiet
+        # what it is doing and what is due next: a line on a terminal, INFO lines in a log
+        self.status = ProgressLine(sys.stderr, "off" if quiet else progress_mode(sys.stderr),
+                                   refresh=1.0)
         self.report = ScheduleReport()
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
@@ -253,7 +261,11 @@ class Scheduler:
                 self._run_due()
                 if once or self.report.exit_status == EXIT_USAGE:
                     break
+                self.status.show(f"schedule: {self.report.crawls} crawls · waiting · "
+                                 f"{self.next_due()}")
                 self._stop.wait(self._sleep_time())
+            self.report.next_due = self.next_due()
+            self.status.close()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -273,6 +285,18 @@ class Scheduler:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         logger.info("signal %d: stopping after the running crawl", signum)
         self.stop()
+
+    def next_due(self) -> str:
+        """``next: kloop in 12m`` (``now`` when overdue); empty when the plans cannot be read."""
+        now = time.time()
+        try:
+            dues = sorted((self._plan(o).due, o.id) for o in self.outlets)
+        except StorageError:
+            return ""
+        if not dues:
+            return ""
+        due, outlet = dues[0]
+        return f"next: {outlet} {'now' if due <= now else 'in ' + short_duration(due - now)}"
 
     def _sleep_time(self) -> float:
         """Seconds until the next outlet is due, at most NEWSMON_SCHEDULE_TICK."""
@@ -347,7 +371,10 @@ class Scheduler:
         ids = [o.id for o in outlets]
         with Archive(self.db_path) as archive:
             before = archive.latest_run_id()
-        logger.info("crawling %s", ", ".join(ids))
+        if self.status.mode == "terminal":
+            self.status.say(f"schedule: crawling {', '.join(ids)}")
+        else:
+            logger.info("crawling %s", ", ".join(ids))
         self._child = subprocess.Popen(self._crawl_command(ids), env=self._crawl_env(),
                                        start_new_session=True)
         with LeaseKeeper(leases) as keeper:
@@ -370,8 +397,8 @@ class Scheduler:
             self._replan(outlet, rows[outlet.id])
 
     def _crawl_command(self, ids: list[str]) -> list[str]:
-        command = [sys.executable, "-c", "from crawler.cli import main; main()", "crawl",
-                   "--db", self.db_path]
+        command = [sys.executable, "-c", "from crawler.cli import main; main()",
+                   *(["-q"] if self.quiet else []), "crawl", "--db", self.db_path]
         for oid in ids:
             command += ["--outlet", oid]
         if self.registry_path:

@@ -614,6 +614,13 @@ class Archive:
             stored = StoredArticle(_article_from_row(row), row["signature"], row["sort_time"])
             yield stored, unpack_html(row["html"]), row["content_type"]
 
+    def count_stored_pages(self, *, since: str | None = None, outlets: Iterable[str] = ()) -> int:
+        """How many pages :meth:`stored_pages` gives (for a progress bar)."""
+        where, params = _filters(since=since, outlets=outlets, cluster=None)
+        return int(self._db.execute(
+            f"SELECT COUNT(*) FROM articles JOIN pages ON pages.article_id = articles.id {where}",
+            params).fetchone()[0])
+
     def page_html(self, article_id: str) -> bytes | None:
         """The raw HTML fetched for an article, decompressed, or None."""
         row = self._db.execute("SELECT html FROM pages WHERE article_id = ?",

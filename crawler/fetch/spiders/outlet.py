@@ -32,7 +32,8 @@ NEWSMON_SECTION_PAGES, NEWSMON_SEEN_DAYS, NEWSMON_SITEMAP_MAX_AGE_DAYS, NEWSMON_
 NEWSMON_SITEMAP_MAX_FILES, and for the seen store NEWSMON_MODE, NEWSMON_REDIS_URL,
 NEWSMON_REDIS_PREFIX. Stats written:
 ``newsmon/discovery/<kind>/{ok,failed}``, ``newsmon/discovery/failed_reason/<reason>``,
-``newsmon/discovery/sitemap/too_old``, ``newsmon/articles/{requested,seen_before,over_limit}``,
+``newsmon/discovery/sitemap/too_old``,
+``newsmon/articles/{requested,seen_before,listed_twice,over_limit}``,
 ``newsmon/refused/<reason>``, ``newsmon/outlets/failed`` (the outlets none of whose sources
 answered).
 """
@@ -114,6 +115,9 @@ class OutletSpider(scrapy.Spider):
         self.seen = seen
         self._seen = {o.id: seen.load(o.id) for o in outlets}
         self._listed_again: dict[str, set[str]] = {o.id: set() for o in outlets}
+        # URLs requested (or stored under) in this run: listed again, they are "listed twice",
+        # not "already seen" by an earlier run
+        self._this_run: dict[str, set[str]] = {o.id: set() for o in outlets}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
@@ -283,7 +287,9 @@ class OutletSpider(scrapy.Spider):
         for entry in article_links(short, outlet):
             progress.links += 1
             if entry.url in seen:
-                self.crawler.stats.inc_value("newsmon/articles/seen_before")
+                twice = entry.url in self._this_run[outlet_id]
+                self.crawler.stats.inc_value("newsmon/articles/listed_twice" if twice
+                                             else "newsmon/articles/seen_before")
                 self._listed_again[outlet_id].add(entry.url)
                 continue
             if self.max_articles and progress.requested >= self.max_articles:
@@ -291,6 +297,7 @@ class OutletSpider(scrapy.Spider):
                 progress.over_limit += 1
                 continue
             seen.add(entry.url)  # one request per URL per run, whatever lists it
+            self._this_run[outlet_id].add(entry.url)
             progress.requested += 1
             self.crawler.stats.inc_value("newsmon/articles/requested")
             priors = Priors(published=entry.published, modified=entry.modified,
@@ -336,7 +343,9 @@ class OutletSpider(scrapy.Spider):
 
     def remember(self, outlet: str, urls: Iterable[str]) -> None:
         """Mark URLs as seen for the rest of this run (the pipelines call it)."""
+        urls = list(urls)
         self._seen[outlet].update(urls)
+        self._this_run[outlet].update(urls)
 
     def item_dropped(self, item: Any) -> None:
         """A page extraction skipped (recorded in the archive): other workers skip it too."""

@@ -1,0 +1,85 @@
+"""What an empty report says: the archive's date span and the ``--since`` that would show it.
+
+A report that finds nothing in its period would otherwise print zeros; this note tells the
+user whether the archive is empty or the period misses it, and what to type instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from crawler import escape
+from crawler.store.archive import Archive
+from crawler.times import parse_iso
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """How many articles the archive holds (for the outlets asked for) and their time span."""
+
+    articles: int
+    first: str | None
+    last: str | None
+
+
+def archive_span(archive: Archive, outlets: Iterable[str] = ()) -> Span:
+    """The count and first/last ``sort_time`` (published, else fetched) of the articles."""
+    wanted = list(outlets)
+    where = f"WHERE outlet IN ({', '.join('?' * len(wanted))})" if wanted else ""
+    row = archive.connection.execute(
+        f"SELECT COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles {where}", wanted
+    ).fetchone()
+    return Span(int(row[0]), row[1], row[2])
+
+
+def empty_note(span: Span, *, what: str, since: str | None, until: str | None, db: str,
+               now: datetime | None = None) -> str:
+    """One line for a report that found no ``what`` (e.g. "clusters"): the span, and the
+    ``--since`` (as a date and as days back) that reaches its first article."""
+    if span.articles == 0 or span.first is None or span.last is None:
+        return f"No {what}: the archive {db} holds no articles yet (`newsmon crawl --db {db}`)."
+    first, last = span.first[:10], span.last[:10]
+    held = (f"The archive holds {span.articles} articles dated {first} .. {last}"
+            if first != last else f"The archive holds {span.articles} articles of {first}")
+    if not period_misses(span, since, until):
+        return f"No {what} match the filters. {held}."
+    days = _days_back(span.first, now or datetime.now(UTC))
+    hint = f"--since {first}" + (f" (or --since {days}d)" if days else "")
+    if until is not None and until < span.last:
+        hint += " without --until"
+    return f"No {what} from {_day(since)} to {_day(until) or 'now'}. {held}: {hint} shows them."
+
+
+def period_misses(span: Span, since: str | None, until: str | None) -> bool:
+    """Whether the period leaves out every article of the span."""
+    if span.first is None or span.last is None:
+        return False
+    return (since is not None and since > span.last) or (until is not None and until < span.first)
+
+
+def with_note(text: str, fmt: str, note: str, *, aside: bool) -> tuple[str, str | None]:
+    """``text`` in format ``fmt`` with ``note`` added where the format has room for it, and what
+    to write on stderr instead (JSON and CSV stay machine-readable; ``aside``: say it there)."""
+    if fmt == "table":
+        return text + escape.terminal(note) + "\n", None
+    if fmt == "markdown":
+        return text + f"\n> {escape.markdown_text(note)}\n", None
+    if fmt == "html":
+        paragraph = f"<p class=\"meta\">{escape.html_text(note)}</p>\n"
+        head, sep, rest = text.partition("</h1>\n")
+        return (head + sep + paragraph + rest, None) if sep else (text, note if aside else None)
+    return text, note if aside else None
+
+
+def _day(value: str | None) -> str:
+    return value[:10] if value else ""
+
+
+def _days_back(first: str, now: datetime) -> int | None:
+    moment = parse_iso(first)
+    if moment is None:
+        return None
+    return max(1, math.ceil((now - moment).total_seconds() / 86400))
