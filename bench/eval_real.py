@@ -168,8 +168,11 @@ def main() -> int:
     parser.add_argument("--containment", type=float, help="excerpt threshold (default: tuned)")
     parser.add_argument("--diagnose", action="store_true",
                         help="explain every missed and every wrong pair")
+    parser.add_argument("--align", action="store_true",
+                        help="with sentence alignment (DedupConfig(align=True), dedup/align.py)")
     args = parser.parse_args()
-    cfg = DedupConfig() if args.containment is None else DedupConfig(containment=args.containment)
+    cfg = DedupConfig(align=args.align, **({} if args.containment is None
+                                           else {"containment": args.containment}))
     paths = args.real or [p for p in (DEV, CHECK) if p.exists()]
     results = {}
     for path in paths:

@@ -216,7 +216,8 @@ class Entry:
                          len(self.content), len(self.sentences.words), len(self.sentences.sizes)),
             self.hashvalues.tobytes(), self.lead.tobytes(), self.line_sizes.tobytes(),
             self.line_hashes.tobytes(), self.content.tobytes(), self.sentences.words.tobytes(),
-            self.sentences.minhash.tobytes(), self.sentences.sizes.tobytes(), outlet, cluster,
+            self.sentences.minhash.tobytes() if len(self.sentences.words) else b"",
+            self.sentences.sizes.tobytes(), outlet, cluster,
         ))  # fmt: skip
 
     @classmethod
@@ -235,13 +236,13 @@ class Entry:
         offset += 8 * lines
         entry.content = np.frombuffer(blob, dtype=np.uint16, count=content, offset=offset)
         offset += 2 * content
+        perm = align.WORD_PERM if n_words else 0  # the word MinHash of a text with sentences
         entry.sentences = align.Sentences(
             np.frombuffer(blob, dtype=np.uint16, count=n_words, offset=offset),
             np.frombuffer(blob, dtype=np.uint8, count=n_sents,
-                          offset=offset + 2 * n_words + 4 * align.WORD_PERM),
-            np.frombuffer(blob, dtype=np.uint32, count=align.WORD_PERM,
-                          offset=offset + 2 * n_words))
-        offset += 2 * n_words + 4 * align.WORD_PERM + n_sents
+                          offset=offset + 2 * n_words + 4 * perm),
+            np.frombuffer(blob, dtype=np.uint32, count=perm, offset=offset + 2 * n_words))
+        offset += 2 * n_words + 4 * perm + n_sents
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
@@ -300,10 +301,12 @@ class NearDupIndex:
         if isinstance(full, MemoryLSH) and isinstance(lead, MemoryLSH) and full.r == lead.r:
             self._joint = full.b * full.r
             self._tables = [MemoryLSH(self._joint + LEAD_PERM, (full.b + lead.b, full.r))]
-        # the content-word LSH (``dedup.align``): candidates for spun and paraphrased copies
-        self._words = self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS)
-        self._session: list | None = None
+        # with ``cfg.align``, the content-word LSH (``dedup.align``): candidates for spun and
+        # paraphrased copies, which share few shingles
+        self._words = (self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS)
+                       if cfg.align else None)
         self._word_session = None
+        self._session: list | None = None
         self._last_bands: tuple = (None, None)
         self._head = _record_head(cfg.num_perm)
         # In memory, the MinHash and size of each indexed article by its LSH handle, so that the
@@ -318,7 +321,8 @@ class NearDupIndex:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
                   "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS,
                   "content_min_words": CONTENT_MIN_WORDS,
-                  "align": [align.WORD_PERM, *align.WORD_BANDS, align.SENTENCE_MIN_WORDS]}
+                  "align": [align.WORD_PERM, *align.WORD_BANDS, align.SENTENCE_MIN_WORDS]
+                  if self.cfg.align else None}
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
@@ -361,7 +365,8 @@ class NearDupIndex:
         if sig.empty:
             return []
         entries, equal = self._promising(sig, doc.id.encode())
-        spun = self._word_candidates(sig, doc.id.encode(), {e.id for e in entries})
+        spun = (self._word_candidates(sig, doc.id.encode(), {e.id for e in entries})
+                if self._words is not None else [])
         if not entries and not spun:
             return []
         new = Entry(doc, sig, "")
@@ -391,7 +396,8 @@ class NearDupIndex:
         keys = self._tables[0].candidates(bands[0])
         for table, table_bands in zip(self._tables[1:], bands[1:], strict=True):
             keys.update(table.candidates(table_bands))
-        keys.update(self._words.candidates(self._word_bands(sig)))
+        if self._words is not None and len(sig.sentences.words):
+            keys.update(self._words.candidates(self._word_bands(sig)))
         return keys
 
     def _word_bands(self, sig: Signature) -> object:
@@ -402,7 +408,7 @@ class NearDupIndex:
         """The content-word LSH's candidates not in ``seen`` that may align (``dedup.align``):
         long enough, and sharing ``ALIGN_WORD_JACCARD`` of their content words by the word
         MinHash, at most ``ALIGN_MAX_CANDIDATES``, the closest first."""
-        if len(sig.sentences.words) < align.ALIGN_MIN_WORDS:
+        if self._words is None or len(sig.sentences.words) < align.ALIGN_MIN_WORDS:
             return []
         keys = self._words.candidates(self._word_bands(sig))
         keys.discard(own_key)
@@ -420,6 +426,7 @@ class NearDupIndex:
                 found.append((-score, key, entry))
         found.sort(key=lambda item: item[:2])
         return [entry for _, _, entry in found[:ALIGN_MAX_CANDIDATES]]
+
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
@@ -474,7 +481,8 @@ class NearDupIndex:
             for table, bands, session in zip(self._tables, self._band_keys(sig), sessions,
                                              strict=True):
                 table.add(key, bands, session)
-            self._words.add(key, self._word_bands(sig), self._word_session)
+            if self._words is not None and len(sig.sentences.words):
+                self._words.add(key, self._word_bands(sig), self._word_session)
             if self._heads is not None:
                 self._keep_head(key, sig)
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})
@@ -493,7 +501,9 @@ class NearDupIndex:
         if indexed:
             for table in self._tables:
                 table.discard(indexed)
-            self._words.discard(indexed)
+            if self._words is not None:
+                self._words.discard([entry.id.encode() for entry in entries
+                                     if len(entry.sentences.words)])
         self.store.put(_TABLE_DOCS, dict.fromkeys(ids))
         for entry in entries:
             if entry.outlet:
@@ -521,7 +531,8 @@ class NearDupIndex:
             raise DedupError("bulk() blocks cannot be nested")
         with ExitStack() as stack:
             self._session = [stack.enter_context(t.insertion_session()) for t in self._tables]
-            self._word_session = stack.enter_context(self._words.insertion_session())
+            if self._words is not None:
+                self._word_session = stack.enter_context(self._words.insertion_session())
             try:
                 yield self
             finally:
@@ -716,7 +727,7 @@ class NearDupIndex:
     def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
         """An "aligned" match when the two texts' sentences align (``dedup.align``)."""
         a, b = new.sentences, old.sentences
-        if min(len(a.words), len(b.words)) < align.ALIGN_MIN_WORDS:
+        if not self.cfg.align or min(len(a.words), len(b.words)) < align.ALIGN_MIN_WORDS:
             return None
         words = align.word_jaccard(a.minhash, b.minhash)
         if why is not None:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dedup.align import Sentences, sentences
+from dedup.align import EMPTY, Sentences, sentences
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
@@ -250,7 +250,7 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
         content=_top_bits(distinct if mask.all() else np.sort(shingles.hashes[mask])),
-        sentences=sentences(bounded_text(text)),
+        sentences=sentences(bounded_text(text)) if cfg.align else EMPTY,
     )
 
 
@@ -346,7 +346,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
             content = top[kept[i] : kept[i + 1]]
         found.append(Signature(values[i], leads[i], sizes[i],
                                batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
-                               content, sentences(bounded[i])))
+                               content, sentences(bounded[i]) if cfg.align else EMPTY))
     return found
 
 

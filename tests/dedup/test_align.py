@@ -68,6 +68,11 @@ LATER = [
 ]
 
 
+@pytest.fixture
+def cfg() -> DedupConfig:
+    return DedupConfig(align=True)
+
+
 def _pair(texts: list[str], cfg: DedupConfig, store=None) -> Clusterer:
     clusterer = Clusterer(cfg, store) if store is not None else Clusterer(cfg)
     for n, text in enumerate(texts):
@@ -111,6 +116,13 @@ def test_a_template_sentence_with_other_figures_does_not_match() -> None:
     same = sentences("This year the Osh plant is to hire 120 staff and invest 45 million som.")
     assert aligned(one.words, one.sizes, other.words, other.sizes)[0] == 0.0
     assert aligned(one.words, one.sizes, same.words, same.sizes)[0] == 1.0
+
+
+def test_without_align_a_spun_copy_stays_apart_and_signatures_carry_no_sentences() -> None:
+    plain = DedupConfig()
+    clusterer = _pair([SOURCE_TEXT, "\n\n".join(SPUN)], plain)
+    assert clusterer.cluster_of("t0") != clusterer.cluster_of("t1")
+    assert len(signature(SOURCE_TEXT, plain).sentences.words) == 0
 
 
 @pytest.mark.parametrize("text", ["", "Short.", "\n\n".join(SPUN)])
