@@ -155,6 +155,9 @@ def explain_line(why: dict) -> str:
     elif "containment_estimate" in why:
         parts.append(f"containment estimate {why['containment_estimate']:.2f}")
     parts.append(f"lead {why['lead']:.2f}")
+    if "aligned" in why:
+        parts.append(f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
+                     f"{why['aligned_sentences']} sentences")
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)
 

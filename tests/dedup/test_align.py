@@ -131,3 +131,20 @@ def test_signature_keeps_the_sentences_through_bytes(cfg: DedupConfig, text: str
     back = Signature.from_bytes(sig.to_bytes(), cfg)
     for mine, theirs in zip(sig.sentences, back.sentences, strict=True):
         assert np.array_equal(mine, theirs)
+
+
+def test_cluster_command_with_align_explains_the_aligned_link(tmp_path) -> None:
+    import json
+
+    from tests.newsmon_cli import run_newsmon
+
+    source = tmp_path / "pair.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in (
+        {"id": "src", "outlet": "a", "text": SOURCE_TEXT},
+        {"id": "spun", "outlet": "b", "text": "\n\n".join(SPUN)})), encoding="utf-8")
+    linked = run_newsmon("cluster", str(source), "--align", "--explain", "src", "spun")
+    assert linked.stdout.startswith("src and spun: linked by rule 'aligned sentences' (same "
+                                    "cluster)")
+    assert "aligned sentences 0.9" in linked.stdout and "(needs 0.58)" in linked.stdout
+    apart = run_newsmon("cluster", str(source), "--explain", "src", "spun")
+    assert apart.stdout.startswith("src and spun: not linked")
