@@ -306,6 +306,10 @@ class NearDupIndex:
         self._words = (self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS)
                        if cfg.align else None)
         self._word_session = None
+        self._word_heads: tuple[np.ndarray, np.ndarray] | None = None
+        if isinstance(self._words, MemoryLSH):
+            self._word_heads = (np.zeros((0, align.WORD_PERM), dtype=np.uint32),
+                                np.zeros(0, dtype=np.uint32))
         self._session: list | None = None
         self._last_bands: tuple = (None, None)
         self._head = _record_head(cfg.num_perm)
@@ -407,26 +411,56 @@ class NearDupIndex:
     def _word_candidates(self, sig: Signature, own_key: bytes, seen: set[str]) -> list[Entry]:
         """The content-word LSH's candidates not in ``seen`` that may align (``dedup.align``):
         long enough, and sharing ``ALIGN_WORD_JACCARD`` of their content words by the word
-        MinHash, at most ``ALIGN_MAX_CANDIDATES``, the closest first."""
-        if self._words is None or len(sig.sentences.words) < align.ALIGN_MIN_WORDS:
+        MinHash, at most ``ALIGN_MAX_CANDIDATES``, the closest first (ties by id).
+
+        In memory the word MinHashes are kept by LSH handle and compared in one numpy operation
+        (a topic's articles share many words: hundreds of candidates); on Redis the records are
+        read. Both keep the same candidates."""
+        words = sig.sentences
+        if self._words is None or len(words.words) < align.ALIGN_MIN_WORDS:
             return []
-        keys = self._words.candidates(self._word_bands(sig))
+        bands = self._word_bands(sig)
+        if self._word_heads is not None:
+            table = self._words
+            handles = table.candidate_handles(bands)  # type: ignore[attr-defined]
+            values, sizes = self._word_heads
+            handles = handles[handles < len(sizes)]
+            scores = np.count_nonzero(values[handles] == words.minhash, axis=1) / align.WORD_PERM
+            keep = (scores >= ALIGN_WORD_JACCARD) & (sizes[handles] >= align.ALIGN_MIN_WORDS)
+            ranked = [(-score, key) for score, h in zip(scores[keep].tolist(),
+                                                        handles[keep].tolist(), strict=True)
+                      if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
+                      and key != own_key.decode()]
+            ranked.sort()
+            ids = [key for _, key in ranked[:ALIGN_MAX_CANDIDATES]]
+            return [e for e in self.get(ids) if e is not None]
+        keys = self._words.candidates(bands)
         keys.discard(own_key)
         ids = [key.decode() for key in keys if key.decode() not in seen]
-        if not ids:
-            return []
         found = []
-        minhash = sig.sentences.minhash
         for key, blob in zip(ids, self.store.get(_TABLE_DOCS, ids), strict=True):
             if blob is None:
                 continue
             entry = Entry.from_bytes(key, blob, self.cfg.num_perm)
-            score = align.word_jaccard(minhash, entry.sentences.minhash)
+            score = align.word_jaccard(words.minhash, entry.sentences.minhash)
             if score >= ALIGN_WORD_JACCARD and len(entry.sentences.words) >= align.ALIGN_MIN_WORDS:
                 found.append((-score, key, entry))
         found.sort(key=lambda item: item[:2])
         return [entry for _, _, entry in found[:ALIGN_MAX_CANDIDATES]]
 
+    def _keep_word_head(self, key: bytes, sig: Signature) -> None:
+        """Keep the word MinHash and word count of an article just added to the in-memory
+        content-word LSH (``_word_candidates``)."""
+        handle = self._words.handle(key)  # type: ignore[union-attr]
+        values, sizes = self._word_heads  # type: ignore[misc]
+        if handle >= len(sizes):
+            grown = max(1024, len(sizes) + len(sizes) // 4, handle + 1)
+            values = np.concatenate((values, np.zeros((grown - len(sizes), align.WORD_PERM),
+                                                      dtype=np.uint32)))
+            sizes = np.concatenate((sizes, np.zeros(grown - len(sizes), dtype=np.uint32)))
+            self._word_heads = (values, sizes)
+        values[handle] = sig.sentences.minhash
+        sizes[handle] = len(sig.sentences.words)
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
@@ -483,6 +517,8 @@ class NearDupIndex:
                 table.add(key, bands, session)
             if self._words is not None and len(sig.sentences.words):
                 self._words.add(key, self._word_bands(sig), self._word_session)
+                if self._word_heads is not None:
+                    self._keep_word_head(key, sig)
             if self._heads is not None:
                 self._keep_head(key, sig)
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})

@@ -148,3 +148,14 @@ def test_cluster_command_with_align_explains_the_aligned_link(tmp_path) -> None:
     assert "aligned sentences 0.9" in linked.stdout and "(needs 0.58)" in linked.stdout
     apart = run_newsmon("cluster", str(source), "--explain", "src", "spun")
     assert apart.stdout.startswith("src and spun: not linked")
+
+
+def test_aligned_links_are_the_same_on_both_stores(store, cfg: DedupConfig) -> None:
+    texts = [SOURCE_TEXT, "\n\n".join(SPUN), "\n\n".join(TWO_QUOTES), "\n\n".join(LATER)]
+    on_store, in_memory = _pair(texts, cfg, store), _pair(texts, cfg)
+    for a in range(len(texts)):
+        for b in range(a + 1, len(texts)):
+            assert (on_store.index.explain(f"t{a}", f"t{b}")
+                    == in_memory.index.explain(f"t{a}", f"t{b}"))
+    assert ([on_store.cluster_of(f"t{n}") for n in range(4)]
+            == [in_memory.cluster_of(f"t{n}") for n in range(4)])
