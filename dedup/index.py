@@ -236,13 +236,16 @@ class Entry:
         offset += 8 * lines
         entry.content = np.frombuffer(blob, dtype=np.uint16, count=content, offset=offset)
         offset += 2 * content
-        perm = align.WORD_PERM if n_words else 0  # the word MinHash of a text with sentences
-        entry.sentences = align.Sentences(
-            np.frombuffer(blob, dtype=np.uint16, count=n_words, offset=offset),
-            np.frombuffer(blob, dtype=np.uint8, count=n_sents,
-                          offset=offset + 2 * n_words + 4 * perm),
-            np.frombuffer(blob, dtype=np.uint32, count=perm, offset=offset + 2 * n_words))
-        offset += 2 * n_words + 4 * perm + n_sents
+        if n_words:  # with the word MinHash (``DedupConfig.align``)
+            entry.sentences = align.Sentences(
+                np.frombuffer(blob, dtype=np.uint16, count=n_words, offset=offset),
+                np.frombuffer(blob, dtype=np.uint8, count=n_sents,
+                              offset=offset + 2 * n_words + 4 * align.WORD_PERM),
+                np.frombuffer(blob, dtype=np.uint32, count=align.WORD_PERM,
+                              offset=offset + 2 * n_words))
+            offset += 2 * n_words + 4 * align.WORD_PERM + n_sents
+        else:
+            entry.sentences = align.EMPTY
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
@@ -756,7 +759,7 @@ class NearDupIndex:
         The shingle rules first (``_verify_shingles``); a pair they refuse may still align
         sentence by sentence (``_aligned``: a spun or paraphrased copy)."""
         match = self._verify_shingles(new, old, new_boilerplate, old_boilerplate, equal, why)
-        if match is not None:
+        if match is not None or not self.cfg.align:
             return match
         return self._aligned(new, old, why)
 
