@@ -12,6 +12,8 @@ candidate is then verified on its stored signature before it counts as a match:
   ``cfg.containment``; ``SMALL_EXCERPT_CONTAINMENT`` for a small excerpt, ``LEAD_CONTAINMENT`` for
   a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
   standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
+- *aligned* (only with ``cfg.align``): the two texts' sentences align (``dedup.align``): a spun
+  copy or a paraphrase; a third LSH, over a MinHash of the content words, proposes such pairs.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least
@@ -146,9 +148,10 @@ class Match:
     Attributes:
         id: the article id of the earlier article.
         cluster: its cluster id as stored (resolve aliases before use).
-        kind: "jaccard" or "excerpt".
+        kind: "jaccard", "excerpt" or "aligned".
         similarity: the estimated Jaccard similarity, or for an excerpt the share of the smaller
-            text's content shingles found in the other (exact).
+            text's content shingles found in the other (exact), or for "aligned" the share of
+            the shorter text's content words in aligned sentences.
         outlet: the earlier article's outlet.
     """
 
