@@ -84,8 +84,8 @@ def sentences(text: str) -> Sentences:
 
     Example:
         >>> s = sentences("Floods closed the mountain road to Naryn on Monday morning. Ok.")
-        >>> s.sizes.tolist()
-        [6]
+        >>> s.sizes.tolist()  # floods closed mountain road naryn monday morning
+        [7]
     """
     # sentence marks become line breaks before normalisation (which makes them spaces); a
     # decimal point or an abbreviation splits a sentence too, the same way in every copy
@@ -147,7 +147,7 @@ def aligned(a_words: np.ndarray, a_sizes: np.ndarray, b_words: np.ndarray,
     Example:
         >>> a = sentences("One river rose two metres near Osh on Monday night.")
         >>> aligned(a.words, a.sizes, a.words, a.sizes)
-        (1.0, 8, 1)
+        (1.0, 9, 1)
     """
     if len(a_words) > len(b_words):
         a_words, a_sizes, b_words, b_sizes = b_words, b_sizes, a_words, a_sizes
