@@ -42,6 +42,9 @@ _MAGIC = b"NMS3"  # 3: with the sentences' content words (dedup/align.py)
 # magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content,
 # sentence words, sentences, word MinHash values
 _HEADER = struct.Struct("<4sHHIHHHIIIIHH")
+# signatures stored before the sentences (archives): read, without sentences (EMPTY)
+_MAGIC_2 = b"NMS2"
+_HEADER_2 = struct.Struct("<4sHHIHHHIII")
 _SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
 
 # The part of a text that dedup reads: its first MAX_TEXT_CHARS characters, and of those its
@@ -467,11 +470,12 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def _decode(blob: bytes) -> Signature:
     try:
+        header = _HEADER if blob[:4] != _MAGIC_2 else _HEADER_2
         (magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines,
-         content, words, sents, word_perm) = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or blob[_HEADER.size] != _SCHEME_CODE:
+         content, words, sents, word_perm) = (*header.unpack_from(blob), 0, 0, 0)[:13]
+        if magic not in (_MAGIC, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
-        offset = _HEADER.size + 1
+        offset = header.size + 1
         arrays = []
         for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4"),
                              (content, "<u2"), (words, "<u2"), (sents, "|u1"),

@@ -159,3 +159,17 @@ def test_aligned_links_are_the_same_on_both_stores(store, cfg: DedupConfig) -> N
                     == in_memory.index.explain(f"t{a}", f"t{b}"))
     assert ([on_store.cluster_of(f"t{n}") for n in range(4)]
             == [in_memory.cluster_of(f"t{n}") for n in range(4)])
+
+
+def test_a_signature_stored_before_the_sentences_still_reads() -> None:
+    import struct
+
+    sig = signature(SOURCE_TEXT, DedupConfig())
+    blob = sig.to_bytes()
+    # the earlier layout: magic NMS2, a header without the three sentence counts, no sentences
+    head = struct.Struct("<4sHHIHHHIIIIHH").unpack_from(blob)
+    old = (struct.Struct("<4sHHIHHHIII").pack(b"NMS2", *head[1:10])
+           + blob[struct.calcsize("<4sHHIHHHIIIIHH"):])
+    back = Signature.from_bytes(old, DedupConfig())
+    assert np.array_equal(back.hashvalues, sig.hashvalues) and back.size == sig.size
+    assert len(back.sentences.words) == 0
