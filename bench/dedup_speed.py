@@ -109,7 +109,7 @@ def signatures_batched(texts: list[str], cfg: DedupConfig) -> float:
     return time.process_time() - started
 
 
-def cli_run(texts: list[str]) -> list[tuple[float, float]]:
+def cli_run(texts: list[str], *options: str) -> list[tuple[float, float]]:
     """(CPU, wall) seconds of `newsmon cluster` on an empty file (start-up) and on the texts."""
     with tempfile.TemporaryDirectory() as tmp:
         path, empty = Path(tmp) / "articles.jsonl", Path(tmp) / "empty.jsonl"
@@ -119,7 +119,8 @@ def cli_run(texts: list[str]) -> list[tuple[float, float]]:
                                          "published": 1735689600 + 60 * n},
                                         ensure_ascii=False) + "\n")
         empty.write_text("")
-        command = [sys.executable, "-c", "from crawler.cli import main; main()", "cluster"]
+        command = [sys.executable, "-c", "from crawler.cli import main; main()", "cluster",
+                   *options]
         timings = []
         for source in (empty, path):
             cpu, wall = _children_cpu(), time.perf_counter()
@@ -139,11 +140,13 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=600)
     parser.add_argument("--cli", type=int, default=5000, help="articles for `newsmon cluster`")
     parser.add_argument("--corpus", choices=["grammar", "vocabulary"], default="grammar")
+    parser.add_argument("--align", action="store_true",
+                        help="with sentence alignment (DedupConfig(align=True), cluster --align)")
     args = parser.parse_args()
     texts = articles(max(args.articles, args.cli), args.words, corpus=args.corpus)
     sample = texts[: args.articles]
     words = sum(len(t.split()) for t in sample) / len(sample)
-    cfg = DedupConfig()
+    cfg = DedupConfig(align=args.align)
     print(f"{len(sample)} articles, {words:.0f} words on average ({args.corpus})")
     base = plain_datasketch(sample)
     mine = ours(sample, cfg)
@@ -157,7 +160,8 @@ def main() -> None:
     print(f"  signature alone   {len(sample) / sig:8.0f} articles/s")
     print(f"  batched alone     {len(sample) / sigs:8.0f} articles/s")
     if args.cli:
-        (startup, _), (total, total_wall) = cli_run(texts[: args.cli])
+        (startup, _), (total, total_wall) = cli_run(texts[: args.cli],
+                                                    *(["--align"] if args.align else []))
         print(f"newsmon cluster, {args.cli} articles: {total:.1f} CPU s ({total_wall:.1f} s wall), "
               f"start-up {startup:.1f} CPU s: {args.cli / (total - startup):.0f} articles per CPU "
               f"second after start-up ({args.cli / total:.0f} with it)")

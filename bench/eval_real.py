@@ -155,6 +155,9 @@ def explain_line(why: dict) -> str:
     elif "containment_estimate" in why:
         parts.append(f"containment estimate {why['containment_estimate']:.2f}")
     parts.append(f"lead {why['lead']:.2f}")
+    if "aligned" in why:
+        parts.append(f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
+                     f"{why['aligned_sentences']} sentences")
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)
 
@@ -168,8 +171,11 @@ def main() -> int:
     parser.add_argument("--containment", type=float, help="excerpt threshold (default: tuned)")
     parser.add_argument("--diagnose", action="store_true",
                         help="explain every missed and every wrong pair")
+    parser.add_argument("--align", action="store_true",
+                        help="with sentence alignment (DedupConfig(align=True), dedup/align.py)")
     args = parser.parse_args()
-    cfg = DedupConfig() if args.containment is None else DedupConfig(containment=args.containment)
+    cfg = DedupConfig(align=args.align, **({} if args.containment is None
+                                           else {"containment": args.containment}))
     paths = args.real or [p for p in (DEV, CHECK) if p.exists()]
     results = {}
     for path in paths:

@@ -91,6 +91,9 @@ class DedupConfig:
             whatever their dates; ``None``: no bound but ``window_days``. A hard ceiling on the
             index's memory (about 3.4 KB an article in a ``MemoryStore``), at the price of
             missing copies of articles evicted before their ``window_days`` are over.
+        align: also link copies whose sentences align (``dedup.align``: machine-spun copies,
+            paraphrases, versions of one story) and propose candidates on content words. Off
+            by default: it costs about a third of the clustering speed (bench/dedup_speed.py).
 
     Raises:
         DedupError: a value is out of range; the message names it and the allowed range.
@@ -109,6 +112,7 @@ class DedupConfig:
     window_days: float = WINDOW_DAYS
     bands: tuple[int, int] | None = None
     max_articles: int | None = None
+    align: bool = False
 
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.05, 1.0, "a Jaccard similarity such as 0.5")
@@ -117,6 +121,8 @@ class DedupConfig:
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("shingle_size", self.shingle_size, 1, 8)
         _check_range("window_days", self.window_days, 1 / 24, 3650.0, "days, such as 14")
+        if not isinstance(self.align, bool):
+            raise DedupError(f"align={self.align!r} must be True or False")
         if self.max_articles is not None:
             _check_int("max_articles", self.max_articles, 1, MAX_ARTICLES_LIMIT)
         if self.bands is None:

@@ -12,6 +12,8 @@ candidate is then verified on its stored signature before it counts as a match:
   ``cfg.containment``; ``SMALL_EXCERPT_CONTAINMENT`` for a small excerpt, ``LEAD_CONTAINMENT`` for
   a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
   standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
+- *aligned* (only with ``cfg.align``): the two texts' sentences align (``dedup.align``): a spun
+  copy or a paraphrase; a third LSH, over a MinHash of the content words, proposes such pairs.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least
@@ -39,6 +41,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+from dedup import align
 from dedup.config import DedupConfig
 from dedup.errors import DedupError, DuplicateKey, IncompatibleSignature
 from dedup.lsh import LSH, MemoryLSH
@@ -108,8 +111,15 @@ _NO_BOILERPLATE: tuple[frozenset[int], int] = (_NO_LINES, 0)
 _TABLE_DOCS = "doc"
 _TABLE_META = "meta"
 _QUEUE_DOCS = "doc"
-# time, distinct shingles, lines, outlet length, cluster length, content shingles
-_RECORD = struct.Struct("<dIHHHI")
+# time, distinct shingles, lines, outlet length, cluster length, content shingles, sentence words,
+# sentences
+_RECORD = struct.Struct("<dIHHHIIH")
+# A candidate proposed only by the content-word LSH (``dedup.align``) is aligned when the word
+# MinHashes estimate at least this Jaccard similarity (tuning set: spun copies 0.09-0.4, most
+# same-event pairs under 0.2), at most ``ALIGN_MAX_CANDIDATES`` of them, the closest first: the
+# cost of a query stays bounded when many articles share a topic's words.
+ALIGN_WORD_JACCARD = 0.15
+ALIGN_MAX_CANDIDATES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +148,10 @@ class Match:
     Attributes:
         id: the article id of the earlier article.
         cluster: its cluster id as stored (resolve aliases before use).
-        kind: "jaccard" or "excerpt".
+        kind: "jaccard", "excerpt" or "aligned".
         similarity: the estimated Jaccard similarity, or for an excerpt the share of the smaller
-            text's content shingles found in the other (exact).
+            text's content shingles found in the other (exact), or for "aligned" the share of
+            the shorter text's content words in aligned sentences.
         outlet: the earlier article's outlet.
     """
 
@@ -155,7 +166,8 @@ class Match:
 def _record_head(num_perm: int) -> np.dtype:
     """The numpy layout of an ``Entry`` record's head: ``_RECORD``, then the MinHash."""
     return np.dtype([("time", "<f8"), ("size", "<u4"), ("lines", "<u2"), ("outlet", "<u2"),
-                     ("cluster", "<u2"), ("content", "<u4"), ("values", "<u4", (num_perm,))])
+                     ("cluster", "<u2"), ("content", "<u4"), ("words", "<u4"),
+                     ("sentences", "<u2"), ("values", "<u4", (num_perm,))])
 
 
 def _story_key(cluster: str) -> int:
@@ -187,7 +199,7 @@ class Entry:
     """An article stored in the index (its signature, outlet, time and cluster)."""
 
     __slots__ = ("_lines", "cluster", "content", "hashvalues", "id", "lead", "line_hashes",
-                 "line_sizes", "outlet", "size", "time")  # fmt: skip
+                 "line_sizes", "outlet", "sentences", "size", "time")  # fmt: skip
 
     def __init__(self, doc: Doc, sig: Signature, cluster: str) -> None:
         self.id, self.outlet, self.time, self.cluster = doc.id, doc.outlet, doc.time, cluster
@@ -197,22 +209,25 @@ class Entry:
         self.line_hashes = sig.line_hashes[:MAX_LINES]
         self.line_sizes = sig.line_sizes[:MAX_LINES]
         self.content = sig.content
+        self.sentences = sig.sentences
         self._lines: dict[int, int] | None = None
 
     def to_bytes(self) -> bytes:
         outlet, cluster = self.outlet.encode(), self.cluster.encode()
         return b"".join((
             _RECORD.pack(self.time, self.size, len(self.line_hashes), len(outlet), len(cluster),
-                         len(self.content)),
+                         len(self.content), len(self.sentences.words), len(self.sentences.sizes)),
             self.hashvalues.tobytes(), self.lead.tobytes(), self.line_sizes.tobytes(),
-            self.line_hashes.tobytes(), self.content.tobytes(), outlet, cluster,
+            self.line_hashes.tobytes(), self.content.tobytes(), self.sentences.words.tobytes(),
+            self.sentences.minhash.tobytes() if len(self.sentences.words) else b"",
+            self.sentences.sizes.tobytes(), outlet, cluster,
         ))  # fmt: skip
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes, num_perm: int) -> Entry:
         entry = cls.__new__(cls)
         entry.id, entry._lines = key, None
-        entry.time, entry.size, lines, outlet_len, cluster_len, content = (
+        entry.time, entry.size, lines, outlet_len, cluster_len, content, n_words, n_sents = (
             _RECORD.unpack_from(blob))
         # the 32-bit arrays in one read, then views of it (a read costs more than a view)
         ends = (num_perm, num_perm + LEAD_PERM, num_perm + LEAD_PERM + lines)
@@ -224,6 +239,16 @@ class Entry:
         offset += 8 * lines
         entry.content = np.frombuffer(blob, dtype=np.uint16, count=content, offset=offset)
         offset += 2 * content
+        if n_words:  # with the word MinHash (``DedupConfig.align``)
+            entry.sentences = align.Sentences(
+                np.frombuffer(blob, dtype=np.uint16, count=n_words, offset=offset),
+                np.frombuffer(blob, dtype=np.uint8, count=n_sents,
+                              offset=offset + 2 * n_words + 4 * align.WORD_PERM),
+                np.frombuffer(blob, dtype=np.uint32, count=align.WORD_PERM,
+                              offset=offset + 2 * n_words))
+            offset += 2 * n_words + 4 * align.WORD_PERM + n_sents
+        else:
+            entry.sentences = align.EMPTY
         entry.outlet = blob[offset : offset + outlet_len].decode()
         entry.cluster = blob[offset + outlet_len : offset + outlet_len + cluster_len].decode()
         return entry
@@ -282,6 +307,15 @@ class NearDupIndex:
         if isinstance(full, MemoryLSH) and isinstance(lead, MemoryLSH) and full.r == lead.r:
             self._joint = full.b * full.r
             self._tables = [MemoryLSH(self._joint + LEAD_PERM, (full.b + lead.b, full.r))]
+        # with ``cfg.align``, the content-word LSH (``dedup.align``): candidates for spun and
+        # paraphrased copies, which share few shingles
+        self._words = (self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS)
+                       if cfg.align else None)
+        self._word_session = None
+        self._word_heads: tuple[np.ndarray, np.ndarray] | None = None
+        if isinstance(self._words, MemoryLSH):
+            self._word_heads = (np.zeros((0, align.WORD_PERM), dtype=np.uint32),
+                                np.zeros(0, dtype=np.uint32))
         self._session: list | None = None
         self._last_bands: tuple = (None, None)
         self._head = _record_head(cfg.num_perm)
@@ -296,7 +330,9 @@ class NearDupIndex:
     def _check_layout(self) -> None:
         layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
                   "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS,
-                  "content_min_words": CONTENT_MIN_WORDS}
+                  "content_min_words": CONTENT_MIN_WORDS,
+                  "align": [align.WORD_PERM, *align.WORD_BANDS, align.SENTENCE_MIN_WORDS]
+                  if self.cfg.align else None}
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
@@ -339,7 +375,9 @@ class NearDupIndex:
         if sig.empty:
             return []
         entries, equal = self._promising(sig, doc.id.encode())
-        if not entries:
+        spun = (self._word_candidates(sig, doc.id.encode(), {e.id for e in entries})
+                if self._words is not None else [])
+        if not entries and not spun:
             return []
         new = Entry(doc, sig, "")
         if len(entries) < HOPELESS_MIN:
@@ -350,6 +388,9 @@ class NearDupIndex:
             entries = [e for e, out in zip(entries, hopeless, strict=True) if not out]
             equal = [n for n, out in zip(equal, hopeless, strict=True) if not out]
             others = self._boilerplate(entries, pending=new)
+        if spun:
+            entries, equal = entries + spun, equal + [None] * len(spun)
+            others = others + self._boilerplate(spun, pending=new)
         verify = self._verify
         matches = [m for e, theirs, same in zip(entries, others, equal, strict=True)
                    if (m := verify(new, e, own, theirs, same)) is not None]  # fmt: skip
@@ -365,7 +406,67 @@ class NearDupIndex:
         keys = self._tables[0].candidates(bands[0])
         for table, table_bands in zip(self._tables[1:], bands[1:], strict=True):
             keys.update(table.candidates(table_bands))
+        if self._words is not None and len(sig.sentences.words):
+            keys.update(self._words.candidates(self._word_bands(sig)))
         return keys
+
+    def _word_bands(self, sig: Signature) -> object:
+        """The content-word LSH band keys of ``sig``."""
+        return self._words.band_keys(sig.sentences.minhash)
+
+    def _word_candidates(self, sig: Signature, own_key: bytes, seen: set[str]) -> list[Entry]:
+        """The content-word LSH's candidates not in ``seen`` that may align (``dedup.align``):
+        long enough, and sharing ``ALIGN_WORD_JACCARD`` of their content words by the word
+        MinHash, at most ``ALIGN_MAX_CANDIDATES``, the closest first (ties by id).
+
+        In memory the word MinHashes are kept by LSH handle and compared in one numpy operation
+        (a topic's articles share many words: hundreds of candidates); on Redis the records are
+        read. Both keep the same candidates."""
+        words = sig.sentences
+        if self._words is None or len(words.words) < align.ALIGN_MIN_WORDS:
+            return []
+        bands = self._word_bands(sig)
+        if self._word_heads is not None:
+            table = self._words
+            handles = table.candidate_handles(bands)  # type: ignore[attr-defined]
+            values, sizes = self._word_heads
+            handles = handles[handles < len(sizes)]
+            scores = np.count_nonzero(values[handles] == words.minhash, axis=1) / align.WORD_PERM
+            keep = (scores >= ALIGN_WORD_JACCARD) & (sizes[handles] >= align.ALIGN_MIN_WORDS)
+            ranked = [(-score, key) for score, h in zip(scores[keep].tolist(),
+                                                        handles[keep].tolist(), strict=True)
+                      if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
+                      and key != own_key.decode()]
+            ranked.sort()
+            ids = [key for _, key in ranked[:ALIGN_MAX_CANDIDATES]]
+            return [e for e in self.get(ids) if e is not None]
+        keys = self._words.candidates(bands)
+        keys.discard(own_key)
+        ids = [key.decode() for key in keys if key.decode() not in seen]
+        found = []
+        for key, blob in zip(ids, self.store.get(_TABLE_DOCS, ids), strict=True):
+            if blob is None:
+                continue
+            entry = Entry.from_bytes(key, blob, self.cfg.num_perm)
+            score = align.word_jaccard(words.minhash, entry.sentences.minhash)
+            if score >= ALIGN_WORD_JACCARD and len(entry.sentences.words) >= align.ALIGN_MIN_WORDS:
+                found.append((-score, key, entry))
+        found.sort(key=lambda item: item[:2])
+        return [entry for _, _, entry in found[:ALIGN_MAX_CANDIDATES]]
+
+    def _keep_word_head(self, key: bytes, sig: Signature) -> None:
+        """Keep the word MinHash and word count of an article just added to the in-memory
+        content-word LSH (``_word_candidates``)."""
+        handle = self._words.handle(key)  # type: ignore[union-attr]
+        values, sizes = self._word_heads  # type: ignore[misc]
+        if handle >= len(sizes):
+            grown = max(1024, len(sizes) + len(sizes) // 4, handle + 1)
+            values = np.concatenate((values, np.zeros((grown - len(sizes), align.WORD_PERM),
+                                                      dtype=np.uint32)))
+            sizes = np.concatenate((sizes, np.zeros(grown - len(sizes), dtype=np.uint32)))
+            self._word_heads = (values, sizes)
+        values[handle] = sig.sentences.minhash
+        sizes[handle] = len(sig.sentences.words)
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
@@ -420,6 +521,10 @@ class NearDupIndex:
             for table, bands, session in zip(self._tables, self._band_keys(sig), sessions,
                                              strict=True):
                 table.add(key, bands, session)
+            if self._words is not None and len(sig.sentences.words):
+                self._words.add(key, self._word_bands(sig), self._word_session)
+                if self._word_heads is not None:
+                    self._keep_word_head(key, sig)
             if self._heads is not None:
                 self._keep_head(key, sig)
         self.store.put(_TABLE_DOCS, {doc.id: entry.to_bytes()})
@@ -438,6 +543,9 @@ class NearDupIndex:
         if indexed:
             for table in self._tables:
                 table.discard(indexed)
+            if self._words is not None:
+                self._words.discard([entry.id.encode() for entry in entries
+                                     if len(entry.sentences.words)])
         self.store.put(_TABLE_DOCS, dict.fromkeys(ids))
         for entry in entries:
             if entry.outlet:
@@ -465,10 +573,13 @@ class NearDupIndex:
             raise DedupError("bulk() blocks cannot be nested")
         with ExitStack() as stack:
             self._session = [stack.enter_context(t.insertion_session()) for t in self._tables]
+            if self._words is not None:
+                self._word_session = stack.enter_context(self._words.insertion_session())
             try:
                 yield self
             finally:
                 self._session = None
+                self._word_session = None
 
     def _band_keys(self, sig: Signature) -> list:
         """The LSH band keys of ``sig`` for each table (kept for the last one: ``add`` queries,
@@ -646,7 +757,42 @@ class NearDupIndex:
         """The match between two entries if it verifies, else None; ``*_boilerplate`` are their
         boilerplate lines and the shingles of those (``_boilerplate``), ``equal`` the number of
         MinHash values they share if already counted. ``why``, when given, receives the scores
-        and the rule that decided (``explain``)."""
+        and the rule that decided (``explain``).
+
+        The shingle rules first (``_verify_shingles``); a pair they refuse may still align
+        sentence by sentence (``_aligned``: a spun or paraphrased copy)."""
+        match = self._verify_shingles(new, old, new_boilerplate, old_boilerplate, equal, why)
+        if match is not None or not self.cfg.align:
+            return match
+        return self._aligned(new, old, why)
+
+    def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
+        """An "aligned" match when the two texts' sentences align (``dedup.align``)."""
+        a, b = new.sentences, old.sentences
+        if not self.cfg.align or min(len(a.words), len(b.words)) < align.ALIGN_MIN_WORDS:
+            return None
+        words = align.word_jaccard(a.minhash, b.minhash)
+        if why is not None:
+            why.update(word_jaccard=round(words, 4), word_jaccard_needed=ALIGN_WORD_JACCARD)
+        if words < ALIGN_WORD_JACCARD:
+            return None
+        share, count, sentences = align.aligned(a.words, a.sizes, b.words, b.sizes)
+        linked = align.aligns(share, count, sentences)
+        if why is not None:
+            why.update(aligned=round(share, 4), aligned_needed=align.ALIGN_SHARE,
+                       aligned_sentences=sentences, linked=linked)
+            if linked:
+                why.update(rule="aligned sentences")
+        if not linked:
+            return None
+        return Match(old.id, old.cluster, "aligned", round(share, 4), old.outlet)
+
+    def _verify_shingles(self, new: Entry, old: Entry,
+                         new_boilerplate: tuple[frozenset[int] | set[int], int],
+                         old_boilerplate: tuple[frozenset[int] | set[int], int],
+                         equal: int | None = None, why: dict | None = None) -> Match | None:
+        """``_verify``'s rules on the word shingles: Jaccard, excerpt, excerpt with the same
+        lead."""
         if not new.size or not old.size:
             if why is not None:
                 why.update(rule="empty", linked=False)

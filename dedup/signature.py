@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dedup.align import EMPTY, Sentences, sentences
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
@@ -37,9 +38,13 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 # and the cached permutation blocks; a 600-word article fits in one.
 _BLOCK = 2048
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
-_MAGIC = b"NMS2"
-# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content
-_HEADER = struct.Struct("<4sHHIHHHIII")
+_MAGIC = b"NMS3"  # 3: with the sentences' content words (dedup/align.py)
+# magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content,
+# sentence words, sentences, word MinHash values
+_HEADER = struct.Struct("<4sHHIHHHIIIIHH")
+# signatures stored before the sentences (archives): read, without sentences (EMPTY)
+_MAGIC_2 = b"NMS2"
+_HEADER_2 = struct.Struct("<4sHHIHHHIII")
 _SCHEME_CODE = 1  # affine32; stored so that a future scheme is refused, not misread
 
 # The part of a text that dedup reads: its first MAX_TEXT_CHARS characters, and of those its
@@ -101,6 +106,8 @@ class Signature:
         content: the distinct top 16 bits of the shingle hashes of the text's content lines,
             sorted (``content_mask``, ``CONTENT_BITS``): what the containment of an excerpt is
             counted on.
+        sentences: the content words of its sentences and a MinHash of them
+            (``dedup.align``): what a spun or paraphrased copy is found and aligned on.
     """
 
     hashvalues: np.ndarray
@@ -110,6 +117,7 @@ class Signature:
     line_sizes: np.ndarray
     params: SignatureParams
     content: np.ndarray
+    sentences: Sentences
 
     @property
     def empty(self) -> bool:
@@ -160,8 +168,8 @@ class Signature:
         return round(max(jaccard, min(inter / small, 1.0)), 4)
 
     def to_bytes(self) -> bytes:
-        """The signature as bytes (about 0.7 KB, plus 12 bytes a line and 4 a distinct shingle),
-        parameters included.
+        """The signature as bytes (about 0.85 KB, plus 12 bytes a line, 2 a distinct content
+        shingle and 2 a sentence word), parameters included.
 
         Example:
             >>> cfg = DedupConfig()
@@ -170,12 +178,15 @@ class Signature:
             True
         """
         p = self.params
+        sent = self.sentences
         header = _HEADER.pack(_MAGIC, p.tokenizer, p.num_perm, p.seed, p.shingle_size,
                               p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes),
-                              len(self.content))
+                              len(self.content), len(sent.words), len(sent.sizes),
+                              len(sent.minhash))
         arrays = (self.hashvalues.astype("<u4"), self.lead.astype("<u4"),
                   self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"),
-                  self.content.astype("<u2"))
+                  self.content.astype("<u2"), sent.words.astype("<u2"),
+                  sent.sizes.astype("u1"), sent.minhash.astype("<u4"))
         return b"".join((header, bytes([_SCHEME_CODE]), *(a.tobytes() for a in arrays)))
 
     @classmethod
@@ -242,6 +253,7 @@ def signature(text: str, cfg: DedupConfig) -> Signature:
         line_sizes=shingles.line_sizes,
         params=SignatureParams.of(cfg),
         content=_top_bits(distinct if mask.all() else np.sort(shingles.hashes[mask])),
+        sentences=sentences(bounded_text(text)) if cfg.align else EMPTY,
     )
 
 
@@ -278,7 +290,8 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     """
     if not texts:
         return []
-    batch = shingle_many([bounded_text(text) for text in texts], cfg.shingle_size)
+    bounded = [bounded_text(text) for text in texts]
+    batch = shingle_many(bounded, cfg.shingle_size)
     a, b = _permutation_blocks(cfg.num_perm, cfg.seed)
     values = np.full((len(texts), cfg.num_perm), _EMPTY, dtype=np.uint32)
     leads = np.full((len(texts), LEAD_PERM), _EMPTY, dtype=np.uint32)
@@ -336,7 +349,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
             content = top[kept[i] : kept[i + 1]]
         found.append(Signature(values[i], leads[i], sizes[i],
                                batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
-                               content))
+                               content, sentences(bounded[i]) if cfg.align else EMPTY))
     return found
 
 
@@ -457,14 +470,16 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 def _decode(blob: bytes) -> Signature:
     try:
+        header = _HEADER if blob[:4] != _MAGIC_2 else _HEADER_2
         (magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines,
-         content) = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or blob[_HEADER.size] != _SCHEME_CODE:
+         content, words, sents, word_perm) = (*header.unpack_from(blob), 0, 0, 0)[:13]
+        if magic not in (_MAGIC, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
-        offset = _HEADER.size + 1
+        offset = header.size + 1
         arrays = []
         for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4"),
-                             (content, "<u2")):
+                             (content, "<u2"), (words, "<u2"), (sents, "|u1"),
+                             (word_perm, "<u4")):
             array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
             arrays.append(array.astype(dtype[1:]))
             offset += count * int(dtype[-1])
@@ -477,4 +492,5 @@ def _decode(blob: bytes) -> Signature:
         ) from None
     params = SignatureParams(tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles,
                              lead_perm)
-    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4])
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4],
+                     Sentences(*arrays[5:]))

@@ -55,8 +55,11 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
                    "not linked: the scores and the rule that decided.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="With --explain: a human line or one JSON object.")
+@click.option("--align", is_flag=True, default=False,
+              help="Also link copies whose sentences align (machine-spun copies, paraphrases, "
+                   "versions of one story); about a third slower.")
 def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
-            explain: tuple[str, str] | None, fmt: str) -> int:
+            explain: tuple[str, str] | None, fmt: str, align: bool) -> int:
     """Cluster near-duplicate articles of a JSON-lines file (`-` for stdin).
 
     Each input line is an Article-like object with at least "id" and "text" ("outlet", "title",
@@ -74,6 +77,7 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
     Example:
       newsmon export --db news.db | newsmon cluster - --output clusters.jsonl
       newsmon cluster articles.jsonl --threshold 0.6
+      newsmon cluster articles.jsonl --align
       newsmon cluster articles.jsonl --explain a17 a42 --format json
     """
     from dedup import Clusterer, DedupConfig, DedupError, cluster_records
@@ -84,7 +88,7 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
     gc.set_threshold(20_000, 20, 20)
 
     try:
-        cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
+        cfg = DedupConfig(align=align, **({} if threshold is None else {"threshold": threshold}))
     except DedupError as exc:
         raise click.BadParameter(str(exc), param_hint="--threshold") from None
     name = "<stdin>" if input_file.name in ("<stdin>", "-") else input_file.name
@@ -169,6 +173,10 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
         scores.append(f"containment estimate {why['containment_estimate']:.2f} (under the "
                       f"prefilter: not counted)")
     scores.append(f"lead agreement {why['lead']:.2f}")
+    if "aligned" in why:
+        scores.append(f"aligned sentences {why['aligned']:.2f} of the shorter text's content "
+                      f"words in {why['aligned_sentences']} sentences (needs "
+                      f"{why['aligned_needed']:.2f})")
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
     output.write(f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): "

@@ -10,7 +10,7 @@ import pytest
 import dedup
 
 MODULES = ["config", "normalize", "shingles", "signature", "lsh", "storage", "index", "clusters",
-           "metrics", "records", "xxh3"]
+           "metrics", "records", "xxh3", "align"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -41,7 +41,8 @@ def test_bytes_round_trip_and_pickle(cfg):
     sig = signature(TEXT, cfg)
     assert Signature.from_bytes(sig.to_bytes(), cfg) == sig
     assert pickle.loads(pickle.dumps(sig)) == sig
-    assert len(pickle.dumps(sig)) < 1000
+    # 0.7 KB of MinHashes and 0.13 KB of the content-word MinHash (dedup/align.py), plus the text
+    assert len(pickle.dumps(sig)) < 1100
 
 
 @pytest.mark.parametrize(("made", "name"), [({"num_perm": 64}, "num_perm"),
