@@ -118,6 +118,8 @@ def _env(name: str, default: str | None) -> str | None:
     return os.environ.get(name, default)
 
 
+# `newsmon import --cc-news` reads crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz and the files from here.
+NEWSMON_CC_NEWS_URL = _env("NEWSMON_CC_NEWS_URL", "https://data.commoncrawl.org")
 NEWSMON_CONDITIONAL_FETCH_ENABLED = _env("NEWSMON_CONDITIONAL_FETCH_ENABLED", "true")
 NEWSMON_CONTACT_URL = _env("NEWSMON_CONTACT_URL", _DEFAULT_CONTACT_URL)
 NEWSMON_CRAWL_DELAY_ENABLED = _env("NEWSMON_CRAWL_DELAY_ENABLED", "true")  # robots Crawl-delay

@@ -14,14 +14,14 @@ import gzip
 import hashlib
 import uuid
 from base64 import b32encode
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-__all__ = ["WarcResponse", "read_warc", "response_record", "warcinfo_record"]
+__all__ = ["WarcResponse", "export_warc", "read_warc", "response_record", "warcinfo_record"]
 
 # Content types a page of an article is served as; a record of any other type is "not-html".
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -171,3 +171,25 @@ def response_record(url: str, fetched: datetime, body: bytes,
                     ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
                     ("WARC-Payload-Digest", _digest(body)), ("WARC-Block-Digest", _digest(block)),
                     ("Content-Type", "application/http; msgtype=response")], block)
+
+
+def export_warc(archive: Any, out: IO[bytes], *, since: str | None = None,
+                outlets: Iterable[str] = (), software: str = "newsmon") -> int:
+    """Write the archive's stored pages to ``out`` as WARC response records; returns how many.
+
+    Each record has the page's URL as fetched, its fetch time and the HTTP headers the archive
+    keeps, which is the Content-Type alone (the archive stores no other header); the status line
+    is ``200 OK``, the status of every stored page. Articles whose HTML is not kept
+    (``NEWSMON_KEEP_HTML=false``, or older than the retention) have no record.
+    """
+    from crawler.times import parse_iso
+
+    out.write(warcinfo_record(software, datetime.now(UTC)))
+    count = 0
+    for stored, html, content_type in archive.stored_pages(since=since, outlets=outlets):
+        article = stored.article
+        fetched = parse_iso(article.fetched) or datetime.now(UTC)
+        headers = [("Content-Type", content_type)] if content_type else []
+        out.write(response_record(article.url, fetched, html, headers))
+        count += 1
+    return count
