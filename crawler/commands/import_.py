@@ -87,7 +87,8 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
             raise ConfigError("--cc-news needs --since and --until (e.g. 2025-01-01 2025-01-31)")
         from crawler.run.ccnews import cc_news_sources, month_paths
 
-        base = crawl_settings({}).get("NEWSMON_CC_NEWS_URL") or DEFAULT_CC_NEWS_URL
+        base = (os.environ.get("NEWSMON_CC_NEWS_URL")
+                or crawl_settings({}).get("NEWSMON_CC_NEWS_URL") or DEFAULT_CC_NEWS_URL)
         found = month_paths(base, datetime.fromisoformat(since_iso),
                             datetime.fromisoformat(until_iso))
         sources = cc_news_sources(base, found)

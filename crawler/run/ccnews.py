@@ -12,6 +12,7 @@ import re
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from typing import Any
 
 from crawler.run.warc_import import SourceError, WarcSource
 
@@ -29,12 +30,23 @@ def _months(since: datetime, until: datetime) -> list[tuple[int, int]]:
     return months
 
 
-def _fetch(url: str) -> bytes:
+def _open(url: str) -> object:
+    """urlopen, with a failure as a SourceError (an HTTP error's response closed)."""
     try:
-        with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:
-            return response.read()
-    except (OSError, urllib.error.HTTPError) as exc:
+        return urllib.request.urlopen(url, timeout=_TIMEOUT_S)
+    except urllib.error.HTTPError as exc:
+        exc.close()
         raise SourceError(f"cannot fetch {url}: {exc}") from None
+    except OSError as exc:
+        raise SourceError(f"cannot fetch {url}: {exc}") from None
+
+
+def _fetch(url: str) -> bytes:
+    with _open(url) as response:  # type: ignore[attr-defined]
+        try:
+            return response.read()
+        except Exception as exc:  # cut off, reset, timed out
+            raise SourceError(f"cannot fetch {url}: {exc}") from None
 
 
 def _file_time(path: str) -> datetime | None:
@@ -79,10 +91,7 @@ class _HttpStream:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        try:
-            self._response = urllib.request.urlopen(url, timeout=_TIMEOUT_S)
-        except (OSError, urllib.error.HTTPError) as exc:
-            raise SourceError(f"cannot fetch {url}: {exc}") from None
+        self._response: Any = _open(url)
         self._left = self._response.length  # None without a Content-Length
 
     def read(self, size: int = -1) -> bytes:

@@ -52,24 +52,30 @@ def read_warc(stream: IO[bytes], wanted: Wanted, *, start: int = 0
     ``index`` counts every record of the file from 0; records before ``start`` are passed over
     unread (a resumed import). A record that is not a usable response yields the reason:
     ``warcinfo``/``request``/``metadata``/... (another record type), ``revisit`` (no payload),
-    ``http-<status>``, ``bad-http-header``, ``not-html``, or what ``wanted`` said. A gzip
+    ``http-<status>``, ``bad-http-header``, ``not-html``, ``truncated-record`` (a body shorter
+    than its length: the file ends inside it), or what ``wanted`` said. A gzip
     member that cannot be decompressed yields ``truncated-gzip``; in a seekable file the reading
     goes on at the next gzip member, in a stream it ends there.
     """
     index = 0
     base = stream.tell() if stream.seekable() else 0
+    failing = False  # no record read since the last broken member
     while True:
         last_pos = None
         try:
             for record in ArchiveIterator(stream, parse_http=False, auto_decode="all"):
                 last_pos = record.stream_pos
+                outcome = _response(record, wanted) if index >= start else ""
+                failing = False
                 if index >= start:
-                    yield index, _response(record, wanted)
+                    yield index, outcome
                 index += 1
             return
         except OSError:
-            yield index, "truncated-gzip"
-            index += 1
+            if not failing:  # a false gzip start found while passing the broken part is not
+                yield index, "truncated-gzip"  # a record of its own
+                index += 1
+            failing = True
             after = base + (last_pos + 1 if last_pos is not None else 1)
             resume = _next_gzip_member(stream, after) if stream.seekable() else None
             if resume is None:
@@ -79,8 +85,8 @@ def read_warc(stream: IO[bytes], wanted: Wanted, *, start: int = 0
 
 
 def _next_gzip_member(stream: IO[bytes], after: int) -> int | None:
-    """The offset of the gzip member after the one that starts at or after ``after`` (the
-    broken one), or None. A false match inside compressed data fails in turn and is passed."""
+    """The offset of the first gzip member start at or after ``after``, or None. A false match
+    inside compressed data (or the broken member itself) fails in turn and is passed."""
     stream.seek(after)
     seen = 0
     while True:
@@ -100,7 +106,8 @@ def _response(record: object, wanted: Wanted) -> WarcResponse | str:
     if kind == WarcRecordType.revisit:
         return "revisit"
     if kind != WarcRecordType.response:
-        return kind.name
+        name = record.headers.get("WARC-Type") or "unknown"  # type: ignore[attr-defined]
+        return name.strip().lower()[:20]
     url = (record.headers.get("WARC-Target-URI") or "").strip("<> ")  # type: ignore[attr-defined]
     date = record.record_date or datetime.now(UTC)  # type: ignore[attr-defined]
     reason = wanted(url, date)
@@ -115,9 +122,13 @@ def _response(record: object, wanted: Wanted) -> WarcResponse | str:
     content_type = http.get("Content-Type")
     if content_type and not content_type.split(";")[0].strip().lower().startswith(_HTML_TYPES):
         return "not-html"
+    expected = record.content_length  # type: ignore[attr-defined]
+    body = record.reader.read()  # type: ignore[attr-defined]
+    encoded = http.get("Transfer-Encoding") or http.get("Content-Encoding")
+    if not encoded and len(body) < expected:  # decoded bodies have another length
+        return "truncated-record"
     return WarcResponse(url=url, date=date, status=http.status_code, content_type=content_type,
-                        body=record.reader.read(),  # type: ignore[attr-defined]
-                        headers=list(http.items()))
+                        body=body, headers=list(http.items()))
 
 
 # -- writing ----------------------------------------------------------------------------------
