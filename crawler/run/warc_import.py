@@ -95,18 +95,20 @@ class OutletMatcher:
     def outlet_of(self, url: str) -> tuple[str | None, str]:
         """``(outlet id, canonical URL)``, or ``(None, reason)`` (``not-an-outlet``,
         ``not-an-article``)."""
-        canonical = canonicalize(url)
-        host = url_host(canonical) or ""
+        host = url_host(url) or ""  # the canonical URL's host too; canonicalize only if needed
         parts = host.split(".")
-        candidates = [self._by_domain.get(".".join(parts[i:]), ()) for i in range(len(parts))]
-        outlets = [o for group in candidates for o in group]
+        suffixes = [".".join(parts[i:]) for i in range(len(parts))]
+        outlets = [o for suffix in suffixes for o in self._by_domain.get(suffix, ())]
+        kept_host = next((suffix for suffix in suffixes if suffix in self._all_hosts), None)
+        if not outlets and kept_host is None:
+            return None, "not-an-outlet"  # most records of a CC-NEWS file: cheap
+        canonical = canonicalize(url)
         for outlet in outlets:
             if outlet.is_article_url(canonical):
                 return outlet.id, canonical
-        for i in range(len(parts)):
-            if ".".join(parts[i:]) in self._all_hosts:
-                return ".".join(parts[i:]), canonical
-        return None, "not-an-article" if outlets else "not-an-outlet"
+        if kept_host is not None:
+            return kept_host, canonical
+        return None, "not-an-article"
 
 
 @dataclass
