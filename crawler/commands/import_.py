@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 
 import click
 
-from crawler.commands.options import db_option, outlets_file_option, since_to_iso
+from crawler.commands.options import (
+    db_option,
+    mode_option,
+    outlets_file_option,
+    redis_url_option,
+    since_to_iso,
+)
 
 DEFAULT_CC_NEWS_URL = "https://data.commoncrawl.org"
 
@@ -50,9 +56,11 @@ def _until_iso(value: str | None) -> str | None:
               help="Read Common Crawl's CC-NEWS files of --since..--until (needs both) from "
                    "NEWSMON_CC_NEWS_URL [default: https://data.commoncrawl.org].")
 @db_option
+@redis_url_option
+@mode_option
 def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[str, ...],
             all_hosts: str | None, since: str | None, until: str | None, cc_news: bool,
-            db: str) -> int:
+            db: str, redis_url: str | None, mode: str | None) -> int:
     """Import WARC files: the responses whose URL is an article of a registry outlet go through
     the crawl's extraction, boilerplate learner, clusterer and archive, in publication order.
 
@@ -61,11 +69,17 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
     records) imported before is not imported again: the archive records how far each got.
     Exit status 1 when a file could not be read to its end (the next run goes on with it).
 
+    With --mode worker (several machines), each file is claimed with a Redis lease and done files
+    are shared in Redis, so machines given the same files split them; the articles go to
+    `newsmon ingest` through newsmon:extracted instead of being clustered here.
+
     \b
     Example:
       newsmon import crawl-*.warc.gz --db news.db
       newsmon import site.warc --all-hosts example.org --db news.db
       newsmon import --cc-news --since 2025-01-01 --until 2025-01-31 --db news.db
+      newsmon import --cc-news --since 2025-01-01 --until 2025-01-31 --mode worker \\
+          --redis-url redis://queue.internal:6379/0 --db worker1.db
     """
     import asyncio
 
@@ -73,7 +87,7 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
     from crawler.errors import ConfigError
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
-    from crawler.run.warc_import import OutletMatcher, import_warcs, local_sources
+    from crawler.run.warc_import import OutletMatcher, RedisWork, import_warcs, local_sources
     from settings.registry import load_registry, outlet_by_id
 
     outlets = load_registry(outlets_file)
@@ -98,6 +112,18 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
     else:
         raise ConfigError("name WARC files to import, or --cc-news with --since and --until")
     s = crawl_settings({})
+    work = None
+    if (mode or s.get("NEWSMON_MODE")) == "worker":
+        from crawler.store.queue import check_redis_url
+
+        if not redis_url:
+            raise ConfigError("--mode worker needs --redis-url (or NEWSMON_REDIS_URL)")
+        work = RedisWork(check_redis_url(redis_url), prefix=s.get("NEWSMON_REDIS_PREFIX"),
+                         lease_ttl=s.getfloat("NEWSMON_SCHEDULE_LEASE_TTL"),
+                         maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
+                         batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
+                         backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"),
+                         close_timeout=s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"))
 
     def progress(line: str) -> None:
         click.echo(escape.terminal(line, keep_newlines=False), err=True)
@@ -106,7 +132,7 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
         sources, OutletMatcher(outlets, (all_hosts or "").split(",")), db,
         dedup_config=dedup_config_from_settings(s),
         workers=s.getint("NEWSMON_EXTRACT_WORKERS") or None, since=since_iso, until=until_iso,
-        keep_html=s.getbool("NEWSMON_KEEP_HTML"), progress=progress))
+        keep_html=s.getbool("NEWSMON_KEEP_HTML"), redis=work, progress=progress))
     for line in report.summary_lines():
         progress(line)
     return report.exit_status

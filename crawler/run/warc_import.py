@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from crawler.errors import NewsmonError
+from crawler.errors import NewsmonError, StorageError
 from crawler.extract.boilerplate import BoilerplateLearner
 from crawler.fetch.extraction import PageExtraction
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
@@ -41,8 +41,8 @@ from settings.registry import Outlet
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ImportReport", "OutletMatcher", "SourceError", "WarcSource", "import_warcs",
-           "local_sources"]
+__all__ = ["ImportReport", "OutletMatcher", "RedisWork", "SourceError", "WarcSource",
+           "import_warcs", "local_sources"]
 
 CHUNK_RECORDS = 2000  # records read per chunk: the unit of resuming
 _PROGRESS_EVERY_S = 10.0
@@ -124,7 +124,10 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> records
     per_outlet: Counter[str] = field(default_factory=Counter)  # outlet -> stored
     failed: list[str] = field(default_factory=list)  # files that could not be read to the end
+    held_elsewhere: int = 0  # worker mode: files another worker is importing
+    left_in_outbox: int = 0  # worker mode: messages Redis has not taken yet
     seconds: float = 0.0
+    sent_to_ingest: bool = False
 
     @property
     def exit_status(self) -> int:
@@ -134,7 +137,8 @@ class ImportReport:
     def summary_lines(self) -> list[str]:
         """The lines printed at the end of the import."""
         rate = self.pages / self.seconds if self.seconds else 0.0
-        lines = [f"imported {self.stored} articles from {self.files} WARC files "
+        verb = "sent to ingest" if self.sent_to_ingest else "imported"
+        lines = [f"{verb} {self.stored} articles from {self.files} WARC files "
                  f"({self.files_done_before} done before): {self.records} records read, "
                  f"{self.pages} pages extracted ({rate:.1f}/s), "
                  f"{self.already_stored} already stored"]
@@ -144,6 +148,10 @@ class ImportReport:
         if self.skipped:
             lines.append("left out: " + ", ".join(
                 f"{reason} {n}" for reason, n in self.skipped.most_common()))
+        if self.held_elsewhere:
+            lines.append(f"{self.held_elsewhere} files being imported by another worker")
+        if self.left_in_outbox:
+            lines.append(f"{self.left_in_outbox} messages wait in the outbox for the next run")
         lines.extend(f"not finished (the next run goes on): {f}" for f in self.failed)
         return lines
 
@@ -165,7 +173,8 @@ class _Importer:
     def __init__(self, extraction: PageExtraction, clusterer: Clusterer, known: set[str],
                  writer: StoreWriter, matcher: OutletMatcher, *, since: str | None,
                  until: str | None, progress: Callable[[str], None] | None,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], send: bool = False) -> None:
+        self.send = send  # worker mode: articles go to `newsmon ingest`, not clustered here
         self.extraction = extraction
         self.clusterer = clusterer
         self.known = known
@@ -266,8 +275,11 @@ class _Importer:
             if item.article.id in self.known:  # another URL of an article stored in this run
                 self.report.already_stored += 1
                 continue
-            assign_cluster(self.clusterer, item)
             self.known.add(item.article.id)
+            if self.send:
+                writes.append(self.writer.send(item))
+                continue
+            assign_cluster(self.clusterer, item)
             writes.append(self.writer.store(item))
             self.report.per_outlet[item.article.outlet] += 1
         await asyncio.gather(*writes)
@@ -287,35 +299,39 @@ class _Importer:
 async def import_warcs(sources: Iterable[WarcSource], matcher: OutletMatcher, db_path: str, *,
                        dedup_config: DedupConfig | None = None, workers: int | None = None,
                        since: str | None = None, until: str | None = None,
-                       keep_html: bool = True,
+                       keep_html: bool = True, redis: RedisWork | None = None,
                        progress: Callable[[str], None] | None = None,
                        clock: Callable[[], float] = time.monotonic) -> ImportReport:
     """Import WARC files into the archive at ``db_path``, file after file; returns the report.
 
-    ``since``/``until`` (ISO) keep only records fetched (WARC-Date) in that period.
+    ``since``/``until`` (ISO) keep only records fetched (WARC-Date) in that period. With
+    ``redis`` (worker mode) each file is claimed with a Redis lease, done files are shared in
+    Redis, and the articles go to ``newsmon ingest`` through the ``extracted`` stream (this
+    archive keeps the outbox and each file's progress, no articles).
 
     Raises:
         StorageError: the archive cannot be written.
-        OSError: a file cannot be opened or read (the files before it are imported).
     """
     cfg = dedup_config or DedupConfig()
-    writer = StoreWriter(db_path, keep_html, batch_size=200)
+    writer = StoreWriter(db_path, keep_html and redis is None, batch_size=200)
     extraction = PageExtraction(ExtractionPool(cfg, workers), BoilerplateLearner())
     clusterer = Clusterer(cfg, store=MemoryStore())
     try:
         await writer.call(extraction.load_learner)
-        newest = await writer.call(_newest_time)
-        known = await writer.call(lambda a: restore_clusterer(clusterer, a, newest=newest))
+        known: set[str] = set()
+        if redis is None:
+            newest = await writer.call(_newest_time)
+            known = await writer.call(lambda a: restore_clusterer(clusterer, a, newest=newest))
         importer = _Importer(extraction, clusterer, known, writer, matcher, since=since,
-                             until=until, progress=progress, clock=clock)
+                             until=until, progress=progress, clock=clock,
+                             send=redis is not None)
+        importer.report.sent_to_ingest = redis is not None
         extraction.pool.start()
         try:
-            for source in sources:
-                try:
-                    await importer.import_file(source)
-                except (SourceError, OSError) as exc:
-                    logger.error("%s: %s", source.name, exc)
-                    importer.report.failed.append(f"{source.name}: {exc}")
+            if redis is None:
+                await _import_all(importer, sources)
+            else:
+                await redis.run(importer, sources)
         finally:
             importer.report.seconds = clock() - importer._started
             await writer.call(extraction.save_learner)
@@ -323,6 +339,87 @@ async def import_warcs(sources: Iterable[WarcSource], matcher: OutletMatcher, db
     finally:
         extraction.pool.close()
         writer.close()
+
+
+async def _import_one(importer: _Importer, source: WarcSource) -> bool:
+    """Import one file; False (logged and reported) when it could not be read to its end."""
+    try:
+        await importer.import_file(source)
+        return True
+    except (SourceError, OSError) as exc:
+        logger.error("%s: %s", source.name, exc)
+        importer.report.failed.append(f"{source.name}: {exc}")
+        return False
+
+
+async def _import_all(importer: _Importer, sources: Iterable[WarcSource]) -> None:
+    for source in sources:
+        await _import_one(importer, source)
+
+
+class RedisWork:
+    """Worker mode: WARC files shared out between machines through Redis.
+
+    Each file is a unit of work: a worker claims it with a lease
+    (``<prefix>lease:warc:<file>``, as the scheduler leases an outlet; renewed while it reads,
+    taken over after a crash when it runs out) and, once the file is read to its end, adds it
+    to the set ``<prefix>warc-done``, which every worker passes over. The articles go to the
+    ``extracted`` stream through the worker archive's outbox, for ``newsmon ingest``.
+    """
+
+    def __init__(self, url: str, *, prefix: str = "newsmon:", lease_ttl: float = 60.0,
+                 maxlen: int = 1_000_000, batch_size: int = 500, backoff_max: float = 30.0,
+                 close_timeout: float = 10.0) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.lease_ttl = lease_ttl
+        self.maxlen = maxlen
+        self.batch_size = batch_size
+        self.backoff_max = backoff_max
+        self.close_timeout = close_timeout
+
+    async def run(self, importer: _Importer, sources: Iterable[WarcSource]) -> None:
+        """Import every file no other worker holds or has done; publish the outbox."""
+        import redis
+
+        from crawler.run.lease import LeaseKeeper, RedisLease
+        from crawler.store.queue import OutboxPublisher, connect, connect_blocking, redact_url
+
+        blocking = connect_blocking(self.url)
+        try:
+            await asyncio.to_thread(blocking.ping)
+        except redis.RedisError as exc:
+            blocking.close()
+            raise StorageError(f"cannot reach Redis at {redact_url(self.url)}: {exc}") from None
+        client = connect(self.url)
+        publisher = OutboxPublisher(client, url=self.url, prefix=self.prefix,
+                                    maxlen=self.maxlen, batch_size=self.batch_size,
+                                    backoff_max=self.backoff_max)
+        done_key = self.prefix + "warc-done"
+        publisher.start(importer.writer.call)
+        try:
+            for source in sources:
+                if await asyncio.to_thread(blocking.sismember, done_key, source.key):
+                    importer.report.files += 1
+                    importer.report.files_done_before += 1
+                    continue
+                lease = RedisLease(blocking, f"{self.prefix}lease:warc:{source.key}",
+                                   self.lease_ttl)
+                if not await asyncio.to_thread(lease.acquire):
+                    importer.report.held_elsewhere += 1
+                    continue
+                with LeaseKeeper([lease]):
+                    finished = await _import_one(importer, source)
+                    publisher.wake()
+                if finished:
+                    await asyncio.to_thread(blocking.sadd, done_key, source.key)
+                await asyncio.to_thread(lease.release)
+            importer.report.left_in_outbox = await publisher.finish(importer.writer.call,
+                                                                    self.close_timeout)
+        finally:
+            publisher.cancel()
+            await client.aclose()
+            blocking.close()
 
 
 def _newest_time(archive: Any) -> str | None:

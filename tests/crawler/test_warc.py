@@ -289,6 +289,10 @@ def test_the_command_imports_globs_and_says_what_it_did(
     assert "imported 5 articles from 2 WARC files" in err and "revisit 1" in err
     status, _, err = run_main(["import", str(tmp_path / "none-*.warc"), "--db", str(db)], capsys)
     assert status == 2 and err.strip().startswith("error: no WARC file at")
+    status, _, err = run_main(["import", str(tmp_path / "one.warc.gz"), "--mode", "worker",
+                               "--db", str(db)], capsys)
+    assert (status, err.strip()) == (2, "error: --mode worker needs --redis-url "
+                                        "(or NEWSMON_REDIS_URL)")
 
 
 # -- CC-NEWS ------------------------------------------------------------------------------------
@@ -297,7 +301,7 @@ def test_the_command_imports_globs_and_says_what_it_did(
 class _Files(http.server.BaseHTTPRequestHandler):
     root: Path
     asked: list[str]
-    cut: set[str] = set()
+    cut: set[str]  # request paths whose body is cut off halfway
 
     def do_GET(self) -> None:
         type(self).asked.append(self.path)
@@ -419,3 +423,45 @@ def test_export_writes_warc_that_warcio_reads_back(
     assert {u: a["text"] for u, a in stored(again).items()} == {
         u: a["text"] for u, a in stored(db).items()}
     assert json.dumps(sorted(stored(again))) == json.dumps(sorted(pages))
+
+
+# -- several machines ---------------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_workers_split_the_files_through_redis_and_ingest_stores_each_article_once(
+        tmp_path: Path, outlets: list, redis_url: str, redis_prefix: str,
+        redis_client: object) -> None:
+    import os
+
+    from crawler.run.lease import RedisLease
+    from crawler.run.warc_import import RedisWork
+    from tests.newsmon_cli import run_newsmon
+
+    records = good_records()
+    files = [write_warc(tmp_path / f"{n}.warc.gz", part)
+             for n, part in enumerate((records[:2], records[2:4], records[4:]))]
+    sources = local_sources([str(f) for f in files])
+    held = RedisLease(redis_client, f"{redis_prefix}lease:warc:{sources[2].key}", 60.0)  # type: ignore[arg-type]
+    assert held.acquire()  # another machine is importing the third file
+
+    def worker(db: str) -> ImportReport:
+        return asyncio.run(import_warcs(sources, OutletMatcher(outlets), str(tmp_path / db),
+                                        workers=0, redis=RedisWork(redis_url,
+                                                                   prefix=redis_prefix)))
+
+    first = worker("worker1.db")
+    assert (first.stored, first.held_elsewhere, first.left_in_outbox) == (4, 1, 0)
+    held.release()
+    second = worker("worker2.db")  # the first two files are done: only the third is left
+    assert (second.files_done_before, second.stored) == (2, 1)
+    with Archive(tmp_path / "worker1.db") as archive:
+        assert archive.count_articles() == 0  # a worker keeps no articles
+
+    env = {**os.environ, "NEWSMON_REDIS_PREFIX": redis_prefix}
+    done = run_newsmon("ingest", "--redis-url", redis_url, "--db", str(tmp_path / "news.db"),
+                       "--drain", env=env)
+    assert "ingested 5 articles" in done.stderr
+    assert sorted(stored(tmp_path / "news.db")) == sorted(
+        [f"https://kettle.example/news/{n}/" for n in (1, 2, 3, 4)]
+        + ["https://steppe.example/ru/77.html"])
