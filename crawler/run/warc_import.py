@@ -16,6 +16,7 @@ that was cut short are found stored (by id) and counted ``already stored``, neve
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
@@ -44,7 +45,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["ImportReport", "OutletMatcher", "RedisWork", "SourceError", "WarcSource",
            "import_warcs", "local_sources"]
 
-CHUNK_RECORDS = 2000  # records read per chunk: the unit of resuming
+CHUNK_RECORDS = 2000  # records read per chunk at most: the unit of resuming
+CHUNK_PAGES = 100  # pages to extract per chunk at most (two chunks are in flight)
 _PROGRESS_EVERY_S = 10.0
 _META_PREFIX = "warc-import:"
 
@@ -215,7 +217,7 @@ class _Importer:
                 reasons[outcome] += 1
             else:
                 pages.append(self._page(outcome))
-            if count == CHUNK_RECORDS:
+            if count == CHUNK_RECORDS or len(pages) == CHUNK_PAGES:
                 yield _Chunk(pages, reasons, count, next_index, finished=False)
                 pages, reasons, count = [], Counter(), 0
         yield _Chunk(pages, reasons, count, next_index, finished=True)
@@ -231,23 +233,31 @@ class _Importer:
             return
         start = int(state.get("records", 0))
         stream = await asyncio.to_thread(source.open)
+        extracting: collections.deque[tuple[_Chunk, asyncio.Future[list[ArticleItem]]]] = (
+            collections.deque())
         try:
             chunks = self._read_chunks(read_warc(stream, self._wanted, start=start), start)
-            ahead = asyncio.ensure_future(asyncio.to_thread(next, chunks))
-            while True:
-                chunk = await ahead
-                if not chunk.finished:
-                    ahead = asyncio.ensure_future(asyncio.to_thread(next, chunks))
-                await self._import_chunk(chunk)
-                done = json.dumps({"records": chunk.next_index, "done": chunk.finished})
-                await self.writer.write(lambda a, d=done: a.set_meta(key, d))
-                self._tell(source.name)
-                if chunk.finished:
-                    break
+            finished = False
+            while not finished:
+                chunk = await asyncio.to_thread(next, chunks)
+                finished = chunk.finished
+                # the next chunk extracts while this one is clustered and stored
+                extracting.append((chunk, asyncio.ensure_future(self._extract_chunk(chunk))))
+                while extracting and (len(extracting) > 1 or finished):
+                    done_chunk, items = extracting.popleft()
+                    await self._store_chunk(await items)
+                    state = json.dumps({"records": done_chunk.next_index,
+                                        "done": done_chunk.finished})
+                    await self.writer.write(lambda a, d=state: a.set_meta(key, d))
+                    self._tell(source.name)
         finally:
+            for _, items in extracting:
+                items.cancel()
+            await asyncio.gather(*(items for _, items in extracting), return_exceptions=True)
             await asyncio.to_thread(stream.close)
 
-    async def _import_chunk(self, chunk: _Chunk) -> None:
+    async def _extract_chunk(self, chunk: _Chunk) -> list[ArticleItem]:
+        """Extract a chunk's pages not stored before; its articles, ready to cluster."""
         self.report.records += chunk.records
         self.report.skipped.update(chunk.reasons)
         ids = [article_id(p.url) for p in chunk.pages]
@@ -266,6 +276,10 @@ class _Importer:
                 article=result.article, signature=result.signature or b"", html=page.body,
                 content_type=page.content_type,
                 seen_urls=list(dict.fromkeys([page.url, result.article.canonical_url]))))
+        return items
+
+    async def _store_chunk(self, items: list[ArticleItem]) -> None:
+        """Cluster and store (or send) a chunk's articles in publication order."""
         # publication order (per outlet, and across outlets): clusters and copy direction as a
         # crawl that had fetched each page when it appeared would make them
         items.sort(key=lambda it: (epoch(it.article.published or it.article.fetched),
@@ -276,12 +290,12 @@ class _Importer:
                 self.report.already_stored += 1
                 continue
             self.known.add(item.article.id)
+            self.report.per_outlet[item.article.outlet] += 1
             if self.send:
                 writes.append(self.writer.send(item))
                 continue
             assign_cluster(self.clusterer, item)
             writes.append(self.writer.store(item))
-            self.report.per_outlet[item.article.outlet] += 1
         await asyncio.gather(*writes)
         self.report.stored += len(writes)
 

@@ -277,7 +277,9 @@ def test_all_hosts_keeps_a_host_outside_the_registry(tmp_path: Path, outlets: li
 
 
 def test_the_command_imports_globs_and_says_what_it_did(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSMON_REDIS_URL", raising=False)
     registry = tmp_path / "outlets.toml"
     registry.write_text(REGISTRY, encoding="utf-8")
     write_warc(tmp_path / "one.warc.gz", good_records()[:2])
