@@ -17,6 +17,7 @@ Writes N unique article pages (bench/throughput.py's copies of the AEB pages,
 Usage::
 
     python bench/warc_import.py [--pages 1000] [--workers W] [--aeb DIR] [--keep DIR]
+        [--rounds N]
 
 Wall-clock figures on a shared machine swing with the other load: compare ratios of one run.
 """
@@ -27,6 +28,7 @@ import argparse
 import asyncio
 import gzip
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -149,6 +151,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB)
     parser.add_argument("--keep", type=Path, default=None, help="write the WARC and archive here")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat floor, import, floor; print each round and the median")
     args = parser.parse_args()
 
     maker = PageMaker(args.aeb)
@@ -164,18 +168,23 @@ def main() -> None:
                              ("import, no record wanted", read_unwanted)):
             rate, micros = reader_rate(reader, warc)
             print(f"reader {name:25s} {rate:9.0f} records/s  {micros:7.1f} us/record")
-        before = floor("plain", maker, numbers, args.workers)
-        stored, seconds, steady = run_import(warc, where / "bench.db", args.workers)
-        after = floor("plain", maker, numbers, args.workers)
-        mean = (before + after) / 2
-        rate = stored / seconds
-        print(f"floor: plain trafilatura pool {before:.1f} / {after:.1f} pages/s (mean {mean:.1f})")
-        print(f"import: {stored} pages stored in {seconds:.1f} s = {rate:.1f} pages/s "
-              f"(start-up and archive writes included)")
-        print(f"import after its first chunk (workers started): {steady:.1f} pages/s")
-        print(f"ratio import / plain trafilatura pool floor: {rate / mean:.2f} in all, "
-              f"{steady / mean:.2f} after the first chunk (target >= 0.9)")
-
+        totals, steadies = [], []
+        for round_ in range(1, args.rounds + 1):
+            before = floor("plain", maker, numbers, args.workers)
+            db = where / f"bench-{round_}.db"
+            stored, seconds, steady = run_import(warc, db, args.workers)
+            after = floor("plain", maker, numbers, args.workers)
+            mean = (before + after) / 2
+            rate = stored / seconds
+            totals.append(rate / mean)
+            steadies.append(steady / mean)
+            print(f"round {round_}: floor (plain trafilatura pool) {before:.1f} / {after:.1f} "
+                  f"pages/s; import {stored} pages in {seconds:.1f} s = {rate:.1f} pages/s "
+                  f"(start-up included), {steady:.1f} after the first chunk; ratio "
+                  f"{rate / mean:.2f} in all, {steady / mean:.2f} after the first chunk")
+        print(f"ratio import / plain trafilatura pool floor, median of {args.rounds}: "
+              f"{statistics.median(totals):.2f} in all, {statistics.median(steadies):.2f} "
+              f"after the first chunk (target >= 0.9)")
 
 if __name__ == "__main__":
     main()
