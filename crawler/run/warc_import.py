@@ -188,7 +188,7 @@ class _Importer:
         self.clock = clock
         self.report = ImportReport()
         self._last_progress = clock()
-        self._started = clock()
+        self.started = clock()
 
     def _wanted(self, url: str, date: datetime) -> str | None:
         if self.since and date < self.since:
@@ -246,9 +246,9 @@ class _Importer:
                 while extracting and (len(extracting) > 1 or finished):
                     done_chunk, items = extracting.popleft()
                     await self._store_chunk(await items)
-                    state = json.dumps({"records": done_chunk.next_index,
-                                        "done": done_chunk.finished})
-                    await self.writer.write(lambda a, d=state: a.set_meta(key, d))
+                    done = json.dumps({"records": done_chunk.next_index,
+                                       "done": done_chunk.finished})
+                    await self.writer.write(lambda a, d=done: a.set_meta(key, d))
                     self._tell(source.name)
         finally:
             for _, items in extracting:
@@ -305,7 +305,7 @@ class _Importer:
             return
         self._last_progress = now
         r = self.report
-        rate = r.pages / max(now - self._started, 1e-9)
+        rate = r.pages / max(now - self.started, 1e-9)
         self.progress(f"{name}: {r.records} records, {r.pages} pages ({rate:.1f}/s), "
                       f"{r.stored} stored")
 
@@ -347,7 +347,7 @@ async def import_warcs(sources: Iterable[WarcSource], matcher: OutletMatcher, db
             else:
                 await redis.run(importer, sources)
         finally:
-            importer.report.seconds = clock() - importer._started
+            importer.report.seconds = clock() - importer.started
             await writer.call(extraction.save_learner)
         return importer.report
     finally:
