@@ -46,7 +46,8 @@ __all__ = ["ImportReport", "OutletMatcher", "RedisWork", "SourceError", "WarcSou
            "import_warcs", "local_sources"]
 
 CHUNK_RECORDS = 2000  # records read per chunk at most: the unit of resuming
-CHUNK_PAGES = 100  # pages to extract per chunk at most (two chunks are in flight)
+CHUNK_PAGES = 100  # pages to extract per chunk at most
+_CHUNKS_IN_FLIGHT = 3  # chunks extracting while the oldest is clustered and stored
 _PROGRESS_EVERY_S = 10.0
 _META_PREFIX = "warc-import:"
 
@@ -241,9 +242,10 @@ class _Importer:
             while not finished:
                 chunk = await asyncio.to_thread(next, chunks)
                 finished = chunk.finished
-                # the next chunk extracts while this one is clustered and stored
+                # the next chunks extract while the oldest is clustered and stored: the pool
+                # never waits for the archive
                 extracting.append((chunk, asyncio.ensure_future(self._extract_chunk(chunk))))
-                while extracting and (len(extracting) > 1 or finished):
+                while extracting and (len(extracting) >= _CHUNKS_IN_FLIGHT or finished):
                     done_chunk, items = extracting.popleft()
                     await self._store_chunk(await items)
                     done = json.dumps({"records": done_chunk.next_index,
