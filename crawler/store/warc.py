@@ -21,6 +21,8 @@ from typing import IO, Any
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from crawler.escape import warc_header
+
 __all__ = ["WarcResponse", "export_warc", "read_warc", "response_record", "warcinfo_record"]
 
 # Content types a page of an article is served as; a record of any other type is "not-html".
@@ -150,14 +152,9 @@ def _record(headers: list[tuple[str, str]], block: bytes) -> bytes:
     return gzip.compress(head + block + b"\r\n\r\n", compresslevel=6, mtime=0)
 
 
-def _clean(value: str) -> str:
-    """A header value on one line (a stored value never breaks the record's framing)."""
-    return " ".join(value.split())
-
-
 def warcinfo_record(software: str, when: datetime) -> bytes:
     """The warcinfo record that opens a file newsmon writes."""
-    block = f"software: {_clean(software)}\r\nformat: WARC File Format 1.1\r\n".encode()
+    block = f"software: {warc_header(software)}\r\nformat: WARC File Format 1.1\r\n".encode()
     return _record([("WARC-Type", "warcinfo"), ("WARC-Date", _warc_date(when)),
                     ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
                     ("Content-Type", "application/warc-fields")], block)
@@ -171,13 +168,13 @@ def response_record(url: str, fetched: datetime, body: bytes,
     decoded, so a ``Content-Encoding`` or ``Transfer-Encoding`` header would lie and is left
     out).
     """
-    kept = [(_clean(k), _clean(v)) for k, v in headers
+    kept = [(warc_header(k), warc_header(v)) for k, v in headers
             if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
     kept.append(("Content-Length", str(len(body))))
-    http = (f"HTTP/1.1 {_clean(status)}\r\n"
+    http = (f"HTTP/1.1 {warc_header(status)}\r\n"
             + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1", "replace")
     block = http + body
-    return _record([("WARC-Type", "response"), ("WARC-Target-URI", _clean(url)),
+    return _record([("WARC-Type", "response"), ("WARC-Target-URI", warc_header(url)),
                     ("WARC-Date", _warc_date(fetched)),
                     ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
                     ("WARC-Payload-Digest", _digest(body)), ("WARC-Block-Digest", _digest(block)),

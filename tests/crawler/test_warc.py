@@ -467,3 +467,26 @@ def test_workers_split_the_files_through_redis_and_ingest_stores_each_article_on
     assert sorted(stored(tmp_path / "news.db")) == sorted(
         [f"https://kettle.example/news/{n}/" for n in (1, 2, 3, 4)]
         + ["https://steppe.example/ru/77.html"])
+
+
+def test_a_stored_header_value_cannot_break_the_exported_record(tmp_path: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.store.warc import export_warc
+    from tests.factories import make_article
+
+    article = make_article("a1", "kettle", "2025-01-02T09:00:00+00:00", cluster="a1")
+    article.url = "https://kettle.example/news/1/\r\nWARC-Type: revisit"
+    with Archive(tmp_path / "news.db") as archive:
+        archive.store_article(article, html=b"<p>the page</p>",
+                              content_type="text/html\r\nX-Injected: yes\r\n\r\nbody")
+        out = io.BytesIO()
+        assert export_warc(archive, out) == 1
+    records = [(r.rec_type, r.http_headers, r.content_stream().read())
+               for r in ArchiveIterator(io.BytesIO(out.getvalue()), check_digests=True)
+               if r.rec_type != "warcinfo"]
+    assert [kind for kind, _, _ in records] == ["response"]
+    _, http, body = records[0]
+    assert http.get_header("X-Injected") is None
+    assert http.get_header("Content-Type") == "text/html X-Injected: yes body"
+    assert body == b"<p>the page</p>"
