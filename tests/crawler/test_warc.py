@@ -490,3 +490,19 @@ def test_a_stored_header_value_cannot_break_the_exported_record(tmp_path: Path) 
     assert http.get_header("X-Injected") is None
     assert http.get_header("Content-Type") == "text/html X-Injected: yes body"
     assert body == b"<p>the page</p>"
+
+
+def test_a_later_import_of_past_pages_joins_the_clusters_of_an_earlier_one(
+        tmp_path: Path, outlets: list) -> None:
+    title, sentence = TOPICS[2]
+    original = response("https://kettle.example/news/1/", article_html(
+        title, sentence, "2025-01-02T09:00:00+00:00").encode())
+    copy = response("https://kettle.example/news/8/", article_html(
+        title, sentence, "2025-01-03T09:00:00+00:00").encode())
+    db = tmp_path / "news.db"
+    run_import(local_sources([str(write_warc(tmp_path / "a.warc.gz", [original]))]), outlets, db)
+    run_import(local_sources([str(write_warc(tmp_path / "b.warc.gz", [copy]))]), outlets, db)
+    articles = stored(db)
+    first, second = (articles[f"https://kettle.example/news/{n}/"] for n in (1, 8))
+    # the archive's articles of 2025 are restored around its newest one, not around today
+    assert second["cluster"] == first["cluster"] and second["copy_of"] == first["id"]
