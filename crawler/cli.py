@@ -31,6 +31,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
     "export": ("crawler.commands.export",
                "Write the archive's Article records as JSON lines or CSV."),
+    "import": ("crawler.commands.import_", "Import WARC files (or CC-NEWS) as a crawl would."),
     "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
     "reextract": ("crawler.commands.reextract", "Re-extract stored pages; republish changes."),
     "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),

@@ -17,7 +17,9 @@ function of its format here, and through nothing else:
 - :func:`data_text`: strings of typed data files (Parquet), controls made visible as on a
   terminal;
 - :func:`json_text`: JSON output with C1 controls and bidi overrides written as ``\\uXXXX``
-  (JSON itself escapes C0), which a JSON reader decodes back to the same string.
+  (JSON itself escapes C0), which a JSON reader decodes back to the same string;
+- :func:`warc_header`: a WARC or HTTP header value on one line (controls and line breaks become
+  spaces), so a stored URL or Content-Type cannot end a header or a record of the file.
 """
 
 from __future__ import annotations
@@ -138,3 +140,17 @@ def _linkable(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in _LINK_SCHEMES and bool(parts.netloc) and not _UNSAFE.search(url)
+
+
+_HEADER_BREAKS = re.compile(f"[{_CONTROLS}\n\t\r]+")
+
+
+def warc_header(value: str) -> str:
+    """``value`` as one header line of a WARC record: controls and line breaks become one
+    space each run, surrounding spaces go.
+
+    Example:
+        >>> warc_header("text/html\\r\\nWARC-Type: revisit")
+        'text/html WARC-Type: revisit'
+    """
+    return _HEADER_BREAKS.sub(" ", value).strip()

@@ -128,6 +128,9 @@ declared: tuple[Setting, ...] = (
     _S("NEWSMON_CACHE_DIR", "str", None,
        "Folder for the language model's fast-loading copy; empty: $XDG_CACHE_HOME/newsmon, "
        "else ~/.cache/newsmon."),
+    _S("NEWSMON_CC_NEWS_URL", "str", "https://data.commoncrawl.org",
+       "Where `newsmon import --cc-news` reads crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz and the "
+       "files."),
     _S("NEWSMON_CONDITIONAL_FETCH_ENABLED", "bool", True,
        "Fetch feeds and sitemaps with If-None-Match/If-Modified-Since (a 304 is nothing new)."),
     _S("NEWSMON_CONTACT_URL", "str", _DEFAULT_CONTACT_URL,

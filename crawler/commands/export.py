@@ -4,6 +4,7 @@ per article, with the filters of ``report``."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,8 +16,12 @@ from crawler.commands.report import (
     open_existing_archive,
 )
 
-# the formats `crawler.report.exports.WRITERS` holds (listed here so that --help stays light)
-EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+if TYPE_CHECKING:
+    from crawler.report.query import Resolved
+
+# the formats `crawler.report.exports.WRITERS` holds, and warc (listed here so that --help
+# stays light)
+EXPORT_FORMATS = ("jsonl", "csv", "parquet", "warc")
 
 
 @click.command("export")
@@ -25,7 +30,8 @@ EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 @article_filter_options
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
               show_default="jsonl",
-              help="parquet needs the extra: pip install 'newsmon[parquet]'.")
+              help="parquet needs the extra: pip install 'newsmon[parquet]'; warc: the stored "
+                   "pages as gzipped WARC response records.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write one JSON file per article, DIR/<article id>.json, instead of stdout.")
 def command(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
@@ -41,6 +47,7 @@ def command(db: str, since: str | None, until: str | None, outlets: tuple[str, .
       newsmon export --country KG --language ky --until 2026-11-30 --format csv > kg.csv
       newsmon export --query "Toktogul water" --format parquet > water.parquet
       newsmon export --outlet kabar --output-dir kabar/
+      newsmon export --format warc > pages.warc.gz
     """
     from crawler.errors import ConfigError
     from crawler.report import exports
@@ -51,12 +58,14 @@ def command(db: str, since: str | None, until: str | None, outlets: tuple[str, .
     fmt = fmt or "jsonl"
     if fmt == "parquet":
         exports.require_pyarrow()
-        if sys.stdout.isatty():
-            raise ConfigError("--format parquet is binary: redirect it to a file "
-                              "(> articles.parquet)")
+    if fmt in ("parquet", "warc") and sys.stdout.isatty():
+        suffix = "parquet" if fmt == "parquet" else "warc.gz"
+        raise ConfigError(f"--format {fmt} is binary: redirect it to a file (> articles.{suffix})")
     registry = load_registry_for(outlets_file)
     filters = resolve(Filters(since=since, until=until, outlets=outlets, countries=countries,
                               languages=languages, query=query), registry)
+    if fmt == "warc":
+        return _export_warc(db, filters)
     with open_existing_archive(db) as archive:
         found = articles(archive, filters)
         if output_dir is not None:
@@ -64,4 +73,18 @@ def command(db: str, since: str | None, until: str | None, outlets: tuple[str, .
             click.echo(f"wrote {count} articles to {output_dir}", err=True)
         else:
             exports.WRITERS[fmt](found, sys.stdout.buffer)
+    return 0
+
+
+def _export_warc(db: str, filters: Resolved) -> int:
+    """``--format warc``: the stored pages of the matching articles, binary, to stdout."""
+    from crawler.report.query import articles
+    from crawler.store.warc import export_warc
+
+    with open_existing_archive(db) as archive:
+        wanted = {article.id for article in articles(archive, filters)}
+        count = export_warc(archive, sys.stdout.buffer, since=filters.filters.since,
+                            outlets=filters.outlet_ids or (), only=wanted)
+    sys.stdout.buffer.flush()
+    click.echo(f"exported {count} pages as WARC response records", err=True)
     return 0

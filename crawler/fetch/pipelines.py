@@ -20,21 +20,21 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.errors import StorageError
-from crawler.extract.boilerplate import BoilerplateLearner, restrip_article
+from crawler.extract.boilerplate import BoilerplateLearner
 from crawler.fetch import exporters
-from crawler.fetch.first_articles import FirstArticles
+from crawler.fetch.extraction import BOILERPLATE_KEY as BOILERPLATE_KEY  # re-exported
+from crawler.fetch.extraction import PageExtraction
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
 from crawler.items import ArticleItem, FetchedPage
 from crawler.store.archive import Archive
 from crawler.store.clustering import assign_cluster, restore_clusterer
 from crawler.store.queue import OutboxPublisher, connect, redact_url
 from crawler.store.writer import StoreWriter
-from dedup import Clusterer, DedupConfig, MemoryStore, signature
+from dedup import Clusterer, DedupConfig, MemoryStore
 
 logger = logging.getLogger(__name__)
 exporters.register()  # feed exports (`-O items.json`) see an ArticleItem as its Article record
 
-BOILERPLATE_KEY = "boilerplate"  # archive meta key of the persisted BoilerplateLearner
 
 
 class NotAnArticlePage(DropItem):
@@ -92,11 +92,15 @@ class ExtractPipeline:
     """
 
     def __init__(self, pool: ExtractionPool, learner: BoilerplateLearner, stats: Any) -> None:
+        self.extraction = PageExtraction(pool, learner)
         self.pool = pool
-        self.learner = learner
         self.stats = stats
         self.crawler: Any = None
-        self.first_articles = FirstArticles()
+
+    @property
+    def learner(self) -> BoilerplateLearner:
+        """The boilerplate learner (the extraction's)."""
+        return self.extraction.learner
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
@@ -110,20 +114,14 @@ class ExtractPipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        saved = self.crawler.spider.archive.get_meta(BOILERPLATE_KEY)
-        if saved:
-            self.learner = BoilerplateLearner.from_json(saved)
+        self.extraction.load_learner(self.crawler.spider.archive)
         self.pool.start()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         page = item
-        used = self.learner.boilerplate(page.outlet)
-        async with self.first_articles.extracting(page.outlet):
-            result = await self.pool.extract(page, used)
-            if result.article is not None:  # learnt inside: the outlet's waiters count on it
-                self.learner.observe(page.outlet, result.paragraph_keys or [])
+        result = await self.extraction.extract(page)
         spider = self.crawler.spider
         if result.error == WORKER_CRASHED:
             # Not the page's fault: counted, not marked seen, so the next crawl fetches it again.
@@ -137,35 +135,15 @@ class ExtractPipeline:
             drop = NotAnArticlePage if result.not_article else UnreadablePage
             raise drop(f"{page.url}: {result.error} {result.detail}".strip(), log_level="DEBUG")
         self.stats.inc_value("newsmon/extract/ok")
-        await self._strip_learned_since(page.outlet, result, used)
         seen = list(dict.fromkeys([page.url, *page.redirect_urls, result.article.canonical_url]))
         return ArticleItem(article=result.article, signature=result.signature or b"",
                            html=page.body, content_type=page.content_type, seen_urls=seen)
-
-    async def _strip_learned_since(self, outlet: str, result: Any, used: Any) -> None:
-        """An outlet's first articles: remove the boilerplate learned while they were extracted.
-
-        They wait for the outlet's other pages in extraction
-        (crawler.fetch.first_articles.FirstArticles); body and dedup signature are then both
-        computed without the learned lines.
-        """
-        if used is not None:
-            return  # a learned outlet: lines it learns now apply from its next pages
-        await self.first_articles.settle(
-            outlet, lambda: self.learner.boilerplate(outlet) is not None
-        )
-        cleaned = restrip_article(
-            result.article, result.paragraph_keys or [], used, self.learner.boilerplate(outlet)
-        )
-        if cleaned is not None:
-            result.article = cleaned
-            result.signature = signature(cleaned.text, self.pool.dedup_config).to_bytes()
 
     def close_spider(self) -> None:
         self.pool.close()
         # The store pipeline closes before this one; a short-lived connection saves the learner.
         with Archive(self.crawler.settings.get("NEWSMON_DB")) as archive:
-            archive.set_meta(BOILERPLATE_KEY, self.learner.to_json())
+            self.extraction.save_learner(archive)
 
 
 class ClusterPipeline:

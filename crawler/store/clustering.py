@@ -7,23 +7,28 @@ Both keep a ``dedup.Clusterer`` restored from the archive's articles inside the 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
-from crawler.times import epoch, now_iso
+from crawler.times import epoch, now_iso, parse_iso
 from dedup import Clusterer, Doc, IncompatibleSignature, Signature, signature
 
 logger = logging.getLogger(__name__)
 
 
-def restore_clusterer(clusterer: Clusterer, archive: Archive) -> set[str]:
+def restore_clusterer(clusterer: Clusterer, archive: Archive, *,
+                      newest: str | None = None) -> set[str]:
     """Load the archive's articles of the dedup window into ``clusterer``; returns their ids.
 
-    An article whose stored signature was made with other parameters is signed again.
+    The window ends now, or at ``newest`` (ISO) when given: an import of past months continues
+    the clusters of the archive's newest articles. An article whose stored signature was made
+    with other parameters is signed again.
     """
     cfg = clusterer.config
-    since = now_iso(timedelta(days=cfg.window_days))
+    window = timedelta(days=cfg.window_days)
+    since = now_iso(window) if newest is None else (
+        (parse_iso(newest) or datetime.now(UTC)) - window).isoformat(timespec="seconds")
     known: set[str] = set()
     resigned = 0
     for stored in archive.stored_for_restore(since):
