@@ -11,19 +11,8 @@ from pathlib import Path
 import pytest
 
 from crawler.store.archive import Archive
-from tests.crawler.report_archive import fill_archive, write_registry
 from tests.factories import make_article
 from tests.newsmon_cli import NEWSMON, run_main, run_newsmon
-
-
-@pytest.fixture
-def archive(db_path: Path) -> Path:
-    return fill_archive(db_path)
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    return write_registry(tmp_path / "outlets.toml")
 
 
 def _ids(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:

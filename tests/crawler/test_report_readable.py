@@ -12,18 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawler.report_archive import fill_archive, write_registry
 from tests.newsmon_cli import run_main, run_newsmon
-
-
-@pytest.fixture
-def archive(db_path: Path) -> Path:
-    return fill_archive(db_path)
-
-
-@pytest.fixture
-def registry(tmp_path: Path) -> Path:
-    return write_registry(tmp_path / "outlets.toml")
 
 
 def _report(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
