@@ -470,7 +470,7 @@ def _extract(
         raise NotAnArticle("empty-body")
     if len(text) < MIN_BODY_CHARS:
         raise NotAnArticle("too-short", f"{len(text)} characters")
-    shown = shown_date(tree, meta.marked, meta.marks)
+    shown = shown_date(meta.h1_element)
     # htmldate's search (the costly part) only for pages that give no date of their own
     guessed = (
         None

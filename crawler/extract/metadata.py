@@ -85,6 +85,7 @@ class PageMeta:
     canonical_url: str
     titles: list[str] = field(default_factory=list)
     h1: str | None = None  # the first <h1>'s text (also in titles)
+    h1_element: HtmlElement | None = field(default=None, repr=False, compare=False)
     description: str | None = None
     standfirst: str | None = None
     published: list[str] = field(default_factory=list)
@@ -299,7 +300,9 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
             meta.authors.append(metas[key])
     meta.titles[:0] = [metas[k] for k in ("og:title", "twitter:title") if k in metas]
     # only the first <h1> is the headline: pages that use more set their sections in them
-    h1s = [text_of(h) for h in _FIRST_H1(tree)]
+    first_h1 = _FIRST_H1(tree)
+    meta.h1_element = first_h1[0] if first_h1 else None
+    h1s = [text_of(h) for h in first_h1]
     meta.h1 = h1s[0] if h1s else None
     meta.titles += h1s
     title_el = tree.find(".//title")

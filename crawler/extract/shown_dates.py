@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from itertools import chain, islice, zip_longest
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -49,9 +51,7 @@ _SHOWN = [
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b"),  # 18.11.2019
 ]
 _CLOCK = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d\d)(?!\d)\s*(?P<ampm>[ap])?\.?\s?(?:m\b\.?)?", re.I)
-_TIMES = etree.XPath("//time")
-_H1S = etree.XPath("//h1")
-_POSITION = etree.XPath("count(preceding::*) + count(ancestor::*)")
+_LATER_H1S = etree.XPath("following::h1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,28 +97,22 @@ def _clock(text: str) -> tuple[int, int] | None:
     return (hours, minutes) if hours < 24 and minutes < 60 else None
 
 
-def shown_date(
-    tree: HtmlElement, elements: list[HtmlElement], marks: list[str]
-) -> ShownDate | None:
-    """The shown date nearest the page's headline (its first <h1> outside the site's header).
+def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
+    """The shown date nearest the page's headline: its first <h1> outside the site's header
+    (``first_h1`` is the page's first <h1>, as PageMeta keeps it).
 
-    Read from a <time>, or an element whose class or id names a date, time, byline or dateline
-    (``elements`` are the page's marked elements and ``marks`` their class-and-id strings, as in
-    PageMeta).
+    Read from a <time>, or an element whose class or id names a date, time, byline or dateline,
+    among the SHOWN_DATE_MAX_DISTANCE elements on either side of the headline (document order).
     """
-    # the headline's <h1>: the first outside the site's header (which may set the site's name
-    # in an <h1>)
-    heading_el = next((h for h in _H1S(tree) if not _in_masthead(h)), None)
-    if heading_el is None:
+    heading = first_h1
+    # a site's header may set the site's name in an <h1>: the headline is a later one
+    if heading is not None and _in_masthead(heading):
+        heading = next((h for h in _LATER_H1S(heading) if not _in_masthead(h)), None)
+    if heading is None:
         return None
-    heading = int(_POSITION(heading_el))
-    candidates = [el for el, mark in zip(elements, marks, strict=True) if _date_classed(mark)] + [
-        el for el in _TIMES(tree) if not _NOT_PUBLISHED_CLASS.search(el.get("class") or "")
-    ]
-    best: tuple[int, ShownDate] | None = None
-    for el in candidates:
-        distance = abs(int(_POSITION(el)) - heading)
-        if distance > SHOWN_DATE_MAX_DISTANCE or (best and distance >= best[0]):
+    after, before = _following(heading), _preceding(heading)
+    for el in chain.from_iterable(zip_longest(after, before)):
+        if el is None or not _date_classed(el.tag, _marks(el)):
             continue
         if _in_masthead(el) or any(a.tag in _SKIP_ANCESTORS for a in el.iterancestors()):
             continue
@@ -127,16 +121,61 @@ def shown_date(
             continue
         shown = read_shown(text)
         if shown:
-            best = (distance, shown)
-    return best[1] if best else None
+            return shown
+    return None
+
+
+# XPath's following and preceding axes, walked here: libxml2 evaluates a whole axis before its
+# position predicate, and the walk makes Python objects of the window's elements only.
+def _following(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+    """The first ``limit`` elements after ``el`` and its subtree, in document order."""
+    found: list[HtmlElement] = []
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings(etree.Element):
+            found += islice(sibling.iter(etree.Element), limit - len(found))
+            if len(found) >= limit:
+                return found
+        node = node.getparent()
+    return found
+
+
+def _preceding(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+    """The ``limit`` elements before ``el``, nearest first, its ancestors left out."""
+    ancestors = set(el.iterancestors())
+    found: list[HtmlElement] = []
+    node = el
+    while len(found) < limit:
+        previous = node.getprevious()
+        if previous is not None:  # the previous sibling's last descendant comes first
+            node = previous
+            while len(node):
+                node = node[-1]
+        else:
+            node = node.getparent()
+            if node is None:
+                break
+            if node in ancestors:
+                continue
+        if isinstance(node.tag, str):  # (not a comment)
+            found.append(node)
+    return found
+
+
+def _marks(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
 def _in_masthead(el: HtmlElement) -> bool:
     return any(_MASTHEAD_CLASS.search(a.get("class") or "") for a in el.iterancestors())
 
 
-def _date_classed(mark: str) -> bool:
-    return _DATE_CLASS.search(mark) is not None and not _NOT_PUBLISHED_CLASS.search(mark)
+@lru_cache(maxsize=4096)  # outlets repeat their class strings on every page
+def _date_classed(tag: str, mark: str) -> bool:
+    """True for a <time> or a date-classed element that is not a modified stamp or a list's."""
+    return (tag == "time" or _DATE_CLASS.search(mark) is not None) and not (
+        _NOT_PUBLISHED_CLASS.search(mark)
+    )
 
 
 def on_shown_day(published: datetime, shown: ShownDate) -> str:
