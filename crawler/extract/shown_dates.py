@@ -16,8 +16,10 @@ from itertools import chain, islice, zip_longest
 from lxml import etree
 from lxml.html import HtmlElement
 
-# Class/id words of the elements that carry a shown date (a <time> element counts too).
-_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|stamp", re.I)
+# Class/id words of the elements that carry a shown date (a <time> element counts too); "meta"
+# is a byline line's ("entry-meta", "article__meta"), which the nearest-first search keeps apart
+# from other date lines farther from the headline (a quoted claim's, a related story's).
+_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|stamp|meta", re.I)
 # ... but not a last-modified stamp, a comment's date or a related story's.
 _NOT_PUBLISHED_CLASS = re.compile(r"updat|modif|comment|related|list|widget|event|footer", re.I)
 _SKIP_ANCESTORS = frozenset({"footer", "nav", "aside", "form"})

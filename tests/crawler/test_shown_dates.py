@@ -123,3 +123,18 @@ def test_a_shown_day_after_the_fetch_is_no_date() -> None:
 )
 def test_read_shown(text: str, expected: ShownDate | None) -> None:
     assert read_shown(text) == expected
+
+
+def test_the_byline_s_date_not_a_quoted_claim_s() -> None:
+    claim = (
+        "<div class='claim'><p class='statement__meta'>— A council member on Sunday, "
+        "October 13th, 2026 in a letter to the editor</p></div>"
+    )
+    html = (
+        f"<html><head><title>Checking the ferry claim</title></head><body>{claim}"
+        "<section><div><span>Fact check</span><span>Transport</span></div></section><article>"
+        "<h1>Checking the ferry claim</h1>"
+        "<p class='article__meta'>By Ann Lee on Wednesday, November 18th, 2026 at 11:08 a.m.</p>"
+        f"{BODY}</article></body></html>"
+    ).encode()
+    assert published(html) == "2026-11-18"
