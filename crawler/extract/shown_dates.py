@@ -2,7 +2,7 @@
 
 A page's metadata often gives the publication time in UTC ("2019-11-19T02:24:00Z") while the page
 shows its own day ("Nov 18, 2019 at 9:24 pm ET"): the shown day is the one a reader quotes. Pure
-functions over an lxml tree and the marked elements of :class:`crawler.extract.metadata.PageMeta`.
+functions over the page's lxml tree, read from its headline's neighbourhood.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ _NOT_PUBLISHED_CLASS = re.compile(r"updat|modif|comment|related|list|widget|even
 _SKIP_ANCESTORS = frozenset({"footer", "nav", "aside", "form"})
 # A site's header shows today's date (a clock), not the article's.
 _MASTHEAD_CLASS = re.compile(r"masthead|site-?header|header-?bar|navbar|top-?bar", re.I)
-# A shown date lies within this many elements (document order) of the first <h1>: farther ones
-# are a masthead's clock or another story's.
+# A shown date lies within this many elements (document order) of the headline: farther ones
+# are another story's or a claim's.
 SHOWN_DATE_MAX_DISTANCE = 80
 SHOWN_DATE_MAX_CHARS = 200
 # Text from one of these words on is a last-modified stamp.
 _UPDATED = re.compile(r"\b(?:updated|modified|last edited|обновлено|изменено)\b", re.I)
 
+# Month name prefixes, tried in this order ("март" before "ма" of "мая").
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
