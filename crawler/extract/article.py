@@ -58,10 +58,12 @@ from crawler.extract.metadata import (
     guess_date,
     load_language_model,
     now_utc,
+    pick_date,
     read_page,
 )
 from crawler.extract.pagetype import not_article_reason
 from crawler.extract.paragraphs import dedupe, normalize, paragraph_key, split_paragraphs
+from crawler.extract.shown_dates import shown_date
 from crawler.items import Article, Priors
 from crawler.times import parse_iso
 from crawler.urls import article_id
@@ -468,8 +470,14 @@ def _extract(
         raise NotAnArticle("empty-body")
     if len(text) < MIN_BODY_CHARS:
         raise NotAnArticle("too-short", f"{len(text)} characters")
-    guessed = None if meta.published else guess_date(tree, url, fetched_at)
-    published, modified = dates(meta, guessed, priors, fetched_at)
+    shown = shown_date(meta.h1_element)
+    # htmldate's search (the costly part) only for pages that give no date of their own
+    guessed = (
+        None
+        if shown or pick_date(meta.published, fetched_at)
+        else guess_date(tree, url, fetched_at)
+    )
+    published, modified = dates(meta, guessed, priors, fetched_at, shown)
     canonical = meta.canonical_url
     article = Article(
         id=article_id(canonical),

@@ -21,6 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import authors, language, titles
+from crawler.extract.shown_dates import ShownDate, on_shown_day
 from crawler.items import Image, Priors
 from crawler.times import as_utc, parse_date
 from crawler.urls import canonicalize, idna_host
@@ -84,6 +85,7 @@ class PageMeta:
     canonical_url: str
     titles: list[str] = field(default_factory=list)
     h1: str | None = None  # the first <h1>'s text (also in titles)
+    h1_element: HtmlElement | None = field(default=None, repr=False, compare=False)
     description: str | None = None
     standfirst: str | None = None
     published: list[str] = field(default_factory=list)
@@ -298,7 +300,9 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
             meta.authors.append(metas[key])
     meta.titles[:0] = [metas[k] for k in ("og:title", "twitter:title") if k in metas]
     # only the first <h1> is the headline: pages that use more set their sections in them
-    h1s = [text_of(h) for h in _FIRST_H1(tree)]
+    first_h1 = _FIRST_H1(tree)
+    meta.h1_element = first_h1[0] if first_h1 else None
+    h1s = [text_of(h) for h in first_h1]
     meta.h1 = h1s[0] if h1s else None
     meta.titles += h1s
     title_el = tree.find(".//title")
@@ -526,12 +530,37 @@ def pick_date(candidates: list[str | None], fetched: datetime) -> str | None:
     return None
 
 
+def shown_published(meta: PageMeta, shown: ShownDate | None, fetched: datetime) -> str | None:
+    """The published time of the page's metadata, on the day the page shows (see shown_dates).
+
+    Metadata in UTC ("2019-11-19T02:24:00Z") is a day off the page's own ("Nov 18, 2019 9:24 pm
+    ET") around midnight, and some templates declare another day than the one they show: where
+    the days differ the shown day wins (the metadata's time restated in the offset the shown
+    clock implies, when it fits), and with no metadata date the shown day is the date. A shown
+    day after the fetch is no date.
+    """
+    declared = pick_date(meta.published, fetched)
+    if shown is None or shown.day > fetched.date():
+        return declared
+    if declared is None:
+        return shown.day.isoformat()
+    moment = as_utc(parse_date(declared))
+    if moment.date() != shown.day:
+        return on_shown_day(moment, shown)
+    return declared
+
+
 def dates(
-    meta: PageMeta, extracted: str | None, priors: Priors | None, fetched: datetime
+    meta: PageMeta,
+    extracted: str | None,
+    priors: Priors | None,
+    fetched: datetime,
+    shown: ShownDate | None = None,
 ) -> tuple[str | None, str | None]:
-    """(published, modified): page metadata first, then trafilatura's date, then the priors."""
+    """(published, modified): page metadata (on the page's shown day) first, then the shown day,
+    then trafilatura's date, then the priors."""
     prior = priors.published if priors else None
-    published = pick_date([*meta.published, extracted, prior], fetched)
+    published = pick_date([shown_published(meta, shown, fetched), extracted, prior], fetched)
     # a date-only guess from the page is refined by a prior with a time on the same day
     if (
         published

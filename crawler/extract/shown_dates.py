@@ -1,0 +1,196 @@
+"""The publication day a page shows a reader next to its headline or byline.
+
+A page's metadata often gives the publication time in UTC ("2019-11-19T02:24:00Z") while the page
+shows its own day ("Nov 18, 2019 at 9:24 pm ET"): the shown day is the one a reader quotes. Pure
+functions over the page's lxml tree, read from its headline's neighbourhood.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from itertools import chain, islice, zip_longest
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+# Class/id words of the elements that carry a shown date (a <time> element counts too); "meta"
+# is a byline line's ("entry-meta", "article__meta"), which the nearest-first search keeps apart
+# from other date lines farther from the headline (a quoted claim's, a related story's).
+_DATE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline|stamp|meta", re.I)
+# ... but not a last-modified stamp, a comment's date or a related story's.
+_NOT_PUBLISHED_CLASS = re.compile(r"updat|modif|comment|related|list|widget|event|footer", re.I)
+_SKIP_ANCESTORS = frozenset({"footer", "nav", "aside", "form"})
+# A site's header shows today's date (a clock), not the article's.
+_MASTHEAD_CLASS = re.compile(r"masthead|site-?header|header-?bar|navbar|top-?bar", re.I)
+# A shown date lies within this many elements (document order) of the headline: farther ones
+# are another story's or a claim's.
+SHOWN_DATE_MAX_DISTANCE = 80
+SHOWN_DATE_MAX_CHARS = 200
+# Text from one of these words on is a last-modified stamp.
+_UPDATED = re.compile(r"\b(?:updated|modified|last edited|обновлено|изменено)\b", re.I)
+
+# Month name prefixes, tried in this order ("март" before "ма" of "мая").
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
+    "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|"
+    r"октябр[яь]|ноябр[яь]|декабр[яь])"
+)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_SHOWN = [
+    re.compile(rf"\b{_MONTH}\.?\s+{_DAY},?\s+{_YEAR}\b", re.I),  # Nov. 18, 2019
+    re.compile(rf"\b{_DAY}\.?\s+(?:of\s+)?{_MONTH}\.?,?\s+{_YEAR}\b", re.I),  # 18 November 2019
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"),  # 2019-11-18
+    re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b"),  # 18.11.2019
+]
+_CLOCK = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d\d)(?!\d)\s*(?P<ampm>[ap])?\.?\s?(?:m\b\.?)?", re.I)
+_LATER_H1S = etree.XPath("following::h1")
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDate:
+    """A day as the page shows it, and the clock time shown with it (hours, minutes), if any."""
+
+    day: date
+    clock: tuple[int, int] | None = None
+
+
+def read_shown(text: str) -> ShownDate | None:
+    """The first full date (with a year) in a date line, before any "Updated" part, or None."""
+    updated = _UPDATED.search(text)
+    if updated:
+        text = text[: updated.start()]
+    found = [m for m in (p.search(text) for p in _SHOWN) if m]
+    if not found:
+        return None
+    match = min(found, key=lambda m: m.start())
+    parts = match.groupdict()
+    month = parts.get("month")
+    if month is None:
+        name = parts["mon"].lower()
+        month = next(v for k, v in _MONTHS.items() if name.startswith(k))
+    try:
+        day = date(int(parts["year"]), int(month), int(parts["day"]))
+    except ValueError:
+        return None
+    return ShownDate(day, _clock(text))
+
+
+def _clock(text: str) -> tuple[int, int] | None:
+    """The first clock time in ``text`` as 24-hour (hours, minutes), or None."""
+    match = _CLOCK.search(text)
+    if not match:
+        return None
+    hours, minutes = int(match["h"]), int(match["m"])
+    ampm = (match["ampm"] or "").lower()
+    if ampm == "p" and hours < 12:
+        hours += 12
+    elif ampm == "a" and hours == 12:
+        hours = 0
+    return (hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
+    """The shown date nearest the page's headline: its first <h1> outside the site's header
+    (``first_h1`` is the page's first <h1>, as PageMeta keeps it).
+
+    Read from a <time>, or an element whose class or id names a date, time, byline or dateline,
+    among the SHOWN_DATE_MAX_DISTANCE elements on either side of the headline (document order).
+    """
+    heading = first_h1
+    # a site's header may set the site's name in an <h1>: the headline is a later one
+    if heading is not None and _in_masthead(heading):
+        heading = next((h for h in _LATER_H1S(heading) if not _in_masthead(h)), None)
+    if heading is None:
+        return None
+    after, before = _following(heading), _preceding(heading)
+    for el in chain.from_iterable(zip_longest(after, before)):
+        if el is None or not _date_classed(el.tag, _marks(el)):
+            continue
+        if _in_masthead(el) or any(a.tag in _SKIP_ANCESTORS for a in el.iterancestors()):
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > SHOWN_DATE_MAX_CHARS or _UPDATED.match(text):
+            continue
+        shown = read_shown(text)
+        if shown:
+            return shown
+    return None
+
+
+# XPath's following and preceding axes, walked here: libxml2 evaluates a whole axis before its
+# position predicate, and the walk makes Python objects of the window's elements only.
+def _following(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+    """The first ``limit`` elements after ``el`` and its subtree, in document order."""
+    found: list[HtmlElement] = []
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings(etree.Element):
+            found += islice(sibling.iter(etree.Element), limit - len(found))
+            if len(found) >= limit:
+                return found
+        node = node.getparent()
+    return found
+
+
+def _preceding(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+    """The ``limit`` elements before ``el``, nearest first, its ancestors left out."""
+    ancestors = set(el.iterancestors())
+    found: list[HtmlElement] = []
+    node = el
+    while len(found) < limit:
+        previous = node.getprevious()
+        if previous is not None:  # the previous sibling's last descendant comes first
+            node = previous
+            while len(node):
+                node = node[-1]
+        else:
+            node = node.getparent()
+            if node is None:
+                break
+            if node in ancestors:
+                continue
+        if isinstance(node.tag, str):  # (not a comment)
+            found.append(node)
+    return found
+
+
+def _marks(el: HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _in_masthead(el: HtmlElement) -> bool:
+    return any(_MASTHEAD_CLASS.search(a.get("class") or "") for a in el.iterancestors())
+
+
+@lru_cache(maxsize=4096)  # outlets repeat their class strings on every page
+def _date_classed(tag: str, mark: str) -> bool:
+    """True for a <time> or a date-classed element that is not a modified stamp or a list's."""
+    return (tag == "time" or _DATE_CLASS.search(mark) is not None) and not (
+        _NOT_PUBLISHED_CLASS.search(mark)
+    )
+
+
+def on_shown_day(published: datetime, shown: ShownDate) -> str:
+    """``published`` (aware) restated on the page's shown day: in the offset that the shown clock
+    implies, or the shown day alone when the page shows no clock or the two do not fit."""
+    if shown.clock:
+        local = datetime.combine(shown.day, time(*shown.clock))
+        offset = local - published.astimezone(UTC).replace(tzinfo=None)
+        # time zones are whole quarter hours; the shown clock drops the seconds
+        quarters = round(offset / timedelta(minutes=15))
+        if abs(quarters) <= 14 * 4:
+            restated = published.astimezone(timezone(timedelta(minutes=15 * quarters)))
+            if restated.date() == shown.day:
+                return restated.isoformat()
+    return shown.day.isoformat()
