@@ -6,13 +6,8 @@ goes up, never lower it without a reason in the change. Timings are only reporte
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from tests.shared import load_bench, shared_path
 
-from tests.shared import shared_path
-
-ROOT = Path(__file__).resolve().parents[2]
 # Measured by bench/extract_aeb.py (F1 0.981, precision 0.979, recall 0.983; trafilatura's recall
 # in the same run 0.978): see the README's extraction figures.
 F1_FLOOR = 0.978
@@ -20,17 +15,9 @@ PRECISION_FLOOR = 0.976
 RECALL_FLOOR = 0.980
 
 
-def _bench_module(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_aeb_score_stays_above_the_pinned_floor() -> None:
-    metric = _bench_module("aeb_metric")
-    bench = _bench_module("extract_aeb")
+    metric = load_bench("aeb_metric")
+    bench = load_bench("extract_aeb")
     pages, refs, urls = bench.load_aeb(shared_path("bench", "aeb"))
     predictions, _ = bench.run_ours(pages, urls)
     total = metric.score_corpus(predictions, refs)
@@ -40,7 +27,7 @@ def test_aeb_score_stays_above_the_pinned_floor() -> None:
 
 
 def test_metric_matches_the_benchmark_description() -> None:
-    metric = _bench_module("aeb_metric")
+    metric = load_bench("aeb_metric")
     assert metric.score_page("", "").precision is None
     empty = metric.score_page("", "one two three four five")
     assert empty.precision is None and empty.recall == 0.0

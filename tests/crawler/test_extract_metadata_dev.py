@@ -7,13 +7,8 @@ them when the scores go up (the issue's targets: authors F1 0.90, title 0.95, da
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from tests.shared import load_bench, shared_path
 
-from tests.shared import shared_path
-
-ROOT = Path(__file__).resolve().parents[2]
 # bench/extract_metadata.py on the 193 labelled pages measures authors F1 0.946, title 0.990,
 # date 0.982 (bench/RESULTS.md, 2026-12-06); the floors sit 0.02 under.
 AUTHORS_FLOOR = 0.93
@@ -21,17 +16,8 @@ TITLE_FLOOR = 0.97
 DATE_FLOOR = 0.962
 
 
-def _bench():
-    name = "extract_metadata"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_metadata_scores_stay_above_the_floors() -> None:
-    bench = _bench()
+    bench = load_bench("extract_metadata")
     labels = bench.load_labels()
     scores = bench.run(labels, shared_path("bench", "aeb"), extractors=("newsmon",))
     ours = scores["newsmon"]
@@ -42,7 +28,7 @@ def test_metadata_scores_stay_above_the_floors() -> None:
 
 
 def test_scoring_rules() -> None:
-    bench = _bench()
+    bench = load_bench("extract_metadata")
     assert bench.authors_f1((), ()) == 1.0
     assert bench.authors_f1(("Kabar",), ()) == 0.0
     assert bench.authors_f1((" ANNA  Lee",), ("Anna Lee",)) == 1.0
@@ -61,7 +47,7 @@ def test_scoring_rules() -> None:
 
 
 def test_labels_are_well_formed() -> None:
-    bench = _bench()
+    bench = load_bench("extract_metadata")
     labels = bench.load_labels()
     assert len({label.page for label in labels}) == len(labels)
     for label in labels:
@@ -72,7 +58,7 @@ def test_labels_are_well_formed() -> None:
 
 
 def test_bench_refuses_a_missing_labels_file(tmp_path, capsys) -> None:
-    bench = _bench()
+    bench = load_bench("extract_metadata")
     assert bench.main(["--labels", str(tmp_path / "none.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no labels at") and err.count("\n") == 1
