@@ -70,8 +70,10 @@ def per_article(count: int, max_articles: int | None) -> None:
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] - base
     kept = f"at most {max_articles} kept" if max_articles else "all in the window"
-    print(f"{count} articles of 600 words added ({kept}): {held / 2**20:.1f} MB held, "
-          f"{held / count:.0f} bytes per article added")
+    print(
+        f"{count} articles of 600 words added ({kept}): {held / 2**20:.1f} MB held, "
+        f"{held / count:.0f} bytes per article added"
+    )
     for stat in tracemalloc.take_snapshot().compare_to(before, "lineno")[:8]:
         print(f"  {stat.size_diff / count:7.0f} B/article  {stat.traceback}")
 
@@ -87,10 +89,19 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--window-docs", type=int, default=30_000)
     parser.add_argument("--every", type=int, default=50_000)
-    parser.add_argument("--max-articles", type=int, default=None,
-                        help="DedupConfig.max_articles (default: no count bound)")
-    parser.add_argument("--per-article", type=int, default=0, metavar="N",
-                        help="print bytes per article of N articles in the window, then stop")
+    parser.add_argument(
+        "--max-articles",
+        type=int,
+        default=None,
+        help="DedupConfig.max_articles (default: no count bound)",
+    )
+    parser.add_argument(
+        "--per-article",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print bytes per article of N articles in the window, then stop",
+    )
     args = parser.parse_args()
     if args.per_article:
         per_article(args.per_article, args.max_articles)
@@ -99,8 +110,10 @@ def main() -> None:
     clusterer = Clusterer(cfg)
     step = cfg.window_seconds / args.window_docs
     seeds = iter(range(args.articles // _BATCH))
-    print(f"{args.articles} articles, window {cfg.window_days:g} days = {args.window_docs} "
-          f"articles; RSS every {args.every}")
+    print(
+        f"{args.articles} articles, window {cfg.window_days:g} days = {args.window_docs} "
+        f"articles; RSS every {args.every}"
+    )
     print(f"{'articles':>10} {'RSS MB':>8} {'articles/s':>10}")
     started, n = time.perf_counter(), 0
     with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -110,8 +123,9 @@ def main() -> None:
             blobs = pending.popleft().get()
             pending.extend(pool.apply_async(_signatures, (seed,)) for seed in islice(seeds, 1))
             for blob in blobs:
-                clusterer.add(Doc(f"a{n}", f"outlet{n % 40}", n * step),
-                              Signature.from_bytes(blob, cfg))
+                clusterer.add(
+                    Doc(f"a{n}", f"outlet{n % 40}", n * step), Signature.from_bytes(blob, cfg)
+                )
                 n += 1
                 if n % args.every == 0:
                     rate = n / (time.perf_counter() - started)

@@ -51,8 +51,12 @@ def articles(count: int, words: int, seed: int = 5, corpus: str = "grammar") -> 
             texts.append("AKIpress\n\n" + rng.choice(texts[-50:]) + "\n\nSource: Kabar")
             continue
         if corpus == "vocabulary":
-            texts.append("\n\n".join(" ".join(rng.choices(vocabulary, cum_weights=zipf, k=40))
-                                       for _ in range(words // 40)))
+            texts.append(
+                "\n\n".join(
+                    " ".join(rng.choices(vocabulary, cum_weights=zipf, k=40))
+                    for _ in range(words // 40)
+                )
+            )
             continue
         lang = RU if rng.random() < 0.6 else EN
         paragraphs: list[list[str]] = []
@@ -115,12 +119,26 @@ def cli_run(texts: list[str], *options: str) -> list[tuple[float, float]]:
         path, empty = Path(tmp) / "articles.jsonl", Path(tmp) / "empty.jsonl"
         with path.open("w", encoding="utf-8") as handle:
             for n, text in enumerate(texts):
-                handle.write(json.dumps({"id": f"a{n}", "outlet": "x", "text": text,
-                                         "published": 1735689600 + 60 * n},
-                                        ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "id": f"a{n}",
+                            "outlet": "x",
+                            "text": text,
+                            "published": 1735689600 + 60 * n,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         empty.write_text("")
-        command = [sys.executable, "-c", "from crawler.cli import main; main()", "cluster",
-                   *options]
+        command = [
+            sys.executable,
+            "-c",
+            "from crawler.cli import main; main()",
+            "cluster",
+            *options,
+        ]
         timings = []
         for source in (empty, path):
             cpu, wall = _children_cpu(), time.perf_counter()
@@ -140,8 +158,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=600)
     parser.add_argument("--cli", type=int, default=5000, help="articles for `newsmon cluster`")
     parser.add_argument("--corpus", choices=["grammar", "vocabulary"], default="grammar")
-    parser.add_argument("--align", action="store_true",
-                        help="with sentence alignment (DedupConfig(align=True), cluster --align)")
+    parser.add_argument(
+        "--align",
+        action="store_true",
+        help="with sentence alignment (DedupConfig(align=True), cluster --align)",
+    )
     args = parser.parse_args()
     texts = articles(max(args.articles, args.cli), args.words, corpus=args.corpus)
     sample = texts[: args.articles]
@@ -155,16 +176,21 @@ def main() -> None:
     sigs = signatures_batched(sample, cfg)
     print(f"  plain datasketch  {len(sample) / base:8.0f} articles/s")
     print(f"  dedup (sig+add)   {len(sample) / mine:8.0f} articles/s   x{base / mine:.1f}")
-    print(f"  same, batched     {len(sample) / batched:8.0f} articles/s   x{base / batched:.1f}"
-          f"   (signatures {BATCH} at a time)")
+    print(
+        f"  same, batched     {len(sample) / batched:8.0f} articles/s   x{base / batched:.1f}"
+        f"   (signatures {BATCH} at a time)"
+    )
     print(f"  signature alone   {len(sample) / sig:8.0f} articles/s")
     print(f"  batched alone     {len(sample) / sigs:8.0f} articles/s")
     if args.cli:
-        (startup, _), (total, total_wall) = cli_run(texts[: args.cli],
-                                                    *(["--align"] if args.align else []))
-        print(f"newsmon cluster, {args.cli} articles: {total:.1f} CPU s ({total_wall:.1f} s wall), "
-              f"start-up {startup:.1f} CPU s: {args.cli / (total - startup):.0f} articles per CPU "
-              f"second after start-up ({args.cli / total:.0f} with it)")
+        (startup, _), (total, total_wall) = cli_run(
+            texts[: args.cli], *(["--align"] if args.align else [])
+        )
+        print(
+            f"newsmon cluster, {args.cli} articles: {total:.1f} CPU s ({total_wall:.1f} s wall), "
+            f"start-up {startup:.1f} CPU s: {args.cli / (total - startup):.0f} articles per CPU "
+            f"second after start-up ({args.cli / total:.0f} with it)"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ def exact_pairs(sets: list[np.ndarray], threshold: float) -> set[tuple[int, int]
     vocabulary = {h: n for n, h in enumerate(np.unique(np.concatenate(sets)).tolist())}
     rows = np.repeat(np.arange(len(sets)), [len(s) for s in sets])
     cols = np.fromiter((vocabulary[h] for s in sets for h in s.tolist()), dtype=np.int64)
-    matrix = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)),
-                               shape=(len(sets), len(vocabulary)))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(sets), len(vocabulary))
+    )
     sizes = np.array([len(s) for s in sets], dtype=np.float32)
     pairs = set()
     for start in range(0, len(sets), _BLOCK):
@@ -67,10 +68,14 @@ def main() -> None:
         total_candidates += len(found)
         candidates.update((min(n, k), max(n, k)) for k in found)
     lsh_seconds = time.perf_counter() - started
-    print(f"{len(records)} articles, {len(records) * (len(records) - 1) // 2} pairs, "
-          f"{len(truth)} at Jaccard >= {cfg.threshold} (exact, {exact_seconds:.1f} s)")
-    print(f"  LSH bands {cfg.bands}: {total_candidates / len(records):.1f} candidates per query, "
-          f"{lsh_seconds:.1f} s")
+    print(
+        f"{len(records)} articles, {len(records) * (len(records) - 1) // 2} pairs, "
+        f"{len(truth)} at Jaccard >= {cfg.threshold} (exact, {exact_seconds:.1f} s)"
+    )
+    print(
+        f"  LSH bands {cfg.bands}: {total_candidates / len(records):.1f} candidates per query, "
+        f"{lsh_seconds:.1f} s"
+    )
     print(f"  recall of LSH candidates {len(truth & candidates) / len(truth):.4f}")
 
 

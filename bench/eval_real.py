@@ -91,13 +91,20 @@ def plain_datasketch(records: list[dict], cfg: DedupConfig) -> dict[str, str]:
 def scores(predicted: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
     """Copy-pair precision and recall and BCubed P/R/F1 of ``predicted`` against ``gold``."""
     pairs, cube = pairwise(predicted, gold), bcubed(predicted, gold)
-    return {"pair_p": pairs.precision, "pair_r": pairs.recall, "b_p": cube.precision,
-            "b_r": cube.recall, "b_f1": cube.f1}
+    return {
+        "pair_p": pairs.precision,
+        "pair_r": pairs.recall,
+        "b_p": cube.precision,
+        "b_r": cube.recall,
+        "b_f1": cube.f1,
+    }
 
 
 def line(name: str, s: dict[str, float]) -> str:
-    return (f"  {name:<17} pairs P={s['pair_p']:.3f} R={s['pair_r']:.3f}   "
-            f"BCubed P={s['b_p']:.3f} R={s['b_r']:.3f} F1={s['b_f1']:.3f}")
+    return (
+        f"  {name:<17} pairs P={s['pair_p']:.3f} R={s['pair_r']:.3f}   "
+        f"BCubed P={s['b_p']:.3f} R={s['b_r']:.3f} F1={s['b_f1']:.3f}"
+    )
 
 
 def evaluate(name: str, records: list[dict], cfg: DedupConfig, diagnose: bool) -> dict:
@@ -142,53 +149,71 @@ def explain_pairs(records: list[dict], predicted: dict[str, str], clusterer: Clu
         print(f"    {verdict} {a['id']} {b['id']} {a['label']:<8} {explain_line(why)}{note}")
     closest.sort(key=lambda item: -item[0])
     for _, a, b, why in closest[:5]:
-        print(f"    CLOSEST APART {a['id']} {b['id']} {a['label']}/{b['label']}: "
-              f"{explain_line(why)}")
+        print(
+            f"    CLOSEST APART {a['id']} {b['id']} {a['label']}/{b['label']}: {explain_line(why)}"
+        )
 
 
 def explain_line(why: dict) -> str:
     """One human line of ``NearDupIndex.explain``'s scores."""
-    parts = [f"jaccard {why.get('jaccard', 0):.2f}/{why.get('jaccard_needed', 0):.2f}"
-             f" (raw {why.get('jaccard_raw', 0):.2f})"]
+    parts = [
+        f"jaccard {why.get('jaccard', 0):.2f}/{why.get('jaccard_needed', 0):.2f}"
+        f" (raw {why.get('jaccard_raw', 0):.2f})"
+    ]
     if "containment" in why:
         parts.append(f"containment {why['containment']:.2f}/{why['containment_needed']:.2f}")
     elif "containment_estimate" in why:
         parts.append(f"containment estimate {why['containment_estimate']:.2f}")
     parts.append(f"lead {why['lead']:.2f}")
     if "aligned" in why:
-        parts.append(f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
-                     f"{why['aligned_sentences']} sentences")
+        parts.append(
+            f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
+            f"{why['aligned_sentences']} sentences"
+        )
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--real", type=Path, action="append",
-                        help="a real set (JSON lines with copy_group); repeatable")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        action="append",
+        help="a real set (JSON lines with copy_group); repeatable",
+    )
     parser.add_argument("--stories", type=int, default=400, help="generated set size (0: none)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--containment", type=float, help="excerpt threshold (default: tuned)")
-    parser.add_argument("--diagnose", action="store_true",
-                        help="explain every missed and every wrong pair")
-    parser.add_argument("--align", action="store_true",
-                        help="with sentence alignment (DedupConfig(align=True), dedup/align.py)")
+    parser.add_argument(
+        "--diagnose", action="store_true", help="explain every missed and every wrong pair"
+    )
+    parser.add_argument(
+        "--align",
+        action="store_true",
+        help="with sentence alignment (DedupConfig(align=True), dedup/align.py)",
+    )
     args = parser.parse_args()
-    cfg = DedupConfig(align=args.align, **({} if args.containment is None
-                                           else {"containment": args.containment}))
+    cfg = DedupConfig(
+        align=args.align, **({} if args.containment is None else {"containment": args.containment})
+    )
     paths = args.real or [p for p in (DEV, CHECK) if p.exists()]
     results = {}
     for path in paths:
         if not path.exists():
             print(f"error: {path}: no such file", file=sys.stderr)
             return 2
-        role = "tuning" if path.resolve() == DEV.resolve() else (
-            "checking" if path.resolve() == CHECK.resolve() else "real")
+        role = (
+            "tuning"
+            if path.resolve() == DEV.resolve()
+            else ("checking" if path.resolve() == CHECK.resolve() else "real")
+        )
         results[str(path)] = evaluate(f"{path} ({role})", load_real(path), cfg, args.diagnose)
     if args.stories:
         records = generate(args.stories, args.seed)
-        results["generated"] = evaluate(f"generated set ({args.stories} stories, seed "
-                                        f"{args.seed})", records, cfg, False)
+        results["generated"] = evaluate(
+            f"generated set ({args.stories} stories, seed {args.seed})", records, cfg, False
+        )
     return 0
 
 

@@ -66,60 +66,137 @@ RU = Lang(
         ("глава комитета Серик Жумабаев", "главы комитета Серика Жумабаева"),
     ],
     places=[
-        ("Бишкек", "в Бишкеке", "БИШКЕК"), ("Ош", "в Оше", "ОШ"), ("Алматы", "в Алматы", "АЛМАТЫ"),
-        ("Астана", "в Астане", "АСТАНА"), ("Ташкент", "в Ташкенте", "ТАШКЕНТ"),
-        ("Самарканд", "в Самарканде", "САМАРКАНД"), ("Душанбе", "в Душанбе", "ДУШАНБЕ"),
-        ("Худжанд", "в Худжанде", "ХУДЖАНД"), ("Нарын", "в Нарыне", "НАРЫН"),
-        ("Каракол", "в Караколе", "КАРАКОЛ"), ("Шымкент", "в Шымкенте", "ШЫМКЕНТ"),
-        ("Наманган", "в Намангане", "НАМАНГАН"), ("Талас", "в Таласе", "ТАЛАС"),
-        ("Актобе", "в Актобе", "АКТОБЕ"), ("Бохтар", "в Бохтаре", "БОХТАР"),
+        ("Бишкек", "в Бишкеке", "БИШКЕК"),
+        ("Ош", "в Оше", "ОШ"),
+        ("Алматы", "в Алматы", "АЛМАТЫ"),
+        ("Астана", "в Астане", "АСТАНА"),
+        ("Ташкент", "в Ташкенте", "ТАШКЕНТ"),
+        ("Самарканд", "в Самарканде", "САМАРКАНД"),
+        ("Душанбе", "в Душанбе", "ДУШАНБЕ"),
+        ("Худжанд", "в Худжанде", "ХУДЖАНД"),
+        ("Нарын", "в Нарыне", "НАРЫН"),
+        ("Каракол", "в Караколе", "КАРАКОЛ"),
+        ("Шымкент", "в Шымкенте", "ШЫМКЕНТ"),
+        ("Наманган", "в Намангане", "НАМАНГАН"),
+        ("Талас", "в Таласе", "ТАЛАС"),
+        ("Актобе", "в Актобе", "АКТОБЕ"),
+        ("Бохтар", "в Бохтаре", "БОХТАР"),
     ],
-    orgs=["Министерство энергетики", "Национальный банк", "Министерство транспорта",
-          "Государственная налоговая служба", "Министерство сельского хозяйства",
-          "Агентство по статистике", "Министерство здравоохранения", "Таможенная служба",
-          "Министерство образования", "Фонд развития", "Министерство цифрового развития"],
+    orgs=[
+        "Министерство энергетики",
+        "Национальный банк",
+        "Министерство транспорта",
+        "Государственная налоговая служба",
+        "Министерство сельского хозяйства",
+        "Агентство по статистике",
+        "Министерство здравоохранения",
+        "Таможенная служба",
+        "Министерство образования",
+        "Фонд развития",
+        "Министерство цифрового развития",
+    ],
     topics={
-        "energy": {"obj": ["строительство новой подстанции", "ремонт линий электропередачи",
-                           "запуск малой гидроэлектростанции", "замену старых трансформаторов",
-                           "модернизацию теплоэлектроцентрали", "подключение новых потребителей"],
-                   "unit": ["мегаватт мощности", "километров линий", "киловатт-часов",
-                            "трансформаторных пунктов"],
-                   "noun": ["энергосистема", "подстанция", "гидроэлектростанция", "котельная"]},
-        "roads": {"obj": ["реконструкцию участка трассы", "строительство нового моста",
-                          "ремонт дорожного покрытия", "установку светофоров",
-                          "расширение кольцевой дороги", "открытие объездной дороги"],
-                  "unit": ["километров дорог", "мостов", "перекрестков", "остановок"],
-                  "noun": ["трасса", "мост", "развязка", "дорога"]},
-        "trade": {"obj": ["экспорт сельхозпродукции", "запуск нового торгового коридора",
-                          "снижение таможенных пошлин", "открытие логистического центра",
-                          "поставки хлопкового волокна", "упрощение пограничных процедур"],
-                  "unit": ["тонн груза", "миллионов долларов", "контейнеров", "вагонов"],
-                  "noun": ["товарооборот", "экспорт", "терминал", "коридор"]},
-        "health": {"obj": ["вакцинацию детей", "строительство районной больницы",
-                           "закупку медицинского оборудования", "обучение семейных врачей",
-                           "открытие центра диагностики", "профилактику инфекций"],
-                   "unit": ["коек", "пациентов", "доз вакцины", "врачей"],
-                   "noun": ["больница", "поликлиника", "вакцина", "медпункт"]},
-        "farming": {"obj": ["посевную кампанию", "восстановление оросительных каналов",
-                            "сбор урожая пшеницы", "закупку семян", "субсидирование фермеров",
-                            "строительство теплиц"],
-                    "unit": ["гектаров", "тонн зерна", "голов скота", "кубометров воды"],
-                    "noun": ["урожай", "канал", "теплица", "пастбище"]},
-        "schools": {"obj": ["строительство новых школ", "ремонт детских садов",
-                            "переход на новые учебники", "повышение зарплат учителям",
-                            "оснащение компьютерных классов", "подготовку к учебному году"],
-                    "unit": ["ученических мест", "школ", "учителей", "учебников"],
-                    "noun": ["школа", "детсад", "лицей", "колледж"]},
-        "digital": {"obj": ["перевод госуслуг в онлайн", "запуск электронных платежей",
-                            "подключение сел к интернету", "создание единого реестра",
-                            "внедрение цифровых паспортов", "защиту персональных данных"],
-                    "unit": ["услуг", "пользователей", "сел", "терминалов"],
-                    "noun": ["портал", "реестр", "приложение", "платформа"]},
-        "banking": {"obj": ["снижение учетной ставки", "выпуск государственных облигаций",
-                            "льготное кредитование", "борьбу с инфляцией",
-                            "выдачу ипотечных кредитов", "развитие исламского финансирования"],
-                    "unit": ["миллиардов сомов", "процентов годовых", "кредитов", "вкладчиков"],
-                    "noun": ["ставка", "кредит", "депозит", "облигация"]},
+        "energy": {
+            "obj": [
+                "строительство новой подстанции",
+                "ремонт линий электропередачи",
+                "запуск малой гидроэлектростанции",
+                "замену старых трансформаторов",
+                "модернизацию теплоэлектроцентрали",
+                "подключение новых потребителей",
+            ],
+            "unit": [
+                "мегаватт мощности",
+                "километров линий",
+                "киловатт-часов",
+                "трансформаторных пунктов",
+            ],
+            "noun": ["энергосистема", "подстанция", "гидроэлектростанция", "котельная"],
+        },
+        "roads": {
+            "obj": [
+                "реконструкцию участка трассы",
+                "строительство нового моста",
+                "ремонт дорожного покрытия",
+                "установку светофоров",
+                "расширение кольцевой дороги",
+                "открытие объездной дороги",
+            ],
+            "unit": ["километров дорог", "мостов", "перекрестков", "остановок"],
+            "noun": ["трасса", "мост", "развязка", "дорога"],
+        },
+        "trade": {
+            "obj": [
+                "экспорт сельхозпродукции",
+                "запуск нового торгового коридора",
+                "снижение таможенных пошлин",
+                "открытие логистического центра",
+                "поставки хлопкового волокна",
+                "упрощение пограничных процедур",
+            ],
+            "unit": ["тонн груза", "миллионов долларов", "контейнеров", "вагонов"],
+            "noun": ["товарооборот", "экспорт", "терминал", "коридор"],
+        },
+        "health": {
+            "obj": [
+                "вакцинацию детей",
+                "строительство районной больницы",
+                "закупку медицинского оборудования",
+                "обучение семейных врачей",
+                "открытие центра диагностики",
+                "профилактику инфекций",
+            ],
+            "unit": ["коек", "пациентов", "доз вакцины", "врачей"],
+            "noun": ["больница", "поликлиника", "вакцина", "медпункт"],
+        },
+        "farming": {
+            "obj": [
+                "посевную кампанию",
+                "восстановление оросительных каналов",
+                "сбор урожая пшеницы",
+                "закупку семян",
+                "субсидирование фермеров",
+                "строительство теплиц",
+            ],
+            "unit": ["гектаров", "тонн зерна", "голов скота", "кубометров воды"],
+            "noun": ["урожай", "канал", "теплица", "пастбище"],
+        },
+        "schools": {
+            "obj": [
+                "строительство новых школ",
+                "ремонт детских садов",
+                "переход на новые учебники",
+                "повышение зарплат учителям",
+                "оснащение компьютерных классов",
+                "подготовку к учебному году",
+            ],
+            "unit": ["ученических мест", "школ", "учителей", "учебников"],
+            "noun": ["школа", "детсад", "лицей", "колледж"],
+        },
+        "digital": {
+            "obj": [
+                "перевод госуслуг в онлайн",
+                "запуск электронных платежей",
+                "подключение сел к интернету",
+                "создание единого реестра",
+                "внедрение цифровых паспортов",
+                "защиту персональных данных",
+            ],
+            "unit": ["услуг", "пользователей", "сел", "терминалов"],
+            "noun": ["портал", "реестр", "приложение", "платформа"],
+        },
+        "banking": {
+            "obj": [
+                "снижение учетной ставки",
+                "выпуск государственных облигаций",
+                "льготное кредитование",
+                "борьбу с инфляцией",
+                "выдачу ипотечных кредитов",
+                "развитие исламского финансирования",
+            ],
+            "unit": ["миллиардов сомов", "процентов годовых", "кредитов", "вкладчиков"],
+            "noun": ["ставка", "кредит", "депозит", "облигация"],
+        },
     },
     templates=[
         "{who} сообщил, что {obj} начнется {place_loc} в {month}.",
@@ -157,71 +234,178 @@ RU = Lang(
         "Власти пересмотрели сроки: {obj} {place_loc} перенесли на {month}.",
         "{who} раскритиковал подрядчиков, которые сорвали {obj} {place_loc}.",
     ],
-    months=["январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе",
-            "сентябре", "октябре", "ноябре", "декабре"],
+    months=[
+        "январе",
+        "феврале",
+        "марте",
+        "апреле",
+        "мае",
+        "июне",
+        "июле",
+        "августе",
+        "сентябре",
+        "октябре",
+        "ноябре",
+        "декабре",
+    ],
     read_more="Подробнее читайте на сайте {source}.",
     source="Источник: {source}",
 )
 
 EN = Lang(
     code="en",
-    people=[(p, p) for p in [
-        "Energy Minister Talant Zholdoshbekov", "Economy Minister Azamat Beknazarov",
-        "Deputy Prime Minister Nurlan Sydykov", "city mayor Erlan Tulegenov",
-        "regional governor Bakhtiyor Rakhimov", "board chairman Farrukh Nazarov",
-        "MP Ermek Abdykerimov", "Health Minister Kairat Musaev", "agency director Alisher Karimov",
-        "Transport Minister Davron Saidov", "committee head Serik Zhumabayev",
-        "mayor Bakyt Osmonov"]],
-    places=[(p, f"in {p}", p.upper()) for p in [
-        "Bishkek", "Osh", "Almaty", "Astana", "Tashkent", "Samarkand", "Dushanbe", "Khujand",
-        "Naryn", "Karakol", "Shymkent", "Namangan", "Talas", "Aktobe", "Bokhtar"]],
-    orgs=["the Energy Ministry", "the National Bank", "the Transport Ministry", "the Tax Service",
-          "the Agriculture Ministry", "the Statistics Agency", "the Health Ministry",
-          "the Customs Service", "the Education Ministry", "the Development Fund",
-          "the Digital Ministry"],
+    people=[
+        (p, p)
+        for p in [
+            "Energy Minister Talant Zholdoshbekov",
+            "Economy Minister Azamat Beknazarov",
+            "Deputy Prime Minister Nurlan Sydykov",
+            "city mayor Erlan Tulegenov",
+            "regional governor Bakhtiyor Rakhimov",
+            "board chairman Farrukh Nazarov",
+            "MP Ermek Abdykerimov",
+            "Health Minister Kairat Musaev",
+            "agency director Alisher Karimov",
+            "Transport Minister Davron Saidov",
+            "committee head Serik Zhumabayev",
+            "mayor Bakyt Osmonov",
+        ]
+    ],
+    places=[
+        (p, f"in {p}", p.upper())
+        for p in [
+            "Bishkek",
+            "Osh",
+            "Almaty",
+            "Astana",
+            "Tashkent",
+            "Samarkand",
+            "Dushanbe",
+            "Khujand",
+            "Naryn",
+            "Karakol",
+            "Shymkent",
+            "Namangan",
+            "Talas",
+            "Aktobe",
+            "Bokhtar",
+        ]
+    ],
+    orgs=[
+        "the Energy Ministry",
+        "the National Bank",
+        "the Transport Ministry",
+        "the Tax Service",
+        "the Agriculture Ministry",
+        "the Statistics Agency",
+        "the Health Ministry",
+        "the Customs Service",
+        "the Education Ministry",
+        "the Development Fund",
+        "the Digital Ministry",
+    ],
     topics={
-        "energy": {"obj": ["building a new substation", "repairing power lines",
-                           "launching a small hydropower plant", "replacing old transformers",
-                           "upgrading the heating plant", "connecting new consumers"],
-                   "unit": ["megawatts", "kilometres of lines", "kilowatt-hours", "substations"],
-                   "noun": ["the power grid", "the substation", "the hydropower plant",
-                            "the boiler house"]},
-        "roads": {"obj": ["rebuilding a section of the highway", "building a new bridge",
-                          "repaving the road", "installing traffic lights",
-                          "widening the ring road", "opening a bypass road"],
-                  "unit": ["kilometres of road", "bridges", "junctions", "bus stops"],
-                  "noun": ["the highway", "the bridge", "the junction", "the road"]},
-        "trade": {"obj": ["exporting farm produce", "opening a new trade corridor",
-                          "cutting customs duties", "opening a logistics hub",
-                          "shipping cotton fibre", "simplifying border procedures"],
-                  "unit": ["tonnes of cargo", "million dollars", "containers", "rail cars"],
-                  "noun": ["trade turnover", "the export market", "the terminal", "the corridor"]},
-        "health": {"obj": ["vaccinating children", "building a district hospital",
-                           "buying medical equipment", "training family doctors",
-                           "opening a diagnostic centre", "preventing infections"],
-                   "unit": ["beds", "patients", "vaccine doses", "doctors"],
-                   "noun": ["the hospital", "the clinic", "the vaccine", "the health post"]},
-        "farming": {"obj": ["the sowing campaign", "restoring irrigation canals",
-                            "harvesting wheat", "buying seeds", "subsidising farmers",
-                            "building greenhouses"],
-                    "unit": ["hectares", "tonnes of grain", "head of cattle",
-                             "cubic metres of water"],
-                    "noun": ["the harvest", "the canal", "the greenhouse", "the pasture"]},
-        "schools": {"obj": ["building new schools", "repairing kindergartens",
-                            "switching to new textbooks", "raising teachers' pay",
-                            "equipping computer classes", "preparing for the school year"],
-                    "unit": ["school places", "schools", "teachers", "textbooks"],
-                    "noun": ["the school", "the kindergarten", "the lyceum", "the college"]},
-        "digital": {"obj": ["moving public services online", "launching electronic payments",
-                            "connecting villages to the internet", "creating a single register",
-                            "introducing digital passports", "protecting personal data"],
-                    "unit": ["services", "users", "villages", "terminals"],
-                    "noun": ["the portal", "the register", "the app", "the platform"]},
-        "banking": {"obj": ["cutting the policy rate", "issuing government bonds",
-                            "subsidised lending", "fighting inflation", "issuing mortgages",
-                            "developing Islamic finance"],
-                    "unit": ["billion soms", "percent a year", "loans", "depositors"],
-                    "noun": ["the rate", "the loan", "the deposit", "the bond"]},
+        "energy": {
+            "obj": [
+                "building a new substation",
+                "repairing power lines",
+                "launching a small hydropower plant",
+                "replacing old transformers",
+                "upgrading the heating plant",
+                "connecting new consumers",
+            ],
+            "unit": ["megawatts", "kilometres of lines", "kilowatt-hours", "substations"],
+            "noun": [
+                "the power grid",
+                "the substation",
+                "the hydropower plant",
+                "the boiler house",
+            ],
+        },
+        "roads": {
+            "obj": [
+                "rebuilding a section of the highway",
+                "building a new bridge",
+                "repaving the road",
+                "installing traffic lights",
+                "widening the ring road",
+                "opening a bypass road",
+            ],
+            "unit": ["kilometres of road", "bridges", "junctions", "bus stops"],
+            "noun": ["the highway", "the bridge", "the junction", "the road"],
+        },
+        "trade": {
+            "obj": [
+                "exporting farm produce",
+                "opening a new trade corridor",
+                "cutting customs duties",
+                "opening a logistics hub",
+                "shipping cotton fibre",
+                "simplifying border procedures",
+            ],
+            "unit": ["tonnes of cargo", "million dollars", "containers", "rail cars"],
+            "noun": ["trade turnover", "the export market", "the terminal", "the corridor"],
+        },
+        "health": {
+            "obj": [
+                "vaccinating children",
+                "building a district hospital",
+                "buying medical equipment",
+                "training family doctors",
+                "opening a diagnostic centre",
+                "preventing infections",
+            ],
+            "unit": ["beds", "patients", "vaccine doses", "doctors"],
+            "noun": ["the hospital", "the clinic", "the vaccine", "the health post"],
+        },
+        "farming": {
+            "obj": [
+                "the sowing campaign",
+                "restoring irrigation canals",
+                "harvesting wheat",
+                "buying seeds",
+                "subsidising farmers",
+                "building greenhouses",
+            ],
+            "unit": ["hectares", "tonnes of grain", "head of cattle", "cubic metres of water"],
+            "noun": ["the harvest", "the canal", "the greenhouse", "the pasture"],
+        },
+        "schools": {
+            "obj": [
+                "building new schools",
+                "repairing kindergartens",
+                "switching to new textbooks",
+                "raising teachers' pay",
+                "equipping computer classes",
+                "preparing for the school year",
+            ],
+            "unit": ["school places", "schools", "teachers", "textbooks"],
+            "noun": ["the school", "the kindergarten", "the lyceum", "the college"],
+        },
+        "digital": {
+            "obj": [
+                "moving public services online",
+                "launching electronic payments",
+                "connecting villages to the internet",
+                "creating a single register",
+                "introducing digital passports",
+                "protecting personal data",
+            ],
+            "unit": ["services", "users", "villages", "terminals"],
+            "noun": ["the portal", "the register", "the app", "the platform"],
+        },
+        "banking": {
+            "obj": [
+                "cutting the policy rate",
+                "issuing government bonds",
+                "subsidised lending",
+                "fighting inflation",
+                "issuing mortgages",
+                "developing Islamic finance",
+            ],
+            "unit": ["billion soms", "percent a year", "loans", "depositors"],
+            "noun": ["the rate", "the loan", "the deposit", "the bond"],
+        },
     },
     templates=[
         "{who} said that {obj} would start {place_loc} in {month}.",
@@ -259,8 +443,20 @@ EN = Lang(
         "The authorities have moved the deadline: {obj} {place_loc} is now due in {month}.",
         "{who_cap} criticised the contractors who failed to deliver {obj} {place_loc}.",
     ],
-    months=["January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December"],
+    months=[
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     read_more="Read more on {source}.",
     source="Source: {source}",
 )
@@ -281,10 +477,18 @@ class Outlet:
 OUTLETS = [
     Outlet("kabar", "Kabar", (), ("Подписывайтесь на наш канал в Telegram.",)),
     Outlet("akipress", "AKIpress", ("AKIpress | Новости Центральной Азии",), ()),
-    Outlet("24kg", "24.kg", ("24.kg — новости Кыргызстана",),
-           ("При перепечатке материалов ссылка на 24.kg обязательна.",)),
-    Outlet("kaktus", "Kaktus.media", (), ("Хотите первыми узнавать новости? Подпишитесь на нас.",
-                                          "Фото: пресс-служба")),
+    Outlet(
+        "24kg",
+        "24.kg",
+        ("24.kg — новости Кыргызстана",),
+        ("При перепечатке материалов ссылка на 24.kg обязательна.",),
+    ),
+    Outlet(
+        "kaktus",
+        "Kaktus.media",
+        (),
+        ("Хотите первыми узнавать новости? Подпишитесь на нас.", "Фото: пресс-служба"),
+    ),
     Outlet("kun", "Kun.uz", ("Kun.uz",), ("Kun.uz in Telegram: all the news first.",)),
     Outlet("asiaplus", "Asia-Plus", (), ("Follow Asia-Plus on social media.",)),
     Outlet("tengri", "Tengrinews", ("Tengrinews.kz",), ()),
@@ -292,15 +496,20 @@ OUTLETS = [
 ]
 # The outlet whose long footer the "footer" hard negatives share.
 FOOTER_OUTLET = Outlet(
-    "cabar", "CABAR.asia", (),
-    ("Этот материал подготовлен в рамках проекта, который реализуется при поддержке донорской "
-     "организации. Мнения, изложенные в публикации, не обязательно отражают позицию донора или "
-     "редакции, и редакция не несет ответственности за содержание комментариев экспертов и "
-     "приглашенных авторов, опубликованных на сайте в разделе аналитики и мнений.",
-     "This material was prepared within a project supported by a donor organisation. The views "
-     "expressed in it do not necessarily reflect the position of the donor or of the editorial "
-     "board, which is not responsible for the comments of the experts and guest authors that are "
-     "published in the analysis and opinion section of the website."),
+    "cabar",
+    "CABAR.asia",
+    (),
+    (
+        "Этот материал подготовлен в рамках проекта, который реализуется при поддержке донорской "
+        "организации. Мнения, изложенные в публикации, не обязательно отражают позицию донора или "
+        "редакции, и редакция не несет ответственности за содержание комментариев экспертов и "
+        "приглашенных авторов, опубликованных на сайте в разделе аналитики и мнений.",
+        "This material was prepared within a project supported by a donor organisation. The views "
+        "expressed in it do not necessarily reflect the position of the donor or of the editorial "
+        "board, which is not responsible for the comments of the experts and guest authors that "
+        "are "
+        "published in the analysis and opinion section of the website.",
+    ),
 )
 
 
@@ -312,16 +521,23 @@ class Writer:
 
     # -- stories ---------------------------------------------------------------------------
 
-    def story(self, lang: Lang, topic: str | None = None, cast: tuple | None = None,
-              sentences: tuple[int, int] = (5, 18)) -> list[list[str]]:
+    def story(
+        self,
+        lang: Lang,
+        topic: str | None = None,
+        cast: tuple | None = None,
+        sentences: tuple[int, int] = (5, 18),
+    ) -> list[list[str]]:
         """A story: paragraphs of sentences on one topic with one cast of people and places."""
         rng = self.rng
         topic = topic or rng.choice(sorted(lang.topics))
         cast = cast or self.cast(lang)
         count = rng.randint(*sentences)
         lead = self.fill(lang, rng.choice(lang.leads), topic, cast)
-        body = [self.fill(lang, t, topic, cast)
-                for t in rng.sample(lang.templates, min(count - 1, len(lang.templates)))]
+        body = [
+            self.fill(lang, t, topic, cast)
+            for t in rng.sample(lang.templates, min(count - 1, len(lang.templates)))
+        ]
         sentences_ = [lead, *body]
         paragraphs, i = [], 0
         while i < len(sentences_):
@@ -341,12 +557,21 @@ class Writer:
         words = lang.topics[topic]
         objects = rng.sample(words["obj"], 2)
         text = template.format(
-            who=person[0], who_gen=person[1], who_cap=person[0][0].upper() + person[0][1:],
-            place_loc=rng.choice(places)[1], org=org, org_cap=org[0].upper() + org[1:],
-            obj=objects[0], obj2=objects[1], unit=rng.choice(words["unit"]),
-            noun=rng.choice(words["noun"]), noun_topic=rng.choice(words["noun"]),
+            who=person[0],
+            who_gen=person[1],
+            who_cap=person[0][0].upper() + person[0][1:],
+            place_loc=rng.choice(places)[1],
+            org=org,
+            org_cap=org[0].upper() + org[1:],
+            obj=objects[0],
+            obj2=objects[1],
+            unit=rng.choice(words["unit"]),
+            noun=rng.choice(words["noun"]),
+            noun_topic=rng.choice(words["noun"]),
             num=rng.choice([rng.randint(2, 99), rng.randint(100, 999), rng.randint(1000, 9000)]),
-            pct=rng.randint(3, 60), day=rng.randint(2, 28), month=rng.choice(lang.months),
+            pct=rng.randint(3, 60),
+            day=rng.randint(2, 28),
+            month=rng.choice(lang.months),
         )
         return text[0].upper() + text[1:]
 
@@ -362,8 +587,15 @@ class Writer:
     def typography(self, text: str) -> str:
         """Quotes, dashes, ё, no-break spaces and case, as another outlet's CMS would set them."""
         rng = self.rng
-        swaps = [("«", '"'), ("»", '"'), (" — ", " - "), ("е", "ё"), (" ", "\u00a0"),
-                 ("'", "’"), ("-", "‑")]
+        swaps = [
+            ("«", '"'),
+            ("»", '"'),
+            (" — ", " - "),
+            ("е", "ё"),
+            (" ", "\u00a0"),
+            ("'", "’"),
+            ("-", "‑"),
+        ]
         for old, new in rng.sample(swaps, 3):
             if old == "е":
                 text = text.replace("ее", "её")
@@ -376,8 +608,9 @@ class Writer:
             text = first.upper() + "\n" + rest if rest else first.upper()
         return text
 
-    def edit(self, lang: Lang, paragraphs: list[list[str]], topic: str, cast: tuple
-             ) -> list[list[str]]:
+    def edit(
+        self, lang: Lang, paragraphs: list[list[str]], topic: str, cast: tuple
+    ) -> list[list[str]]:
         """Drop and change one sentence in ten or so (one at least), maybe swap two paragraphs."""
         rng = self.rng
         paragraphs = [list(p) for p in paragraphs]
@@ -422,8 +655,9 @@ def _excerpt(paragraphs: list[list[str]], share: float) -> list[list[str]]:
     return out
 
 
-def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True,
-             copies: int = 4) -> list[dict]:
+def generate(
+    stories: int = 400, seed: int = 7, hard_negatives: bool = True, copies: int = 4
+) -> list[dict]:
     """Generate the labelled records, in publication order.
 
     Args:
@@ -443,8 +677,17 @@ def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True,
     span = max(30.0, stories / 15) * DAY
 
     def add(label: str, case: str, outlet: Outlet, when: float, text: str, title: str) -> None:
-        records.append({"id": f"{case}-{len(records):06d}", "outlet": outlet.id, "title": title,
-                        "text": text, "published": when, "label": label, "case": case})
+        records.append(
+            {
+                "id": f"{case}-{len(records):06d}",
+                "outlet": outlet.id,
+                "title": title,
+                "text": text,
+                "published": when,
+                "label": label,
+                "case": case,
+            }
+        )
 
     originals = []
     for n in range(stories):
@@ -467,19 +710,28 @@ def generate(stories: int = 400, seed: int = 7, hard_negatives: bool = True,
             kind = rng.choices(["syndicated", "excerpt", "edited", "typography"], [4, 3, 3, 1])[0]
             place = cast[1][0]
             if kind == "syndicated":
-                parts = [*other.header, w.dateline(lang, place, outlet, when) + " "
-                         + _text(paragraphs), lang.source.format(source=outlet.name),
-                         *other.footer]
+                parts = [
+                    *other.header,
+                    w.dateline(lang, place, outlet, when) + " " + _text(paragraphs),
+                    lang.source.format(source=outlet.name),
+                    *other.footer,
+                ]
                 text = "\n\n".join(parts)
                 if rng.random() < 0.5:
                     text = w.typography(text)
             elif kind == "excerpt":
                 part = _excerpt(paragraphs, rng.uniform(0.3, 0.7))
-                text = "\n\n".join([*other.header[: rng.randint(0, 1)], _text(part),
-                                    lang.read_more.format(source=outlet.name)])
+                text = "\n\n".join(
+                    [
+                        *other.header[: rng.randint(0, 1)],
+                        _text(part),
+                        lang.read_more.format(source=outlet.name),
+                    ]
+                )
             elif kind == "edited":
-                text = "\n\n".join([*other.header, _text(w.edit(lang, paragraphs, topic, cast)),
-                                    *other.footer])
+                text = "\n\n".join(
+                    [*other.header, _text(w.edit(lang, paragraphs, topic, cast)), *other.footer]
+                )
                 if rng.random() < 0.3:
                     text = w.typography(text)
             else:
@@ -500,8 +752,14 @@ def _negatives(w: Writer, stories: int, span: float, originals: list, add) -> No
         lang = LANGS[rng.choice(["ru", "en"])]
         paragraphs = w.story(lang, sentences=(3, 6))
         footer = FOOTER_OUTLET.footer[0 if lang.code == "ru" else 1]
-        add(f"footer{n}", "footer", FOOTER_OUTLET, START + rng.random() * span,
-            _text(paragraphs) + "\n\n" + footer, "")
+        add(
+            f"footer{n}",
+            "footer",
+            FOOTER_OUTLET,
+            START + rng.random() * span,
+            _text(paragraphs) + "\n\n" + footer,
+            "",
+        )
     # different stories on one topic with the same cast, a few days apart; a follow-up often
     # repeats one background paragraph of the story before it
     for n in range(max(4, stories // 20)):
@@ -513,8 +771,14 @@ def _negatives(w: Writer, stories: int, span: float, originals: list, add) -> No
             paragraphs = w.story(lang, topic, cast)
             if len(previous) > 1 and rng.random() < 0.6:
                 paragraphs.insert(rng.randint(1, len(paragraphs)), rng.choice(previous[1:]))
-            add(f"topic{n}-{k}", "topic", rng.choice(OUTLETS), when + k * rng.uniform(0.2, 2) * DAY,
-                _text(paragraphs), "")
+            add(
+                f"topic{n}-{k}",
+                "topic",
+                rng.choice(OUTLETS),
+                when + k * rng.uniform(0.2, 2) * DAY,
+                _text(paragraphs),
+                "",
+            )
             previous = paragraphs
     # very short template texts: one number or place differs
     for n in range(max(10, stories // 4)):
@@ -522,14 +786,17 @@ def _negatives(w: Writer, stories: int, span: float, originals: list, add) -> No
         rate = rng.uniform(80, 95)
         day = rng.randint(1, 28)
         city = rng.choice(RU.places)
-        text = rng.choice([
-            f"Национальный банк установил учетный курс доллара на {day} число на уровне "
-            f"{rate:.2f} сома.",
-            f"Курс доллара на {day} января составил {rate:.2f} сома, сообщает Национальный банк.",
-            f"{city[1][0].upper()}{city[1][1:]} {day} числа ожидается до "
-            f"{rng.randint(-15, 35)} градусов тепла, без осадков.",
-            f"The National Bank set the dollar rate for the {day}th at {rate:.2f} soms.",
-        ])
+        text = rng.choice(
+            [
+                f"Национальный банк установил учетный курс доллара на {day} число на уровне "
+                f"{rate:.2f} сома.",
+                f"Курс доллара на {day} января составил {rate:.2f} сома, сообщает Национальный "
+                "банк.",
+                f"{city[1][0].upper()}{city[1][1:]} {day} числа ожидается до "
+                f"{rng.randint(-15, 35)} градусов тепла, без осадков.",
+                f"The National Bank set the dollar rate for the {day}th at {rate:.2f} soms.",
+            ]
+        )
         outlet = rng.choice(OUTLETS)
         add(f"short{n}", "short", outlet, when, text, "")
         if rng.random() < 0.2:  # the same brief, syndicated: must still match
@@ -570,8 +837,14 @@ def evaluate(records: list[dict], cfg: DedupConfig) -> dict:
     return {
         "bcubed": bcubed(final, gold)._asdict(),
         "pairwise": pairwise(final, gold)._asdict(),
-        "cases": {case: {"records": len(v), "precision": sum(p for p, _ in v) / len(v),
-                         "recall": sum(r for _, r in v) / len(v)} for case, v in cases.items()},
+        "cases": {
+            case: {
+                "records": len(v),
+                "precision": sum(p for p, _ in v) / len(v),
+                "recall": sum(r for _, r in v) / len(v),
+            }
+            for case, v in cases.items()
+        },
         "clusters": final,
     }
 

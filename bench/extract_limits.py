@@ -36,8 +36,13 @@ def _alone(body: bytes, out: multiprocessing.Queue) -> None:
         outcome = "extracted"
     except ExtractionError as exc:
         outcome = exc.reason
-    out.put((outcome, time.process_time() - start,
-             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    out.put(
+        (
+            outcome,
+            time.process_time() - start,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        )
+    )
 
 
 def alone(body: bytes) -> tuple[str, float, float]:
@@ -53,14 +58,24 @@ def alone(body: bytes) -> tuple[str, float, float]:
 
 def budgeted(body: bytes, timeout: float, memory_mb: int) -> tuple[str, float]:
     """Extract ``body`` in a pool with the budget: the reason (or ok) and the wall seconds."""
-    pool = ExtractionPool(DedupConfig(), workers=1, timeout=timeout,
-                          max_memory=memory_mb * 1024 * 1024)
+    pool = ExtractionPool(
+        DedupConfig(), workers=1, timeout=timeout, max_memory=memory_mb * 1024 * 1024
+    )
     pool.start()
-    page = FetchedPage(url="http://bench.test/page", outlet="bench", body=body,
-                       fetched="2026-11-09T10:00:00+00:00")
+    page = FetchedPage(
+        url="http://bench.test/page", outlet="bench", body=body, fetched="2026-11-09T10:00:00+00:00"
+    )
     try:
-        asyncio.run(pool.extract(FetchedPage(url="http://bench.test/warm", outlet="bench",
-                                             body=b"<p>warm</p>", fetched=page.fetched)))
+        asyncio.run(
+            pool.extract(
+                FetchedPage(
+                    url="http://bench.test/warm",
+                    outlet="bench",
+                    body=b"<p>warm</p>",
+                    fetched=page.fetched,
+                )
+            )
+        )
         start = time.monotonic()
         result = asyncio.run(pool.extract(page))
         return result.error or "ok", time.monotonic() - start
@@ -75,14 +90,18 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--memory", type=int, default=400)
     args = parser.parse_args()
-    for name, body in ((f"{args.links} link lines", link_lines(args.links)),
-                       (f"{args.breaks} <br>", many_breaks(args.breaks))):
+    for name, body in (
+        (f"{args.links} link lines", link_lines(args.links)),
+        (f"{args.breaks} <br>", many_breaks(args.breaks)),
+    ):
         outcome, cpu, peak = alone(body)
         timed, timed_wall = budgeted(body, args.timeout, 0)
         capped, capped_wall = budgeted(body, 0, args.memory)
-        print(f"{name} ({len(body) / 1e6:.1f} MB): alone {outcome} in {cpu:.1f} CPU-s, peak "
-              f"{peak:.0f} MB; at {args.timeout:g} CPU-s: {timed} after {timed_wall:.2f} s; at "
-              f"{args.memory} MB: {capped} after {capped_wall:.2f} s")
+        print(
+            f"{name} ({len(body) / 1e6:.1f} MB): alone {outcome} in {cpu:.1f} CPU-s, peak "
+            f"{peak:.0f} MB; at {args.timeout:g} CPU-s: {timed} after {timed_wall:.2f} s; at "
+            f"{args.memory} MB: {capped} after {capped_wall:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -31,13 +31,25 @@ _MAXLEN = 1_000_000
 
 
 def messages(count: int) -> list[dict[str, str]]:
-    body = "\n\n".join(f"Paragraph {i} of a regional news story about water and grain." * 4
-                       for i in range(10))
-    return [result_message(Article(id=f"{n:016x}", url=f"https://x.test/{n}",
-                                   canonical_url=f"https://x.test/{n}", outlet="x",
-                                   title=f"Story {n}", text=body,
-                                   fetched="2025-01-01T00:00:00+00:00", cluster=f"{n:016x}"), 1)
-            for n in range(count)]
+    body = "\n\n".join(
+        f"Paragraph {i} of a regional news story about water and grain." * 4 for i in range(10)
+    )
+    return [
+        result_message(
+            Article(
+                id=f"{n:016x}",
+                url=f"https://x.test/{n}",
+                canonical_url=f"https://x.test/{n}",
+                outlet="x",
+                title=f"Story {n}",
+                text=body,
+                fetched="2025-01-01T00:00:00+00:00",
+                cluster=f"{n:016x}",
+            ),
+            1,
+        )
+        for n in range(count)
+    ]
 
 
 async def per_message(client: Any, key: str, batch: list[dict[str, str]]) -> None:
@@ -48,13 +60,14 @@ async def per_message(client: Any, key: str, batch: list[dict[str, str]]) -> Non
 async def pipelined(client: Any, key: str, batch: list[dict[str, str]], size: int) -> None:
     for start in range(0, len(batch), size):
         async with client.pipeline(transaction=False) as pipe:
-            for fields in batch[start:start + size]:
+            for fields in batch[start : start + size]:
                 pipe.xadd(key, fields, maxlen=_MAXLEN, approximate=True)
             await pipe.execute()
 
 
-async def through_outbox(url: str, prefix: str, batch: list[dict[str, str]], size: int,
-                         db: Path) -> float:
+async def through_outbox(
+    url: str, prefix: str, batch: list[dict[str, str]], size: int, db: Path
+) -> float:
     with Archive(db) as archive:
         for fields in batch:
             archive.add_outbox("results", fields, "2025-01-01T00:00:00+00:00")

@@ -45,9 +45,28 @@ DAYS = 365
 CLUSTERED_SHARE = 0.33  # share of stories that get copies
 RUN_EVERY_HOURS = 6
 SEED = 7
-_WORDS = ["water", "energy", "grain", "border", "tariff", "election", "court", "railway",
-          "protest", "school", "hospital", "reservoir", "parliament", "minister", "budget",
-          "wheat", "cotton", "gold", "customs", "summit"]
+_WORDS = [
+    "water",
+    "energy",
+    "grain",
+    "border",
+    "tariff",
+    "election",
+    "court",
+    "railway",
+    "protest",
+    "school",
+    "hospital",
+    "reservoir",
+    "parliament",
+    "minister",
+    "budget",
+    "wheat",
+    "cotton",
+    "gold",
+    "customs",
+    "summit",
+]
 
 
 def fill(db_path: Path, articles: int, now: datetime) -> None:
@@ -61,8 +80,11 @@ def fill(db_path: Path, articles: int, now: datetime) -> None:
     rows, clusters = [], []
     made = 0
     while made < articles:
-        size = rng.randint(2, min(6, articles - made)) if (
-            articles - made >= 2 and rng.random() < CLUSTERED_SHARE) else 1
+        size = (
+            rng.randint(2, min(6, articles - made))
+            if (articles - made >= 2 and rng.random() < CLUSTERED_SHARE)
+            else 1
+        )
         origin = start + timedelta(seconds=rng.random() * span)
         outlets = rng.sample(range(OUTLETS), size)
         cluster = f"{made:012x}"
@@ -73,26 +95,48 @@ def fill(db_path: Path, articles: int, now: datetime) -> None:
             times.append(iso)
             words = " ".join(rng.choices(_WORDS, k=rng.randint(40, 120)))
             url = f"https://o{outlet}.example/{made + k}"
-            rows.append((f"{made + k:016x}", f"outlet-{outlet:02d}", url, url,
-                         f"Story {made} {words[:40]}", words, iso, "en", iso, iso, cluster,
-                         None if k == 0 else cluster, None if k == 0 else 0.9))
+            rows.append(
+                (
+                    f"{made + k:016x}",
+                    f"outlet-{outlet:02d}",
+                    url,
+                    url,
+                    f"Story {made} {words[:40]}",
+                    words,
+                    iso,
+                    "en",
+                    iso,
+                    iso,
+                    cluster,
+                    None if k == 0 else cluster,
+                    None if k == 0 else 0.9,
+                )
+            )
         clusters.append((cluster, size, min(times), max(times)))
         made += size
     runs, run_outlets = [], []
     for number in range(DAYS * 24 // RUN_EVERY_HOURS):
         started = (start + timedelta(hours=number * RUN_EVERY_HOURS)).isoformat(timespec="seconds")
         runs.append((number + 1, started, started, "ok", "finished", "[]"))
-        run_outlets.extend((number + 1, f"outlet-{o:02d}", 1, 0, 20, 5, 5, 0, 0, "[]")
-                           for o in range(OUTLETS))
+        run_outlets.extend(
+            (number + 1, f"outlet-{o:02d}", 1, 0, 20, 5, 5, 0, 0, "[]") for o in range(OUTLETS)
+        )
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO articles (id, outlet, url, canonical_url, title, text, published, language, "
         "fetched, sort_time, cluster, copy_of, similarity) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    db.executemany("INSERT INTO clusters (id, size, first_published, last_published) "
-                   "VALUES (?,?,?,?)", clusters)
-    db.executemany("INSERT INTO runs (id, started, finished, status, finish_reason, outlets) "
-                   "VALUES (?,?,?,?,?,?)", runs)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    db.executemany(
+        "INSERT INTO clusters (id, size, first_published, last_published) VALUES (?,?,?,?)",
+        clusters,
+    )
+    db.executemany(
+        "INSERT INTO runs (id, started, finished, status, finish_reason, outlets) "
+        "VALUES (?,?,?,?,?,?)",
+        runs,
+    )
     db.executemany("INSERT INTO run_outlets VALUES (?,?,?,?,?,?,?,?,?,?)", run_outlets)
     db.execute("COMMIT")
     db.execute("ANALYZE")
@@ -123,21 +167,33 @@ def main(argv: list[str] | None = None) -> int:
         db_path.unlink(missing_ok=True)
         began = time.perf_counter()
         fill(db_path, args.articles, now)
-        print(f"filled {args.articles:,} articles in {time.perf_counter() - began:.0f} s "
-              f"({db_path.stat().st_size / 2**20:.0f} MiB)")
+        print(
+            f"filled {args.articles:,} articles in {time.perf_counter() - began:.0f} s "
+            f"({db_path.stat().st_size / 2**20:.0f} MiB)"
+        )
     day = (now - timedelta(hours=24)).isoformat(timespec="seconds")
     week = (now - timedelta(days=7)).isoformat(timespec="seconds")
     with Archive(db_path) as archive:
-        t_clusters, records = _timed(lambda: render_clusters(
-            cluster_records(archive, ClusterQuery(since=day, min_size=2)), "table"))
-        t_outlets, _ = _timed(lambda: render_outlets(
-            outlet_report(archive, OutletQuery(since=week)), "table"))
+        t_clusters, records = _timed(
+            lambda: render_clusters(
+                cluster_records(archive, ClusterQuery(since=day, min_size=2)), "table"
+            )
+        )
+        t_outlets, _ = _timed(
+            lambda: render_outlets(outlet_report(archive, OutletQuery(since=week)), "table")
+        )
         some = cluster_records(archive, ClusterQuery(since=day, min_size=3, limit=1))[0]["id"]
         t_cluster, _ = _timed(lambda: cluster_record(archive, some))
         db = archive.connection  # the bench reads plans and the baseline on the same connection
-        t_naive, _ = _timed(lambda: db.execute(
-            "SELECT cluster, COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles NOT INDEXED "
-            "WHERE sort_time >= ? GROUP BY cluster HAVING COUNT(*) >= 2", (day,)).fetchall(), 1)
+        t_naive, _ = _timed(
+            lambda: db.execute(
+                "SELECT cluster, COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles NOT "
+                "INDEXED "
+                "WHERE sort_time >= ? GROUP BY cluster HAVING COUNT(*) >= 2",
+                (day,),
+            ).fetchall(),
+            1,
+        )
         statements: set[str] = set()
         db.set_trace_callback(statements.add)  # the SQL the reports ran, values bound
         cluster_records(archive, ClusterQuery(since=day, min_size=2))
@@ -150,12 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         full_scans = [plan for plan in plans if "SCAN articles" in plan]
         for plan, sqls in plans.items():
             print(f"plan ({len(sqls)} statements): {plan}\n    e.g. {sqls[0][:120]}")
-    print(f"report clusters --since 24h: {t_clusters * 1000:8.1f} ms  "
-          f"({records.count('cluster ')} clusters)  baseline/report {t_naive / t_clusters:6.1f}x")
-    print(f"report outlets --since 7d:   {t_outlets * 1000:8.1f} ms  "
-          f"baseline/report {t_naive / t_outlets:6.1f}x")
-    print(f"report cluster ID:           {t_cluster * 1000:8.1f} ms  "
-          f"baseline/report {t_naive / t_cluster:6.1f}x")
+    print(
+        f"report clusters --since 24h: {t_clusters * 1000:8.1f} ms  "
+        f"({records.count('cluster ')} clusters)  baseline/report {t_naive / t_clusters:6.1f}x"
+    )
+    print(
+        f"report outlets --since 7d:   {t_outlets * 1000:8.1f} ms  "
+        f"baseline/report {t_naive / t_outlets:6.1f}x"
+    )
+    print(
+        f"report cluster ID:           {t_cluster * 1000:8.1f} ms  "
+        f"baseline/report {t_naive / t_cluster:6.1f}x"
+    )
     print(f"baseline (full scan, NOT INDEXED, last 24h grouped): {t_naive * 1000:8.1f} ms")
     if args.keep or args.db:
         print(f"archive kept at {db_path}")

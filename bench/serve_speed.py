@@ -37,14 +37,23 @@ LIMIT_S = 0.3  # what the issue asks of every page
 def _pages(db: Path) -> list[str]:
     with Archive.open_reader(db) as archive:
         cluster = archive.connection.execute(
-            "SELECT id FROM clusters WHERE last_published >= '2026-11-14' AND size >= 5 "
-            "LIMIT 1").fetchone()[0]
-    return ["/", "/?split=country", "/?by=hour&split=country", "/?outlet=outlet-03&min_size=3",
-            "/?lang=en&limit=500",
-            "/?since=2026-10-15&until=2026-11-15", "/search?q=reservoir",
-            "/search?q=reservoir+summit+wheat&outlet=outlet-07",
-            "/search?q=story+1234*", "/search?q=reservoir&since=2026-11-10",
-            f"/cluster/{cluster}", "/outlet/outlet-01", "/outlets"]
+            "SELECT id FROM clusters WHERE last_published >= '2026-11-14' AND size >= 5 LIMIT 1"
+        ).fetchone()[0]
+    return [
+        "/",
+        "/?split=country",
+        "/?by=hour&split=country",
+        "/?outlet=outlet-03&min_size=3",
+        "/?lang=en&limit=500",
+        "/?since=2026-10-15&until=2026-11-15",
+        "/search?q=reservoir",
+        "/search?q=reservoir+summit+wheat&outlet=outlet-07",
+        "/search?q=story+1234*",
+        "/search?q=reservoir&since=2026-11-10",
+        f"/cluster/{cluster}",
+        "/outlet/outlet-01",
+        "/outlets",
+    ]
 
 
 def _traced(statements: set[str]) -> None:
@@ -77,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     with Archive(db) as archive:
         indexed = build_search_index(archive)
-    print(f"search index: {indexed:,} articles in {time.perf_counter() - began:.0f} s; "
-          f"archive {db.stat().st_size / 2**20:.0f} MiB")
+    print(
+        f"search index: {indexed:,} articles in {time.perf_counter() - began:.0f} s; "
+        f"archive {db.stat().st_size / 2**20:.0f} MiB"
+    )
     statements: set[str] = set()
     _traced(statements)
     app = create_app(Config(db=str(db), zone=ZoneInfo("Asia/Almaty")))

@@ -84,12 +84,37 @@ FAST = {
 
 _TITLE = re.compile(rb"<title[^>]*>.*?</title\s*>", re.I | re.S)
 _FIRST_P_END = re.compile(rb"</p\s*>", re.I)
-_WORDS = ("amber", "basalt", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
-          "jasper", "kestrel", "lagoon", "meadow", "nectar", "onyx", "prairie", "quartz", "raven",
-          "saffron", "tundra", "umber", "violet", "willow", "yarrow", "zephyr")
+_WORDS = (
+    "amber",
+    "basalt",
+    "cobalt",
+    "delta",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "indigo",
+    "jasper",
+    "kestrel",
+    "lagoon",
+    "meadow",
+    "nectar",
+    "onyx",
+    "prairie",
+    "quartz",
+    "raven",
+    "saffron",
+    "tundra",
+    "umber",
+    "violet",
+    "willow",
+    "yarrow",
+    "zephyr",
+)
 
 
 # -- pages ------------------------------------------------------------------------------------
+
 
 class PageMaker:
     """Unique copies of the AEB pages: copy ``n`` is AEB page ``n % 181`` with its own title and
@@ -101,14 +126,15 @@ class PageMaker:
             html = gzip.decompress(path.read_bytes())
             html = _TITLE.sub(b"<title>@@TITLE@@</title>", html, count=1)
             if b"@@TITLE@@" not in html:
-                html = re.sub(rb"(<head[^>]*>)", rb"\1<title>@@TITLE@@</title>", html, count=1,
-                              flags=re.I)
+                html = re.sub(
+                    rb"(<head[^>]*>)", rb"\1<title>@@TITLE@@</title>", html, count=1, flags=re.I
+                )
             end = _FIRST_P_END.search(html)
             if end is None:
                 continue
-            before, marker, after = html[:end.start()].partition(b"@@TITLE@@")
+            before, marker, after = html[: end.start()].partition(b"@@TITLE@@")
             # (a page whose title comes after its first paragraph keeps its own: no marker)
-            self.templates.append((before, after if marker else None, html[end.start():]))
+            self.templates.append((before, after if marker else None, html[end.start() :]))
         if not self.templates:
             raise SystemExit(f"error: no AEB pages in {aeb_dir}")
 
@@ -129,8 +155,10 @@ class PageMaker:
         """Page ``n`` in pieces (joined, they are :meth:`page`): the template's shared bytes
         around the copy's own title and sentence, so serving a page renders nothing."""
         before, after, tail = self.templates[n % len(self.templates)]
-        sentence = (f" Bench copy number {n} reports {' '.join(self._words(n, 8))} "
-                    f"in dispatch {n * 7919 % 100003}.").encode()
+        sentence = (
+            f" Bench copy number {n} reports {' '.join(self._words(n, 8))} "
+            f"in dispatch {n * 7919 % 100003}."
+        ).encode()
         if after is None:
             return [before, sentence, tail]
         return [before, self.title(n).encode(), after, sentence, tail]
@@ -162,7 +190,7 @@ class _OutletProtocol(asyncio.Protocol):
                 if len(self.buffer) > 65536:  # no end of headers in sight: not a client of ours
                     self.transport.close()
                 return
-            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
             self._answer(head)
 
     def _answer(self, head: bytes) -> None:
@@ -177,9 +205,13 @@ class _OutletProtocol(asyncio.Protocol):
             close = close or parts[2] == b"HTTP/1.0"
             status, ctype, body = self.outlet.resource(parts[1].split(b"?", 1)[0])
         size = sum(len(b) for b in body)
-        header = (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n"
-                  % (status, _REASONS[status], ctype, size,
-                     b"Connection: close\r\n" if close else b""))
+        header = b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n" % (
+            status,
+            _REASONS[status],
+            ctype,
+            size,
+            b"Connection: close\r\n" if close else b"",
+        )
         if parts[0] == b"HEAD":
             body = []
         self.transport.write(b"".join([header, *body]))
@@ -195,15 +227,23 @@ class OutletServer:
     """One local outlet (its own 127.0.0.x address): robots.txt, one RSS feed that lists all its
     pages, and the pages. Runs on a :class:`ServerThread`'s event loop."""
 
-    def __init__(self, host: str, maker: PageMaker, numbers: range | list[int],
-                 clock: ArticleClock, loop_thread: ServerThread) -> None:
+    def __init__(
+        self,
+        host: str,
+        maker: PageMaker,
+        numbers: range | list[int],
+        clock: ArticleClock,
+        loop_thread: ServerThread,
+    ) -> None:
         self.maker = maker
         self.numbers = set(numbers)
         self.clock = clock
         self.host = host
         self._server = loop_thread.call(
             lambda: asyncio.get_running_loop().create_server(
-                lambda: _OutletProtocol(self), host, 0, backlog=256))
+                lambda: _OutletProtocol(self), host, 0, backlog=256
+            )
+        )
         self.server_address = (host, self._server.sockets[0].getsockname()[1])
         self.base = f"http://{host}:{self.server_address[1]}"
         self.feed = self._feed(sorted(numbers))
@@ -229,11 +269,16 @@ class OutletServer:
         items = []
         for i, n in enumerate(numbers):
             when = format_datetime(now - timedelta(minutes=i), usegmt=True)
-            items.append(f"<item><title>{escape(self.maker.title(n))}</title>"
-                         f"<link>{self.base}/a/{n}.html</link><pubDate>{when}</pubDate></item>")
-        return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-                f"<title>bench</title><link>{self.base}/</link><description>bench</description>"
-                + "".join(items) + "</channel></rss>").encode()
+            items.append(
+                f"<item><title>{escape(self.maker.title(n))}</title>"
+                f"<link>{self.base}/a/{n}.html</link><pubDate>{when}</pubDate></item>"
+            )
+        return (
+            "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+            f"<title>bench</title><link>{self.base}/</link><description>bench</description>"
+            + "".join(items)
+            + "</channel></rss>"
+        ).encode()
 
 
 class ServerThread:
@@ -299,7 +344,8 @@ def registry_toml(servers: list[OutletServer]) -> str:
             f'id = "bench{i}"\nname = "Bench outlet {i}"\ncountry = "XA"\nlanguages = ["en"]\n'
             f'homepage = "{server.base}/"\nfeeds = ["{server.base}/feed.xml"]\n'
             f"sitemaps = []\nsections = []\narticle_pattern = '{pattern}'\n"
-            f'allowed_domains = ["{host}"]\ninterval = "1h"\nobey_robots = true\n')
+            f'allowed_domains = ["{host}"]\ninterval = "1h"\nobey_robots = true\n'
+        )
     return "\n".join(blocks)
 
 
@@ -327,8 +373,13 @@ def _newsmon(html: bytes, n: int) -> int:
     from crawler.fetch.pool import extract_here
     from crawler.items import FetchedPage
 
-    page = FetchedPage(url=f"http://bench.invalid/a/{n}.html", outlet="bench", body=html,
-                       fetched="2100-01-01T00:00:00Z", content_type="text/html")
+    page = FetchedPage(
+        url=f"http://bench.invalid/a/{n}.html",
+        outlet="bench",
+        body=html,
+        fetched="2100-01-01T00:00:00Z",
+        content_type="text/html",
+    )
     result = extract_here(page, None, _floor_state["config"])
     return len(result.article.text) if result.article else 0
 
@@ -345,9 +396,10 @@ def floor(kind: str, maker: PageMaker, numbers: list[int], workers: int) -> floa
         for n, html in zip(numbers, pages, strict=True):
             _plain(html) if kind == "plain" else _newsmon(html, n)
         return len(pages) / (time.perf_counter() - start)
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver"),
-                             initializer=_init_floor) as pool:
-        list(pool.map(_plain, pages[:workers * 2]))  # start the workers before timing
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("forkserver"), initializer=_init_floor
+    ) as pool:
+        list(pool.map(_plain, pages[: workers * 2]))  # start the workers before timing
         start = time.perf_counter()
         if kind == "plain":
             list(pool.map(_plain, pages, chunksize=1))
@@ -357,6 +409,7 @@ def floor(kind: str, maker: PageMaker, numbers: list[int], workers: int) -> floa
 
 
 # -- the crawl --------------------------------------------------------------------------------
+
 
 def _tree_usage(pid: int, *, pss: bool) -> tuple[int, int, int, float, float, float]:
     """(RSS of ``pid``, RSS and, with ``pss``, PSS of ``pid`` and all its descendants (bytes),
@@ -406,8 +459,7 @@ def _stored_now(db: Path) -> int:
     import sqlite3
 
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True,
-                                                timeout=1)) as conn:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
             return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
     except sqlite3.Error:
         return 0
@@ -421,16 +473,16 @@ def _py_spy() -> str:
     return str(here) if here.exists() else (shutil.which("py-spy") or "py-spy")
 
 
-def _steady(first: tuple[int, float, float] | None, stored: int, cpu: float,
-            which: int) -> float:
+def _steady(first: tuple[int, float, float] | None, stored: int, cpu: float, which: int) -> float:
     """CPU ms per page stored after the first stored one (``which``: 1 process, 2 reactor)."""
     if first is None or stored <= first[0]:
         return 0.0
     return 1000 * (cpu - first[which]) / (stored - first[0])
 
 
-def rss_curve(samples: list[tuple[float, int, int, int, int]], every: int
-              ) -> list[tuple[int, int, int, int]]:
+def rss_curve(
+    samples: list[tuple[float, int, int, int, int]], every: int
+) -> list[tuple[int, int, int, int]]:
     """(stored, own RSS MB, tree RSS MB, tree PSS MB) at the first sample past each multiple of
     ``every`` stored."""
     curve, mark = [], every
@@ -441,17 +493,43 @@ def rss_curve(samples: list[tuple[float, int, int, int, int]], every: int
     return curve
 
 
-def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: ArticleClock,
-              log: Path, profile: Path | None = None,
-              server: ServerThread | None = None) -> dict[str, Any]:
+def run_crawl(
+    registry: Path,
+    db: Path,
+    overrides: dict[str, str],
+    clock: ArticleClock,
+    log: Path,
+    profile: Path | None = None,
+    server: ServerThread | None = None,
+) -> dict[str, Any]:
     # -v: the INFO line of the extraction pool (how well its workers were fed) goes to the log
-    args = [sys.executable, "-m", "crawler", "-v", "crawl", "--outlets", str(registry),
-            "--db", str(db)]
+    args = [
+        sys.executable,
+        "-m",
+        "crawler",
+        "-v",
+        "crawl",
+        "--outlets",
+        str(registry),
+        "--db",
+        str(db),
+    ]
     for name, value in overrides.items():
         args += ["-s", f"{name}={value}"]
     if profile is not None:  # py-spy (pip install py-spy) samples the crawl and its workers
-        args = [_py_spy(), "record", "--subprocesses", "--format", "raw", "--rate", "50",
-                "-o", str(profile), "--", *args]
+        args = [
+            _py_spy(),
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "50",
+            "-o",
+            str(profile),
+            "--",
+            *args,
+        ]
     samples: list[tuple[float, int, int, int, int]] = []  # (s, stored, own RSS, tree RSS, PSS)
     pss_mark, last_pss = 1000, 0
     cpu = reactor_cpu = tree_cpu = 0.0
@@ -481,13 +559,19 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
     server_cpu = (server.cpu() - server_cpu0) if server else 0.0
     bench_cpu = time.process_time() - bench_cpu0
     stored = _stored_now(db)
-    feed = [line.split("extraction pool: ", 1)[1].strip()
-            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
-            if "extraction pool: " in line]
+    feed = [
+        line.split("extraction pool: ", 1)[1].strip()
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        if "extraction pool: " in line
+    ]
     steady = (clock.last or 0) - (clock.first or 0)
     return {
-        "command": " ".join(args), "exit": child.returncode, "summary": out.strip(),
-        "wall_s": wall, "stored": stored, "fetched": clock.count,
+        "command": " ".join(args),
+        "exit": child.returncode,
+        "summary": out.strip(),
+        "wall_s": wall,
+        "stored": stored,
+        "fetched": clock.count,
         "startup_s": (clock.first - start) if clock.first else None,
         "pages_per_s": stored / wall,
         "pages_per_s_after_startup": stored / (start + wall - clock.first) if clock.first else 0,
@@ -507,8 +591,10 @@ def run_crawl(registry: Path, db: Path, overrides: dict[str, str], clock: Articl
         "peak_rss_mb": max((s[2] for s in samples), default=0) / 2**20,
         "peak_tree_rss_mb": max((s[3] for s in samples), default=0) / 2**20,
         "peak_tree_pss_mb": max((s[4] for s in samples), default=0) / 2**20,
-        "rss_samples": [(round(t, 1), n, own // 2**20, total // 2**20, pss // 2**20)
-                        for t, n, own, total, pss in samples],
+        "rss_samples": [
+            (round(t, 1), n, own // 2**20, total // 2**20, pss // 2**20)
+            for t, n, own, total, pss in samples
+        ],
         "rss_curve": rss_curve(samples, 1000),
         "pool_feed": feed[-1] if feed else None,
     }
@@ -519,29 +605,47 @@ def print_crawl(crawl: dict[str, Any], number: int, rounds: int) -> None:
     tag = "crawl:" if rounds == 1 else f"crawl {number}/{rounds}:"
     print(f"{tag} {crawl['command']}")
     print(f"{tag} exit {crawl['exit']}; {crawl['summary']}")
-    print(f"{tag} {crawl['stored']} stored of {crawl['fetched']} pages fetched in "
-          f"{crawl['wall_s']:.1f} s (start-up {crawl['startup_s'] or 0:.1f} s)")
-    print(f"{tag} {crawl['pages_per_s']:.1f} stored pages/s overall, "
-          f"{crawl['pages_per_s_after_startup']:.1f} after start-up")
-    print(f"{tag} {crawl['crawl_process_cpu_ms_per_page']:.1f} CPU ms per stored page in the "
-          "crawl process (reactor and threads; the workers not included)")
-    print(f"{tag} peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
-          f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers; PSS "
-          f"{crawl['peak_tree_pss_mb']:.0f} MB)")
-    print(f"{tag} {crawl['reactor_cpu_ms_per_page']:.1f} CPU ms per stored page on the reactor "
-          "(the crawl process's main thread; start-up included)")
-    print(f"{tag} after start-up: {crawl['steady_process_cpu_ms_per_page']:.1f} CPU ms per "
-          f"stored page in the crawl process, {crawl['steady_reactor_cpu_ms_per_page']:.1f} on "
-          "the reactor")
-    print(f"{tag} {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
-          "tree (crawl process, workers, forkserver)")
-    print(f"{tag} {crawl['server_cpu_ms_per_page']:.2f} CPU ms per stored page in the bench's "
-          f"page server, {crawl['bench_process_cpu_ms_per_page']:.2f} in the whole bench process "
-          "(server and sampling; same cores as the crawl, not paid by the floors)")
+    print(
+        f"{tag} {crawl['stored']} stored of {crawl['fetched']} pages fetched in "
+        f"{crawl['wall_s']:.1f} s (start-up {crawl['startup_s'] or 0:.1f} s)"
+    )
+    print(
+        f"{tag} {crawl['pages_per_s']:.1f} stored pages/s overall, "
+        f"{crawl['pages_per_s_after_startup']:.1f} after start-up"
+    )
+    print(
+        f"{tag} {crawl['crawl_process_cpu_ms_per_page']:.1f} CPU ms per stored page in the "
+        "crawl process (reactor and threads; the workers not included)"
+    )
+    print(
+        f"{tag} peak RSS {crawl['peak_rss_mb']:.0f} MB (crawl process), "
+        f"{crawl['peak_tree_rss_mb']:.0f} MB (with its workers; PSS "
+        f"{crawl['peak_tree_pss_mb']:.0f} MB)"
+    )
+    print(
+        f"{tag} {crawl['reactor_cpu_ms_per_page']:.1f} CPU ms per stored page on the reactor "
+        "(the crawl process's main thread; start-up included)"
+    )
+    print(
+        f"{tag} after start-up: {crawl['steady_process_cpu_ms_per_page']:.1f} CPU ms per "
+        f"stored page in the crawl process, {crawl['steady_reactor_cpu_ms_per_page']:.1f} on "
+        "the reactor"
+    )
+    print(
+        f"{tag} {crawl['tree_cpu_ms_per_page']:.1f} CPU ms per stored page in the whole "
+        "tree (crawl process, workers, forkserver)"
+    )
+    print(
+        f"{tag} {crawl['server_cpu_ms_per_page']:.2f} CPU ms per stored page in the bench's "
+        f"page server, {crawl['bench_process_cpu_ms_per_page']:.2f} in the whole bench process "
+        "(server and sampling; same cores as the crawl, not paid by the floors)"
+    )
     print(f"{tag} extraction pool: {crawl['pool_feed']}")
     for stored, own, tree, pss in crawl["rss_curve"]:
-        print(f"{tag} RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree "
-              f"(PSS {pss} MB)")
+        print(
+            f"{tag} RSS at {stored:6d} stored: {own:5d} MB crawl process, {tree:5d} MB tree "
+            f"(PSS {pss} MB)"
+        )
     _print_flatness(crawl["rss_curve"], tag)
     sys.stdout.flush()
 
@@ -551,8 +655,10 @@ def _print_flatness(curve: list[tuple[int, int, int, int]], tag: str) -> None:
     for name, column in (("RSS", 2), ("PSS", 3)):
         after = [point[column] for point in curve if point[0] >= 5000]
         if len(after) > 1:
-            print(f"{tag} tree {name} from 5,000 stored on: {after[0]} -> max {max(after)} MB "
-                  f"({100 * (max(after) / after[0] - 1):+.1f} %, target within 10 %)")
+            print(
+                f"{tag} tree {name} from 5,000 stored on: {after[0]} -> max {max(after)} MB "
+                f"({100 * (max(after) / after[0] - 1):+.1f} %, target within 10 %)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -560,35 +666,61 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=2000, help="article pages served")
     parser.add_argument("--outlets", type=int, default=4, help="local outlets serving them")
     parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB, help="AEB html directory")
-    parser.add_argument("--floor-pages", type=int, default=None,
-                        help="pages each floor runs over (default: all, at most 2000)")
+    parser.add_argument(
+        "--floor-pages",
+        type=int,
+        default=None,
+        help="pages each floor runs over (default: all, at most 2000)",
+    )
     parser.add_argument("--skip-floor", action="store_true", help="measure the crawl only")
     parser.add_argument("--skip-crawl", action="store_true", help="measure the floors only")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes of the floor pools (default: one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes of the floor pools (default: one per core)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--keep", type=Path, help="keep the archive and log in this directory")
-    parser.add_argument("--profile", type=Path,
-                        help="run the crawl under `py-spy record` and write its samples here "
-                             "(collapsed stacks; with --rounds, the last round's; the crawl's "
-                             "pages/s then include py-spy's cost)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="crawls, each followed by the pool floor again; the ratios of "
-                             "each round and their median are printed")
-    parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra setting for the crawl (repeatable)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run the crawl under `py-spy record` and write its samples here "
+        "(collapsed stacks; with --rounds, the last round's; the crawl's "
+        "pages/s then include py-spy's cost)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="crawls, each followed by the pool floor again; the ratios of "
+        "each round and their median are printed",
+    )
+    parser.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra setting for the crawl (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     maker = PageMaker(args.aeb)
     numbers = list(range(args.pages))
-    figures: dict[str, Any] = {"pages": args.pages, "outlets": args.outlets,
-                                  "cores": os.cpu_count()}
+    figures: dict[str, Any] = {
+        "pages": args.pages,
+        "outlets": args.outlets,
+        "cores": os.cpu_count(),
+    }
     if not args.skip_floor:
-        sample = numbers[:args.floor_pages or min(args.pages, 2000)]
+        sample = numbers[: args.floor_pages or min(args.pages, 2000)]
         figures["floor_pages"] = len(sample)
-        for key, kind, workers in (("plain_1proc", "plain", 0),
-                                   ("plain_pool", "plain", args.workers),
-                                   ("newsmon_pool", "newsmon", args.workers)):
+        for key, kind, workers in (
+            ("plain_1proc", "plain", 0),
+            ("plain_pool", "plain", args.workers),
+            ("newsmon_pool", "newsmon", args.workers),
+        ):
             rate = floor(kind, maker, sample, workers)
             figures[f"floor_{key}"] = rate
             print(f"floor {key:<14} {rate:7.1f} pages/s  ({len(sample)} pages)", flush=True)
@@ -599,8 +731,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     clock = ArticleClock()
     loop_thread = ServerThread()
-    servers = [OutletServer(f"127.0.0.{FIRST_HOST + i}", maker, numbers[i::args.outlets], clock,
-                            loop_thread) for i in range(args.outlets)]
+    servers = [
+        OutletServer(
+            f"127.0.0.{FIRST_HOST + i}", maker, numbers[i :: args.outlets], clock, loop_thread
+        )
+        for i in range(args.outlets)
+    ]
     overrides = dict(FAST)
     for pair in args.settings:
         name, _, value = pair.partition("=")
@@ -616,8 +752,9 @@ def main(argv: list[str] | None = None) -> int:
             for suffix in ("", "-wal", "-shm"):  # every round crawls a new archive
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             clock.reset()
-            crawl = run_crawl(registry, db, overrides, clock, work / "crawl.log", args.profile,
-                              loop_thread)
+            crawl = run_crawl(
+                registry, db, overrides, clock, work / "crawl.log", args.profile, loop_thread
+            )
             print_crawl(crawl, number, args.rounds)
             if not args.skip_floor:
                 # The machine's speed drifts (a few percent within a minute, on a shared host):
@@ -627,9 +764,11 @@ def main(argv: list[str] | None = None) -> int:
                 after = floor("plain", maker, sample, args.workers)
                 crawl["floor_before"], crawl["floor_after"] = before, after
                 crawl["floor"] = (before + after) / 2
-                print(f"floor plain_pool_after {after:7.1f} pages/s  (the same, after the "
-                      f"crawl; mean {(before + after) / 2:.1f}, "
-                      f"{100 * (after / before - 1):+.1f} % from before)")
+                print(
+                    f"floor plain_pool_after {after:7.1f} pages/s  (the same, after the "
+                    f"crawl; mean {(before + after) / 2:.1f}, "
+                    f"{100 * (after / before - 1):+.1f} % from before)"
+                )
             rounds.append(crawl)
     finally:
         loop_thread.stop()
@@ -646,8 +785,11 @@ def main(argv: list[str] | None = None) -> int:
             steady.append(crawl["pages_per_s_after_startup"] / base)
         figures[f"ratio_{key}"] = {"overall": overall, "after_startup": steady}
         each = ", ".join(f"{a:.2f} ({b:.2f})" for a, b in zip(overall, steady, strict=True))
-        median = (f"; median {statistics.median(overall):.2f} "
-                  f"({statistics.median(steady):.2f})" if len(rounds) > 1 else "")
+        median = (
+            f"; median {statistics.median(overall):.2f} ({statistics.median(steady):.2f})"
+            if len(rounds) > 1
+            else ""
+        )
         print(f"ratio crawl/floor_{key}, overall (after start-up): {each}{median}")
     print(f"archive and log: {work}")
     if args.json:

@@ -28,13 +28,16 @@ def _per_link(check: object, links: list[str]) -> float:
 
 def main() -> None:
     outlet = outlet_by_id(load_registry(), "24kg")
-    links = [f"https://24.kg/obschestvo/{340000 + i}_story-about-things-{i}/"
-             for i in range(_LINKS)]
+    links = [
+        f"https://24.kg/obschestvo/{340000 + i}_story-about-things-{i}/" for i in range(_LINKS)
+    ]
     backtracking = re.compile(outlet.article_pattern.pattern)
     print(f"{_LINKS} links of {outlet.id}, best of 3 (us per link):")
-    for name, check in (("re.search", backtracking.search),
-                        ("RE2 pattern.search", outlet.article_pattern.search),
-                        ("is_article_url", outlet.is_article_url)):
+    for name, check in (
+        ("re.search", backtracking.search),
+        ("RE2 pattern.search", outlet.article_pattern.search),
+        ("is_article_url", outlet.is_article_url),
+    ):
         print(f"  {name:20} {min(_per_link(check, links) for _ in range(3)):.2f}")
     slug_re2, slug_re = UrlPattern.compile(_SLUG), re.compile(_SLUG)
     print("bait https://slugs.example/u/aaa...a! (seconds):")

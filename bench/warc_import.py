@@ -58,14 +58,18 @@ def write_warc(path: Path, maker: PageMaker, numbers: list[int]) -> None:
     with path.open("wb") as f:
         for n in numbers:
             body = maker.page(n)
-            http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            http = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            )
             block = http + body
-            head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:bench-{n}>"
-                    f"\r\nWARC-Date: 2025-01-10T08:00:00Z\r\n"
-                    f"WARC-Target-URI: https://{HOST}/a/{n}.html\r\n"
-                    f"Content-Type: application/http; msgtype=response\r\n"
-                    f"Content-Length: {len(block)}\r\n\r\n").encode()
+            head = (
+                f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:bench-{n}>"
+                f"\r\nWARC-Date: 2025-01-10T08:00:00Z\r\n"
+                f"WARC-Target-URI: https://{HOST}/a/{n}.html\r\n"
+                f"Content-Type: application/http; msgtype=response\r\n"
+                f"Content-Length: {len(block)}\r\n\r\n"
+            ).encode()
             f.write(gzip.compress(head + block + b"\r\n\r\n", compresslevel=6))
 
 
@@ -136,9 +140,15 @@ def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
     matcher = warc_import.OutletMatcher(load_registry_text(REGISTRY))
     start = time.perf_counter()
     start_forkserver()  # as `newsmon import` does
-    report = asyncio.run(warc_import.import_warcs(
-        warc_import.local_sources([str(path)]), matcher, str(db), workers=workers,
-        progress=progress))
+    report = asyncio.run(
+        warc_import.import_warcs(
+            warc_import.local_sources([str(path)]),
+            matcher,
+            str(db),
+            workers=workers,
+            progress=progress,
+        )
+    )
     end = time.perf_counter()
     (t0, n0), (t1, n1) = marks[0], marks[-1]
     steady = (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
@@ -151,8 +161,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB)
     parser.add_argument("--keep", type=Path, default=None, help="write the WARC and archive here")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="repeat floor, import, floor; print each round and the median")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat floor, import, floor; print each round and the median",
+    )
     args = parser.parse_args()
 
     maker = PageMaker(args.aeb)
@@ -164,8 +178,11 @@ def main() -> None:
         write_warc(warc, maker, numbers)
         size = warc.stat().st_size
         print(f"{args.pages} pages, {size / 1e6:.1f} MB gzip WARC, {args.workers} workers")
-        for name, reader in (("fastwarc", read_fastwarc), ("warcio", read_warcio),
-                             ("import, no record wanted", read_unwanted)):
+        for name, reader in (
+            ("fastwarc", read_fastwarc),
+            ("warcio", read_warcio),
+            ("import, no record wanted", read_unwanted),
+        ):
             rate, micros = reader_rate(reader, warc)
             print(f"reader {name:25s} {rate:9.0f} records/s  {micros:7.1f} us/record")
         totals, steadies = [], []
@@ -178,13 +195,18 @@ def main() -> None:
             rate = stored / seconds
             totals.append(rate / mean)
             steadies.append(steady / mean)
-            print(f"round {round_}: floor (plain trafilatura pool) {before:.1f} / {after:.1f} "
-                  f"pages/s; import {stored} pages in {seconds:.1f} s = {rate:.1f} pages/s "
-                  f"(start-up included), {steady:.1f} after the first chunk; ratio "
-                  f"{rate / mean:.2f} in all, {steady / mean:.2f} after the first chunk")
-        print(f"ratio import / plain trafilatura pool floor, median of {args.rounds}: "
-              f"{statistics.median(totals):.2f} in all, {statistics.median(steadies):.2f} "
-              f"after the first chunk (target >= 0.9)")
+            print(
+                f"round {round_}: floor (plain trafilatura pool) {before:.1f} / {after:.1f} "
+                f"pages/s; import {stored} pages in {seconds:.1f} s = {rate:.1f} pages/s "
+                f"(start-up included), {steady:.1f} after the first chunk; ratio "
+                f"{rate / mean:.2f} in all, {steady / mean:.2f} after the first chunk"
+            )
+        print(
+            f"ratio import / plain trafilatura pool floor, median of {args.rounds}: "
+            f"{statistics.median(totals):.2f} in all, {statistics.median(steadies):.2f} "
+            f"after the first chunk (target >= 0.9)"
+        )
+
 
 if __name__ == "__main__":
     main()

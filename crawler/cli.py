@@ -25,12 +25,16 @@ EXIT_USAGE = 2
 # verb -> (module, one-line help). The module is imported only when the verb runs.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("crawler.commands.demo", "Offline end-to-end run on the bundled sample outlets."),
-    "crawl": ("crawler.commands.crawl",
-              "Crawl outlets once: discover, fetch, extract, cluster, store."),
+    "crawl": (
+        "crawler.commands.crawl",
+        "Crawl outlets once: discover, fetch, extract, cluster, store.",
+    ),
     "extract": ("crawler.commands.extract", "Extract articles from saved HTML pages."),
     "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
-    "export": ("crawler.commands.export",
-               "Write the archive's Article records as JSON lines or CSV."),
+    "export": (
+        "crawler.commands.export",
+        "Write the archive's Article records as JSON lines or CSV.",
+    ),
     "import": ("crawler.commands.import_", "Import WARC files (or CC-NEWS) as a crawl would."),
     "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
     "reextract": ("crawler.commands.reextract", "Re-extract stored pages; republish changes."),
@@ -109,10 +113,20 @@ def _add_global_options(command: click.Command) -> None:
     if any(p.name == "global_quiet" for p in command.params):
         return
     command.params += [
-        click.Option(["-v", "--verbose", "global_verbose"], count=True, expose_value=False,
-                     callback=_late_verbosity, help="More log output (-vv for debug)."),
-        click.Option(["-q", "--quiet", "global_quiet"], is_flag=True, expose_value=False,
-                     callback=_late_verbosity, help="Only errors."),
+        click.Option(
+            ["-v", "--verbose", "global_verbose"],
+            count=True,
+            expose_value=False,
+            callback=_late_verbosity,
+            help="More log output (-vv for debug).",
+        ),
+        click.Option(
+            ["-q", "--quiet", "global_quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_late_verbosity,
+            help="Only errors.",
+        ),
     ]
     if isinstance(command, click.Group):
         for sub in command.commands.values():

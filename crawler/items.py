@@ -79,8 +79,9 @@ class Article:
         """Build an Article from its record form (unknown keys are ignored)."""
         known = {f.name for f in fields(cls)}
         data = {k: v for k, v in record.items() if k in known}
-        data["images"] = [i if isinstance(i, Image) else Image(**i)
-                          for i in data.get("images") or []]
+        data["images"] = [
+            i if isinstance(i, Image) else Image(**i) for i in data.get("images") or []
+        ]
         data["authors"] = list(data.get("authors") or [])
         return cls(**data)
 

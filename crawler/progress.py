@@ -80,9 +80,15 @@ class ProgressLine:
         clock: a monotonic clock (tests give their own).
     """
 
-    def __init__(self, stream: TextIO = sys.stderr, mode: str = "off", *, refresh: float = 0.5,
-                 log_every: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        stream: TextIO = sys.stderr,
+        mode: str = "off",
+        *,
+        refresh: float = 0.5,
+        log_every: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream
         self.mode = mode
         self.refresh = refresh

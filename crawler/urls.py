@@ -33,8 +33,9 @@ def canonicalize(url: str) -> str:
     'https://example.com/a/b?id=2'
     """
     parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not _is_tracking(k)])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
     host = (parts.hostname or "").lower()
     port = parts.port
     default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())

@@ -101,16 +101,19 @@ def sentences(text: str) -> Sentences:
     sentence = np.repeat(np.arange(len(lines)), counts)
     # content words of the sentences of SENTENCE_MIN_WORDS words: not stop words, nor of one
     # or two letters (bytes: a Cyrillic letter is two), at most 255 a sentence (uint8 counts)
-    keep = ((counts >= SENTENCE_MIN_WORDS)[sentence]
-            & (np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)) > 2)
-            & ~np.isin(hashes, _STOP_HASHES))
+    keep = (
+        (counts >= SENTENCE_MIN_WORDS)[sentence]
+        & (np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)) > 2)
+        & ~np.isin(hashes, _STOP_HASHES)
+    )
     kept_lines = np.unique(sentence[keep])[:MAX_SENTENCES]
     keep &= np.isin(sentence, kept_lines)
     if not keep.any():
         return EMPTY
     index = np.flatnonzero(keep)
-    rank = np.arange(len(index)) - np.repeat(np.searchsorted(sentence[index], kept_lines),
-                                             np.bincount(sentence[index])[kept_lines])
+    rank = np.arange(len(index)) - np.repeat(
+        np.searchsorted(sentence[index], kept_lines), np.bincount(sentence[index])[kept_lines]
+    )
     index = index[rank < 255]
     # a number's 16-bit value has the top bit set, any other word's is clear (``aligned``):
     # the words with a digit, found on their bytes laid end to end
@@ -127,8 +130,9 @@ def sentences(text: str) -> Sentences:
     hashes = hashes[index]
     distinct = np.unique(hashes & np.uint64(0xFFFFFFFF))
     permuted = (_A * distinct[None, :] + _B) & np.uint64(0xFFFFFFFF)
-    return Sentences((keys & 0xFFFF).astype(np.uint16), sizes,
-                     permuted.min(axis=1).astype(np.uint32))
+    return Sentences(
+        (keys & 0xFFFF).astype(np.uint16), sizes, permuted.min(axis=1).astype(np.uint32)
+    )
 
 
 def word_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -136,8 +140,9 @@ def word_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a) if len(a) else 0.0
 
 
-def aligned(a_words: np.ndarray, a_sizes: np.ndarray, b_words: np.ndarray,
-            b_sizes: np.ndarray) -> tuple[float, int, int]:
+def aligned(
+    a_words: np.ndarray, a_sizes: np.ndarray, b_words: np.ndarray, b_sizes: np.ndarray
+) -> tuple[float, int, int]:
     """How well the text with fewer content words aligns with the other, sentence by sentence.
 
     Returns:

@@ -196,8 +196,9 @@ class Clusterer:
         aliases = tuple(c for c in group if c != survivor)
         if aliases:
             self._merge(survivor, aliases)
-        return ClusterDecision("merged" if aliases else "joined", survivor, best.id,
-                               best.similarity, aliases)
+        return ClusterDecision(
+            "merged" if aliases else "joined", survivor, best.id, best.similarity, aliases
+        )
 
     def _start(self, cluster: str) -> None:
         """Give a cluster its birth number (creation order) unless it has one."""
@@ -240,5 +241,6 @@ class Clusterer:
             cluster = self.resolve(entry.cluster)
             clusters[cluster] = clusters.get(cluster, 0) - 1
         sizes = self.store.incr(_TABLE_SIZE, clusters)
-        self.store.put(_TABLE_BIRTH, {c: None for c, n in zip(clusters, sizes, strict=True)
-                                      if n <= 0})
+        self.store.put(
+            _TABLE_BIRTH, {c: None for c, n in zip(clusters, sizes, strict=True) if n <= 0}
+        )

@@ -90,8 +90,9 @@ def origin(members: Iterable[Member]) -> Member:
     return min(members, key=lambda m: m.key)
 
 
-def copy_links(members: Sequence[Member], similarity: Similarity, *,
-               only: Collection[str] | None = None) -> dict[str, Link]:
+def copy_links(
+    members: Sequence[Member], similarity: Similarity, *, only: Collection[str] | None = None
+) -> dict[str, Link]:
     """Each member's ``Link``: the earlier-published member it most likely copies.
 
     Args:

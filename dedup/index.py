@@ -165,9 +165,19 @@ class Match:
 @lru_cache(maxsize=4)
 def _record_head(num_perm: int) -> np.dtype:
     """The numpy layout of an ``Entry`` record's head: ``_RECORD``, then the MinHash."""
-    return np.dtype([("time", "<f8"), ("size", "<u4"), ("lines", "<u2"), ("outlet", "<u2"),
-                     ("cluster", "<u2"), ("content", "<u4"), ("words", "<u4"),
-                     ("sentences", "<u2"), ("values", "<u4", (num_perm,))])
+    return np.dtype(
+        [
+            ("time", "<f8"),
+            ("size", "<u4"),
+            ("lines", "<u2"),
+            ("outlet", "<u2"),
+            ("cluster", "<u2"),
+            ("content", "<u4"),
+            ("words", "<u4"),
+            ("sentences", "<u2"),
+            ("values", "<u4", (num_perm,)),
+        ]
+    )
 
 
 def _story_key(cluster: str) -> int:
@@ -175,8 +185,9 @@ def _story_key(cluster: str) -> int:
     return xxhash.xxh3_64_intdigest(b"story\x1f" + cluster.encode())
 
 
-def _closest_per_cluster(found: list[tuple[str, bytes | None]], equal: np.ndarray
-                         ) -> tuple[list[tuple[str, bytes | None]], np.ndarray]:
+def _closest_per_cluster(
+    found: list[tuple[str, bytes | None]], equal: np.ndarray
+) -> tuple[list[tuple[str, bytes | None]], np.ndarray]:
     """Of the candidate records ``found`` (id, record), the ``MAX_PER_CLUSTER`` of each cluster
     that share the most MinHash values with the query (``equal``; ties by id, so that every
     store keeps the same ones), in their order."""
@@ -228,7 +239,8 @@ class Entry:
         entry = cls.__new__(cls)
         entry.id, entry._lines = key, None
         entry.time, entry.size, lines, outlet_len, cluster_len, content, n_words, n_sents = (
-            _RECORD.unpack_from(blob))
+            _RECORD.unpack_from(blob)
+        )
         # the 32-bit arrays in one read, then views of it (a read costs more than a view)
         ends = (num_perm, num_perm + LEAD_PERM, num_perm + LEAD_PERM + lines)
         words = np.frombuffer(blob, dtype=np.uint32, count=ends[2], offset=_RECORD.size)
@@ -242,10 +254,16 @@ class Entry:
         if n_words:  # with the word MinHash (``DedupConfig.align``)
             entry.sentences = align.Sentences(
                 np.frombuffer(blob, dtype=np.uint16, count=n_words, offset=offset),
-                np.frombuffer(blob, dtype=np.uint8, count=n_sents,
-                              offset=offset + 2 * n_words + 4 * align.WORD_PERM),
-                np.frombuffer(blob, dtype=np.uint32, count=align.WORD_PERM,
-                              offset=offset + 2 * n_words))
+                np.frombuffer(
+                    blob,
+                    dtype=np.uint8,
+                    count=n_sents,
+                    offset=offset + 2 * n_words + 4 * align.WORD_PERM,
+                ),
+                np.frombuffer(
+                    blob, dtype=np.uint32, count=align.WORD_PERM, offset=offset + 2 * n_words
+                ),
+            )
             offset += 2 * n_words + 4 * align.WORD_PERM + n_sents
         else:
             entry.sentences = align.EMPTY
@@ -256,14 +274,15 @@ class Entry:
     @staticmethod
     def cluster_in(blob: bytes) -> bytes:
         """The cluster id in a record made by ``to_bytes`` (its last bytes), without decoding it."""
-        return blob[len(blob) - _RECORD.unpack_from(blob)[4]:]
+        return blob[len(blob) - _RECORD.unpack_from(blob)[4] :]
 
     @property
     def lines(self) -> dict[int, int]:
         """Shingles of each distinct line, by line hash."""
         if self._lines is None:
-            self._lines = dict(zip(self.line_hashes.tolist(), self.line_sizes.tolist(),
-                                   strict=True))
+            self._lines = dict(
+                zip(self.line_hashes.tolist(), self.line_sizes.tolist(), strict=True)
+            )
         return self._lines
 
     def distinct_lines(self) -> np.ndarray:
@@ -309,13 +328,16 @@ class NearDupIndex:
             self._tables = [MemoryLSH(self._joint + LEAD_PERM, (full.b + lead.b, full.r))]
         # with ``cfg.align``, the content-word LSH (``dedup.align``): candidates for spun and
         # paraphrased copies, which share few shingles
-        self._words = (self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS)
-                       if cfg.align else None)
+        self._words = (
+            self.store.lsh("words", align.WORD_PERM, align.WORD_BANDS) if cfg.align else None
+        )
         self._word_session = None
         self._word_heads: tuple[np.ndarray, np.ndarray] | None = None
         if isinstance(self._words, MemoryLSH):
-            self._word_heads = (np.zeros((0, align.WORD_PERM), dtype=np.uint32),
-                                np.zeros(0, dtype=np.uint32))
+            self._word_heads = (
+                np.zeros((0, align.WORD_PERM), dtype=np.uint32),
+                np.zeros(0, dtype=np.uint32),
+            )
         self._session: list | None = None
         self._last_bands: tuple = (None, None)
         self._head = _record_head(cfg.num_perm)
@@ -324,15 +346,22 @@ class NearDupIndex:
         # (with ~70 candidates a query, the per-candidate Python was most of a query's cost).
         self._heads: tuple[np.ndarray, np.ndarray] | None = None
         if self._joint is not None:
-            self._heads = (np.zeros((0, cfg.num_perm), dtype=np.uint32),
-                           np.zeros(0, dtype=np.uint32))
+            self._heads = (
+                np.zeros((0, cfg.num_perm), dtype=np.uint32),
+                np.zeros(0, dtype=np.uint32),
+            )
 
     def _check_layout(self) -> None:
-        layout = {**self.params._asdict(), "bands": list(self.cfg.bands),
-                  "lead_bands": [LEAD_BANDS, LEAD_ROWS], "line_counts": LINE_COUNTS,
-                  "content_min_words": CONTENT_MIN_WORDS,
-                  "align": [align.WORD_PERM, *align.WORD_BANDS, align.SENTENCE_MIN_WORDS]
-                  if self.cfg.align else None}
+        layout = {
+            **self.params._asdict(),
+            "bands": list(self.cfg.bands),
+            "lead_bands": [LEAD_BANDS, LEAD_ROWS],
+            "line_counts": LINE_COUNTS,
+            "content_min_words": CONTENT_MIN_WORDS,
+            "align": [align.WORD_PERM, *align.WORD_BANDS, align.SENTENCE_MIN_WORDS]
+            if self.cfg.align
+            else None,
+        }
         (stored,) = self.store.get(_TABLE_META, ["layout"])
         if stored is None:
             self.store.put(_TABLE_META, {"layout": json.dumps(layout).encode()})
@@ -358,8 +387,10 @@ class NearDupIndex:
     def get(self, ids: Sequence[str]) -> list[Entry | None]:
         """The stored entries of ``ids`` (``None`` for an id not in the window)."""
         blobs = self.store.get(_TABLE_DOCS, ids)
-        return [None if blob is None else Entry.from_bytes(key, blob, self.cfg.num_perm)
-                for key, blob in zip(ids, blobs, strict=True)]
+        return [
+            None if blob is None else Entry.from_bytes(key, blob, self.cfg.num_perm)
+            for key, blob in zip(ids, blobs, strict=True)
+        ]
 
     def query(self, doc: Doc, sig: Signature) -> list[Match]:
         """Verified near-duplicates of an article among the indexed ones, best first.
@@ -375,8 +406,11 @@ class NearDupIndex:
         if sig.empty:
             return []
         entries, equal = self._promising(sig, doc.id.encode())
-        spun = (self._word_candidates(sig, doc.id.encode(), {e.id for e in entries})
-                if self._words is not None else [])
+        spun = (
+            self._word_candidates(sig, doc.id.encode(), {e.id for e in entries})
+            if self._words is not None
+            else []
+        )
         if not entries and not spun:
             return []
         new = Entry(doc, sig, "")
@@ -433,10 +467,12 @@ class NearDupIndex:
             handles = handles[handles < len(sizes)]
             scores = np.count_nonzero(values[handles] == words.minhash, axis=1) / align.WORD_PERM
             keep = (scores >= ALIGN_WORD_JACCARD) & (sizes[handles] >= align.ALIGN_MIN_WORDS)
-            ranked = [(-score, key) for score, h in zip(scores[keep].tolist(),
-                                                        handles[keep].tolist(), strict=True)
-                      if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
-                      and key != own_key.decode()]
+            ranked = [
+                (-score, key)
+                for score, h in zip(scores[keep].tolist(), handles[keep].tolist(), strict=True)
+                if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
+                and key != own_key.decode()
+            ]
             ranked.sort()
             ids = [key for _, key in ranked[:ALIGN_MAX_CANDIDATES]]
             return [e for e in self.get(ids) if e is not None]
@@ -461,8 +497,9 @@ class NearDupIndex:
         values, sizes = self._word_heads  # type: ignore[misc]
         if handle >= len(sizes):
             grown = max(1024, len(sizes) + len(sizes) // 4, handle + 1)
-            values = np.concatenate((values, np.zeros((grown - len(sizes), align.WORD_PERM),
-                                                      dtype=np.uint32)))
+            values = np.concatenate(
+                (values, np.zeros((grown - len(sizes), align.WORD_PERM), dtype=np.uint32))
+            )
             sizes = np.concatenate((sizes, np.zeros(grown - len(sizes), dtype=np.uint32)))
             self._word_heads = (values, sizes)
         values[handle] = sig.sentences.minhash
@@ -492,12 +529,17 @@ class NearDupIndex:
         first, second = self.get([a, b])
         missing = [key for key, entry in ((a, first), (b, second)) if entry is None]
         if missing:
-            raise DedupError(f"article {missing[0]!r} is not in the index (not in the input, or "
-                             f"out of the window)")
+            raise DedupError(
+                f"article {missing[0]!r} is not in the index (not in the input, or "
+                f"out of the window)"
+            )
         why: dict = {"a": a, "b": b}
         self._verify(first, second, *self._boilerplate([first, second]), why=why)  # type: ignore[arg-type]
-        why["lead"] = round(float(np.count_nonzero(first.lead == second.lead))  # type: ignore[union-attr]
-                            / len(first.lead), 4)  # type: ignore[union-attr]
+        why["lead"] = round(
+            float(np.count_nonzero(first.lead == second.lead))  # type: ignore[union-attr]
+            / len(first.lead),
+            4,
+        )  # type: ignore[union-attr]
         why["candidate"] = a.encode() in self._candidate_keys(second)  # type: ignore[arg-type]
         return why
 
@@ -518,8 +560,9 @@ class NearDupIndex:
         if not sig.empty:
             key = doc.id.encode()
             sessions = self._session or [None] * len(self._tables)
-            for table, bands, session in zip(self._tables, self._band_keys(sig), sessions,
-                                             strict=True):
+            for table, bands, session in zip(
+                self._tables, self._band_keys(sig), sessions, strict=True
+            ):
                 table.add(key, bands, session)
             if self._words is not None and len(sig.sentences.words):
                 self._words.add(key, self._word_bands(sig), self._word_session)
@@ -544,8 +587,9 @@ class NearDupIndex:
             for table in self._tables:
                 table.discard(indexed)
             if self._words is not None:
-                self._words.discard([entry.id.encode() for entry in entries
-                                     if len(entry.sentences.words)])
+                self._words.discard(
+                    [entry.id.encode() for entry in entries if len(entry.sentences.words)]
+                )
         self.store.put(_TABLE_DOCS, dict.fromkeys(ids))
         for entry in entries:
             if entry.outlet:
@@ -560,8 +604,9 @@ class NearDupIndex:
         that would leave only the versions' small differences (a dateline, a source line, an
         edited sentence) to compare with other stories, which then look alike.
         """
-        self.store.count_story_lines(entry.outlet, _story_key(entry.cluster),
-                                     entry.distinct_lines(), delta)
+        self.store.count_story_lines(
+            entry.outlet, _story_key(entry.cluster), entry.distinct_lines(), delta
+        )
 
     @contextmanager
     def bulk(self) -> Iterator[NearDupIndex]:
@@ -589,8 +634,10 @@ class NearDupIndex:
                 values = np.concatenate((sig.hashvalues[: self._joint], sig.lead))
                 bands = [self._tables[0].band_keys(values)]
             else:
-                bands = [self._tables[0].band_keys(sig.hashvalues),
-                         self._tables[1].band_keys(sig.lead)]
+                bands = [
+                    self._tables[0].band_keys(sig.hashvalues),
+                    self._tables[1].band_keys(sig.lead),
+                ]
             self._last_bands = (sig, bands)
         return self._last_bands[1]
 
@@ -621,8 +668,9 @@ class NearDupIndex:
             if not found:
                 return [], []
             # each record's fixed head (time, size, ..., MinHash), read as one structured array
-            records = np.frombuffer(b"".join([blob[: self._head.itemsize] for _, blob in found]),
-                                    dtype=self._head)
+            records = np.frombuffer(
+                b"".join([blob[: self._head.itemsize] for _, blob in found]), dtype=self._head
+            )
             equal, keep = self._prefilter(sig, records["values"], records["size"])
             found, equal = [found[i] for i in keep.tolist()], equal[keep]
         if len(found) > MAX_PER_CLUSTER:
@@ -642,28 +690,40 @@ class NearDupIndex:
             # by a quarter: 516 bytes a slot, so doubling would hold up to 516 idle bytes an
             # article (handles are reused, so the arrays stop growing with the window)
             grown = max(1024, len(sizes) + len(sizes) // 4, handle + 1)
-            values = np.concatenate((values, np.zeros((grown - len(sizes), values.shape[1]),
-                                                      dtype=np.uint32)))
+            values = np.concatenate(
+                (values, np.zeros((grown - len(sizes), values.shape[1]), dtype=np.uint32))
+            )
             sizes = np.concatenate((sizes, np.zeros(grown - len(sizes), dtype=np.uint32)))
             self._heads = (values, sizes)
         values[handle] = sig.hashvalues
         sizes[handle] = sig.size
 
-    def _prefilter(self, sig: Signature, values: np.ndarray, sizes: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _prefilter(
+        self, sig: Signature, values: np.ndarray, sizes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """How many of ``values`` (rows of MinHash values, of texts of ``sizes`` shingles) each
         row shares with ``sig``, and the rows within reach of a link (``PREFILTER``)."""
         equal = np.count_nonzero(values == sig.hashvalues, axis=1)
         jaccard = equal / self.cfg.num_perm
         sizes = sizes.astype(np.float64)
-        contained = (jaccard * (sig.size + sizes) / (1 + jaccard)
-                     / np.maximum(np.minimum(sizes, sig.size), 1))
-        keep = np.flatnonzero((jaccard >= PREFILTER * self.cfg.threshold)
-                              | (contained >= PREFILTER_CONTAINMENT))
+        contained = (
+            jaccard
+            * (sig.size + sizes)
+            / (1 + jaccard)
+            / np.maximum(np.minimum(sizes, sig.size), 1)
+        )
+        keep = np.flatnonzero(
+            (jaccard >= PREFILTER * self.cfg.threshold) | (contained >= PREFILTER_CONTAINMENT)
+        )
         return equal, keep
 
-    def _hopeless(self, new: Entry, own: tuple[frozenset[int] | set[int], int],
-                  entries: list[Entry], equal: list[int]) -> list[bool]:
+    def _hopeless(
+        self,
+        new: Entry,
+        own: tuple[frozenset[int] | set[int], int],
+        entries: list[Entry],
+        equal: list[int],
+    ) -> list[bool]:
         """For each of ``entries``, True if it cannot verify against ``new`` whatever its own
         boilerplate (``own`` is ``new``'s): such candidates need no line counts.
 
@@ -695,8 +755,9 @@ class NearDupIndex:
                 hopeless[i] = share < LEAD_CONTAINMENT
         return hopeless
 
-    def _discount(self, small: Entry, big: Entry, dropped: frozenset[int] | set[int],
-                  found: int, base: int) -> tuple[int, int]:
+    def _discount(
+        self, small: Entry, big: Entry, dropped: frozenset[int] | set[int], found: int, base: int
+    ) -> tuple[int, int]:
         """``found`` of ``base`` content shingles of ``small`` in ``big``, both less the
         shingles of the content lines the two share that are boilerplate (``dropped``: of either
         outlet): an outlet's long footer in both is no evidence of a copy. Counted per line (a
@@ -708,14 +769,18 @@ class NearDupIndex:
         """
         content_line = CONTENT_MIN_WORDS - self.cfg.shingle_size + 1  # shingles of such a line
         lines, others = small.lines, big.lines
-        shared = sum(lines[line] for line in lines.keys() & others.keys() & dropped
-                     if lines[line] >= content_line)
+        shared = sum(
+            lines[line]
+            for line in lines.keys() & others.keys() & dropped
+            if lines[line] >= content_line
+        )
         if not shared or base - shared <= 0:
             return found, base  # only repeated lines: compare it whole (as for the Jaccard)
         return max(found - shared, 0), base - shared
 
-    def _boilerplate(self, entries: Sequence[Entry], pending: Entry | None = None
-                     ) -> list[tuple[frozenset[int] | set[int], int]]:
+    def _boilerplate(
+        self, entries: Sequence[Entry], pending: Entry | None = None
+    ) -> list[tuple[frozenset[int] | set[int], int]]:
         """For each of ``entries``, its lines that are boilerplate of its outlet (in at least
         ``BOILERPLATE_MIN_DOCS`` of the outlet's stories in the window), and the shingles of
         those lines.
@@ -727,8 +792,9 @@ class NearDupIndex:
         if not asked:
             return found
         # the counts of all the entries' lines in one store call
-        counts = self.store.line_counts([(entries[i].outlet, entries[i].line_hashes)
-                                         for i in asked]).tolist()
+        counts = self.store.line_counts(
+            [(entries[i].outlet, entries[i].line_hashes) for i in asked]
+        ).tolist()
         own_outlet = pending.outlet if pending is not None else None
         end = 0
         for i in asked:
@@ -740,20 +806,31 @@ class NearDupIndex:
             hashes = entry.line_hashes.tolist()
             if entry.outlet == own_outlet:
                 own = pending.lines  # type: ignore[union-attr]
-                repeated = {h for h, n in zip(hashes, entry_counts, strict=True)
-                            if n + (h in own) >= BOILERPLATE_MIN_DOCS}
+                repeated = {
+                    h
+                    for h, n in zip(hashes, entry_counts, strict=True)
+                    if n + (h in own) >= BOILERPLATE_MIN_DOCS
+                }
             else:
-                repeated = {h for h, n in zip(hashes, entry_counts, strict=True)
-                            if n >= BOILERPLATE_MIN_DOCS}
+                repeated = {
+                    h
+                    for h, n in zip(hashes, entry_counts, strict=True)
+                    if n >= BOILERPLATE_MIN_DOCS
+                }
             if repeated:
                 lines = entry.lines
                 found[i] = (repeated, sum(lines[h] for h in repeated))
         return found
 
-    def _verify(self, new: Entry, old: Entry,
-                new_boilerplate: tuple[frozenset[int] | set[int], int],
-                old_boilerplate: tuple[frozenset[int] | set[int], int],
-                equal: int | None = None, why: dict | None = None) -> Match | None:
+    def _verify(
+        self,
+        new: Entry,
+        old: Entry,
+        new_boilerplate: tuple[frozenset[int] | set[int], int],
+        old_boilerplate: tuple[frozenset[int] | set[int], int],
+        equal: int | None = None,
+        why: dict | None = None,
+    ) -> Match | None:
         """The match between two entries if it verifies, else None; ``*_boilerplate`` are their
         boilerplate lines and the shingles of those (``_boilerplate``), ``equal`` the number of
         MinHash values they share if already counted. ``why``, when given, receives the scores
@@ -779,18 +856,27 @@ class NearDupIndex:
         share, count, sentences = align.aligned(a.words, a.sizes, b.words, b.sizes)
         linked = align.aligns(share, count, sentences)
         if why is not None:
-            why.update(aligned=round(share, 4), aligned_needed=align.ALIGN_SHARE,
-                       aligned_sentences=sentences, linked=linked)
+            why.update(
+                aligned=round(share, 4),
+                aligned_needed=align.ALIGN_SHARE,
+                aligned_sentences=sentences,
+                linked=linked,
+            )
             if linked:
                 why.update(rule="aligned sentences")
         if not linked:
             return None
         return Match(old.id, old.cluster, "aligned", round(share, 4), old.outlet)
 
-    def _verify_shingles(self, new: Entry, old: Entry,
-                         new_boilerplate: tuple[frozenset[int] | set[int], int],
-                         old_boilerplate: tuple[frozenset[int] | set[int], int],
-                         equal: int | None = None, why: dict | None = None) -> Match | None:
+    def _verify_shingles(
+        self,
+        new: Entry,
+        old: Entry,
+        new_boilerplate: tuple[frozenset[int] | set[int], int],
+        old_boilerplate: tuple[frozenset[int] | set[int], int],
+        equal: int | None = None,
+        why: dict | None = None,
+    ) -> Match | None:
         """``_verify``'s rules on the word shingles: Jaccard, excerpt, excerpt with the same
         lead."""
         if not new.size or not old.size:
@@ -802,8 +888,10 @@ class NearDupIndex:
         raw = equal / len(new.hashvalues)
         inter = inter_raw = raw * (new.size + old.size) / (1.0 + raw)
         size_new, size_old = float(new.size), float(old.size)
-        (new_dropped, new_dropped_size), (old_dropped, old_dropped_size) = (new_boilerplate,
-                                                                            old_boilerplate)
+        (new_dropped, new_dropped_size), (old_dropped, old_dropped_size) = (
+            new_boilerplate,
+            old_boilerplate,
+        )
         if new_dropped or old_dropped:
             # A line boilerplate in either text is dropped from both: from each text, its own
             # boilerplate and the other's boilerplate lines it shares; from the intersection,
@@ -832,9 +920,13 @@ class NearDupIndex:
         short = small < SHORT_DOC_SHINGLES
         needed = SHORT_DOC_JACCARD if short else self.cfg.threshold
         if why is not None:
-            why.update(jaccard_raw=round(raw, 4), jaccard=round(jaccard, 4),
-                       jaccard_needed=needed, shingles=[int(size_new), int(size_old)],
-                       short=short)
+            why.update(
+                jaccard_raw=round(raw, 4),
+                jaccard=round(jaccard, 4),
+                jaccard_needed=needed,
+                shingles=[int(size_new), int(size_old)],
+                short=short,
+            )
         if jaccard >= needed:
             if why is not None:
                 why.update(rule="jaccard", linked=True)
@@ -848,32 +940,46 @@ class NearDupIndex:
             # not an excerpt on the MinHash estimate: the exact count is not made (cost: most
             # same-topic candidates stop here)
             if why is not None:
-                why.update(containment_estimate=round(estimate, 4), linked=False,
-                           rule="containment estimate under the prefilter")
+                why.update(
+                    containment_estimate=round(estimate, 4),
+                    linked=False,
+                    rule="containment estimate under the prefilter",
+                )
             return None
         found, base, flipped = _overlap(new.content, old.content)
         if (new_dropped or old_dropped) and found:
             small_entry, big_entry = (old, new) if flipped else (new, old)
-            found, base = self._discount(small_entry, big_entry, new_dropped | old_dropped,
-                                         found, base)
+            found, base = self._discount(
+                small_entry, big_entry, new_dropped | old_dropped, found, base
+            )
         contained = found / base if base > 0 else 0.0
-        needed = (self.cfg.containment if base >= SMALL_EXCERPT_SHINGLES
-                  else max(self.cfg.containment, SMALL_EXCERPT_CONTAINMENT))
+        needed = (
+            self.cfg.containment
+            if base >= SMALL_EXCERPT_SHINGLES
+            else max(self.cfg.containment, SMALL_EXCERPT_CONTAINMENT)
+        )
         if base >= LEAD_MIN_SHINGLES and contained >= LEAD_CONTAINMENT and contained < needed:
             lead = float(np.count_nonzero(new.lead == old.lead)) / len(new.lead)
             if lead >= LEAD_JACCARD:
                 needed = LEAD_CONTAINMENT
         if why is not None:
-            why.update(containment=round(contained, 4), containment_needed=needed,
-                       content_shingles=base)
+            why.update(
+                containment=round(contained, 4), containment_needed=needed, content_shingles=base
+            )
         if base < SHORT_DOC_SHINGLES or contained < needed:
             if why is not None:
-                why.update(linked=False, rule="containment below the threshold"
-                           if base >= SHORT_DOC_SHINGLES else "too little content for an excerpt")
+                why.update(
+                    linked=False,
+                    rule="containment below the threshold"
+                    if base >= SHORT_DOC_SHINGLES
+                    else "too little content for an excerpt",
+                )
             return None
         if why is not None:
-            why.update(rule="excerpt with the same lead" if needed == LEAD_CONTAINMENT
-                       else "excerpt", linked=True)
+            why.update(
+                rule="excerpt with the same lead" if needed == LEAD_CONTAINMENT else "excerpt",
+                linked=True,
+            )
         return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
 
 

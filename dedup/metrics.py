@@ -69,8 +69,10 @@ def _contingency(predicted: Mapping[str, Hashable], gold: Mapping[str, Hashable]
         Counter, Counter, Counter]:  # fmt: skip
     if predicted.keys() != gold.keys():
         missing = len(gold.keys() - predicted.keys()) + len(predicted.keys() - gold.keys())
-        raise ValueError(f"predicted and gold clusterings differ in {missing} items; give both "
-                         f"for the same items")
+        raise ValueError(
+            f"predicted and gold clusterings differ in {missing} items; give both "
+            f"for the same items"
+        )
     joint = Counter((predicted[item], gold[item]) for item in predicted)
     return joint, Counter(predicted.values()), Counter(gold.values())
 

@@ -37,15 +37,16 @@ _APOSTROPHES = "'`\u00b4\u2018\u2019\u201b\u2032\u02b9\u02bb\u02bd\u02c8\uff07"
 _PUNCTUATION = "«»‹›„“”‟‚–—―‐‑‒•·°€£₽₸§©®±"
 # ASCII punctuation (the apostrophe aside) and control characters become spaces.
 _ASCII_TABLE = bytes(
-    0x20 if (c < 0x20 and c != 0x0A) or (chr(c) in "!\"#$%&()*+,-./:;<=>?@[\\]^_{|}~") else c
+    0x20 if (c < 0x20 and c != 0x0A) or (chr(c) in '!"#$%&()*+,-./:;<=>?@[\\]^_{|}~') else c
     for c in range(256)
 )
 # UTF-8 of the characters that may be neither letter, digit nor space: lead bytes of the ranges
 # with punctuation, symbols or combining marks (Latin-1 symbols, spacing modifiers, combining
 # marks, everything from U+0530 up but CJK letters) and a few single characters. A text with none
 # of them after the replacements above is split with bytes.split; else the regular expression runs.
-_SUSPECT_BYTES = tuple(bytes([lead]) for lead in (0xC2, 0xCB, 0xCC, 0xCD, *range(0xD5, 0xE4),
-                                                  *range(0xEA, 0xF5)))
+_SUSPECT_BYTES = tuple(
+    bytes([lead]) for lead in (0xC2, 0xCB, 0xCC, 0xCD, *range(0xD5, 0xE4), *range(0xEA, 0xF5))
+)
 _SUSPECT_CHARS = "×÷϶҂" + "".join(map(chr, range(0x483, 0x48A)))
 # A dateline at the start of a line near the top ("BISHKEK, Jan 9 (Kabar) -", "БИШКЕК, 9 янв —
 # Кабар.", "Бишкек, 9 января /Кабар/."): syndicated copies add it, so it goes.

@@ -101,8 +101,12 @@ def cluster_records(
                 directions.waiting.append((on_error, position, record, exc))
                 continue
             source = record.get("source")
-            member = Member(doc_id, last_time, fetched if fetched is not None else last_time,
-                            source if isinstance(source, str) and source else None)
+            member = Member(
+                doc_id,
+                last_time,
+                fetched if fetched is not None else last_time,
+                source if isinstance(source, str) and source else None,
+            )
             directions.add(member, sig, decision.cluster, decision.aliases)
             newest = max(newest, last_time)
         yield from directions.settled(newest - cfg.window_seconds)
@@ -120,8 +124,7 @@ class _Directions:
         self.times: dict[str, float] = {}
         self.sigs: dict[str, Signature] = {}
 
-    def add(self, member: Member, sig: Signature, cluster: str,
-            aliases: tuple[str, ...]) -> None:
+    def add(self, member: Member, sig: Signature, cluster: str, aliases: tuple[str, ...]) -> None:
         """Record a clustered member and relink the members its arrival can change."""
         result = {"id": member.id, "cluster": cluster, "copy_of": None, "similarity": None}
         self.waiting.append(result)
@@ -138,8 +141,9 @@ class _Directions:
             return
         # Only a member published after the newcomer can gain it as a closer earlier member
         # (a merge can relink everyone).
-        affected = ({m.id for m in group} if aliases
-                    else {m.id for m in group if m.key >= member.key})
+        affected = (
+            {m.id for m in group} if aliases else {m.id for m in group if m.key >= member.key}
+        )
         for doc_id, link in copy_links(group, self._similarity, only=affected).items():
             self.results[doc_id]["copy_of"] = link.copy_of
             self.results[doc_id]["similarity"] = link.similarity

@@ -159,8 +159,13 @@ class ShingleBatch:
         start, stop = int(self.offsets[i]), int(self.offsets[i + 1])
         lines = slice(int(self.line_offsets[i]), int(self.line_offsets[i + 1]))
         lead = int(self.leads[i]) if stop > start else 0
-        return Shingles(self.hashes[start:stop], slice(lead, lead + LEAD_SHINGLES),
-                        self.line_hashes[lines], self.line_sizes[lines], int(self.headers[i]))
+        return Shingles(
+            self.hashes[start:stop],
+            slice(lead, lead + LEAD_SHINGLES),
+            self.line_hashes[lines],
+            self.line_sizes[lines],
+            int(self.headers[i]),
+        )
 
 
 _PADDING = b" " * PAD
@@ -209,8 +214,12 @@ def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
     line_text = np.searchsorted(text_starts, starts[first_words], side="right") - 1
     line_offsets = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(np.bincount(line_text, minlength=count), out=line_offsets[1:])
-    line_hashes = _hash_all([padded[a:b] for a, b in zip(starts[first_words].tolist(),
-                                                          ends[last_words].tolist(), strict=True)])
+    line_hashes = _hash_all(
+        [
+            padded[a:b]
+            for a, b in zip(starts[first_words].tolist(), ends[last_words].tolist(), strict=True)
+        ]
+    )
     if len(line_lengths):
         hashes, line_sizes = _layout_lines(word_hashes, line_lengths, size)
     else:
@@ -222,18 +231,21 @@ def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
     # the lead starts at each text's first line of LEAD_MIN_LINE_WORDS words, else at its start
     long_lines = np.flatnonzero(line_lengths >= LEAD_MIN_LINE_WORDS)
     firsts = line_offsets[:-1]
-    headers = np.minimum(np.fromiter(map(header_lines, texts), dtype=np.int64, count=count),
-                         np.diff(line_offsets))
+    headers = np.minimum(
+        np.fromiter(map(header_lines, texts), dtype=np.int64, count=count), np.diff(line_offsets)
+    )
     at = np.searchsorted(long_lines, firsts + headers)
     candidate = np.append(long_lines, np.iinfo(np.int64).max)[at]
     lead_lines = np.where(candidate < line_offsets[1:], candidate, firsts)
     leads = np.append(line_firsts, 0)[lead_lines] - offsets[:-1]
-    return ShingleBatch(hashes, offsets, leads, line_hashes, line_sizes.astype(np.uint32),
-                        line_offsets, headers)
+    return ShingleBatch(
+        hashes, offsets, leads, line_hashes, line_sizes.astype(np.uint32), line_offsets, headers
+    )
 
 
-def _layout_lines(word_hashes: np.ndarray, lengths: np.ndarray, size: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _layout_lines(
+    word_hashes: np.ndarray, lengths: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The shingle hashes of words in lines of ``lengths`` words (each > 0), and the number of
     shingles of each line (a line shorter than ``size`` is one shingle)."""
     count = len(word_hashes)

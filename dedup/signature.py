@@ -88,8 +88,9 @@ class SignatureParams(NamedTuple):
 @lru_cache(maxsize=8)
 def _params_of(num_perm: int, seed: int, shingle_size: int) -> SignatureParams:
     """One shared ``SignatureParams`` per config (so that ``check`` mostly compares identity)."""
-    return SignatureParams(TOKENIZER_VERSION, SCHEME, num_perm, seed, shingle_size,
-                           LEAD_SHINGLES, LEAD_PERM)
+    return SignatureParams(
+        TOKENIZER_VERSION, SCHEME, num_perm, seed, shingle_size, LEAD_SHINGLES, LEAD_PERM
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -179,14 +180,31 @@ class Signature:
         """
         p = self.params
         sent = self.sentences
-        header = _HEADER.pack(_MAGIC, p.tokenizer, p.num_perm, p.seed, p.shingle_size,
-                              p.lead_shingles, p.lead_perm, self.size, len(self.line_hashes),
-                              len(self.content), len(sent.words), len(sent.sizes),
-                              len(sent.minhash))
-        arrays = (self.hashvalues.astype("<u4"), self.lead.astype("<u4"),
-                  self.line_hashes.astype("<u8"), self.line_sizes.astype("<u4"),
-                  self.content.astype("<u2"), sent.words.astype("<u2"),
-                  sent.sizes.astype("u1"), sent.minhash.astype("<u4"))
+        header = _HEADER.pack(
+            _MAGIC,
+            p.tokenizer,
+            p.num_perm,
+            p.seed,
+            p.shingle_size,
+            p.lead_shingles,
+            p.lead_perm,
+            self.size,
+            len(self.line_hashes),
+            len(self.content),
+            len(sent.words),
+            len(sent.sizes),
+            len(sent.minhash),
+        )
+        arrays = (
+            self.hashvalues.astype("<u4"),
+            self.lead.astype("<u4"),
+            self.line_hashes.astype("<u8"),
+            self.line_sizes.astype("<u4"),
+            self.content.astype("<u2"),
+            sent.words.astype("<u2"),
+            sent.sizes.astype("u1"),
+            sent.minhash.astype("<u4"),
+        )
         return b"".join((header, bytes([_SCHEME_CODE]), *(a.tobytes() for a in arrays)))
 
     @classmethod
@@ -302,8 +320,9 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     for i, count in enumerate(counts.tolist()):
         if count > _BLOCK:
             lead = int(batch.leads[i])
-            values[i], leads[i] = _minhash(batch.hashes[offsets[i] : offsets[i + 1]],
-                                           slice(lead, lead + LEAD_SHINGLES), a, b)
+            values[i], leads[i] = _minhash(
+                batch.hashes[offsets[i] : offsets[i + 1]], slice(lead, lead + LEAD_SHINGLES), a, b
+            )
             continue
         if count == 0:
             continue
@@ -328,8 +347,14 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     # texts with a chrome line (content_mask): their content is sorted apart; the others' is
     # their distinct shingles, sorted above
     short = batch.line_sizes < CONTENT_MIN_WORDS - cfg.shingle_size + 1
-    chrome = (np.bincount(np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
-                          weights=short, minlength=len(texts)) + batch.headers).tolist()
+    chrome = (
+        np.bincount(
+            np.repeat(np.arange(len(texts)), np.diff(batch.line_offsets)),
+            weights=short,
+            minlength=len(texts),
+        )
+        + batch.headers
+    ).tolist()
     headers = batch.headers.tolist()
     # the distinct top bits of every text at once (each text's hashes are sorted, so are their
     # top bits): a text's are top[kept[i] : kept[i + 1]]
@@ -343,13 +368,25 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     for i, (start, stop) in enumerate(pairwise(offsets)):
         line_sizes = batch.line_sizes[lines[i] : lines[i + 1]]
         if chrome[i]:
-            content = _top_bits(np.sort(batch.hashes[start:stop][content_mask(
-                line_sizes, cfg.shingle_size, headers[i])]))
+            content = _top_bits(
+                np.sort(
+                    batch.hashes[start:stop][content_mask(line_sizes, cfg.shingle_size, headers[i])]
+                )
+            )
         else:
             content = top[kept[i] : kept[i + 1]]
-        found.append(Signature(values[i], leads[i], sizes[i],
-                               batch.line_hashes[lines[i] : lines[i + 1]], line_sizes, params,
-                               content, sentences(bounded[i]) if cfg.align else EMPTY))
+        found.append(
+            Signature(
+                values[i],
+                leads[i],
+                sizes[i],
+                batch.line_hashes[lines[i] : lines[i + 1]],
+                line_sizes,
+                params,
+                content,
+                sentences(bounded[i]) if cfg.align else EMPTY,
+            )
+        )
     return found
 
 
@@ -391,8 +428,15 @@ def content_mask(line_sizes: np.ndarray, shingle_size: int, header: int = 0) -> 
     return np.repeat(content, line_sizes.astype(np.int64))
 
 
-def _minhash_group(mixed: np.ndarray, batch: object, group: list[int], a: np.ndarray,
-                   b: np.ndarray, values: np.ndarray, leads: np.ndarray) -> None:
+def _minhash_group(
+    mixed: np.ndarray,
+    batch: object,
+    group: list[int],
+    a: np.ndarray,
+    b: np.ndarray,
+    values: np.ndarray,
+    leads: np.ndarray,
+) -> None:
     """``_minhash`` of the texts ``group`` (consecutive, non-empty, at most ``_BLOCK`` shingles
     together), their MinHashes written into ``values`` and ``leads``."""
     start = int(batch.offsets[group[0]])  # type: ignore[attr-defined]
@@ -424,8 +468,9 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _minhash(hashes: np.ndarray, lead: slice, a: np.ndarray, b: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _minhash(
+    hashes: np.ndarray, lead: slice, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Minimum of each affine32 permutation over ``hashes`` and over ``hashes[lead]`` (on the
     first LEAD_PERM permutations): datasketch's formula, vectorised.
 
@@ -471,15 +516,35 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def _decode(blob: bytes) -> Signature:
     try:
         header = _HEADER if blob[:4] != _MAGIC_2 else _HEADER_2
-        (magic, tokenizer, num_perm, seed, shingle_size, lead_shingles, lead_perm, size, lines,
-         content, words, sents, word_perm) = (*header.unpack_from(blob), 0, 0, 0)[:13]
+        (
+            magic,
+            tokenizer,
+            num_perm,
+            seed,
+            shingle_size,
+            lead_shingles,
+            lead_perm,
+            size,
+            lines,
+            content,
+            words,
+            sents,
+            word_perm,
+        ) = (*header.unpack_from(blob), 0, 0, 0)[:13]
         if magic not in (_MAGIC, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
         offset = header.size + 1
         arrays = []
-        for count, dtype in ((num_perm, "<u4"), (lead_perm, "<u4"), (lines, "<u8"), (lines, "<u4"),
-                             (content, "<u2"), (words, "<u2"), (sents, "|u1"),
-                             (word_perm, "<u4")):
+        for count, dtype in (
+            (num_perm, "<u4"),
+            (lead_perm, "<u4"),
+            (lines, "<u8"),
+            (lines, "<u4"),
+            (content, "<u2"),
+            (words, "<u2"),
+            (sents, "|u1"),
+            (word_perm, "<u4"),
+        ):
             array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
             arrays.append(array.astype(dtype[1:]))
             offset += count * int(dtype[-1])
@@ -490,7 +555,9 @@ def _decode(blob: bytes) -> Signature:
             f"these {len(blob)} bytes are not a newsmon signature ({exc}); recompute it from "
             f"the text"
         ) from None
-    params = SignatureParams(tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles,
-                             lead_perm)
-    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4],
-                     Sentences(*arrays[5:]))
+    params = SignatureParams(
+        tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles, lead_perm
+    )
+    return Signature(
+        arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4], Sentences(*arrays[5:])
+    )

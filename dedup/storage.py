@@ -256,9 +256,16 @@ class RedisStore(Store):
         from dedup.redis_lsh import RedisLSH
 
         # datasketch makes a client per band from these arguments: all share this client's pool
-        return RedisLSH(num_perm=num_perm, params=params, prepickle=False, storage_config={
-            "type": "redis", "redis": {"connection_pool": self.client.connection_pool},
-            "basename": f"{self.prefix}lsh:{name}".encode()})
+        return RedisLSH(
+            num_perm=num_perm,
+            params=params,
+            prepickle=False,
+            storage_config={
+                "type": "redis",
+                "redis": {"connection_pool": self.client.connection_pool},
+                "basename": f"{self.prefix}lsh:{name}".encode(),
+            },
+        )
 
     def get(self, table: str, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
@@ -350,5 +357,3 @@ def line_key(outlet: str, line: int) -> str:
 
 def _glob_escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
-
-

@@ -34,8 +34,14 @@ from newsmon.archive import ArchiveReader
 __all__ = ["ArchiveReader", "Article", "DedupConfig", "cluster", "extract", "open_archive"]
 
 
-def extract(html: str | bytes, url: str, *, outlet: str = "", content_type: str | None = None,
-            fetched: str | None = None) -> Article:
+def extract(
+    html: str | bytes,
+    url: str,
+    *,
+    outlet: str = "",
+    content_type: str | None = None,
+    fetched: str | None = None,
+) -> Article:
     """One page's article: title, body, dates, authors, language, images, credited source.
 
     Args:
@@ -57,12 +63,14 @@ def extract(html: str | bytes, url: str, *, outlet: str = "", content_type: str 
 
     if isinstance(html, str):
         html, content_type = html.encode("utf-8"), content_type or "text/html; charset=utf-8"
-    return extract_article(html, url, outlet=outlet, content_type=content_type,
-                           fetched=fetched).article
+    return extract_article(
+        html, url, outlet=outlet, content_type=content_type, fetched=fetched
+    ).article
 
 
-def cluster(records: Iterable[Mapping[str, Any] | Article],
-            cfg: DedupConfig | None = None) -> list[dict[str, Any]]:
+def cluster(
+    records: Iterable[Mapping[str, Any] | Article], cfg: DedupConfig | None = None
+) -> list[dict[str, Any]]:
     """Near-duplicate clusters of Article-like records, with who copied whom.
 
     Args:

@@ -61,8 +61,9 @@ class ArchiveReader:
         resolved = resolve(self._filters(filters), self.registry)
         return [article.to_record() for article in articles(self._archive, resolved)]
 
-    def clusters(self, *, min_size: int = 2, limit: int | None = None,
-                 **filters: Any) -> list[dict[str, Any]]:
+    def clusters(
+        self, *, min_size: int = 2, limit: int | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
         """The Cluster records (``newsmon report clusters --format json``) that match,
         biggest first: ``id``, ``size``, ``outlets``, ``origin``, ``members`` (each with
         ``outlet``, ``time``, ``lag_seconds``, ``similarity``, ``copy_of``, ...).
@@ -70,9 +71,16 @@ class ArchiveReader:
         A cluster matches when one of its members is in the period and one matches the other
         filters."""
         f = self._filters(filters)
-        query = ClusterQuery(since=f.since, until=f.until, outlets=f.outlets,
-                             countries=f.countries, languages=f.languages, query=f.query,
-                             min_size=min_size, limit=limit)
+        query = ClusterQuery(
+            since=f.since,
+            until=f.until,
+            outlets=f.outlets,
+            countries=f.countries,
+            languages=f.languages,
+            query=f.query,
+            min_size=min_size,
+            limit=limit,
+        )
         return cluster_records(self._archive, query, self.registry)
 
     def articles_frame(self, **filters: Any) -> Any:
@@ -83,9 +91,17 @@ class ArchiveReader:
         """:meth:`clusters` as a pandas DataFrame, a row per member (its cluster's ``cluster``,
         ``cluster_size``, ``origin`` and ``is_origin`` beside the member's fields; needs
         pandas)."""
-        rows = [{"cluster": c["id"], "cluster_size": c["size"], "origin": c["origin"],
-                 "is_origin": m["id"] == c["origin"], **m}
-                for c in self.clusters(**filters) for m in c["members"]]
+        rows = [
+            {
+                "cluster": c["id"],
+                "cluster_size": c["size"],
+                "origin": c["origin"],
+                "is_origin": m["id"] == c["origin"],
+                **m,
+            }
+            for c in self.clusters(**filters)
+            for m in c["members"]
+        ]
         return _pandas().DataFrame(rows)
 
     @property
@@ -101,8 +117,10 @@ class ArchiveReader:
         if unknown:
             raise TypeError(f"unknown filter {', '.join(sorted(unknown))}")
         times = {k: utc_iso(given[k]) if given.get(k) else None for k in ("since", "until")}
-        lists = {k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
-                 for k in ("outlets", "countries", "languages")}
+        lists = {
+            k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
+            for k in ("outlets", "countries", "languages")
+        }
         return Filters(**times, **lists, query=given.get("query"))
 
 

@@ -1,6 +1,6 @@
 """Print the Markdown table of newsmon's ``NEWSMON_*`` settings (the README's "Settings").
 
-    python -m settings.reference
+python -m settings.reference
 """
 
 from __future__ import annotations

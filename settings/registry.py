@@ -121,12 +121,16 @@ class UrlPattern:
             # byte offsets back to characters, a third of the cost of a search
             compiled = re2.compile(text.encode("utf-8"), options=_RE2_OPTIONS)
         except re2.error as exc:
-            reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
-                exc.args[0], bytes) else str(exc)
+            reason = (
+                exc.args[0].decode("utf-8", "replace")
+                if exc.args and isinstance(exc.args[0], bytes)
+                else str(exc)
+            )
             raise PatternError(
                 f"is not allowed: {reason} (patterns are matched in linear time, so lookarounds "
                 "and backreferences cannot be used; list the links to leave out in "
-                "exclude_pattern instead)") from exc
+                "exclude_pattern instead)"
+            ) from exc
         return cls(text, compiled)
 
     def search(self, text: str) -> bool:
@@ -319,8 +323,14 @@ class _RegistryReader:
         key_re = re.compile(rf"""^\s*(?:\[\[?\s*["']?{name}["']?\s*\]|{name}\s*=)""")
         return next((i + 1 for i, line in enumerate(self.lines) if key_re.match(line)), 0)
 
-    def error(self, message: str, index: int | None = None, key: str | None = None,
-               value: str | None = None, outlet: str | None = None) -> RegistryError:
+    def error(
+        self,
+        message: str,
+        index: int | None = None,
+        key: str | None = None,
+        value: str | None = None,
+        outlet: str | None = None,
+    ) -> RegistryError:
         line = self._line(index, key, value)
         where = f"{self.source}:{line}" if line else self.source
         who = ""
@@ -333,8 +343,9 @@ class _RegistryReader:
     def read(self, doc: dict[str, Any]) -> list[Outlet]:
         for key in doc:
             if key != "outlet":
-                raise self.error(f"unknown table or key {key!r}{_did_you_mean(key, ['outlet'])}",
-                                  key=key)
+                raise self.error(
+                    f"unknown table or key {key!r}{_did_you_mean(key, ['outlet'])}", key=key
+                )
         tables = doc.get("outlet")
         if tables is None:
             raise self.error("no outlets: add at least one [[outlet]] table")
@@ -366,15 +377,22 @@ class _RegistryReader:
             raise t.fail(f"id {outlet_id!r} may only use a-z, 0-9, '_' and '-'", "id")
         country = t.text("country")
         if country not in _COUNTRIES:
-            raise t.fail(f"country {country!r} is not an ISO 3166 alpha-2 code in upper case "
-                         f"(e.g. 'KZ'), or {REGIONAL_COUNTRY!r} for a regional outlet", "country")
+            raise t.fail(
+                f"country {country!r} is not an ISO 3166 alpha-2 code in upper case "
+                f"(e.g. 'KZ'), or {REGIONAL_COUNTRY!r} for a regional outlet",
+                "country",
+            )
         languages = t.strings("languages")
         if not languages:
             raise t.fail("languages must list at least one ISO 639-1 code", "languages")
         for lang in languages:
             if lang not in _LANGUAGES:
-                raise t.fail(f"languages: {lang!r} is not an ISO 639-1 code (two lower-case "
-                             "letters, e.g. 'ru')", "languages", f'"{lang}"')
+                raise t.fail(
+                    f"languages: {lang!r} is not an ISO 639-1 code (two lower-case "
+                    "letters, e.g. 'ru')",
+                    "languages",
+                    f'"{lang}"',
+                )
         homepage = t.url("homepage", t.text("homepage"))
         lists = {key: tuple(t.url(key, v) for v in t.strings(key)) for key in _URL_LIST_KEYS}
         if not any(lists.values()):
@@ -411,8 +429,9 @@ def _public_suffixes() -> Any:
     import tldextract  # ~0.1 s: loaded only when a registry is (Scrapy's cookie code loads it too)
 
     # no URLs and no cache folder: the bundled snapshot only, nothing fetched, nothing written
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
-                                 include_psl_private_domains=True)
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 class _OutletTable:
@@ -468,8 +487,9 @@ class _OutletTable:
         if "allowed_domains" not in self.table:
             host = url_host(homepage) or ""
             if not _HOST_RE.match(host):
-                raise self.fail(f"homepage: {homepage!r} has no host name newsmon can use",
-                                "homepage")
+                raise self.fail(
+                    f"homepage: {homepage!r} has no host name newsmon can use", "homepage"
+                )
             domains: tuple[str, ...] = (host.removeprefix("www."),)
             self._refuse_too_wide(domains, "homepage")
             return domains
@@ -483,9 +503,12 @@ class _OutletTable:
             except ValueError:
                 domain = ""
             if not _HOST_RE.match(domain):
-                raise self.fail(f"allowed_domains: {text.lower().rstrip('.')!r} is not a host "
-                                "name (write 'example.com', no scheme or path)",
-                                "allowed_domains", text)
+                raise self.fail(
+                    f"allowed_domains: {text.lower().rstrip('.')!r} is not a host "
+                    "name (write 'example.com', no scheme or path)",
+                    "allowed_domains",
+                    text,
+                )
             domains.append(domain)
         self._refuse_too_wide(tuple(domains), "allowed_domains")
         return tuple(domains)
@@ -495,9 +518,13 @@ class _OutletTable:
         for domain in domains:
             too_wide = too_wide_domain(domain)
             if too_wide:
-                raise self.fail(f"allowed_domains: {domain!r} is {too_wide}, so any site under "
-                                "it would pass as this outlet; list the outlet's own domain "
-                                "(e.g. 'news.example.kg')", key, domain)
+                raise self.fail(
+                    f"allowed_domains: {domain!r} is {too_wide}, so any site under "
+                    "it would pass as this outlet; list the outlet's own domain "
+                    "(e.g. 'news.example.kg')",
+                    key,
+                    domain,
+                )
 
     def interval(self) -> float:
         if "interval" not in self.table:

@@ -63,8 +63,9 @@ def parse(setting: Setting, raw: Any) -> Any:
         raise SettingError(f"{setting.variable}={raw!r} is not true or false")
     if setting.kind == "choice":
         if text not in setting.choices:
-            raise SettingError(f"{setting.variable}={raw!r} is not one of "
-                               f"{', '.join(setting.choices)}")
+            raise SettingError(
+                f"{setting.variable}={raw!r} is not one of {', '.join(setting.choices)}"
+            )
         return text
     if setting.kind == "list":
         return [s.strip() for s in text.split(",") if s.strip()]
@@ -84,8 +85,9 @@ def _number(setting: Setting, text: str) -> int | float:
     return value
 
 
-def from_environment(table: tuple[Setting, ...],
-                     environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def from_environment(
+    table: tuple[Setting, ...], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Every setting of ``table``, read from ``environ`` (default: ``os.environ``).
 
     Raises:

@@ -91,8 +91,7 @@ def sample_sites() -> Iterator[SampleOutlets]:
 
 
 @pytest.fixture(scope="session")
-def sample_registry(sample_sites: SampleOutlets, tmp_path_factory: pytest.TempPathFactory
-                    ) -> Path:
+def sample_registry(sample_sites: SampleOutlets, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The outlet registry of ``sample_sites``, written once for the session."""
     return sample_sites.write_registry(tmp_path_factory.mktemp("registry") / "outlets.toml")
 

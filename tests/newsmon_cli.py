@@ -20,8 +20,18 @@ NEWSMON = [sys.executable, "-m", "crawler"]
 
 # Politeness off for the local sample sites: no delay, no AutoThrottle, no retries, every
 # sitemap entry whatever its age (the sample articles have fixed dates), one extraction worker.
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0",
-        "-s", "NEWSMON_SITEMAP_MAX_AGE_DAYS=0", "-s", "NEWSMON_EXTRACT_WORKERS=1"]
+FAST = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=false",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "RETRY_TIMES=0",
+    "-s",
+    "NEWSMON_SITEMAP_MAX_AGE_DAYS=0",
+    "-s",
+    "NEWSMON_EXTRACT_WORKERS=1",
+]
 
 TIMEOUT_S = 240
 WAIT_S = 60.0
@@ -30,23 +40,39 @@ WAIT_S = 60.0
 _Stream = int | IO[str] | None
 
 
-def run_newsmon(*args: str, check: bool = True, timeout: float = TIMEOUT_S,
-                cwd: str | None = None, env: Mapping[str, str] | None = None,
-                stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_newsmon(
+    *args: str,
+    check: bool = True,
+    timeout: float = TIMEOUT_S,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run ``newsmon ARGS...``; with ``check``, fail the test unless it exits 0.
 
     ``env`` is the child's whole environment (default: this process's); ``stdin`` its input.
     """
-    done = subprocess.run([*NEWSMON, *args], capture_output=True, text=True, timeout=timeout,
-                          check=False, cwd=cwd, env=env, input=stdin)
+    done = subprocess.run(
+        [*NEWSMON, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+        env=env,
+        input=stdin,
+    )
     if check:
         assert done.returncode == 0, f"exit {done.returncode}\n{done.stderr[-4000:]}"
     return done
 
 
-def start_newsmon(*args: str, env: Mapping[str, str] | None = None,
-                  stdout: _Stream = subprocess.PIPE,
-                  stderr: _Stream = subprocess.PIPE) -> subprocess.Popen[str]:
+def start_newsmon(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdout: _Stream = subprocess.PIPE,
+    stderr: _Stream = subprocess.PIPE,
+) -> subprocess.Popen[str]:
     """Start ``newsmon ARGS...`` in the background (text mode, output piped by default).
 
     ``env`` is the child's whole environment (default: this process's).
@@ -66,8 +92,9 @@ def finish_newsmon(child: subprocess.Popen[str], timeout: float = WAIT_S) -> tup
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         out, err = child.communicate()
-        raise AssertionError(f"newsmon still running after {timeout:.0f} s; stderr:\n"
-                             f"{(err or '')[-4000:]}") from None
+        raise AssertionError(
+            f"newsmon still running after {timeout:.0f} s; stderr:\n{(err or '')[-4000:]}"
+        ) from None
     return out or "", err or ""
 
 

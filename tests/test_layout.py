@@ -30,8 +30,19 @@ ALLOWED = {
     "run": {"records", "settings", "dedup", "store", "extract", "report", "fetch"},
     "demo": {"records", "settings"},
     "serve": {"records", "settings", "dedup", "store", "report"},
-    "commands": {"records", "settings", "dedup", "store", "extract", "report", "fetch", "run",
-                 "demo", "commands", "serve"},
+    "commands": {
+        "records",
+        "settings",
+        "dedup",
+        "store",
+        "extract",
+        "report",
+        "fetch",
+        "run",
+        "demo",
+        "commands",
+        "serve",
+    },
     "cli": {"records", "commands"},
     # the Python API: a face over the libraries and the read-only queries, no crawl machinery
     "newsmon": {"records", "settings", "dedup", "store", "extract", "report", "newsmon"},
@@ -108,7 +119,11 @@ def test_the_libraries_load_without_scrapy_twisted_or_an_event_loop(package: str
         "('scrapy', 'twisted', 'asyncio') or m.startswith('crawler.fetch')))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
         timeout=120,
     )
     assert out.stdout.strip() == "[]"

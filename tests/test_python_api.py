@@ -42,8 +42,9 @@ def small_db(db_path: Path) -> Path:
         for article in (
             make_article("w1", "ala-too", "2026-11-09T10:00:00+06:00", cluster="w1"),
             make_article("w2", "osh24", "2026-11-09T11:05:00+06:00", cluster="w1"),
-            make_article("g1", "vestnik", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN,
-                         language="ru"),
+            make_article(
+                "g1", "vestnik", "2026-11-08T10:00:00Z", cluster="g1", text=GRAIN, language="ru"
+            ),
         ):
             archive.store_article(article, signature=signature(article.text, CFG).to_bytes())
     return db_path
@@ -51,8 +52,9 @@ def small_db(db_path: Path) -> Path:
 
 @pytest.mark.parametrize("module", [newsmon, newsmon.archive])
 def test_docstring_examples_run(module: object, demo_db: Path) -> None:
-    result = doctest.testmod(module, extraglobs={"EXAMPLE_DB": str(demo_db)},
-                             optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(
+        module, extraglobs={"EXAMPLE_DB": str(demo_db)}, optionflags=doctest.ELLIPSIS
+    )
     assert result.attempted > 0
     assert result.failed == 0
 
@@ -71,15 +73,22 @@ def test_the_readme_python_api_blocks_run(demo_db: Path, tmp_path: Path) -> None
     shutil.copy(demo_db, tmp_path / "demo.db")
     (tmp_path / "tests").symlink_to(ROOT / "tests")
     for number, block in enumerate(blocks, 1):
-        done = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", block],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, f"README Python API block {number}:\n{done.stderr[-3000:]}"
 
 
 def test_extract_takes_text_or_bytes_and_says_what_is_not_an_article() -> None:
     from_text = newsmon.extract(PAGE, url="https://example.org/news/bridge", outlet="demo")
-    from_bytes = newsmon.extract(PAGE.encode("utf-8"), url="https://example.org/news/bridge",
-                                 outlet="demo")
+    from_bytes = newsmon.extract(
+        PAGE.encode("utf-8"), url="https://example.org/news/bridge", outlet="demo"
+    )
     assert from_text.to_record() == from_bytes.to_record()
     assert (from_text.outlet, from_text.title) == ("demo", "Bridge over the Chui opens")
     assert "Buses of routes 5 and 12" in from_text.text
@@ -93,7 +102,10 @@ def test_cluster_labels_each_record_with_its_cluster_copy_and_similarity() -> No
     copy = {"id": "b", "text": "BISHKEK. " + article.text, "published": "2026-11-02T10:00"}
     labels = newsmon.cluster([article, unrelated, copy])
     assert [(r["id"], r["cluster"], r["copy_of"]) for r in labels] == [
-        (article.id, article.id, None), ("z", "z", None), ("b", article.id, article.id)]
+        (article.id, article.id, None),
+        ("z", "z", None),
+        ("b", article.id, article.id),
+    ]
     assert labels[0]["similarity"] is None
     assert 0.8 < labels[2]["similarity"] <= 1.0
     # an edited excerpt (two of three paragraphs, one word changed) joins with the default
@@ -101,8 +113,7 @@ def test_cluster_labels_each_record_with_its_cluster_copy_and_similarity() -> No
     first, second = article.text.split("\n\n")[:2]
     words = second.split()
     words[5] = "freshly"
-    excerpt = {"id": "h", "text": first + "\n\n" + " ".join(words),
-               "published": "2026-11-02T11:00"}
+    excerpt = {"id": "h", "text": first + "\n\n" + " ".join(words), "published": "2026-11-02T11:00"}
     joined = newsmon.cluster([article, excerpt])[1]
     assert (joined["cluster"], joined["copy_of"]) == (article.id, article.id)
     assert joined["similarity"] < 0.95
@@ -116,7 +127,9 @@ def test_open_archive_gives_articles_and_clusters_filtered_as_the_cli(small_db: 
         assert [a["id"] for a in archive.articles(languages=["ru"])] == ["g1"]
         assert [a["id"] for a in archive.articles(outlets="osh24")] == ["w2"]
         assert [a["id"] for a in archive.articles(since="2026-11-09", query="TOKTOGUL")] == [
-            "w1", "w2"]
+            "w1",
+            "w2",
+        ]
         assert [a["id"] for a in archive.articles(until="2026-11-09")] == ["g1"]
         (water,) = archive.clusters()
         assert (water["id"], water["size"], water["origin"]) == ("w1", 2, "w1")
@@ -132,7 +145,9 @@ def test_frames_have_a_row_per_article_and_per_member(small_db: Path) -> None:
     assert list(articles["id"]) == ["g1", "w1", "w2"]
     assert list(articles.columns[:4]) == ["id", "url", "canonical_url", "outlet"]
     assert list(zip(members["cluster"], members["id"], members["is_origin"], strict=True)) == [
-        ("w1", "w1", True), ("w1", "w2", False)]
+        ("w1", "w1", True),
+        ("w1", "w2", False),
+    ]
     assert list(members["similarity"]) == [1.0, 1.0]
 
 
@@ -149,11 +164,20 @@ def test_the_archive_is_only_read(small_db: Path) -> None:
 
 
 def test_frames_without_pandas_say_how_to_install_it(small_db: Path) -> None:
-    code = ("import sys; sys.modules['pandas'] = None\n"  # as if pandas were not installed
-            "import newsmon\n"
-            f"newsmon.open_archive({str(small_db)!r}).articles_frame()")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, check=False)
+    code = (
+        "import sys; sys.modules['pandas'] = None\n"  # as if pandas were not installed
+        "import newsmon\n"
+        f"newsmon.open_archive({str(small_db)!r}).articles_frame()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == (
-        "ImportError: DataFrames need pandas: pip install 'newsmon[pandas]'")
+        "ImportError: DataFrames need pandas: pip install 'newsmon[pandas]'"
+    )

@@ -36,8 +36,12 @@ def _position(handle: IO[bytes]) -> int:
 def _progress_text(count: int, position: int, total: int, elapsed: float) -> str:
     """``[#####.....]  41% · 12000 records clustered · 1m 05s · 180 records/s``."""
     shown = f"{bar(position, total)} · " if total else ""
-    return (f"{shown}{count} records clustered · {format_duration(elapsed)} · "
-            f"{count / elapsed if elapsed > 0 else 0:.0f} records/s")
+    return (
+        f"{shown}{count} records clustered · {format_duration(elapsed)} · "
+        f"{count / elapsed if elapsed > 0 else 0:.0f} records/s"
+    )
+
+
 # One encoder for every output line (json.dumps with an option makes one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -46,20 +50,51 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 # Read as bytes and decoded line by line: one line of invalid UTF-8 is reported and skipped
 # (a text-mode reader would fail on its whole buffer, valid lines before it included).
 @click.argument("input_file", metavar="INPUT.jsonl", type=click.File("rb"))
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
-              show_default=True, help="Where the results go (JSON lines).")
-@click.option("--threshold", type=float, default=None,
-              help="Jaccard similarity that links two articles (default: the tuned 0.5).")
-@click.option("--explain", nargs=2, metavar="A B", default=None,
-              help="Cluster the input, then say why articles A and B (ids in it) were or were "
-                   "not linked: the scores and the rule that decided.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="With --explain: a human line or one JSON object.")
-@click.option("--align", is_flag=True, default=False,
-              help="Also link copies whose sentences align (machine-spun copies, paraphrases, "
-                   "versions of one story); about a third slower.")
-def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
-            explain: tuple[str, str] | None, fmt: str, align: bool) -> int:
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="Where the results go (JSON lines).",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Jaccard similarity that links two articles (default: the tuned 0.5).",
+)
+@click.option(
+    "--explain",
+    nargs=2,
+    metavar="A B",
+    default=None,
+    help="Cluster the input, then say why articles A and B (ids in it) were or were "
+    "not linked: the scores and the rule that decided.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="With --explain: a human line or one JSON object.",
+)
+@click.option(
+    "--align",
+    is_flag=True,
+    default=False,
+    help="Also link copies whose sentences align (machine-spun copies, paraphrases, "
+    "versions of one story); about a third slower.",
+)
+def command(
+    input_file: IO[bytes],
+    output: IO[str],
+    threshold: float | None,
+    explain: tuple[str, str] | None,
+    fmt: str,
+    align: bool,
+) -> int:
     """Cluster near-duplicate articles of a JSON-lines file (`-` for stdin).
 
     Each input line is an Article-like object with at least "id" and "text" ("outlet", "title",
@@ -105,8 +140,11 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                click.echo(f"error: {name}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                           f"column {exc.start + 1}); skipped", err=True)
+                click.echo(
+                    f"error: {name}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at "
+                    f"column {exc.start + 1}); skipped",
+                    err=True,
+                )
                 skipped += 1
                 continue
             try:
@@ -118,8 +156,10 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
             line_numbers.append(number)
             if len(line_numbers) % _PROGRESS_EVERY == 0 and status.due():
                 # read and clustered go together; output lines wait for their copy direction
-                status.show(_progress_text(len(line_numbers), _position(input_file), total,
-                                           status.elapsed), force=True)
+                status.show(
+                    _progress_text(len(line_numbers), _position(input_file), total, status.elapsed),
+                    force=True,
+                )
             yield record
 
     def on_error(position: int, record: Any, exc: DedupError) -> None:
@@ -138,8 +178,9 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
         output.write(_ENCODE(result) + "\n")
         clusters.add(result["cluster"])
     output.flush()
-    final = (f"{count} records in {len(clusters)} clusters"
-             + (f"; {skipped} lines skipped" if skipped else ""))
+    final = f"{count} records in {len(clusters)} clusters" + (
+        f"; {skipped} lines skipped" if skipped else ""
+    )
     if status.mode == "terminal":
         status.say(final)
     elif skipped:
@@ -147,8 +188,7 @@ def command(input_file: IO[bytes], output: IO[str], threshold: float | None,
     return 1 if skipped else 0
 
 
-def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output: IO[str]
-             ) -> int:
+def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output: IO[str]) -> int:
     """Print why ``a`` and ``b`` were or were not linked; exit status 1 if one is unknown."""
     known = {row["id"]: row for row in rows}
     for key in (a, b):
@@ -164,22 +204,31 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
         return 0
     verdict = "linked" if why["linked"] else "not linked"
     short = "; short text" if why.get("short") else ""
-    scores = [f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}"
-              f"{short}; raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"]
+    scores = [
+        f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}"
+        f"{short}; raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"
+    ]
     if "containment" in why:
-        scores.append(f"containment {why['containment']:.2f} of {why['content_shingles']} "
-                      f"content shingles (needs {why['containment_needed']:.2f})")
+        scores.append(
+            f"containment {why['containment']:.2f} of {why['content_shingles']} "
+            f"content shingles (needs {why['containment_needed']:.2f})"
+        )
     elif "containment_estimate" in why:
-        scores.append(f"containment estimate {why['containment_estimate']:.2f} (under the "
-                      f"prefilter: not counted)")
+        scores.append(
+            f"containment estimate {why['containment_estimate']:.2f} (under the "
+            f"prefilter: not counted)"
+        )
     scores.append(f"lead agreement {why['lead']:.2f}")
     if "aligned" in why:
-        scores.append(f"aligned sentences {why['aligned']:.2f} of the shorter text's content "
-                      f"words in {why['aligned_sentences']} sentences (needs "
-                      f"{why['aligned_needed']:.2f})")
+        scores.append(
+            f"aligned sentences {why['aligned']:.2f} of the shorter text's content "
+            f"words in {why['aligned_sentences']} sentences (needs "
+            f"{why['aligned_needed']:.2f})"
+        )
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
-    output.write(f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): "
-                 + "; ".join(scores) + "\n")
+    output.write(
+        f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): " + "; ".join(scores) + "\n"
+    )
     output.flush()
     return 0

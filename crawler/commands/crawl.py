@@ -15,19 +15,39 @@ from crawler.commands.options import (
 
 
 @click.command("crawl")
-@click.option("--outlet", "outlet_ids", multiple=True, metavar="ID",
-              help="Crawl only this outlet (repeatable). Default: every outlet.")
+@click.option(
+    "--outlet",
+    "outlet_ids",
+    multiple=True,
+    metavar="ID",
+    help="Crawl only this outlet (repeatable). Default: every outlet.",
+)
 @outlets_file_option
 @db_option
 @redis_url_option
 @mode_option
-@click.option("--max-articles", type=click.IntRange(min=0, max=SQLITE_MAX_INT), default=None,
-              help="At most N new articles per outlet in this run.")
-@click.option("-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
-              help="Scrapy setting override, as `scrapy crawl -s` takes it (repeatable).")
-def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
-            redis_url: str | None, mode: str | None, max_articles: int | None,
-            setting_pairs: tuple[str, ...]) -> int:
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=0, max=SQLITE_MAX_INT),
+    default=None,
+    help="At most N new articles per outlet in this run.",
+)
+@click.option(
+    "-s",
+    "setting_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Scrapy setting override, as `scrapy crawl -s` takes it (repeatable).",
+)
+def command(
+    outlet_ids: tuple[str, ...],
+    outlets_file: str | None,
+    db: str,
+    redis_url: str | None,
+    mode: str | None,
+    max_articles: int | None,
+    setting_pairs: tuple[str, ...],
+) -> int:
     """Crawl outlets once: discover new articles, extract, cluster and store them.
 
     Only articles not seen by an earlier crawl are fetched. Exit status 0 when every outlet
@@ -60,8 +80,9 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
         overrides["NEWSMON_MODE"] = mode
     if max_articles is not None:
         overrides["NEWSMON_MAX_ARTICLES"] = max_articles
-    report = run_crawl(registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db,
-                       overrides=overrides)
+    report = run_crawl(
+        registry_path=outlets_file, outlet_ids=list(outlet_ids), db_path=db, overrides=overrides
+    )
     for line in report.summary_lines():
         if is_quiet() and not line.startswith("error:"):
             continue  # -q: only errors (cron mails whatever is printed)

@@ -24,10 +24,20 @@ _DEMO_OVERRIDES = {
 
 
 @click.command("demo")
-@click.option("--db", default=None, metavar="PATH",
-              help="Keep the archive here (default: a temporary file, removed afterwards).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Format of the cluster report.")
+@click.option(
+    "--db",
+    default=None,
+    metavar="PATH",
+    help="Keep the archive here (default: a temporary file, removed afterwards).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Format of the cluster report.",
+)
 def command(db: str | None, fmt: str) -> int:
     """Serve the bundled sample outlets locally, crawl them, cluster, and print the report.
 
@@ -45,12 +55,15 @@ def command(db: str | None, fmt: str) -> int:
     from crawler.report.reports import ClusterQuery, cluster_records, render
     from crawler.store.archive import Archive
 
-    with (tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp,
-          serve_sample_outlets() as sites):
+    with (
+        tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp,
+        serve_sample_outlets() as sites,
+    ):
         registry = sites.write_registry(Path(tmp) / "outlets.toml")
         db_path = db or str(Path(tmp) / "demo.db")
-        report = run_crawl(registry_path=registry, outlet_ids=[], db_path=db_path,
-                           overrides=_DEMO_OVERRIDES)
+        report = run_crawl(
+            registry_path=registry, outlet_ids=[], db_path=db_path, overrides=_DEMO_OVERRIDES
+        )
         for line in report.summary_lines():
             click.echo(line, err=True)
         with Archive(db_path) as archive:
@@ -67,9 +80,13 @@ def command(db: str | None, fmt: str) -> int:
 def _serve_hint(db: str | None) -> str:
     """How to open the demo's archive in the web dashboard (the demo's last line)."""
     if db:
-        return f"browse it: newsmon serve --db {shlex.quote(db)}  (then open http://127.0.0.1:8080/)"
-    return ("browse it: newsmon demo --db demo.db && newsmon serve --db demo.db  "
-            "(then open http://127.0.0.1:8080/)")
+        return (
+            f"browse it: newsmon serve --db {shlex.quote(db)}  (then open http://127.0.0.1:8080/)"
+        )
+    return (
+        "browse it: newsmon demo --db demo.db && newsmon serve --db demo.db  "
+        "(then open http://127.0.0.1:8080/)"
+    )
 
 
 def clusters_by_url(archive: Archive) -> dict[str, str]:
@@ -82,8 +99,9 @@ def copies_by_url(archive: Archive) -> dict[str, tuple[str | None, str | None]]:
     source it credits."""
     articles = list(archive.articles())
     url_of = {a.id: a.canonical_url for a in articles}
-    return {a.canonical_url: (url_of.get(a.copy_of) if a.copy_of else None, a.source)
-            for a in articles}
+    return {
+        a.canonical_url: (url_of.get(a.copy_of) if a.copy_of else None, a.source) for a in articles
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,23 +118,30 @@ class DemoCheck:
     def ok(self) -> bool:
         """True when every known group is one cluster, copies point from its origin onwards,
         and nothing else joined one."""
-        return (self.groups_whole == self.groups_directed == self.groups_total
-                and not self.intruders and not self.missing)
+        return (
+            self.groups_whole == self.groups_directed == self.groups_total
+            and not self.intruders
+            and not self.missing
+        )
 
     def summary(self) -> str:
         """One line for the terminal."""
-        line = (f"demo check: {self.groups_whole}/{self.groups_total} known copy groups found "
-                f"whole, {self.groups_directed}/{self.groups_total} with the origin copying none "
-                f"and every other member copying an earlier one (or its credited source), "
-                f"{len(self.intruders)} unrelated articles wrongly joined")
+        line = (
+            f"demo check: {self.groups_whole}/{self.groups_total} known copy groups found "
+            f"whole, {self.groups_directed}/{self.groups_total} with the origin copying none "
+            f"and every other member copying an earlier one (or its credited source), "
+            f"{len(self.intruders)} unrelated articles wrongly joined"
+        )
         if self.missing:
             line += f", {len(self.missing)} sample articles not crawled"
         return line
 
 
-def compare_with_expected(found: dict[str, str], expected: list[list[str]],
-                          copies: dict[str, tuple[str | None, str | None]] | None = None
-                          ) -> DemoCheck:
+def compare_with_expected(
+    found: dict[str, str],
+    expected: list[list[str]],
+    copies: dict[str, tuple[str | None, str | None]] | None = None,
+) -> DemoCheck:
     """Compare ``found`` (canonical URL -> cluster id) and ``copies`` (``copies_by_url``) with the
     known groups of URLs, each listed origin first and in publication order."""
     from crawler.urls import canonicalize

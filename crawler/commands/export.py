@@ -28,15 +28,34 @@ EXPORT_FORMATS = ("jsonl", "csv", "parquet", "warc")
 @db_option
 @_period_options(default_since=None)
 @article_filter_options
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
-              show_default="jsonl",
-              help="parquet needs the extra: pip install 'newsmon[parquet]'; warc: the stored "
-                   "pages as gzipped WARC response records.")
-@click.option("--output-dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Write one JSON file per article, DIR/<article id>.json, instead of stdout.")
-def command(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
-            countries: tuple[str, ...], outlets_file: str | None, languages: tuple[str, ...],
-            query: str | None, fmt: str | None, output_dir: str | None) -> int:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    show_default="jsonl",
+    help="parquet needs the extra: pip install 'newsmon[parquet]'; warc: the stored "
+    "pages as gzipped WARC response records.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Write one JSON file per article, DIR/<article id>.json, instead of stdout.",
+)
+def command(
+    db: str,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    countries: tuple[str, ...],
+    outlets_file: str | None,
+    languages: tuple[str, ...],
+    query: str | None,
+    fmt: str | None,
+    output_dir: str | None,
+) -> int:
     """Write the archive's Article records (cluster included), oldest first, to stdout.
 
     The filters are those of `report clusters`, applied to each article.
@@ -62,8 +81,17 @@ def command(db: str, since: str | None, until: str | None, outlets: tuple[str, .
         suffix = "parquet" if fmt == "parquet" else "warc.gz"
         raise ConfigError(f"--format {fmt} is binary: redirect it to a file (> articles.{suffix})")
     registry = load_registry_for(outlets_file)
-    filters = resolve(Filters(since=since, until=until, outlets=outlets, countries=countries,
-                              languages=languages, query=query), registry)
+    filters = resolve(
+        Filters(
+            since=since,
+            until=until,
+            outlets=outlets,
+            countries=countries,
+            languages=languages,
+            query=query,
+        ),
+        registry,
+    )
     if fmt == "warc":
         return _export_warc(db, filters)
     with open_existing_archive(db) as archive:
@@ -83,8 +111,13 @@ def _export_warc(db: str, filters: Resolved) -> int:
 
     with open_existing_archive(db) as archive:
         wanted = {article.id for article in articles(archive, filters)}
-        count = export_warc(archive, sys.stdout.buffer, since=filters.filters.since,
-                            outlets=filters.outlet_ids or (), only=wanted)
+        count = export_warc(
+            archive,
+            sys.stdout.buffer,
+            since=filters.filters.since,
+            outlets=filters.outlet_ids or (),
+            only=wanted,
+        )
     sys.stdout.buffer.flush()
     click.echo(f"exported {count} pages as WARC response records", err=True)
     return 0

@@ -118,8 +118,11 @@ def extract_one(path: str, url: str | None) -> dict[str, Any]:
         from crawler.fetch.pool import EXTRACTION_TIMEOUT
 
         reset_caches()  # the extraction stopped half-way: start the next page afresh
-        return {"path": path, "error": EXTRACTION_TIMEOUT,
-                "detail": f"over {timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)"}
+        return {
+            "path": path,
+            "error": EXTRACTION_TIMEOUT,
+            "detail": f"over {timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)",
+        }
     except ExtractionError as exc:
         record: dict[str, Any] = {"path": path, "error": exc.reason}
         if exc.detail:

@@ -45,22 +45,43 @@ def _until_iso(value: str | None) -> str | None:
 @click.command("import")
 @click.argument("paths", nargs=-1, metavar="FILE_OR_GLOB...")
 @outlets_file_option
-@click.option("--outlet", "outlet_ids", multiple=True, metavar="ID",
-              help="Keep only this outlet's articles (repeatable). Default: every outlet.")
-@click.option("--all-hosts", default=None, metavar="HOSTS",
-              help="Also keep every HTML page of these hosts (comma-separated), each host "
-                   "as an outlet of its own name.")
+@click.option(
+    "--outlet",
+    "outlet_ids",
+    multiple=True,
+    metavar="ID",
+    help="Keep only this outlet's articles (repeatable). Default: every outlet.",
+)
+@click.option(
+    "--all-hosts",
+    default=None,
+    metavar="HOSTS",
+    help="Also keep every HTML page of these hosts (comma-separated), each host "
+    "as an outlet of its own name.",
+)
 @click.option("--since", help="Only records fetched (WARC-Date) from then: ISO date or 7d.")
 @click.option("--until", help="Only records fetched until then: ISO date (the whole day) or 7d.")
-@click.option("--cc-news", is_flag=True,
-              help="Read Common Crawl's CC-NEWS files of --since..--until (needs both) from "
-                   "NEWSMON_CC_NEWS_URL [default: https://data.commoncrawl.org].")
+@click.option(
+    "--cc-news",
+    is_flag=True,
+    help="Read Common Crawl's CC-NEWS files of --since..--until (needs both) from "
+    "NEWSMON_CC_NEWS_URL [default: https://data.commoncrawl.org].",
+)
 @db_option
 @redis_url_option
 @mode_option
-def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[str, ...],
-            all_hosts: str | None, since: str | None, until: str | None, cc_news: bool,
-            db: str, redis_url: str | None, mode: str | None) -> int:
+def command(
+    paths: tuple[str, ...],
+    outlets_file: str | None,
+    outlet_ids: tuple[str, ...],
+    all_hosts: str | None,
+    since: str | None,
+    until: str | None,
+    cc_news: bool,
+    db: str,
+    redis_url: str | None,
+    mode: str | None,
+) -> int:
     """Import WARC files: the responses whose URL is an article of a registry outlet go through
     the crawl's extraction, boilerplate learner, clusterer and archive, in publication order.
 
@@ -103,10 +124,14 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
             raise ConfigError("--cc-news needs --since and --until (e.g. 2025-01-01 2025-01-31)")
         from crawler.run.ccnews import cc_news_sources, month_paths
 
-        base = (os.environ.get("NEWSMON_CC_NEWS_URL")
-                or crawl_settings({}).get("NEWSMON_CC_NEWS_URL") or DEFAULT_CC_NEWS_URL)
-        found = month_paths(base, datetime.fromisoformat(since_iso),
-                            datetime.fromisoformat(until_iso))
+        base = (
+            os.environ.get("NEWSMON_CC_NEWS_URL")
+            or crawl_settings({}).get("NEWSMON_CC_NEWS_URL")
+            or DEFAULT_CC_NEWS_URL
+        )
+        found = month_paths(
+            base, datetime.fromisoformat(since_iso), datetime.fromisoformat(until_iso)
+        )
         sources = cc_news_sources(base, found)
         click.echo(f"CC-NEWS: {len(sources)} WARC files from {base}", err=True)
     elif paths:
@@ -120,21 +145,33 @@ def command(paths: tuple[str, ...], outlets_file: str | None, outlet_ids: tuple[
 
         if not redis_url:
             raise ConfigError("--mode worker needs --redis-url (or NEWSMON_REDIS_URL)")
-        work = RedisWork(check_redis_url(redis_url), prefix=s.get("NEWSMON_REDIS_PREFIX"),
-                         lease_ttl=s.getfloat("NEWSMON_SCHEDULE_LEASE_TTL"),
-                         maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
-                         batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
-                         backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"),
-                         close_timeout=s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"))
+        work = RedisWork(
+            check_redis_url(redis_url),
+            prefix=s.get("NEWSMON_REDIS_PREFIX"),
+            lease_ttl=s.getfloat("NEWSMON_SCHEDULE_LEASE_TTL"),
+            maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
+            batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
+            backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"),
+            close_timeout=s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"),
+        )
 
     def progress(line: str) -> None:
         click.echo(escape.terminal(line, keep_newlines=False), err=True)
 
-    report = asyncio.run(import_warcs(
-        sources, OutletMatcher(outlets, (all_hosts or "").split(",")), db,
-        dedup_config=dedup_config_from_settings(s),
-        workers=s.getint("NEWSMON_EXTRACT_WORKERS") or None, since=since_iso, until=until_iso,
-        keep_html=s.getbool("NEWSMON_KEEP_HTML"), redis=work, progress=progress))
+    report = asyncio.run(
+        import_warcs(
+            sources,
+            OutletMatcher(outlets, (all_hosts or "").split(",")),
+            db,
+            dedup_config=dedup_config_from_settings(s),
+            workers=s.getint("NEWSMON_EXTRACT_WORKERS") or None,
+            since=since_iso,
+            until=until_iso,
+            keep_html=s.getbool("NEWSMON_KEEP_HTML"),
+            redis=work,
+            progress=progress,
+        )
+    )
     for line in report.summary_lines():
         progress(line)
     return report.exit_status

@@ -13,15 +13,28 @@ from crawler.commands.options import db_option, redis_url_option
 @click.command("ingest")
 @redis_url_option
 @db_option
-@click.option("--consumer", default=lambda: f"{socket.gethostname()}-{os.getpid()}",
-              show_default="HOST-PID", help="This consumer's name in the group newsmon-ingest.")
-@click.option("--claim-idle", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="Take over messages another consumer left pending this long "
-                   "[default: NEWSMON_INGEST_CLAIM_IDLE, 60].")
-@click.option("--drain", is_flag=True,
-              help="Stop when no message is left to take, instead of waiting for more.")
-def command(redis_url: str | None, db: str, consumer: str, claim_idle: float | None,
-            drain: bool) -> int:
+@click.option(
+    "--consumer",
+    default=lambda: f"{socket.gethostname()}-{os.getpid()}",
+    show_default="HOST-PID",
+    help="This consumer's name in the group newsmon-ingest.",
+)
+@click.option(
+    "--claim-idle",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Take over messages another consumer left pending this long "
+    "[default: NEWSMON_INGEST_CLAIM_IDLE, 60].",
+)
+@click.option(
+    "--drain",
+    is_flag=True,
+    help="Stop when no message is left to take, instead of waiting for more.",
+)
+def command(
+    redis_url: str | None, db: str, consumer: str, claim_idle: float | None, drain: bool
+) -> int:
     """Cluster the articles crawl workers push to newsmon:extracted into the archive.
 
     Reads the stream through the consumer group newsmon-ingest, takes over what a dead consumer
@@ -44,7 +57,8 @@ def command(redis_url: str | None, db: str, consumer: str, claim_idle: float | N
     check_redis_url(redis_url)
     from crawler.run.ingest import run_ingest
 
-    report = asyncio.run(run_ingest(redis_url, db, consumer=consumer, claim_idle=claim_idle,
-                                    drain=drain))
+    report = asyncio.run(
+        run_ingest(redis_url, db, consumer=consumer, claim_idle=claim_idle, drain=drain)
+    )
     click.echo(report.summary_line(), err=True)
     return 0

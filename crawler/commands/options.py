@@ -13,22 +13,35 @@ from crawler.times import now_iso, parse_iso, utc_iso
 from settings.registry import parse_duration
 
 db_option = click.option(
-    "--db", default=lambda: os.environ.get("NEWSMON_DB") or "newsmon.db", show_default="newsmon.db",
-    metavar="PATH", help="The SQLite archive (env NEWSMON_DB).")
+    "--db",
+    default=lambda: os.environ.get("NEWSMON_DB") or "newsmon.db",
+    show_default="newsmon.db",
+    metavar="PATH",
+    help="The SQLite archive (env NEWSMON_DB).",
+)
 outlets_file_option = click.option(
-    "--outlets", "outlets_file", default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE") or None,
+    "--outlets",
+    "outlets_file",
+    default=lambda: os.environ.get("NEWSMON_OUTLETS_FILE") or None,
     metavar="FILE",
-    help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).")
+    help="Outlet registry TOML replacing the bundled one (env NEWSMON_OUTLETS_FILE).",
+)
 redis_url_option = click.option(
-    "--redis-url", default=lambda: os.environ.get("NEWSMON_REDIS_URL") or None, metavar="URL",
+    "--redis-url",
+    default=lambda: os.environ.get("NEWSMON_REDIS_URL") or None,
+    metavar="URL",
     help="Redis for the result streams: redis://[:PASSWORD@]HOST:PORT/DB, rediss:// for TLS "
-         "(env NEWSMON_REDIS_URL).")
+    "(env NEWSMON_REDIS_URL).",
+)
 mode_option = click.option(
-    "--mode", type=click.Choice(MODES), default=lambda: os.environ.get("NEWSMON_MODE") or None,
+    "--mode",
+    type=click.Choice(MODES),
+    default=lambda: os.environ.get("NEWSMON_MODE") or None,
     show_default="local",
     help="local: cluster and store here. worker: crawl and extract only, and send each article to "
-         "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
-         "(env NEWSMON_MODE).")
+    "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
+    "(env NEWSMON_MODE).",
+)
 
 # The largest integer SQLite stores: counts and limits given on the command line stay below it.
 SQLITE_MAX_INT = 2**63 - 1
@@ -42,8 +55,9 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not _SETTING_NAME.match(name.strip()):
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE (e.g. DOWNLOAD_DELAY=2)",
-                                     param_hint="'-s'")
+            raise click.BadParameter(
+                f"{pair!r} is not NAME=VALUE (e.g. DOWNLOAD_DELAY=2)", param_hint="'-s'"
+            )
         overrides[name.strip()] = value
     return overrides
 
@@ -58,10 +72,12 @@ def since_to_iso(value: str | None) -> str | None:
     try:
         seconds = parse_duration(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is neither a duration like 24h/7d nor an ISO date",
-                                 param_hint="'--since'") from None
+        raise click.BadParameter(
+            f"{value!r} is neither a duration like 24h/7d nor an ISO date", param_hint="'--since'"
+        ) from None
     try:
         return now_iso(timedelta(seconds=seconds))
     except OverflowError:  # further back than year 1
-        raise click.BadParameter(f"{value!r} reaches back before the year 1",
-                                 param_hint="'--since'") from None
+        raise click.BadParameter(
+            f"{value!r} reaches back before the year 1", param_hint="'--since'"
+        ) from None

@@ -22,14 +22,22 @@ def command() -> None:
 
 @command.command("check")
 @outlets_file_option
-@click.option("--outlet", "outlet_ids", multiple=True, metavar="ID",
-              help="Only these outlets (repeatable).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-              help="Per-request timeout (default 15).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
-def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float | None,
-          fmt: str) -> int:
+@click.option(
+    "--outlet", "outlet_ids", multiple=True, metavar="ID", help="Only these outlets (repeatable)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Per-request timeout (default 15).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def check(
+    outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float | None, fmt: str
+) -> int:
     """Fetch every feed, sitemap and section page once and say, per outlet, whether it reads.
 
     Statuses, best to worst: ok (parsed, article links found), empty (parsed, no articles),
@@ -46,14 +54,20 @@ def check(outlets_file: str | None, outlet_ids: tuple[str, ...], timeout: float 
         outlets = [outlet_by_id(outlets, oid) for oid in dict.fromkeys(outlet_ids)]
     checks = check_outlets(outlets, timeout=timeout or PROBE_TIMEOUT_S)
     if fmt == "json":
-        click.echo(escape.json_text(json.dumps([c.to_record() for c in checks],
-                                               ensure_ascii=False, indent=2)))
+        click.echo(
+            escape.json_text(
+                json.dumps([c.to_record() for c in checks], ensure_ascii=False, indent=2)
+            )
+        )
     else:
         for c in checks:
             click.echo(f"{c.outlet}  {c.status}")
             for s in c.sources:
-                click.echo(escape.terminal(f"  {s.kind:8} {s.status:12} {s.url}  {s.detail}",
-                                           keep_newlines=False))
+                click.echo(
+                    escape.terminal(
+                        f"  {s.kind:8} {s.status:12} {s.url}  {s.detail}", keep_newlines=False
+                    )
+                )
     failed = [c for c in checks if c.status != "ok"]
     if failed:
         names = ", ".join(f"{c.outlet} ({c.status})" for c in failed)

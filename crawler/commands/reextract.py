@@ -41,18 +41,27 @@ class ReextractReport:
     def summary_line(self) -> str:
         """One line for the end of the run."""
         failed = ", ".join(f"{n} {reason}" for reason, n in sorted(self.failed.items()))
-        line = (f"re-extracted {self.pages} pages: {len(self.changed)} changed, "
-                f"{self.pages - len(self.changed) - sum(self.failed.values())} unchanged, "
-                f"{sum(self.failed.values())} failed{f' ({failed})' if failed else ''}")
+        line = (
+            f"re-extracted {self.pages} pages: {len(self.changed)} changed, "
+            f"{self.pages - len(self.changed) - sum(self.failed.values())} unchanged, "
+            f"{sum(self.failed.values())} failed{f' ({failed})' if failed else ''}"
+        )
         if self.published or self.left_in_outbox:
-            line += (f"; {self.published} messages published, "
-                     f"{self.left_in_outbox} wait in the outbox")
+            line += (
+                f"; {self.published} messages published, {self.left_in_outbox} wait in the outbox"
+            )
         return line
 
 
-def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox: bool,
-              dedup_config: DedupConfig,
-              on_page: Callable[[ReextractReport], None] | None = None) -> ReextractReport:
+def reextract(
+    archive: Archive,
+    *,
+    since: str | None,
+    outlets: list[str],
+    outbox: bool,
+    dedup_config: DedupConfig,
+    on_page: Callable[[ReextractReport], None] | None = None,
+) -> ReextractReport:
     """Extract every stored page of ``archive`` again and store the articles that changed;
     ``on_page`` is called after each page (progress)."""
     from crawler.errors import ExtractionError
@@ -73,31 +82,50 @@ def reextract(archive: Archive, *, since: str | None, outlets: list[str], outbox
         report.pages += 1
         try:
             fresh = extract_article(
-                html, old.url, outlet=old.outlet, content_type=content_type, fetched=old.fetched,
+                html,
+                old.url,
+                outlet=old.outlet,
+                content_type=content_type,
+                fetched=old.fetched,
                 priors=Priors(published=old.published, modified=old.modified, title=old.title),
-                boilerplate=learner.boilerplate(old.outlet)).article
+                boilerplate=learner.boilerplate(old.outlet),
+            ).article
         except ExtractionError as exc:
             report.failed[exc.reason] += 1
             continue
-        new = replace(fresh, id=old.id, fetched=old.fetched, cluster=old.cluster,
-                      copy_of=old.copy_of, similarity=old.similarity)
+        new = replace(
+            fresh,
+            id=old.id,
+            fetched=old.fetched,
+            cluster=old.cluster,
+            copy_of=old.copy_of,
+            similarity=old.similarity,
+        )
         if record_hash(new) == record_hash(old):
             continue
-        archive.store_article(new, signature=signature(new.text, dedup_config).to_bytes(),
-                              outbox=outbox, cluster_event=False)
+        archive.store_article(
+            new,
+            signature=signature(new.text, dedup_config).to_bytes(),
+            outbox=outbox,
+            cluster_event=False,
+        )
         report.changed.append(old.id)
     return report
 
 
 @click.command("reextract")
 @db_option
-@click.option("--since", default=None, metavar="WHEN",
-              help="Only articles from then on: 24h, 7d, or an ISO date.")
-@click.option("--outlet", "outlet_ids", multiple=True, metavar="ID",
-              help="Only this outlet (repeatable).")
+@click.option(
+    "--since",
+    default=None,
+    metavar="WHEN",
+    help="Only articles from then on: 24h, 7d, or an ISO date.",
+)
+@click.option(
+    "--outlet", "outlet_ids", multiple=True, metavar="ID", help="Only this outlet (repeatable)."
+)
 @redis_url_option
-def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
-            redis_url: str | None) -> int:
+def command(db: str, since: str | None, outlet_ids: tuple[str, ...], redis_url: str | None) -> int:
     """Extract the archive's stored pages again; store and republish the articles that changed.
 
     Use it after an extractor change. A changed article gets a new revision; with a Redis URL
@@ -124,13 +152,19 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...],
     since_iso = since_to_iso(since)
     with writer_lock(db, "newsmon reextract", timeout), Archive(db) as archive:
         show = _Progress(archive.count_stored_pages(since=since_iso, outlets=outlet_ids))
-        report = reextract(archive, since=since_iso, outlets=list(outlet_ids),
-                           outbox=bool(redis_url),
-                           dedup_config=dedup_config_from_settings(settings), on_page=show)
+        report = reextract(
+            archive,
+            since=since_iso,
+            outlets=list(outlet_ids),
+            outbox=bool(redis_url),
+            dedup_config=dedup_config_from_settings(settings),
+            on_page=show,
+        )
         show.close(report)
         if redis_url:
             report.published, report.left_in_outbox = asyncio.run(
-                _publish(archive, redis_url, settings))
+                _publish(archive, redis_url, settings)
+            )
     click.echo(report.summary_line(), err=True)
     return 0
 
@@ -153,9 +187,12 @@ class _Progress:
             return
         elapsed = self.line.elapsed
         rate = report.pages / elapsed if elapsed > 0 else 0.0
-        self.line.show(f"{bar(report.pages, self.total)} · {report.pages}/{self.total} pages · "
-                       f"{len(report.changed)} changed · {sum(report.failed.values())} failed · "
-                       f"{format_duration(elapsed)} · {rate:.1f} pages/s", force=True)
+        self.line.show(
+            f"{bar(report.pages, self.total)} · {report.pages}/{self.total} pages · "
+            f"{len(report.changed)} changed · {sum(report.failed.values())} failed · "
+            f"{format_duration(elapsed)} · {rate:.1f} pages/s",
+            force=True,
+        )
 
     def close(self, report: ReextractReport) -> None:
         """The last state, then the line ends (the summary follows)."""
@@ -169,9 +206,13 @@ async def _publish(archive: Archive, url: str, s: Any) -> tuple[int, int]:
     from crawler.store.queue import OutboxPublisher, connect
 
     client = connect(url)
-    publisher = OutboxPublisher(client, url=url, prefix=s.get("NEWSMON_REDIS_PREFIX"),
-                                maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
-                                batch_size=s.getint("NEWSMON_PUBLISH_BATCH"))
+    publisher = OutboxPublisher(
+        client,
+        url=url,
+        prefix=s.get("NEWSMON_REDIS_PREFIX"),
+        maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
+        batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
+    )
 
     async def call(fn: Any) -> Any:
         return fn(archive)

@@ -26,8 +26,13 @@ _F = TypeVar("_F", bound=Callable[..., object])
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-    help="html is one self-contained page with timelines and the copy matrix.")
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="html is one self-contained page with timelines and the copy matrix.",
+)
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -62,20 +67,36 @@ def _period_options(default_since: str | None) -> Callable[[_F], _F]:
 
     def decorate(function: _F) -> _F:
         function = click.option(
-            "--until", callback=_until, metavar="WHEN",
+            "--until",
+            callback=_until,
+            metavar="WHEN",
             help="Only up to this time: a duration before now (2h), an ISO time, or a day "
-                 "(that day included).")(function)
+            "(that day included).",
+        )(function)
         function = click.option(
-            "--since", callback=_time, metavar="WHEN", default=default_since,
+            "--since",
+            callback=_time,
+            metavar="WHEN",
+            default=default_since,
             show_default=bool(default_since),
-            help="Only from this time: a duration before now (24h, 7d) or an ISO date.")(function)
+            help="Only from this time: a duration before now (24h, 7d) or an ISO date.",
+        )(function)
         function = click.option(
-            "--country", "countries", multiple=True, metavar="CC",
-            help="Only outlets of this country (the registry's ISO code, e.g. KG; "
-                 "repeatable).")(function)
+            "--country",
+            "countries",
+            multiple=True,
+            metavar="CC",
+            help="Only outlets of this country (the registry's ISO code, e.g. KG; repeatable).",
+        )(function)
         function = outlets_file_option(function)
-        return click.option("--outlet", "outlets", multiple=True, metavar="ID",
-                            help="Only these outlets (repeatable).")(function)
+        return click.option(
+            "--outlet",
+            "outlets",
+            multiple=True,
+            metavar="ID",
+            help="Only these outlets (repeatable).",
+        )(function)
+
     return decorate
 
 
@@ -83,11 +104,15 @@ def article_filter_options(function: _F) -> _F:
     """``--language`` and ``--query``: the member filters ``report clusters`` and ``export``
     share."""
     function = click.option(
-        "--query", metavar="WORDS",
-        help="Only articles whose title or text holds all these words.")(function)
+        "--query", metavar="WORDS", help="Only articles whose title or text holds all these words."
+    )(function)
     return click.option(
-        "--language", "languages", multiple=True, metavar="CODE",
-        help="Only articles in this language (ISO 639-1, repeatable).")(function)
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="CODE",
+        help="Only articles in this language (ISO 639-1, repeatable).",
+    )(function)
 
 
 def load_registry_for(outlets_file: str | None) -> list[Outlet]:
@@ -109,8 +134,9 @@ def open_existing_archive(db: str) -> Iterator[Archive]:
     if db != ":memory:" and not Path(db).is_file():
         raise ConfigError(f"no archive at {db}; run `newsmon crawl --db {db}` first")
     if db != ":memory:" and Path(db).stat().st_size == 0:
-        raise ConfigError(f"{db} is empty, not a newsmon archive; run `newsmon crawl --db {db}` "
-                          "first")
+        raise ConfigError(
+            f"{db} is empty, not a newsmon archive; run `newsmon crawl --db {db}` first"
+        )
     with Archive.open_reader(db) as archive:
         try:
             yield archive
@@ -134,16 +160,33 @@ def command() -> None:
 @db_option
 @_period_options(default_since=None)
 @article_filter_options
-@click.option("--min-size", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=2,
-              show_default=True,
-              help="Smallest cluster shown (1 includes single articles).")
-@click.option("--limit", type=click.IntRange(min=1, max=SQLITE_MAX_INT), default=None,
-              help="At most N clusters.")
+@click.option(
+    "--min-size",
+    type=click.IntRange(min=1, max=SQLITE_MAX_INT),
+    default=2,
+    show_default=True,
+    help="Smallest cluster shown (1 includes single articles).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=SQLITE_MAX_INT),
+    default=None,
+    help="At most N clusters.",
+)
 @format_option
-def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
-             countries: tuple[str, ...], outlets_file: str | None,
-             languages: tuple[str, ...], min_size: int, query: str | None, limit: int | None,
-             fmt: str) -> int:
+def clusters(
+    db: str,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    countries: tuple[str, ...],
+    outlets_file: str | None,
+    languages: tuple[str, ...],
+    min_size: int,
+    query: str | None,
+    limit: int | None,
+    fmt: str,
+) -> int:
     """Clusters of near-duplicate coverage, biggest first: origin, members, lags, outlets.
 
     A cluster is in the period when one of its members is; it matches the other filters
@@ -153,9 +196,16 @@ def clusters(db: str, since: str | None, until: str | None, outlets: tuple[str, 
     from crawler.report.reports import ClusterQuery, cluster_records, render_clusters
 
     registry = load_registry_for(outlets_file)
-    cluster_query = ClusterQuery(since=since, until=until, outlets=outlets, countries=countries,
-                                 languages=languages, min_size=min_size, query=query,
-                                 limit=limit)
+    cluster_query = ClusterQuery(
+        since=since,
+        until=until,
+        outlets=outlets,
+        countries=countries,
+        languages=languages,
+        min_size=min_size,
+        query=query,
+        limit=limit,
+    )
     with open_existing_archive(db) as archive:
         records = cluster_records(archive, cluster_query, registry)
         note = None if records else _empty_note(archive, "clusters", since, until, outlets, db)
@@ -193,8 +243,15 @@ def cluster(cluster_id: str, db: str, outlets_file: str | None, fmt: str) -> int
 @db_option
 @_period_options(default_since=None)
 @format_option
-def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple[str, ...],
-                   countries: tuple[str, ...], outlets_file: str | None, fmt: str) -> int:
+def outlets_report(
+    db: str,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    countries: tuple[str, ...],
+    outlets_file: str | None,
+    fmt: str,
+) -> int:
     """Per outlet: articles, who copies whom, failures by kind, last good crawl, alarms.
 
     The period is all time unless --since/--until narrow it (as `report clusters`). An alarm
@@ -206,22 +263,33 @@ def outlets_report(db: str, since: str | None, until: str | None, outlets: tuple
 
     registry = load_registry_for(outlets_file)
     with open_existing_archive(db) as archive:
-        report = outlet_report(archive, OutletQuery(since=since, until=until, outlets=outlets,
-                                                    countries=countries), registry)
+        report = outlet_report(
+            archive,
+            OutletQuery(since=since, until=until, outlets=outlets, countries=countries),
+            registry,
+        )
         empty = not any(row["articles"] for row in report["outlets"])
         note = _empty_note(archive, "articles", since, until, outlets, db) if empty else None
     _echo_report(render_outlets(report, fmt), fmt, note)
     return 0
 
 
-def _empty_note(archive: Archive, what: str, since: str | None, until: str | None,
-                outlets: tuple[str, ...], db: str) -> tuple[str, bool]:
+def _empty_note(
+    archive: Archive,
+    what: str,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
+    db: str,
+) -> tuple[str, bool]:
     """The note of an empty report, and whether its period misses the archive."""
     from crawler.report.empty import archive_span, empty_note, period_misses
 
     span = archive_span(archive, outlets)
-    return (empty_note(span, what=what, since=since, until=until, db=db),
-            period_misses(span, since, until))
+    return (
+        empty_note(span, what=what, since=since, until=until, db=db),
+        period_misses(span, since, until),
+    )
 
 
 def _echo_report(text: str, fmt: str, note: tuple[str, bool] | None) -> None:

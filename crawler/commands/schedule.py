@@ -14,19 +14,38 @@ from crawler.commands.options import (
 
 
 @click.command("schedule")
-@click.option("--outlet", "outlet_ids", multiple=True, metavar="ID",
-              help="Schedule only this outlet (repeatable). Default: every outlet.")
+@click.option(
+    "--outlet",
+    "outlet_ids",
+    multiple=True,
+    metavar="ID",
+    help="Schedule only this outlet (repeatable). Default: every outlet.",
+)
 @outlets_file_option
 @db_option
 @redis_url_option
 @mode_option
-@click.option("--once", is_flag=True,
-              help="Crawl the outlets that are due now, then exit (for cron and systemd timers).")
-@click.option("-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
-              help="Setting override for the scheduler and its crawls (repeatable).")
-def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
-            redis_url: str | None, mode: str | None, once: bool,
-            setting_pairs: tuple[str, ...]) -> int:
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Crawl the outlets that are due now, then exit (for cron and systemd timers).",
+)
+@click.option(
+    "-s",
+    "setting_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Setting override for the scheduler and its crawls (repeatable).",
+)
+def command(
+    outlet_ids: tuple[str, ...],
+    outlets_file: str | None,
+    db: str,
+    redis_url: str | None,
+    mode: str | None,
+    once: bool,
+    setting_pairs: tuple[str, ...],
+) -> int:
     """Crawl each outlet when it is due: at its registry `interval`, adapted to how often it
     publishes, with jitter.
 
@@ -68,9 +87,16 @@ def command(outlet_ids: tuple[str, ...], outlets_file: str | None, db: str,
     outlets = select_outlets(outlets_file, list(outlet_ids))
     with Archive(db):  # fail here, in one line, if the path is not usable
         pass
-    scheduler = Scheduler(outlets, db_path=db, registry_path=outlets_file, config=config,
-                          redis_url=redis_url, redis_prefix=settings.get("NEWSMON_REDIS_PREFIX"),
-                          setting_pairs=setting_pairs, quiet=is_quiet())
+    scheduler = Scheduler(
+        outlets,
+        db_path=db,
+        registry_path=outlets_file,
+        config=config,
+        redis_url=redis_url,
+        redis_prefix=settings.get("NEWSMON_REDIS_PREFIX"),
+        setting_pairs=setting_pairs,
+        quiet=is_quiet(),
+    )
     report = scheduler.run(once=once)
     for line in report.summary_lines():
         if is_quiet() and not line.startswith("error:"):

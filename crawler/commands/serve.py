@@ -17,20 +17,43 @@ DEFAULT_PORT = 8080
 
 @click.command("serve")
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; another than loopback needs --token.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; another than loopback needs --token.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True)
-@click.option("--tz", "tz_name", metavar="ZONE", default=None,
-              help="Time zone the pages show times in, e.g. Asia/Almaty (default: this "
-                   "machine's). The data stays in UTC.")
-@click.option("--token", default=lambda: os.environ.get("NEWSMON_SERVE_TOKEN"), metavar="T",
-              help="Access token the browser must bring (?token=T once, then a cookie) "
-                   "(env NEWSMON_SERVE_TOKEN).")
+@click.option(
+    "--tz",
+    "tz_name",
+    metavar="ZONE",
+    default=None,
+    help="Time zone the pages show times in, e.g. Asia/Almaty (default: this "
+    "machine's). The data stays in UTC.",
+)
+@click.option(
+    "--token",
+    default=lambda: os.environ.get("NEWSMON_SERVE_TOKEN"),
+    metavar="T",
+    help="Access token the browser must bring (?token=T once, then a cookie) "
+    "(env NEWSMON_SERVE_TOKEN).",
+)
 @outlets_file_option
-@click.option("--build-index", is_flag=True,
-              help="Build the full-text search index into the archive and exit.")
-def command(db: str, host: str, port: int, tz_name: str | None, token: str | None,
-            outlets_file: str | None, build_index: bool) -> int:
+@click.option(
+    "--build-index",
+    is_flag=True,
+    help="Build the full-text search index into the archive and exit.",
+)
+def command(
+    db: str,
+    host: str,
+    port: int,
+    tz_name: str | None,
+    token: str | None,
+    outlets_file: str | None,
+    build_index: bool,
+) -> int:
     """Serve a read-only dashboard of the archive: stories, search, volume, outlets.
 
     The pages read the archive read-only. Search needs the FTS5 index: the first start on a
@@ -44,15 +67,19 @@ def command(db: str, host: str, port: int, tz_name: str | None, token: str | Non
     """
     from crawler.errors import ConfigError
 
-    missing = [name for name in ("starlette", "jinja2", "uvicorn")
-               if importlib.util.find_spec(name) is None]
+    missing = [
+        name
+        for name in ("starlette", "jinja2", "uvicorn")
+        if importlib.util.find_spec(name) is None
+    ]
     if missing:
-        raise ConfigError(f"newsmon serve needs {', '.join(missing)}: "
-                          "pip install 'newsmon[serve]'")
+        raise ConfigError(f"newsmon serve needs {', '.join(missing)}: pip install 'newsmon[serve]'")
     zone = _zone(tz_name)
     if not _is_loopback(host) and not token:
-        raise ConfigError(f"--host {host} is reachable from other machines: give --token "
-                          "(or NEWSMON_SERVE_TOKEN) so that only those who have it can read")
+        raise ConfigError(
+            f"--host {host} is reachable from other machines: give --token "
+            "(or NEWSMON_SERVE_TOKEN) so that only those who have it can read"
+        )
     with open_existing_archive(db):
         pass  # exists, is an archive of this schema version: refused here with one line
     indexed = _ensure_index(db, only=build_index)
@@ -71,8 +98,9 @@ def _zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone {name!r} (e.g. Asia/Almaty, UTC)",
-                                 param_hint="'--tz'") from None
+        raise click.BadParameter(
+            f"unknown time zone {name!r} (e.g. Asia/Almaty, UTC)", param_hint="'--tz'"
+        ) from None
 
 
 def _machine_zone() -> tzinfo:
@@ -118,8 +146,11 @@ def _ensure_index(db: str, *, only: bool) -> bool:
     except StorageError as exc:
         if only:
             raise
-        click.echo(f"warning: {exc}; search is off (run `newsmon serve --build-index --db {db}` "
-                   "where the archive can be written)", err=True)
+        click.echo(
+            f"warning: {exc}; search is off (run `newsmon serve --build-index --db {db}` "
+            "where the archive can be written)",
+            err=True,
+        )
         return False
     click.echo("search index built; the archive keeps it up to date from now on", err=True)
     return True
@@ -133,8 +164,15 @@ def _count(db: str) -> int:
         return reader.count_articles()
 
 
-def _run(db: str, host: str, port: int, zone: tzinfo, token: str | None,
-         outlets_file: str | None, indexed: bool) -> None:
+def _run(
+    db: str,
+    host: str,
+    port: int,
+    zone: tzinfo,
+    token: str | None,
+    outlets_file: str | None,
+    indexed: bool,
+) -> None:
     import uvicorn
 
     from crawler.serve.app import Config, create_app
@@ -143,7 +181,10 @@ def _run(db: str, host: str, port: int, zone: tzinfo, token: str | None,
     country_of = {o.id: o.country for o in load_registry(outlets_file)}
     app = create_app(Config(db=db, zone=zone, token=token, country_of=country_of))
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"newsmon serve: http://{shown}:{port}/ over {db}, times in "
-               f"{getattr(zone, 'key', zone)}{'' if indexed else ', search off'}; "
-               "Ctrl-C stops", err=True)
+    click.echo(
+        f"newsmon serve: http://{shown}:{port}/ over {db}, times in "
+        f"{getattr(zone, 'key', zone)}{'' if indexed else ', search off'}; "
+        "Ctrl-C stops",
+        err=True,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -117,38 +117,62 @@ def load_outlets() -> list[SampleOutlet]:
     for site in site_files:
         raw_outlet = site["outlet"]
         if raw_outlet["discovery"] not in DISCOVERY_KINDS:
-            raise ValueError(f"outlet {raw_outlet['id']!r}: unknown discovery "
-                             f"{raw_outlet['discovery']!r}; expected one of {DISCOVERY_KINDS}")
+            raise ValueError(
+                f"outlet {raw_outlet['id']!r}: unknown discovery "
+                f"{raw_outlet['discovery']!r}; expected one of {DISCOVERY_KINDS}"
+            )
         if raw_outlet["discovery"] in ("rss", "atom") and not raw_outlet.get("feed"):
-            raise ValueError(f"outlet {raw_outlet['id']!r}: a {raw_outlet['discovery']} outlet "
-                             "needs a feed path")
+            raise ValueError(
+                f"outlet {raw_outlet['id']!r}: a {raw_outlet['discovery']} outlet needs a feed path"
+            )
         articles = []
         for raw in site["article"]:
             if raw.get("copy_of") is not None and raw["copy_of"] not in sources:
-                raise ValueError(f"{raw_outlet['id']}/{raw['slug']}: copy_of names an unknown "
-                                 f"article {raw['copy_of']!r}")
+                raise ValueError(
+                    f"{raw_outlet['id']}/{raw['slug']}: copy_of names an unknown "
+                    f"article {raw['copy_of']!r}"
+                )
             published = datetime.fromisoformat(raw["published"])
             paragraphs = _body(raw, sources)
             dateline = _dateline(raw_outlet, raw, published)
             if dateline:
                 paragraphs[0] = f"{dateline} {paragraphs[0]}"
-            articles.append(SampleArticle(
-                outlet=raw_outlet["id"], slug=raw["slug"], title=raw["title"],
-                subtitle=raw["subtitle"], published=published, author=raw["author"],
-                language=raw["language"], section=raw["section"], tags=tuple(raw["tags"]),
-                image_caption=raw["image"]["caption"], image_credit=raw["image"]["credit"],
-                paragraphs=tuple(paragraphs), number=raw.get("number"), copy_of=raw.get("copy_of"),
-            ))
+            articles.append(
+                SampleArticle(
+                    outlet=raw_outlet["id"],
+                    slug=raw["slug"],
+                    title=raw["title"],
+                    subtitle=raw["subtitle"],
+                    published=published,
+                    author=raw["author"],
+                    language=raw["language"],
+                    section=raw["section"],
+                    tags=tuple(raw["tags"]),
+                    image_caption=raw["image"]["caption"],
+                    image_credit=raw["image"]["credit"],
+                    paragraphs=tuple(paragraphs),
+                    number=raw.get("number"),
+                    copy_of=raw.get("copy_of"),
+                )
+            )
         articles.sort(key=lambda a: a.published, reverse=True)
-        outlets.append(SampleOutlet(
-            id=raw_outlet["id"], name=raw_outlet["name"], country=raw_outlet["country"],
-            languages=tuple(raw_outlet["languages"]), template=raw_outlet["template"],
-            discovery=raw_outlet["discovery"], interval=raw_outlet["interval"],
-            tagline=raw_outlet["tagline"], articles=tuple(articles),
-            encoding=raw_outlet.get("encoding", "utf-8"),
-            footer=tuple(raw_outlet.get("footer", ())),
-            city=raw_outlet.get("city", ""), feed=raw_outlet.get("feed", ""),
-        ))
+        outlets.append(
+            SampleOutlet(
+                id=raw_outlet["id"],
+                name=raw_outlet["name"],
+                country=raw_outlet["country"],
+                languages=tuple(raw_outlet["languages"]),
+                template=raw_outlet["template"],
+                discovery=raw_outlet["discovery"],
+                interval=raw_outlet["interval"],
+                tagline=raw_outlet["tagline"],
+                articles=tuple(articles),
+                encoding=raw_outlet.get("encoding", "utf-8"),
+                footer=tuple(raw_outlet.get("footer", ())),
+                city=raw_outlet.get("city", ""),
+                feed=raw_outlet.get("feed", ""),
+            )
+        )
     return sorted(outlets, key=lambda o: o.id)
 
 

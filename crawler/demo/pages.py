@@ -63,8 +63,9 @@ class Site:
 
     def others(self, article: SampleArticle, count: int) -> list[SampleArticle]:
         """Up to ``count`` other articles of the outlet in the same language, newest first."""
-        same = [a for a in self.outlet.articles
-                if a is not article and a.language == article.language]
+        same = [
+            a for a in self.outlet.articles if a is not article and a.language == article.language
+        ]
         return same[:count]
 
     @property
@@ -128,41 +129,69 @@ class Style:
 
     def article_page(self, site: Site, article: SampleArticle) -> str:
         """The full HTML of an article page."""
-        head = _head(site, title=article.title, description=article.subtitle,
-                     canonical=site.article_url(article), og_type="article",
-                     image=site.url(f"/media/{article.slug}.jpg"))
-        return self.document(site, article.language, f"{article.title} | {site.outlet.name}",
-                             head + self.article_head(site, article),
-                             self.article_body(site, article))
+        head = _head(
+            site,
+            title=article.title,
+            description=article.subtitle,
+            canonical=site.article_url(article),
+            og_type="article",
+            image=site.url(f"/media/{article.slug}.jpg"),
+        )
+        return self.document(
+            site,
+            article.language,
+            f"{article.title} | {site.outlet.name}",
+            head + self.article_head(site, article),
+            self.article_body(site, article),
+        )
 
     def listing_page(self, site: Site, listing: Listing) -> str:
         """The full HTML of a listing page (home, section or tag), with pagination links."""
-        head = _head(site, title=listing.heading, description=site.outlet.tagline,
-                     canonical=site.url(listing.path))
+        head = _head(
+            site,
+            title=listing.heading,
+            description=site.outlet.tagline,
+            canonical=site.url(listing.path),
+        )
         if listing.prev_path:
             head += f'<link rel="prev" href="{_e(site.url(listing.prev_path))}">\n'
         if listing.next_path:
             head += f'<link rel="next" href="{_e(site.url(listing.next_path))}">\n'
-        return self.document(site, listing.language, f"{listing.heading} | {site.outlet.name}",
-                             head, self.listing_body(site, listing))
+        return self.document(
+            site,
+            listing.language,
+            f"{listing.heading} | {site.outlet.name}",
+            head,
+            self.listing_body(site, listing),
+        )
 
     def about_page(self, site: Site) -> str:
         """The outlet's "about us" page (a page that is not an article)."""
-        head = _head(site, title="About us", description=site.outlet.tagline,
-                     canonical=site.url(self.about_path))
-        body = (f'<main class="page"><h1>About us</h1><p>{_e(site.outlet.name)} is a fictional '
-                "outlet that newsmon's offline demo serves from bundled sample pages. Its stories "
-                "are invented.</p><p>Contact the editors through the form below.</p></main>")
-        return self.document(site, site.outlet.languages[0], f"About us | {site.outlet.name}",
-                             head, body)
+        head = _head(
+            site,
+            title="About us",
+            description=site.outlet.tagline,
+            canonical=site.url(self.about_path),
+        )
+        body = (
+            f'<main class="page"><h1>About us</h1><p>{_e(site.outlet.name)} is a fictional '
+            "outlet that newsmon's offline demo serves from bundled sample pages. Its stories "
+            "are invented.</p><p>Contact the editors through the form below.</p></main>"
+        )
+        return self.document(
+            site, site.outlet.languages[0], f"About us | {site.outlet.name}", head, body
+        )
 
     def not_found_page(self, site: Site) -> str:
         """The outlet's 404 page."""
         head = _head(site, title="Page not found", description="", canonical=None)
-        body = ('<main class="error-404"><h1>Page not found</h1><p>The page you requested does '
-                f'not exist. <a href="{self.first_root}">Back to the front page</a></p></main>')
-        return self.document(site, site.outlet.languages[0], f"404 | {site.outlet.name}", head,
-                             body)
+        body = (
+            '<main class="error-404"><h1>Page not found</h1><p>The page you requested does '
+            f'not exist. <a href="{self.first_root}">Back to the front page</a></p></main>'
+        )
+        return self.document(
+            site, site.outlet.languages[0], f"404 | {site.outlet.name}", head, body
+        )
 
     @property
     def first_root(self) -> str:
@@ -186,30 +215,46 @@ class Style:
         rows = "".join(
             f'<li class="item"><a href="{_e(site.article_url(a))}">{_e(a.title)}</a>'
             f'<span class="date">{a.published:%d.%m.%Y %H:%M}</span><p>{_e(a.subtitle)}</p></li>\n'
-            for a in listing.items)
-        return (f'<main class="listing"><h1>{_e(listing.heading)}</h1>\n<ul class="news-list">\n'
-                f"{rows}</ul>\n{_pager(site, listing)}</main>")
+            for a in listing.items
+        )
+        return (
+            f'<main class="listing"><h1>{_e(listing.heading)}</h1>\n<ul class="news-list">\n'
+            f"{rows}</ul>\n{_pager(site, listing)}</main>"
+        )
 
 
-def _head(site: Site, *, title: str, description: str, canonical: str | None,
-          og_type: str = "website", image: str | None = None) -> str:
+def _head(
+    site: Site,
+    *,
+    title: str,
+    description: str,
+    canonical: str | None,
+    og_type: str = "website",
+    image: str | None = None,
+) -> str:
     charset = "windows-1251" if site.outlet.encoding == "windows-1251" else "utf-8"
-    lines = [f'<meta charset="{charset}">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f'<meta name="description" content="{_e(description)}">',
-             f'<meta property="og:site_name" content="{_e(site.outlet.name)}">',
-             f'<meta property="og:type" content="{og_type}">',
-             f'<meta property="og:title" content="{_e(title)}">',
-             f'<meta property="og:description" content="{_e(description)}">']
+    lines = [
+        f'<meta charset="{charset}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="description" content="{_e(description)}">',
+        f'<meta property="og:site_name" content="{_e(site.outlet.name)}">',
+        f'<meta property="og:type" content="{og_type}">',
+        f'<meta property="og:title" content="{_e(title)}">',
+        f'<meta property="og:description" content="{_e(description)}">',
+    ]
     if canonical:
-        lines += [f'<meta property="og:url" content="{_e(canonical)}">',
-                  f'<link rel="canonical" href="{_e(canonical)}">']
+        lines += [
+            f'<meta property="og:url" content="{_e(canonical)}">',
+            f'<link rel="canonical" href="{_e(canonical)}">',
+        ]
     if image:
         lines.append(f'<meta property="og:image" content="{_e(image)}">')
     if site.outlet.feed:
         kind = _FEED_TYPES[site.outlet.discovery]
-        lines.append(f'<link rel="alternate" type="{kind}" title="{_e(site.outlet.name)}" '
-                     f'href="{_e(site.url(site.outlet.feed))}">')
+        lines.append(
+            f'<link rel="alternate" type="{kind}" title="{_e(site.outlet.name)}" '
+            f'href="{_e(site.url(site.outlet.feed))}">'
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -217,15 +262,19 @@ _FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
 def _published_meta(article: SampleArticle) -> str:
-    return (f'<meta property="article:published_time" content="{article.published.isoformat()}">\n'
-            f'<meta property="article:section" content="{_e(article.section)}">\n'
-            + "".join(f'<meta property="article:tag" content="{_e(t)}">\n' for t in article.tags))
+    return (
+        f'<meta property="article:published_time" content="{article.published.isoformat()}">\n'
+        f'<meta property="article:section" content="{_e(article.section)}">\n'
+        + "".join(f'<meta property="article:tag" content="{_e(t)}">\n' for t in article.tags)
+    )
 
 
 def _json_ld(site: Site, article: SampleArticle) -> str:
     data = {
-        "@context": "https://schema.org", "@type": "NewsArticle",
-        "headline": article.title, "description": article.subtitle,
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.subtitle,
         "datePublished": article.published.isoformat(),
         "dateModified": article.published.isoformat(),
         "inLanguage": article.language,
@@ -270,8 +319,10 @@ def _links(site: Site, articles: Sequence[SampleArticle], *, with_date: str | No
 
 
 def _tags(site: Site, article: SampleArticle, label: str) -> str:
-    links = " ".join(f'<a rel="tag" href="{_e(site.url(site.style.tag_path(t)))}">{_e(t)}</a>'
-                     for t in article.tags)
+    links = " ".join(
+        f'<a rel="tag" href="{_e(site.url(site.style.tag_path(t)))}">{_e(t)}</a>'
+        for t in article.tags
+    )
     return f'<div class="tags">{label} {links}</div>\n'
 
 
@@ -281,15 +332,18 @@ def _sections(site: Site) -> list[str]:
 
 def _nav(site: Site, lang: str | None = None) -> str:
     items = sorted({a.section for a in site.outlet.articles if lang in (None, a.language)})
-    links = "".join(f'<li><a href="{_e(site.style.section_path(s))}">{_e(s)}</a></li>'
-                    for s in items)
+    links = "".join(
+        f'<li><a href="{_e(site.style.section_path(s))}">{_e(s)}</a></li>' for s in items
+    )
     home = f'<li><a href="{site.style.first_root}">Home</a></li>'
     return f'<nav class="main-nav"><ul>{home}{links}</ul></nav>'
 
 
 def _html(lang: str, title: str, head: str, body: str, *, doctype: str = "<!DOCTYPE html>") -> str:
-    return (f'{doctype}\n<html lang="{lang}">\n<head>\n{head}<title>{_e(title)}</title>\n</head>\n'
-            f"<body>\n{body}\n</body>\n</html>\n")
+    return (
+        f'{doctype}\n<html lang="{lang}">\n<head>\n{head}<title>{_e(title)}</title>\n</head>\n'
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
 
 
 # -- the styles ------------------------------------------------------------------------------------
@@ -343,11 +397,15 @@ alt="{_e(site.outlet.name)}"></a><p class="site-description">{_e(site.outlet.tag
     def article_body(self, site: Site, article: SampleArticle) -> str:
         footer = "\n".join(
             f'<p><a href="/wp-content/uploads/{article.slug}.pdf">{_e(p)}</a></p>'
-            if p == "Download PDF" else f"<p>{_e(p)}</p>" for p in site.outlet.footer)
+            if p == "Download PDF"
+            else f"<p>{_e(p)}</p>"
+            for p in site.outlet.footer
+        )
         related = "".join(
             f'<article class="related-post"><h4><a href="{_e(site.article_url(a))}">'
             f"{_e(a.title)}</a></h4><p>{_e(a.subtitle)}</p></article>"
-            for a in site.others(article, 3))
+            for a in site.others(article, 3)
+        )
         return f"""<div class="page-title-block"><h2 class="page-title">{_e(article.title)}</h2>
 <div class="page-subtitle">{_e(article.subtitle)}</div></div>
 <main id="main" class="site-main">
@@ -378,13 +436,16 @@ alt="{_e(article.image_caption)}"><figcaption>{_e(article.image_caption)} \
             f"<p>Follow us on LinkedIn!</p><p>{_e(a.subtitle)} "
             f'<a class="more-link" href="{_e(site.article_url(a))}">(more…)</a></p>'
             f'<div class="byline">{_e(a.author)} {a.published:%d.%m.%y}</div></article>\n'
-            for a in listing.items)
-        return (f'<main id="main" class="site-main archive"><header class="page-header">'
-                f'<h1 class="page-title">{_e(listing.heading)}</h1>'
-                '<div class="archive-description">'
-                f"<p>{_e(site.outlet.name)} publishes analysis and reporting by authors from the "
-                "five countries of the region.</p></div></header>\n"
-                f"{items}{_pager(site, listing)}</main>")
+            for a in listing.items
+        )
+        return (
+            f'<main id="main" class="site-main archive"><header class="page-header">'
+            f'<h1 class="page-title">{_e(listing.heading)}</h1>'
+            '<div class="archive-description">'
+            f"<p>{_e(site.outlet.name)} publishes analysis and reporting by authors from the "
+            "five countries of the region.</p></div></header>\n"
+            f"{items}{_pager(site, listing)}</main>"
+        )
 
 
 class AgencyStyle(Style):
@@ -474,8 +535,10 @@ Navigation</a></li><li><a href="#search">Skip to Search</a></li></ul></div>
 
     @staticmethod
     def _share() -> str:
-        return ('<div class="share--box"><span>Share</span><ul><li>Copy link</li><li>Facebook</li>'
-                "<li>X (Twitter)</li><li>WhatsApp</li><li>Email</li></ul></div>")
+        return (
+            '<div class="share--box"><span>Share</span><ul><li>Copy link</li><li>Facebook</li>'
+            "<li>X (Twitter)</li><li>WhatsApp</li><li>Email</li></ul></div>"
+        )
 
     def article_body(self, site: Site, article: SampleArticle) -> str:
         when = article.published
@@ -523,19 +586,26 @@ class NewsfeedStyle(Style):
 
     def document(self, site: Site, lang: str, title: str, head: str, main: str) -> str:
         articles = site.outlet.articles
-        popular = "".join(f'<li><a href="{_e(site.article_url(a))}">{_e(a.title)}</a></li>'
-                          for a in articles[:5])
+        popular = "".join(
+            f'<li><a href="{_e(site.article_url(a))}">{_e(a.title)}</a></li>' for a in articles[:5]
+        )
         first = articles[0]
-        river = [f'<div class="one"><span class="time">{first.published:%H:%M}</span> '
-                 f'<a href="{_e(site.article_url(first))}">{_e(first.title[:40])}...</a></div>']
+        river = [
+            f'<div class="one"><span class="time">{first.published:%H:%M}</span> '
+            f'<a href="{_e(site.article_url(first))}">{_e(first.title[:40])}...</a></div>'
+        ]
         day = None
         for a in articles:
             if a.published.date() != day:
                 day = a.published.date()
-                river.append(f'<div class="date-line">{a.published.day} '
-                             f"{_EN_MONTHS[a.published.month - 1]}, {a.published:%A}</div>")
-            river.append(f'<div class="one"><span class="time">{a.published:%H:%M}</span> '
-                         f'<a href="{_e(site.article_url(a))}">{_e(a.title)}</a></div>')
+                river.append(
+                    f'<div class="date-line">{a.published.day} '
+                    f"{_EN_MONTHS[a.published.month - 1]}, {a.published:%A}</div>"
+                )
+            river.append(
+                f'<div class="one"><span class="time">{a.published:%H:%M}</span> '
+                f'<a href="{_e(site.article_url(a))}">{_e(a.title)}</a></div>'
+            )
         body = f"""<header class="header">\
 <a class="logo" href="/english/">{_e(site.outlet.name)}</a>
 <div class="langs"><a href="/">Русский</a> <a href="/kyrgyzcha/">Кыргызча</a> \
@@ -579,8 +649,13 @@ class TickerStyle(Style):
     """A regional English-language outlet (Times of Central Asia-like): a currency ticker repeated
     several times at the top of every page, "Viewing results" on listings."""
 
-    _RATES = (("KGS", "0.01144", "0%"), ("KZT", "0.00193", "-0.12%"), ("TJS", "0.0937", "0%"),
-              ("TMT", "0.2857", "0%"), ("UZS", "0.0000791", "+0.05%"))
+    _RATES = (
+        ("KGS", "0.01144", "0%"),
+        ("KZT", "0.00193", "-0.12%"),
+        ("TJS", "0.0937", "0%"),
+        ("TMT", "0.2857", "0%"),
+        ("UZS", "0.0000791", "+0.05%"),
+    )
     _TICKER_REPEATS = 8
     article_regex = r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/"
 
@@ -594,8 +669,10 @@ class TickerStyle(Style):
         return _published_meta(article)
 
     def document(self, site: Site, lang: str, title: str, head: str, main: str) -> str:
-        one = "".join(f'<span class="ticker-item">• {c}/USD = {rate} {change}</span>\n'
-                      for c, rate, change in self._RATES)
+        one = "".join(
+            f'<span class="ticker-item">• {c}/USD = {rate} {change}</span>\n'
+            for c, rate, change in self._RATES
+        )
         body = f"""<div class="ticker-wrap"><div class="ticker">
 {one * self._TICKER_REPEATS}</div></div>
 <header class="site-header"><a class="logo" href="/">{_e(site.outlet.name)}</a>
@@ -658,8 +735,9 @@ class RegionalStyle(Style):
         return root if page == 1 else f"{root}?page={page}"
 
     def document(self, site: Site, lang: str, title: str, head: str, main: str) -> str:
-        menu = "".join(f'<a href="{self.section_path(s)}">{_e(s)}</a><br>\n'
-                       for s in _sections(site))
+        menu = "".join(
+            f'<a href="{self.section_path(s)}">{_e(s)}</a><br>\n' for s in _sections(site)
+        )
         clock = site.clock
         body = f"""<table width="100%" class="main" cellpadding="0" cellspacing="0">
 <tr><td colspan="2" class="top"><a href="/">\
@@ -693,7 +771,6 @@ class RegionalStyle(Style):
 <div class="counter">Просмотров: {views}</div>"""
 
 
-
 class GazetaStyle(Style):
     """A bilingual national news site (Gazeta.uz-like): Russian (/ru/) and Uzbek Latin (/oz/)
     editions, each with its own paginated front page and "other news" block."""
@@ -704,12 +781,20 @@ class GazetaStyle(Style):
     article_regex = r"/(?:ru|oz)/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/"
     redirects = ("/",)
     _LABELS: ClassVar[dict[str, dict[str, str]]] = {
-        "ru": {"share": "Поделиться:", "other": "Другие новости", "tags": "Теги:",
-               "rights": "Все права защищены. Использование материалов допускается при наличии "
-                         "гиперссылки на источник."},
-        "uz": {"share": "Ulashish:", "other": "Boshqa yangiliklar", "tags": "Teglar:",
-               "rights": "Barcha huquqlar himoyalangan. Materiallardan foydalanishda manbaga "
-                         "havola berilishi shart."},
+        "ru": {
+            "share": "Поделиться:",
+            "other": "Другие новости",
+            "tags": "Теги:",
+            "rights": "Все права защищены. Использование материалов допускается при наличии "
+            "гиперссылки на источник.",
+        },
+        "uz": {
+            "share": "Ulashish:",
+            "other": "Boshqa yangiliklar",
+            "tags": "Teglar:",
+            "rights": "Barcha huquqlar himoyalangan. Materiallardan foydalanishda manbaga "
+            "havola berilishi shart.",
+        },
     }
 
     def article_path(self, article: SampleArticle) -> str:
@@ -729,7 +814,7 @@ class GazetaStyle(Style):
 
     def document(self, site: Site, lang: str, title: str, head: str, main: str) -> str:
         labels = self._LABELS.get(lang, self._LABELS["ru"])
-        body = f"""<header class="header"><a class="logo" href="{self.roots.get(lang, '/ru/')}">\
+        body = f"""<header class="header"><a class="logo" href="{self.roots.get(lang, "/ru/")}">\
 {_e(site.outlet.name)}</a>
 <div class="lang"><a href="/ru/">Русский</a> | <a href="/oz/">Oʻzbekcha</a></div>
 {_nav(site, lang if lang in self.roots else None)}</header>
@@ -760,8 +845,12 @@ class GazetaStyle(Style):
 
 
 STYLES: dict[str, Style] = {
-    "wordpress": WordPressStyle(), "agency": AgencyStyle(), "pangea": PangeaStyle(),
-    "newsfeed": NewsfeedStyle(), "ticker": TickerStyle(), "regional": RegionalStyle(),
+    "wordpress": WordPressStyle(),
+    "agency": AgencyStyle(),
+    "pangea": PangeaStyle(),
+    "newsfeed": NewsfeedStyle(),
+    "ticker": TickerStyle(),
+    "regional": RegionalStyle(),
     "gazeta": GazetaStyle(),
 }
 """Template styles by the ``template`` name used in the site files."""

@@ -182,8 +182,9 @@ class SampleOutlets:
             routes, server.not_found = build_routes(site)
             server.routes.update(routes)
         for outlet_id, server in self._servers.items():
-            thread = threading.Thread(target=server.serve_forever, name=f"demo-{outlet_id}",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, name=f"demo-{outlet_id}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -218,8 +219,11 @@ class SampleOutlets:
     @property
     def article_urls(self) -> dict[str, str]:
         """Every served article's live URL by its key ``"outlet/slug"``."""
-        return {a.key: site.article_url(a) for site in self._sites.values()
-                for a in site.outlet.articles}
+        return {
+            a.key: site.article_url(a)
+            for site in self._sites.values()
+            for a in site.outlet.articles
+        }
 
     @property
     def expected_clusters(self) -> list[list[str]]:
@@ -229,8 +233,9 @@ class SampleOutlets:
         dropped. Every other served article is expected to be a singleton.
         """
         urls = self.article_urls
-        groups = [[urls[key] for key in group if key in urls]
-                  for group in load_expected()["clusters"]]
+        groups = [
+            [urls[key] for key in group if key in urls] for group in load_expected()["clusters"]
+        ]
         return [group for group in groups if len(group) > 1]
 
     def gets(self, outlet_id: str) -> Counter[str]:
@@ -239,8 +244,12 @@ class SampleOutlets:
 
     def article_gets(self) -> Counter[str]:
         """How many times each article was fetched, by its key ``"outlet/slug"``."""
-        return Counter({key: self._servers[key.split("/")[0]].gets[urlsplit(url).path]
-                        for key, url in self.article_urls.items()})
+        return Counter(
+            {
+                key: self._servers[key.split("/")[0]].gets[urlsplit(url).path]
+                for key, url in self.article_urls.items()
+            }
+        )
 
     def conditional_gets(self, outlet_id: str) -> Counter[str]:
         """How many conditional GETs (If-None-Match or If-Modified-Since) each path answered."""
@@ -273,8 +282,11 @@ class SampleOutlets:
             outlet, style, base = site.outlet, site.style, site.base
             feeds = [base + outlet.feed] if outlet.discovery in ("rss", "atom") else []
             sitemaps = [base + SITEMAP_INDEX] if outlet.discovery == "sitemap" else []
-            sections = ([base + root for root in style.roots.values()]
-                        if outlet.discovery == "sections" else [])
+            sections = (
+                [base + root for root in style.roots.values()]
+                if outlet.discovery == "sections"
+                else []
+            )
             pattern = "^" + re.escape(base) + style.article_regex + "$"
             host = urlsplit(base).hostname or ""
             blocks.append(
@@ -290,7 +302,8 @@ class SampleOutlets:
                 f"article_pattern = '{pattern}'\n"
                 f"allowed_domains = {_toml_list([host])}\n"
                 f"interval = {_toml_str(outlet.interval)}\n"
-                "obey_robots = true\n")
+                "obey_robots = true\n"
+            )
         return "\n".join(blocks)
 
     def write_registry(self, path: str | Path) -> Path:
@@ -301,8 +314,9 @@ class SampleOutlets:
 
 
 @contextmanager
-def serve_sample_outlets(outlets: Iterable[str] | None = None, *,
-                         verbose: bool = False) -> Iterator[SampleOutlets]:
+def serve_sample_outlets(
+    outlets: Iterable[str] | None = None, *, verbose: bool = False
+) -> Iterator[SampleOutlets]:
     """Serve the bundled sample outlets (all, or those named) while the block runs.
 
     Args:
@@ -320,8 +334,10 @@ def serve_sample_outlets(outlets: Iterable[str] | None = None, *,
         known = {o.id for o in every}
         unknown = sorted(set(wanted) - known)
         if unknown:
-            raise ValueError(f"unknown sample outlet(s) {', '.join(unknown)}; "
-                             f"expected some of {', '.join(sorted(known))}")
+            raise ValueError(
+                f"unknown sample outlet(s) {', '.join(unknown)}; "
+                f"expected some of {', '.join(sorted(known))}"
+            )
         chosen = [o for o in every if o.id in wanted]
     sites = SampleOutlets(chosen, verbose=verbose)
     sites.start()
@@ -335,11 +351,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Serve the sample outlets until interrupted; print the registry on stdout."""
     parser = argparse.ArgumentParser(
         prog="python -m crawler.demo.server",
-        description="Serve newsmon's bundled sample outlets locally and print their registry.")
-    parser.add_argument("--outlet", action="append", metavar="ID",
-                        help="serve only this outlet (repeatable)")
-    parser.add_argument("--registry", type=Path, metavar="FILE",
-                        help="also write the registry to FILE")
+        description="Serve newsmon's bundled sample outlets locally and print their registry.",
+    )
+    parser.add_argument(
+        "--outlet", action="append", metavar="ID", help="serve only this outlet (repeatable)"
+    )
+    parser.add_argument(
+        "--registry", type=Path, metavar="FILE", help="also write the registry to FILE"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     try:
@@ -347,8 +366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(sites.registry_toml, flush=True)
             if args.registry:
                 sites.write_registry(args.registry)
-            print(f"Serving {len(sites.outlet_ids)} sample outlets; press Ctrl-C to stop.",
-                  file=sys.stderr, flush=True)
+            print(
+                f"Serving {len(sites.outlet_ids)} sample outlets; press Ctrl-C to stop.",
+                file=sys.stderr,
+                flush=True,
+            )
             threading.Event().wait()
     except ValueError as exc:
         parser.error(str(exc))

@@ -166,6 +166,7 @@ def trafilatura_steps(version: str = trafilatura.__version__) -> tuple[Callable,
     """``(load_html, fast_extraction)`` for this trafilatura: newsmon's on a verified version."""
     if version in VERIFIED_TRAFILATURA:
         from crawler.extract import cascade
+
         return cascade.load_html, cascade.fast_extraction
     logger.warning(
         "trafilatura %s is not a version newsmon's fast cascade is verified on (%s); "
@@ -412,6 +413,7 @@ def _drop_unxml_references(text: str) -> str:
     """``text`` without references to characters XML cannot hold (C0 controls but tab, LF and
     CR; U+FFFE, U+FFFF): lxml resolves them into the tree, and trafilatura's output tree then
     refuses the text. Raw control characters are dropped by the HTML parser itself."""
+
     def keep(match: re.Match[str]) -> str:
         code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
         if (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF):

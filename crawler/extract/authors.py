@@ -61,48 +61,56 @@ _SPLIT = re.compile(
 _GLUED_DIGIT = re.compile(r"(?<![\w-])[^\W\d_]+\d")
 _SENTENCE_STOP = re.compile(r"(?<=\w\w)\.\s+(?=\w)")
 # A byline's role words: the name ends before them ("X Redakteur", "X, AP Sports Writer").
-_ROLE_WORDS = frozenset(_word_set(
-    """writer writers reporter reporters editor editors editor-at-large columnist contributor
+_ROLE_WORDS = frozenset(
+    _word_set(
+        """writer writers reporter reporters editor editors editor-at-large columnist contributor
     contributors correspondent correspondents redakteur redakteurin korrespondent korrespondentin
     autorin journalist journalistin producer photographer analyst intern
     корреспондент корреспондентка обозреватель журналист журналистка редактор фотограф
     тілші тілшісі кабарчы кабарчысы мухбир мухбири muxbir muxbiri jurnalist"""
-))
+    )
+)
 # Words a role phrase opens with before its role word ("AP Staff Writer", "Senior Contributor").
-_ROLE_MODIFIERS = frozenset(_word_set(
-    """staff senior chief special contributing associate deputy managing executive national
+_ROLE_MODIFIERS = frozenset(
+    _word_set(
+        """staff senior chief special contributing associate deputy managing executive national
     political security sports sport auto business news science tech technology health lead
     global foreign investigative senior-staff our the a an at of for"""
-))
+    )
+)
 # Labels that byline-classed elements also hold: share buttons, comment forms, login prompts.
-_LABEL_WORDS = frozenset(_word_set(
-    """share twitter facebook telegram whatsapp vk vkontakte ok linkedin email e-mail print
+_LABEL_WORDS = frozenset(
+    _word_set(
+        """share twitter facebook telegram whatsapp vk vkontakte ok linkedin email e-mail print
     follow subscribe login log sign in register name nama wajib required имя гость guest войти
     зарегистрироваться поделиться подписаться аты ism view more articles all posts profile
     comments comment website reply"""
-))
+    )
+)
 # Trailing date words of a byline ("Jeff Foust Monday", "Carrie Arnold November").
-_DATE_WORDS = frozenset(_word_set(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may
+_DATE_WORDS = frozenset(
+    _word_set(
+        """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december jan feb mar apr jun jul aug sep sept
     oct nov dec updated published posted am pm ist gmt utc on at"""
-))
+    )
+)
 # Words of organisations, not people: a name holding one names a desk or an outlet.
-_ORG_WORDS = frozenset(_word_set(
-    """press news agency agencies staff media international insider business service services
+_ORG_WORDS = frozenset(
+    _word_set(
+        """press news agency agencies staff media international insider business service services
     bureau team desk editorial reports sport sports times post journal network tv radio wire
     wires inc ltd llc group magazine online daily herald tribune nast ministry ministries
     defense defence government university institute club foundation company corporation
     редакция пресс-служба новости агентство служба министерство правительство"""
-))
+    )
+)
 # Words of an outlet's own desk: a byline holding one credits no one.
 _DESK_WORDS = _word_set(
     "staff reports bureau desk team services newsroom redaktion редакция редакциясы"
 )
 # Words that name an agency.
-_AGENCY_WORDS = _word_set(
-    "agency press агентство агенттігі агенттиги агентлиги agentligi"
-)
+_AGENCY_WORDS = _word_set("agency press агентство агенттігі агенттиги агентлиги agentligi")
 # Lower-case words a person's name may hold ("Ursula von der Leyen", "Abu Bakr al Baghdadi").
 _PARTICLES = _word_set(
     "von van der den de da di del della dos das du la le bin ibn al el y zu ten ter ben"
@@ -160,11 +168,13 @@ def _is_acronym(word: str) -> bool:
 
 
 def _undouble(words: list[str]) -> list[str]:
-    """"Sean Martin Sean Martin" (a name printed twice in one byline) -> "Sean Martin"."""
+    """ "Sean Martin Sean Martin" (a name printed twice in one byline) -> "Sean Martin"."""
     half = len(words) // 2
-    if half and len(words) % 2 == 0 and [w.casefold() for w in words[:half]] == [
-        w.casefold() for w in words[half:]
-    ]:
+    if (
+        half
+        and len(words) % 2 == 0
+        and [w.casefold() for w in words[:half]] == [w.casefold() for w in words[half:]]
+    ):
         return words[:half]
     return words
 

@@ -302,9 +302,16 @@ def _story_counts(articles: deque[tuple[str, ...]]) -> Counter[str]:
     firsts: list[tuple[set[str], int]] = []  # each article seen so far, and its story
     for keys in articles:
         mine = set(keys)
-        story = next((i for other, i in firsts if mine and other
-                      and len(mine & other) >= EARLY_VERSION_SHARE * min(len(mine), len(other))),
-                     None)
+        story = next(
+            (
+                i
+                for other, i in firsts
+                if mine
+                and other
+                and len(mine & other) >= EARLY_VERSION_SHARE * min(len(mine), len(other))
+            ),
+            None,
+        )
         if story is None:
             story = len(stories)
             stories.append(set())

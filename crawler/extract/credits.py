@@ -50,39 +50,91 @@ _NAME = r"[^\s()\[\]:;,.!?\"«»][^()\[\]:;!?\"«»\n]{0,58}?"
 _PHOTO_LINE = re.compile(
     r"^\W*(?:(?:photo|photos|фото|фотография|сурет|сүрөт|surat|rasm|image|images|picture|"
     r"illustration|иллюстрация|video|видео|graphic|infographic|инфографика|cover)\b|©|\(c\))",
-    re.I)
+    re.I,
+)
 _PHOTO_WORDS = re.compile(r"\b(?:photo|фото|getty|shutterstock|image|picture)\b", re.I)
 _PAREN_START = re.compile(rf"^\(\s*(?P<src>{_NAME})\s*\)\s*[{_DASH}.:]*\s*\S")
 _PAREN_DATELINE = re.compile(
-    rf"^(?P<place>[A-ZА-ЯЁ][^\n()]{{0,70}}?)\s*\(\s*(?P<src>{_NAME})\s*\)\s*\.?\s*[{_DASH}:]")
+    rf"^(?P<place>[A-ZА-ЯЁ][^\n()]{{0,70}}?)\s*\(\s*(?P<src>{_NAME})\s*\)\s*\.?\s*[{_DASH}:]"
+)
 # An agency dateline with the name between slashes: "Бишкек, 12-ноябрь /Кабар/." (Kabar's form).
-_SLASH_DATELINE = re.compile(
-    rf"^[A-ZА-ЯЁ][^\n/]{{0,50}}?\s*/\s*(?P<src>{_NAME})\s*/\s*[.{_DASH}]")
+_SLASH_DATELINE = re.compile(rf"^[A-ZА-ЯЁ][^\n/]{{0,50}}?\s*/\s*(?P<src>{_NAME})\s*/\s*[.{_DASH}]")
 # A dateline's place: a city in capitals ("ULKEN, Almaty region"), or "Moscow, July 10".
 _PLACE = re.compile(r"^(?:[A-ZА-ЯЁ]{2,}\b|[A-ZА-ЯЁ][a-zа-яё]+, [^\W\d]+\.? \d{1,2}$)")
 _RU_DATELINE = re.compile(
     rf"^[A-ZА-ЯЁ][A-ZА-ЯЁ\-]{{2,}}(?:[ ,][^\n{_DASH}]{{0,30}})?\s*[{_DASH}]\s*"
-    r"(?P<src>[^.\n]{2,40}?)\.\s")
+    r"(?P<src>[^.\n]{2,40}?)\.\s"
+)
 _SOURCE_LINE = re.compile(
     r"^\W*(?:source|sources|источник|источники|дереккөз|дерек көзі|булак|булагы|manba|manbaa)"
-    r"\s*:\s*(?P<src>.+?)\s*$", re.I)
+    r"\s*:\s*(?P<src>.+?)\s*$",
+    re.I,
+)
 _BASED_ON = re.compile(
     rf"(?:по материалам|по данным агентства|with (?:files|reporting|inputs?) from|compiled from"
-    rf"|based on (?:a )?reports? (?:by|from))\s+(?P<src>{_NAME})\s*(?:[.,;)]|$)", re.I)
+    rf"|based on (?:a )?reports? (?:by|from))\s+(?P<src>{_NAME})\s*(?:[.,;)]|$)",
+    re.I,
+)
 _NAME_NOISE = re.compile(
     r"^(?:the|агентства|агентство|информагентства|информагентство|ИА|МИА|news agency|"
     r"agency)\s+|\s+(?:and|и)\s+(?:agencies|агентства|другие)$|\s+(?:news agency|агентство)$",
-    re.I)
+    re.I,
+)
 # First words of a parenthesised label that is not a credit: "(Updated)", "(LEAD)", "(Видео)".
-_NOT_NAMES = {"photo", "фото", "video", "видео", "file", "files", "archive", "архив", "updated",
-              "update", "обновлено", "дополнено", "illustrative", "illustration", "translated",
-              "перевод", "lead", "urgent", "breaking", "срочно", "opinion", "analysis",
-              "interview", "интервью", "exclusive", "эксклюзив", "infographic", "инфографика",
-              "corrected", "correction", "исправлено", "live", "онлайн"}
+_NOT_NAMES = {
+    "photo",
+    "фото",
+    "video",
+    "видео",
+    "file",
+    "files",
+    "archive",
+    "архив",
+    "updated",
+    "update",
+    "обновлено",
+    "дополнено",
+    "illustrative",
+    "illustration",
+    "translated",
+    "перевод",
+    "lead",
+    "urgent",
+    "breaking",
+    "срочно",
+    "opinion",
+    "analysis",
+    "interview",
+    "интервью",
+    "exclusive",
+    "эксклюзив",
+    "infographic",
+    "инфографика",
+    "corrected",
+    "correction",
+    "исправлено",
+    "live",
+    "онлайн",
+}
 # Credits that name no one: "Source: agencies", "Источник: СМИ".
-_GENERIC = {"agencies", "news agencies", "agency", "wires", "wire services", "staff", "media",
-            "media reports", "social media", "internet", "сми", "агентства", "соцсети",
-            "интернет", "открытые источники", "open sources"}
+_GENERIC = {
+    "agencies",
+    "news agencies",
+    "agency",
+    "wires",
+    "wire services",
+    "staff",
+    "media",
+    "media reports",
+    "social media",
+    "internet",
+    "сми",
+    "агентства",
+    "соцсети",
+    "интернет",
+    "открытые источники",
+    "open sources",
+}
 _META_NAMES = ("syndication-source", "original-source", "dc.source", "source")
 
 
@@ -112,19 +164,23 @@ class Agencies:
         """The looser credit forms for the listed spellings (as written, longest first):
         "сообщает X", "X хабарлайт", a closing "— X", a line holding only X; None without
         agencies."""
-        spellings = sorted({s for names in self.names.values() for s in names}, key=len,
-                           reverse=True)
+        spellings = sorted(
+            {s for names in self.names.values() for s in names}, key=len, reverse=True
+        )
         if not spellings:
             return None
         name = rf"(?<![\w.])(?P<src>{'|'.join(re.escape(s) for s in spellings)})(?![\w])"
         reports = re.compile(
             r"(?:сообщает|сообщают|передает|передаёт|пишет|со ссылкой на)\s+"
             r"(?:корреспондент(?:а)?\s+|агентство\s+|агентства\s+|ИА\s+|МИА\s+|издание\s+)?"
-            rf"[«\"]?{name}")
+            rf"[«\"]?{name}"
+        )
         local = re.compile(
             rf"{name}[»\"]?\s+(?:агенттиги\s+|агенттігі\s+|агентлиги\s+)?"
             r"(?:хабарлайт|хабарлады|хабарлайды|хабарлаган|xabar beradi|xabar qildi|"
-            r"xabar qiladi|хабар беради|хабар берди)", re.I)
+            r"xabar qiladi|хабар беради|хабар берди)",
+            re.I,
+        )
         closing = re.compile(rf"[{_DASH}]\s*{name}\s*\.?\s*$")
         alone = re.compile(rf"^\W*{name}\W*$")
         return reports, local, closing, alone
@@ -137,8 +193,12 @@ def default_agencies() -> Agencies:
     return Agencies({name: list(spellings) for name, spellings in data["agencies"].items()})
 
 
-def credited_source(paragraphs: Sequence[str], tree: HtmlElement | None = None,
-                    agencies: Agencies | None = None, own: Sequence[str] = ()) -> str | None:
+def credited_source(
+    paragraphs: Sequence[str],
+    tree: HtmlElement | None = None,
+    agencies: Agencies | None = None,
+    own: Sequence[str] = (),
+) -> str | None:
     """The agency or outlet the page credits for its text, or None.
 
     Args:
@@ -163,8 +223,12 @@ def credited_source(paragraphs: Sequence[str], tree: HtmlElement | None = None,
     tail = paras[-TAIL_PARAGRAPHS:] if len(paras) > HEAD_PARAGRAPHS else []
     ends = head + [p for p in tail if p not in head]
     datelines = (_dateline(p, agencies) for p in head)
-    found = (next((d for d in datelines if d), None) or _explicit(ends, agencies)
-             or _loose(paras[0], ends, agencies) or _from_meta(tree, agencies))
+    found = (
+        next((d for d in datelines if d), None)
+        or _explicit(ends, agencies)
+        or _loose(paras[0], ends, agencies)
+        or _from_meta(tree, agencies)
+    )
     if found and _squeeze(found) in {_squeeze(agencies.name(name)) for name in own if name}:
         return None
     return found
@@ -176,8 +240,11 @@ def _dateline(first: str, agencies: Agencies) -> str | None:
         return None
     for pattern in (_PAREN_START, _PAREN_DATELINE):
         match = pattern.match(first)
-        if (match and ("place" not in match.groupdict() or _PLACE.match(match["place"]))
-                and (name := _clean(match["src"]))):
+        if (
+            match
+            and ("place" not in match.groupdict() or _PLACE.match(match["place"]))
+            and (name := _clean(match["src"]))
+        ):
             return agencies.name(name)
     match = _SLASH_DATELINE.match(first)
     if match and (name := _clean(match["src"])):
@@ -245,8 +312,11 @@ def _from_meta(tree: HtmlElement | None, agencies: Agencies) -> str | None:
 def _lines(paragraphs: list[str]) -> list[str]:
     """The short lines of ``paragraphs`` that are not photo or video credits."""
     lines = [line.strip() for p in paragraphs for line in p.splitlines()]
-    return [line for line in lines
-            if line and len(line) <= MAX_CREDIT_LINE and not _PHOTO_LINE.match(line)]
+    return [
+        line
+        for line in lines
+        if line and len(line) <= MAX_CREDIT_LINE and not _PHOTO_LINE.match(line)
+    ]
 
 
 def _known(raw: str, agencies: Agencies) -> str | None:
@@ -262,9 +332,14 @@ def _clean(raw: str) -> str | None:
     for _ in range(2):
         name = _unquote(_NAME_NOISE.sub("", name).strip().strip(" .,;:"))
     words = name.split()
-    if (not words or len(words) > MAX_NAME_WORDS or words[0].casefold() in _NOT_NAMES
-            or _fold(name) in _GENERIC or not any(ch.isalpha() for ch in name)
-            or _PHOTO_WORDS.search(name)):
+    if (
+        not words
+        or len(words) > MAX_NAME_WORDS
+        or words[0].casefold() in _NOT_NAMES
+        or _fold(name) in _GENERIC
+        or not any(ch.isalpha() for ch in name)
+        or _PHOTO_WORDS.search(name)
+    ):
         return None
     if not (name[0].isupper() or name[0].isdigit()):
         return None  # "(updated)", "(see below)": credits are proper names

@@ -26,8 +26,18 @@ _REST_CLASS = re.compile(
 )
 _is_rest_marks = keyword_gated(
     _REST_CLASS,
-    ("more", "rest", "full", "expand", "continu", "collaps", "truncat", "spoiler", "hidden-text",
-     "remaining"),
+    (
+        "more",
+        "rest",
+        "full",
+        "expand",
+        "continu",
+        "collaps",
+        "truncat",
+        "spoiler",
+        "hidden-text",
+        "remaining",
+    ),
 )
 # The label of a control that shows the rest (English, Russian, Kazakh, Kyrgyz, Uzbek).
 _READ_MORE = re.compile(

@@ -78,8 +78,7 @@ def identifier() -> LanguageIdentifier:
         except OSError as exc:  # no copy yet, or a folder that cannot be used
             logger.debug("no language model copy at %s: %s", copy, exc)
         except (ValueError, KeyError, zipfile.BadZipFile, zstd.ZstdError) as exc:
-            logger.warning("language model copy %s is unreadable (%s); writing it again",
-                           copy, exc)
+            logger.warning("language model copy %s is unreadable (%s); writing it again", copy, exc)
     npz = lzma.decompress(shipped)
     found = _identifier_from_npz(npz)
     if copy is not None:
@@ -97,8 +96,11 @@ def _identifier_from_npz(npz: bytes) -> LanguageIdentifier:
     # instead of a path to an xz file (py3langid is pinned below 0.5 for this).
     with np.load(io.BytesIO(npz), allow_pickle=False) as data:
         return LanguageIdentifier(
-            np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
-            _uint_array(data["nextmove"]), data["out_feat"].tolist(),
+            np.asarray(data["ptc"]),
+            np.asarray(data["pc"]),
+            data["classes"].tolist(),
+            _uint_array(data["nextmove"]),
+            data["out_feat"].tolist(),
             tk_row=_uint_array(data["nextmove_row"]),
         )
 

@@ -48,10 +48,17 @@ def _is_site_part(segment: str, sites: Sequence[str]) -> bool:
     if not compact or _DATE_SEGMENT.match(segment):
         return True
     return any(
-        (compact == _compact(site) or (len(compact) >= 2 and compact in _compact(site))
-         or (len(_compact(site)) >= 3 and _compact(site) in compact
-             and len(segment.split()) <= SITE_PART_MAX_WORDS))
-        for site in sites if site
+        (
+            compact == _compact(site)
+            or (len(compact) >= 2 and compact in _compact(site))
+            or (
+                len(_compact(site)) >= 3
+                and _compact(site) in compact
+                and len(segment.split()) <= SITE_PART_MAX_WORDS
+            )
+        )
+        for site in sites
+        if site
     )
 
 
@@ -93,9 +100,7 @@ def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -
     return not known or len(words & known) >= H1_SHARED_WORDS * len(words)
 
 
-def best_title(
-    h1: str | None, declared: Sequence[str], sites: Sequence[str]
-) -> str | None:
+def best_title(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -> str | None:
     """The headline: the <h1> when it is the headline, else the first declared title, cut."""
     if headline_h1(h1, declared, sites):
         return " ".join(h1.split())

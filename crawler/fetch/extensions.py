@@ -90,8 +90,9 @@ class ProgressExtension:
         self.line.close()
 
     def _count(self, item: Any) -> None:
-        outlet = getattr(item, "outlet", None) or getattr(getattr(item, "article", None),
-                                                          "outlet", None)
+        outlet = getattr(item, "outlet", None) or getattr(
+            getattr(item, "article", None), "outlet", None
+        )
         if outlet:
             self.done[outlet] += 1
         if self.line.due():
@@ -109,9 +110,11 @@ class ProgressExtension:
         rate = int(get("response_received_count", 0)) / elapsed if elapsed > 0 else 0.0
         stored = get("newsmon/send/sent", 0) or get("newsmon/store/stored", 0)
         share = f" ({finished / requested:.0%})" if requested else ""
-        text = (f"[newsmon] {format_duration(elapsed)} · {rate:.1f} pages/s · "
-                f"{finished}/{requested} pages{share} · stored {stored} · skipped {skipped} · "
-                f"failed {failed}")
+        text = (
+            f"[newsmon] {format_duration(elapsed)} · {rate:.1f} pages/s · "
+            f"{finished}/{requested} pages{share} · stored {stored} · skipped {skipped} · "
+            f"failed {failed}"
+        )
         return text + self._outlets_left()
 
     def _outlets_left(self) -> str:

@@ -73,7 +73,9 @@ class ConditionalFetchMiddleware:
         if request.meta.get("kind") not in _CONDITIONAL_KINDS:
             return
         request.meta["handle_httpstatus_list"] = [
-            *request.meta.get("handle_httpstatus_list", ()), 304]
+            *request.meta.get("handle_httpstatus_list", ()),
+            304,
+        ]
         validators = self.known.get(request.meta.get("outlet", ""), {}).get(request.url)
         if not validators:
             return
@@ -89,9 +91,14 @@ class ConditionalFetchMiddleware:
         if response.status == 304:
             self.stats.inc_value("newsmon/discovery/not_modified")
         elif response.status == 200:
-            validators = {name: value.decode("latin-1") for name, value in (
-                ("etag", response.headers.get(b"ETag")),
-                ("last_modified", response.headers.get(b"Last-Modified"))) if value}
+            validators = {
+                name: value.decode("latin-1")
+                for name, value in (
+                    ("etag", response.headers.get(b"ETag")),
+                    ("last_modified", response.headers.get(b"Last-Modified")),
+                )
+                if value
+            }
             if validators:
                 self.fresh.setdefault(request.meta.get("outlet", ""), {})[request.url] = validators
         return response
@@ -137,8 +144,14 @@ class CrawlDelayMiddleware:
 
     def _robots_middleware(self) -> RobotsTxtMiddleware | None:
         if self._robots is None:
-            self._robots = next((m for m in self.crawler.engine.downloader.middleware.middlewares
-                                 if isinstance(m, RobotsTxtMiddleware)), None)
+            self._robots = next(
+                (
+                    m
+                    for m in self.crawler.engine.downloader.middleware.middlewares
+                    if isinstance(m, RobotsTxtMiddleware)
+                ),
+                None,
+            )
         return self._robots
 
     async def process_request(self, request: Request) -> None:

@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 exporters.register()  # feed exports (`-O items.json`) see an ArticleItem as its Article record
 
 
-
 class NotAnArticlePage(DropItem):
     """The page is not an article (listing, tag page, error page, empty body)."""
 
@@ -106,9 +105,12 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Any) -> ExtractPipeline:
         s = crawler.settings
         workers = s.getint("NEWSMON_EXTRACT_WORKERS") or None
-        pool = ExtractionPool(dedup_config_from_settings(s), workers,
-                              timeout=s.getfloat("NEWSMON_EXTRACT_TIMEOUT"),
-                              max_memory=s.getint("NEWSMON_EXTRACT_MAX_MEMORY") * 1024 * 1024)
+        pool = ExtractionPool(
+            dedup_config_from_settings(s),
+            workers,
+            timeout=s.getfloat("NEWSMON_EXTRACT_TIMEOUT"),
+            max_memory=s.getint("NEWSMON_EXTRACT_MAX_MEMORY") * 1024 * 1024,
+        )
         pipeline = cls(pool, BoilerplateLearner(), crawler.stats)
         pipeline.crawler = crawler
         return pipeline
@@ -136,8 +138,13 @@ class ExtractPipeline:
             raise drop(f"{page.url}: {result.error} {result.detail}".strip(), log_level="DEBUG")
         self.stats.inc_value("newsmon/extract/ok")
         seen = list(dict.fromkeys([page.url, *page.redirect_urls, result.article.canonical_url]))
-        return ArticleItem(article=result.article, signature=result.signature or b"",
-                           html=page.body, content_type=page.content_type, seen_urls=seen)
+        return ArticleItem(
+            article=result.article,
+            signature=result.signature or b"",
+            html=page.body,
+            content_type=page.content_type,
+            seen_urls=seen,
+        )
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -180,10 +187,10 @@ class ClusterPipeline:
         # _known first: an article of this run may still wait in the writer's open batch, which
         # the spider's reader connection does not see.
         if article.id in self._known or self.crawler.spider.archive.has_article(article.id):
-            await self.crawler.spider.store_writer.mark_seen(article.outlet, item.seen_urls,
-                                                             "stored")
-            raise AlreadyStored(f"{article.url}: already stored as {article.id}",
-                                log_level="DEBUG")
+            await self.crawler.spider.store_writer.mark_seen(
+                article.outlet, item.seen_urls, "stored"
+            )
+            raise AlreadyStored(f"{article.url}: already stored as {article.id}", log_level="DEBUG")
         try:
             kind = assign_cluster(self.clusterer, item)
         except Exception as exc:  # one page dedup cannot take never stops its outlet
@@ -192,29 +199,37 @@ class ClusterPipeline:
         self.stats.inc_value(f"newsmon/dedup/{kind}")
         return item
 
-
     async def _failed(self, item: ArticleItem, exc: Exception) -> None:
         """``item`` could not be clustered: count it as failed with the reason, mark its URLs
         seen with that status (so that the next runs do not extract it again; the retention
         period forgets them) and drop it."""
         article = item.article
-        logger.warning("article %s could not be clustered (%s: %s); counted as failed",
-                       article.url, type(exc).__name__, exc)
+        logger.warning(
+            "article %s could not be clustered (%s: %s); counted as failed",
+            article.url,
+            type(exc).__name__,
+            exc,
+        )
         self.stats.inc_value(f"newsmon/articles/failed/{CLUSTER_FAILED}")
         progress = getattr(self.crawler.spider, "progress", {}).get(article.outlet)
         if progress is not None:
             progress.failed += 1
-        await self.crawler.spider.store_writer.mark_seen(article.outlet, item.seen_urls,
-                                                         f"failed:{CLUSTER_FAILED}")
-        raise UnclusterablePage(f"{article.url}: {CLUSTER_FAILED}: {exc}",
-                                log_level="DEBUG") from exc
+        await self.crawler.spider.store_writer.mark_seen(
+            article.outlet, item.seen_urls, f"failed:{CLUSTER_FAILED}"
+        )
+        raise UnclusterablePage(
+            f"{article.url}: {CLUSTER_FAILED}: {exc}", log_level="DEBUG"
+        ) from exc
 
 
 def _writer(settings: Any, *, keep_html: bool) -> StoreWriter:
     """The crawl's archive writer: NEWSMON_DB, batched by NEWSMON_STORE_{BATCH,LINGER}."""
-    return StoreWriter(settings.get("NEWSMON_DB"), keep_html,
-                       batch_size=settings.getint("NEWSMON_STORE_BATCH"),
-                       linger=settings.getfloat("NEWSMON_STORE_LINGER"))
+    return StoreWriter(
+        settings.get("NEWSMON_DB"),
+        keep_html,
+        batch_size=settings.getint("NEWSMON_STORE_BATCH"),
+        linger=settings.getfloat("NEWSMON_STORE_LINGER"),
+    )
 
 
 class _WriterPipeline:
@@ -311,8 +326,9 @@ class SendPipeline(_WriterPipeline):
         self.stats.inc_value("newsmon/send/sent")
         self.stats.inc_value(f"newsmon/outlet/{outlet}/sent")
         self.crawler.spider.remember(outlet, item.seen_urls)
-        raise SentToIngest(f"{item.article.url}: sent to ingest as {item.article.id}",
-                           log_level="DEBUG")
+        raise SentToIngest(
+            f"{item.article.url}: sent to ingest as {item.article.id}", log_level="DEBUG"
+        )
 
 
 class PublishPipeline:
@@ -330,8 +346,9 @@ class PublishPipeline:
     redis_errors,left_in_outbox}``.
     """
 
-    def __init__(self, publisher: OutboxPublisher, db_path: str, close_timeout: float,
-                 stats: Any) -> None:
+    def __init__(
+        self, publisher: OutboxPublisher, db_path: str, close_timeout: float, stats: Any
+    ) -> None:
         self.publisher = publisher
         self.db_path = db_path
         self.close_timeout = close_timeout
@@ -345,12 +362,20 @@ class PublishPipeline:
         if not url:
             raise NotConfigured("NEWSMON_REDIS_URL is not set")
         publisher = OutboxPublisher(
-            connect(url), url=url, prefix=s.get("NEWSMON_REDIS_PREFIX"),
+            connect(url),
+            url=url,
+            prefix=s.get("NEWSMON_REDIS_PREFIX"),
             maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
             batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
-            backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"), stats=crawler.stats)
-        pipeline = cls(publisher, s.get("NEWSMON_DB"), s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"),
-                       crawler.stats)
+            backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"),
+            stats=crawler.stats,
+        )
+        pipeline = cls(
+            publisher,
+            s.get("NEWSMON_DB"),
+            s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"),
+            crawler.stats,
+        )
         pipeline.crawler = crawler
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
@@ -379,13 +404,16 @@ class PublishPipeline:
     async def _finish(self) -> None:
         archive = await asyncio.to_thread(Archive, self.db_path)
         try:
-            left = await self.publisher.finish(lambda fn: asyncio.to_thread(fn, archive),
-                                               self.close_timeout)
+            left = await self.publisher.finish(
+                lambda fn: asyncio.to_thread(fn, archive), self.close_timeout
+            )
         finally:
             await asyncio.to_thread(archive.close)
             await self.publisher.client.aclose()
         self.stats.set_value("newsmon/publish/left_in_outbox", left)
         if self.publisher.refused:
-            self.stats.set_value("newsmon/publish/refused",
-                                 f"Redis at {redact_url(self.publisher.url)} refused newsmon: "
-                                 f"{self.publisher.refused}")
+            self.stats.set_value(
+                "newsmon/publish/refused",
+                f"Redis at {redact_url(self.publisher.url)} refused newsmon: "
+                f"{self.publisher.refused}",
+            )

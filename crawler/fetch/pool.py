@@ -97,9 +97,15 @@ def _extract_in_worker(page: FetchedPage, boilerplate: Any) -> PoolResult:
     if _state["pages"] % _CACHE_RESET_EVERY == 0:
         reset_caches()
     try:
-        ex = extract_article(page.body, page.url, outlet=page.outlet,
-                             content_type=page.content_type, fetched=page.fetched,
-                             priors=page.priors, boilerplate=boilerplate)
+        ex = extract_article(
+            page.body,
+            page.url,
+            outlet=page.outlet,
+            content_type=page.content_type,
+            fetched=page.fetched,
+            priors=page.priors,
+            boilerplate=boilerplate,
+        )
     except NotAnArticle as exc:
         return PoolResult(error=exc.reason, detail=exc.detail, not_article=True)
     except ExtractionError as exc:
@@ -178,9 +184,12 @@ class _Worker:
         result_r, result_w = context.Pipe(duplex=False)
         # pages received, CPU seconds at the start of the current one (see _serve_pages)
         self.progress = context.RawArray("d", [0.0, -1.0])
-        self.process = context.Process(target=_serve_pages,
-                                       args=(task_r, result_w, dedup_config, self.progress),
-                                       name="newsmon-extract", daemon=True)
+        self.process = context.Process(
+            target=_serve_pages,
+            args=(task_r, result_w, dedup_config, self.progress),
+            name="newsmon-extract",
+            daemon=True,
+        )
         try:
             self.process.start()
         finally:
@@ -198,7 +207,8 @@ class _Worker:
         self.out: collections.deque[memoryview] = collections.deque()  # bytes not yet written
         self.inbox = bytearray()  # bytes read, not yet a whole result
         self.pages: collections.deque[tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = (
-            collections.deque())  # sent, in order; answers come back in the same order
+            collections.deque()
+        )  # sent, in order; answers come back in the same order
         self.alive = True
         self.answered = 0  # answers read from its pipe
         # why the pool killed it: the reason, its detail, and the page it was on
@@ -232,8 +242,14 @@ class ExtractionPool:
         >>> pool.close()                                          # doctest: +SKIP
     """
 
-    def __init__(self, dedup_config: Any, workers: int | None = None, *,
-                 timeout: float | None = None, max_memory: int | None = None) -> None:
+    def __init__(
+        self,
+        dedup_config: Any,
+        workers: int | None = None,
+        *,
+        timeout: float | None = None,
+        max_memory: int | None = None,
+    ) -> None:
         self.dedup_config = dedup_config
         self.timeout = timeout or None
         self.max_memory = max_memory or None
@@ -242,8 +258,9 @@ class ExtractionPool:
         self.feed = PoolFeed(self.workers)
         self._context = _forkserver_context()
         self._pool: list[_Worker] = []  # started on demand
-        self._waiting: collections.deque[
-            tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = collections.deque()
+        self._waiting: collections.deque[tuple[FetchedPage, Any, asyncio.Future[PoolResult]]] = (
+            collections.deque()
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting = 0  # workers being started by start(), in a thread
         self._closed = False
@@ -366,8 +383,9 @@ class ExtractionPool:
     def _dispatch(self) -> None:
         """Hand waiting pages to the workers with room, starting workers up to ``workers``."""
         while self._waiting:
-            worker = min((w for w in self._pool if w.alive), key=lambda w: len(w.pages),
-                         default=None)
+            worker = min(
+                (w for w in self._pool if w.alive), key=lambda w: len(w.pages), default=None
+            )
             room = len(self._pool) + self._starting < self.workers
             if room and (worker is None or len(worker.pages) >= 1):
                 worker = self._start_worker()
@@ -437,8 +455,8 @@ class ExtractionPool:
                 start = 12
             if len(inbox) < start + size:
                 return
-            ok, value = pickle.loads(inbox[start:start + size])
-            del inbox[:start + size]
+            ok, value = pickle.loads(inbox[start : start + size])
+            del inbox[: start + size]
             _, _, future = worker.pages.popleft()
             worker.answered += 1
             if not future.done():
@@ -457,8 +475,7 @@ class ExtractionPool:
         worker.process.join(timeout=1)
         culprit = None  # the page the worker was on: it answers for the worker's death
         if worker.verdict is not None:
-            culprit = next((entry for entry in worker.pages if entry[0] is worker.verdict[2]),
-                           None)
+            culprit = next((entry for entry in worker.pages if entry[0] is worker.verdict[2]), None)
         elif worker.pages:
             culprit = worker.pages[0]
         if culprit is not None:
@@ -466,14 +483,18 @@ class ExtractionPool:
             page, _, future = culprit
             if worker.verdict is not None:
                 reason, detail, _ = worker.verdict
-                logger.warning("extraction of %s stopped: %s; starting a new worker", page.url,
-                               detail)
+                logger.warning(
+                    "extraction of %s stopped: %s; starting a new worker", page.url, detail
+                )
                 result = PoolResult(error=reason, detail=detail)
             else:
                 # A worker died (out of memory, a crash in a C library on a pathological page):
                 # the page is reported, a new worker takes the next pages and the crawl goes on.
-                logger.warning("extraction worker died on %s (exit code %s); starting a new "
-                               "one", page.url, worker.process.exitcode)
+                logger.warning(
+                    "extraction worker died on %s (exit code %s); starting a new one",
+                    page.url,
+                    worker.process.exitcode,
+                )
                 result = PoolResult(error=WORKER_CRASHED, detail=page.url)
             if not future.done():
                 future.set_result(result)
@@ -505,12 +526,20 @@ class ExtractionPool:
             if page is None:  # starting, or between two pages: nothing to blame
                 continue
             if self.timeout and cpu - started > self.timeout:
-                self._kill(worker, EXTRACTION_TIMEOUT,
-                           f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)", page)
+                self._kill(
+                    worker,
+                    EXTRACTION_TIMEOUT,
+                    f"over {self.timeout:g} s of CPU (NEWSMON_EXTRACT_TIMEOUT)",
+                    page,
+                )
             elif self.max_memory and resident > self.max_memory:
-                self._kill(worker, EXTRACTION_MEMORY,
-                           f"worker over {self.max_memory / _MB:g} MB of memory "
-                           f"(NEWSMON_EXTRACT_MAX_MEMORY)", page)
+                self._kill(
+                    worker,
+                    EXTRACTION_MEMORY,
+                    f"worker over {self.max_memory / _MB:g} MB of memory "
+                    f"(NEWSMON_EXTRACT_MAX_MEMORY)",
+                    page,
+                )
         if any(w.pages for w in self._pool):
             self._watch_soon()
 
@@ -570,6 +599,8 @@ class PoolFeed:
     def describe(self) -> str:
         """One line for the log."""
         span = max(self.last - self.first, 1e-9)
-        return (f"{self.pages} pages, at most {self.most_in_flight} in flight; fewer than "
-                f"{self.workers} in flight for {self.starved_s:.1f} s of {span:.1f} s "
-                f"({100 * self.starved_s / span:.0f} %)")
+        return (
+            f"{self.pages} pages, at most {self.most_in_flight} in flight; fewer than "
+            f"{self.workers} in flight for {self.starved_s:.1f} s of {span:.1f} s "
+            f"({100 * self.starved_s / span:.0f} %)"
+        )

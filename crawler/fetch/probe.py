@@ -93,10 +93,22 @@ class OutletCheck:
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready form: outlet, status, sources (kind, url, status, detail, counts)."""
-        return {"outlet": self.outlet, "status": self.status, "sources": [
-            {"kind": s.kind, "url": s.url, "status": s.status, "detail": s.detail,
-             "items": s.items, "articles": s.articles, "newest": s.newest}
-            for s in self.sources]}
+        return {
+            "outlet": self.outlet,
+            "status": self.status,
+            "sources": [
+                {
+                    "kind": s.kind,
+                    "url": s.url,
+                    "status": s.status,
+                    "detail": s.detail,
+                    "items": s.items,
+                    "articles": s.articles,
+                    "newest": s.newest,
+                }
+                for s in self.sources
+            ],
+        }
 
 
 Fetcher = Callable[[str], Answer]
@@ -116,15 +128,21 @@ class _FencedRedirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, allows: Callable[[str], bool]) -> None:
         self.allows = allows
 
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
-                         newurl: str) -> Any:
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
         if not self.allows(newurl):
             raise _OffsiteRedirect(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch(url: str, *, timeout: float = PROBE_TIMEOUT_S, max_bytes: int = DOWNLOAD_MAXSIZE,
-          allows_host: Callable[[str], bool] | None = None) -> Answer:
+def fetch(
+    url: str,
+    *,
+    timeout: float = PROBE_TIMEOUT_S,
+    max_bytes: int = DOWNLOAD_MAXSIZE,
+    allows_host: Callable[[str], bool] | None = None,
+) -> Answer:
     """GET ``url`` with newsmon's User-Agent; never raises for network or HTTP errors.
 
     A body is read up to ``max_bytes + 1`` bytes, so a caller can tell that it was too large.
@@ -133,11 +151,16 @@ def fetch(url: str, *, timeout: float = PROBE_TIMEOUT_S, max_bytes: int = DOWNLO
     """
     handlers = [_FencedRedirects(allows_host)] if allows_host else []
     try:
-        request = urllib.request.Request(safe_url_string(url),
-                                         headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        request = urllib.request.Request(
+            safe_url_string(url), headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
+        )
         with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
-            return Answer(response.geturl(), response.status, response.read(max_bytes + 1),
-                          response.headers.get("Content-Type"))
+            return Answer(
+                response.geturl(),
+                response.status,
+                response.read(max_bytes + 1),
+                response.headers.get("Content-Type"),
+            )
     except urllib.error.HTTPError as exc:
         body = exc.read(_SNIFF_BYTES) if exc.fp else b""
         exc.close()
@@ -166,8 +189,9 @@ def _network_reason(reason: object, timeout: float) -> str:
     return str(reason)
 
 
-def classify(outlet: Outlet, kind: str, answer: Answer, *,
-             max_bytes: int = DOWNLOAD_MAXSIZE) -> SourceCheck:
+def classify(
+    outlet: Outlet, kind: str, answer: Answer, *, max_bytes: int = DOWNLOAD_MAXSIZE
+) -> SourceCheck:
     """The verdict on one answer (pure: no I/O).
 
     Args:
@@ -207,16 +231,22 @@ def classify(outlet: Outlet, kind: str, answer: Answer, *,
         status = "ok" if entries else "empty"
         return verdict(status, f"sitemap index of {len(entries)} sitemaps", items=len(entries))
     articles = article_links(entries, outlet)
-    newest = next((e.published or e.modified for e in newest_first(articles)
-                   if e.published or e.modified), None)
+    newest = next(
+        (e.published or e.modified for e in newest_first(articles) if e.published or e.modified),
+        None,
+    )
     counts = {"items": len(entries), "articles": len(articles), "newest": newest}
     if not entries:
         return verdict("empty", f"{label} with no items", **counts)
     if not articles:
-        return verdict("empty", f"{label} with {len(entries)} links, none matches "
-                                "article_pattern", **counts)
-    return verdict("ok", f"{label} with {len(articles)} article links"
-                         + (f", newest {newest}" if newest else ""), **counts)
+        return verdict(
+            "empty", f"{label} with {len(entries)} links, none matches article_pattern", **counts
+        )
+    return verdict(
+        "ok",
+        f"{label} with {len(articles)} article links" + (f", newest {newest}" if newest else ""),
+        **counts,
+    )
 
 
 def _entries(kind: str, answer: Answer) -> tuple[list[LinkEntry], str]:
@@ -231,12 +261,17 @@ def _entries(kind: str, answer: Answer) -> tuple[list[LinkEntry], str]:
 def _is_challenge(body: bytes) -> bool:
     head = body[:_SNIFF_BYTES].lower()
     return head.lstrip().startswith((b"<!doctype html", b"<html")) and any(
-        marker in head for marker in _CHALLENGE_MARKERS)
+        marker in head for marker in _CHALLENGE_MARKERS
+    )
 
 
-def check_outlets(outlets: Iterable[Outlet], *, fetcher: Fetcher | None = None,
-                  workers: int = PROBE_WORKERS,
-                  timeout: float = PROBE_TIMEOUT_S) -> list[OutletCheck]:
+def check_outlets(
+    outlets: Iterable[Outlet],
+    *,
+    fetcher: Fetcher | None = None,
+    workers: int = PROBE_WORKERS,
+    timeout: float = PROBE_TIMEOUT_S,
+) -> list[OutletCheck]:
     """Probe every feed, sitemap and section page of ``outlets``, concurrently.
 
     Args:
@@ -252,9 +287,16 @@ def check_outlets(outlets: Iterable[Outlet], *, fetcher: Fetcher | None = None,
         [('cabar', 'ok'), ('kun-uz', 'blocked')]
     """
     outlets = list(outlets)
-    jobs = [(outlet, kind, url) for outlet in outlets
-            for kind, urls in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps),
-                               ("section", outlet.sections)) for url in urls]
+    jobs = [
+        (outlet, kind, url)
+        for outlet in outlets
+        for kind, urls in (
+            ("feed", outlet.feeds),
+            ("sitemap", outlet.sitemaps),
+            ("section", outlet.sections),
+        )
+        for url in urls
+    ]
 
     def get(job: tuple[Outlet, str, str]) -> Answer:
         outlet, _, url = job

@@ -88,8 +88,9 @@ class CrawlReport:
             refused = row.get("refused") or {}
             if refused:
                 reasons = ", ".join(f"{n} {reason}" for reason, n in refused.items())
-                lines.append(f"outlet '{row['outlet']}': refused {sum(refused.values())} "
-                             f"requests: {reasons}")
+                lines.append(
+                    f"outlet '{row['outlet']}': refused {sum(refused.values())} requests: {reasons}"
+                )
         return lines
 
     def _duration(self) -> str:
@@ -102,8 +103,10 @@ class CrawlReport:
         parts = []
         too_old = int(get("newsmon/discovery/sitemap/too_old", 0))
         if too_old or self.sitemap_max_age_days:
-            parts.append(f"too old in sitemap: {too_old} (over NEWSMON_SITEMAP_MAX_AGE_DAYS="
-                         f"{self.sitemap_max_age_days:g})")
+            parts.append(
+                f"too old in sitemap: {too_old} (over NEWSMON_SITEMAP_MAX_AGE_DAYS="
+                f"{self.sitemap_max_age_days:g})"
+            )
         parts.append(f"listed twice: {int(get('newsmon/articles/listed_twice', 0))}")
         parts.append(f"already seen: {int(get('newsmon/articles/seen_before', 0))}")
         over = int(get("newsmon/articles/over_limit", 0))
@@ -119,24 +122,35 @@ class CrawlReport:
         elif self.finish_reason != "finished":
             lines.append(f"error: the crawl stopped early: {self.finish_reason}")
         if self.crashed:
-            lines.append(f"error: {self.crashed} pages were not extracted because an extraction "
-                         "worker died (see the log); the next crawl fetches them again")
-        unwritten = int(self.stats.get("newsmon/store/failed", 0)
-                        + self.stats.get("newsmon/send/failed", 0))
+            lines.append(
+                f"error: {self.crashed} pages were not extracted because an extraction "
+                "worker died (see the log); the next crawl fetches them again"
+            )
+        unwritten = int(
+            self.stats.get("newsmon/store/failed", 0) + self.stats.get("newsmon/send/failed", 0)
+        )
         if unwritten:
-            lines.append(f"error: {unwritten} articles could not be written to the archive (see "
-                         "the first error above); the next crawl fetches them again")
+            lines.append(
+                f"error: {unwritten} articles could not be written to the archive (see "
+                "the first error above); the next crawl fetches them again"
+            )
         if self.stats.get("newsmon/run/unrecorded"):
             lines.append(f"error: {self.stats['newsmon/run/unrecorded']}")
         if self.stats.get("newsmon/publish/refused"):
-            lines.append(f"error: {self.stats['newsmon/publish/refused']}; the results wait in "
-                         "the archive's outbox")
+            lines.append(
+                f"error: {self.stats['newsmon/publish/refused']}; the results wait in "
+                "the archive's outbox"
+            )
         for outlet, failures in sorted(self.failed_outlets.items()):
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
-        failed_pages = sum(v for k, v in self.stats.items()
-                           if k.startswith("newsmon/articles/failed/"))
-        done = (f"{self.sent} new articles sent to ingest" if self.mode == "worker"
-                else f"{self.stored} new articles stored")
+        failed_pages = sum(
+            v for k, v in self.stats.items() if k.startswith("newsmon/articles/failed/")
+        )
+        done = (
+            f"{self.sent} new articles sent to ingest"
+            if self.mode == "worker"
+            else f"{self.stored} new articles stored"
+        )
         lines.append(
             f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets"
             f"{self._duration()}: {done}, {self.skipped} pages skipped, {failed_pages} failed"
@@ -145,8 +159,10 @@ class CrawlReport:
         lines.extend(self.refused_lines())
         left = int(self.stats.get("newsmon/publish/left_in_outbox", 0))
         if left:
-            lines.append(f"{left} results wait in the archive's outbox for Redis; "
-                         "the next run with a Redis URL sends them")
+            lines.append(
+                f"{left} results wait in the archive's outbox for Redis; "
+                "the next run with a Redis URL sends them"
+            )
         return lines
 
 
@@ -185,8 +201,9 @@ def _leave_out_components_switched_off(settings: Any) -> None:
     for base, switches in _LEFT_OUT_WHEN_OFF.items():
         off = {path for switch, path in switches.items() if not settings.getbool(switch)}
         components = settings.getdict(base)
-        settings.set(base, {k: v for k, v in components.items() if k not in off},
-                     priority="project")
+        settings.set(
+            base, {k: v for k, v in components.items() if k not in off}, priority="project"
+        )
 
 
 def check_mode(settings: Any) -> str:
@@ -199,13 +216,19 @@ def check_mode(settings: Any) -> str:
     if mode not in MODES:
         raise ConfigError(f"NEWSMON_MODE={mode!r} is unknown; expected one of {', '.join(MODES)}")
     if mode == "worker" and not settings.get("NEWSMON_REDIS_URL"):
-        raise ConfigError("worker mode sends articles to Redis: give --redis-url "
-                          "(or NEWSMON_REDIS_URL)")
+        raise ConfigError(
+            "worker mode sends articles to Redis: give --redis-url (or NEWSMON_REDIS_URL)"
+        )
     return str(mode)
 
 
-def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_path: str | Path,
-              overrides: dict[str, Any] | None = None) -> CrawlReport:
+def run_crawl(
+    *,
+    registry_path: str | Path | None,
+    outlet_ids: list[str],
+    db_path: str | Path,
+    overrides: dict[str, Any] | None = None,
+) -> CrawlReport:
     """Crawl the selected outlets once into the archive at ``db_path``; blocks until done.
 
     In worker mode (NEWSMON_MODE) the archive keeps only seen URLs, the outbox and the run
@@ -223,11 +246,13 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
 
     from crawler.fetch.spiders.outlet import OutletSpider
 
-    settings = crawl_settings({
-        **(overrides or {}),
-        "NEWSMON_DB": str(db_path),
-        "NEWSMON_OUTLETS_FILE": str(registry_path) if registry_path else None,
-    })
+    settings = crawl_settings(
+        {
+            **(overrides or {}),
+            "NEWSMON_DB": str(db_path),
+            "NEWSMON_OUTLETS_FILE": str(registry_path) if registry_path else None,
+        }
+    )
     mode = check_mode(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(OutletSpider)
@@ -238,8 +263,9 @@ def run_crawl(*, registry_path: str | Path | None, outlet_ids: list[str], db_pat
         return _crawl(process, crawler, ids, db_path, settings, mode)
 
 
-def _crawl(process: Any, crawler: Any, ids: list[str], db_path: str | Path, settings: Any,
-           mode: str) -> CrawlReport:
+def _crawl(
+    process: Any, crawler: Any, ids: list[str], db_path: str | Path, settings: Any, mode: str
+) -> CrawlReport:
     """The crawl itself, once the archive is this process's to write."""
     with Archive(db_path) as archive:
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
@@ -252,15 +278,24 @@ def _crawl(process: Any, crawler: Any, ids: list[str], db_path: str | Path, sett
         _close_failed_run(db_path, run_id)
         raise _startup_error(failures[0], db_path)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    report = CrawlReport(outlets=ids, finish_reason=stats.get("finish_reason"),
-                         stats=stats, failed_outlets=stats.get("newsmon/outlets/failed") or {},
-                         mode=mode,
-                         sitemap_max_age_days=settings.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"))
+    report = CrawlReport(
+        outlets=ids,
+        finish_reason=stats.get("finish_reason"),
+        stats=stats,
+        failed_outlets=stats.get("newsmon/outlets/failed") or {},
+        mode=mode,
+        sitemap_max_age_days=settings.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"),
+    )
     try:
         with Archive(db_path) as archive:
             status = "ok" if report.exit_status == EXIT_OK else "partial"
-            archive.finish_run(run_id, now_iso(), status, report.finish_reason or "not-started",
-                               _plain_stats(stats))
+            archive.finish_run(
+                run_id,
+                now_iso(),
+                status,
+                report.finish_reason or "not-started",
+                _plain_stats(stats),
+            )
             archive.record_run_outlets(run_id, stats.get("newsmon/outlets/rows") or [])
     except (StorageError, sqlite3.Error) as exc:  # e.g. the disk filled up during the crawl
         report.stats["newsmon/run/unrecorded"] = f"cannot record the run in {db_path}: {exc}"
@@ -285,5 +320,8 @@ def _close_failed_run(db_path: str | Path, run_id: int) -> None:
 
 
 def _plain_stats(stats: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in stats.items()
-            if isinstance(v, int | float | str | dict) and k != "newsmon/outlets/rows"}
+    return {
+        k: v
+        for k, v in stats.items()
+        if isinstance(v, int | float | str | dict) and k != "newsmon/outlets/rows"
+    }

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["COPY_LEGEND", "FORMATS", "ORIGIN_RULE", "copy_label", "format_lag",
-           "format_similarity", "outlet_label"]
+__all__ = [
+    "COPY_LEGEND",
+    "FORMATS",
+    "ORIGIN_RULE",
+    "copy_label",
+    "format_lag",
+    "format_similarity",
+    "outlet_label",
+]
 
 # The report formats (``--format``); light here so that the CLI lists them without the queries.
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
-COPY_LEGEND = ("copies X: the earlier-published member it most likely copies (by publication "
-               "time); both from S: it and an earlier member credit the same source S, and "
-               "copied it rather than each other")
-ORIGIN_RULE = ("earliest time wins: the published time, or the fetch time for a member whose "
-               "page gave none; ties go to the earlier fetch, then the smaller article id")
+COPY_LEGEND = (
+    "copies X: the earlier-published member it most likely copies (by publication "
+    "time); both from S: it and an earlier member credit the same source S, and "
+    "copied it rather than each other"
+)
+ORIGIN_RULE = (
+    "earliest time wins: the published time, or the fetch time for a member whose "
+    "page gave none; ties go to the earlier fetch, then the smaller article id"
+)
 
 
 def copy_label(member: dict[str, Any]) -> str:

@@ -35,15 +35,25 @@ def archive_span(archive: Archive, outlets: Iterable[str] = ()) -> Span:
     return Span(int(row[0]), row[1], row[2])
 
 
-def empty_note(span: Span, *, what: str, since: str | None, until: str | None, db: str,
-               now: datetime | None = None) -> str:
+def empty_note(
+    span: Span,
+    *,
+    what: str,
+    since: str | None,
+    until: str | None,
+    db: str,
+    now: datetime | None = None,
+) -> str:
     """One line for a report that found no ``what`` (e.g. "clusters"): the span, and the
     ``--since`` (as a date and as days back) that reaches its first article."""
     if span.articles == 0 or span.first is None or span.last is None:
         return f"No {what}: the archive {db} holds no articles yet (`newsmon crawl --db {db}`)."
     first, last = span.first[:10], span.last[:10]
-    held = (f"The archive holds {span.articles} articles dated {first} .. {last}"
-            if first != last else f"The archive holds {span.articles} articles of {first}")
+    held = (
+        f"The archive holds {span.articles} articles dated {first} .. {last}"
+        if first != last
+        else f"The archive holds {span.articles} articles of {first}"
+    )
     if not period_misses(span, since, until):
         return f"No {what} match the filters. {held}."
     days = _days_back(span.first, now or datetime.now(UTC))
@@ -68,7 +78,7 @@ def with_note(text: str, fmt: str, note: str, *, aside: bool) -> tuple[str, str 
     if fmt == "markdown":
         return text + f"\n> {escape.markdown_text(note)}\n", None
     if fmt == "html":
-        paragraph = f"<p class=\"meta\">{escape.html_text(note)}</p>\n"
+        paragraph = f'<p class="meta">{escape.html_text(note)}</p>\n'
         head, sep, rest = text.partition("</h1>\n")
         return (head + sep + paragraph + rest, None) if sep else (text, note if aside else None)
     return text, note if aside else None

@@ -35,16 +35,23 @@ def shared_passages(origin: str, copy: str, run: int = RUN_WORDS) -> tuple[Marke
     grams_a = _grams(words_a, run)
     grams_b = _grams(words_b, run)
     common = set(grams_a) & set(grams_b)
-    return (_marked(origin, words_a, grams_a, common, run),
-            _marked(copy, words_b, grams_b, common, run))
+    return (
+        _marked(origin, words_a, grams_a, common, run),
+        _marked(copy, words_b, grams_b, common, run),
+    )
 
 
 def _grams(words: list[tuple[int, int, str]], run: int) -> list[tuple[str, ...]]:
-    return [tuple(w[2] for w in words[i:i + run]) for i in range(len(words) - run + 1)]
+    return [tuple(w[2] for w in words[i : i + run]) for i in range(len(words) - run + 1)]
 
 
-def _marked(text: str, words: list[tuple[int, int, str]], grams: list[tuple[str, ...]],
-            common: set[tuple[str, ...]], run: int) -> Marked:
+def _marked(
+    text: str,
+    words: list[tuple[int, int, str]],
+    grams: list[tuple[str, ...]],
+    common: set[tuple[str, ...]],
+    run: int,
+) -> Marked:
     covered = [False] * len(words)
     for i, gram in enumerate(grams):
         if gram in common:

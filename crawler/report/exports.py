@@ -56,8 +56,9 @@ def require_pyarrow() -> Any:
     try:
         import pyarrow.parquet
     except ImportError:
-        raise ConfigError("--format parquet needs pyarrow: pip install 'newsmon[parquet]'"
-                          ) from None
+        raise ConfigError(
+            "--format parquet needs pyarrow: pip install 'newsmon[parquet]'"
+        ) from None
     return pyarrow.parquet
 
 
@@ -106,8 +107,7 @@ def write_directory(articles: Iterable[Article], directory: str | Path) -> int:
     count = 0
     for count, article in enumerate(articles, 1):  # noqa: B007
         text = json.dumps(article.to_record(), ensure_ascii=False, indent=2)
-        (folder / file_name(article.id)).write_text(escape.json_text(text) + "\n",
-                                                    encoding="utf-8")
+        (folder / file_name(article.id)).write_text(escape.json_text(text) + "\n", encoding="utf-8")
     return count
 
 

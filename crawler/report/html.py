@@ -52,14 +52,18 @@ svg{max-width:100%;height:auto;display:block}
 """
 
 
-def clusters_html(records: list[dict[str, Any]], matrix: dict[str, dict[str, int]],
-                  scope: str | None = None) -> str:
+def clusters_html(
+    records: list[dict[str, Any]], matrix: dict[str, dict[str, int]], scope: str | None = None
+) -> str:
     """The cluster report as one HTML page: the period and filters (``scope``), the copy
     matrix, then a timeline per cluster."""
-    parts = [f"<p class=\"meta scope\">{escape(scope)}</p>"] if scope else []
-    parts += [f"<p class=\"meta\">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}. "
-             f"{escape(COPY_LEGEND)}.</p>",
-             "<h2>Who copies whom</h2>", matrix_svg(matrix)]
+    parts = [f'<p class="meta scope">{escape(scope)}</p>'] if scope else []
+    parts += [
+        f'<p class="meta">{len(records)} clusters. Origin: {escape(ORIGIN_RULE)}. '
+        f"{escape(COPY_LEGEND)}.</p>",
+        "<h2>Who copies whom</h2>",
+        matrix_svg(matrix),
+    ]
     for record in records:
         parts.append(_cluster_section(record))
     return _page("newsmon clusters", parts)
@@ -69,22 +73,41 @@ def outlets_html(report: dict[str, Any]) -> str:
     """The outlet report as one HTML page: the per-outlet table, then the copy matrix."""
     rows = []
     for o in report["outlets"]:
-        alarms = "".join(f"<div class=\"alarm\">{escape(a['kind'])}: {escape(a['detail'])}</div>"
-                         for a in o["alarms"])
+        alarms = "".join(
+            f'<div class="alarm">{escape(a["kind"])}: {escape(a["detail"])}</div>'
+            for a in o["alarms"]
+        )
         failures = ", ".join(f"{escape(k)}: {n}" for k, n in o["failures"].items())
-        cells = [outlet_label(o["outlet"], o.get("name")), o["articles"], o["copies_published"],
-                 o["copied_by_others"],
-                 o["runs"], o["last_successful_crawl"], o["median_body_chars"],
-                 o["usual_body_chars"]]
-        rows.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells)
-                    + f"<td>{alarms}{failures or ('' if alarms else 'none')}</td></tr>")
-    table = ("<table class=\"outlets\"><tr><th>outlet</th><th>articles</th>"
-             "<th>copies of others</th><th>copied by others</th><th>runs</th>"
-             "<th>last successful crawl</th><th>median body</th><th>usual body</th>"
-             "<th>failures and alarms</th></tr>" + "".join(rows) + "</table>")
-    return _page("newsmon outlets", [f"<p class=\"meta scope\">{escape(describe(report['scope']))}"
-                                     "</p>", table,
-                                     "<h2>Who copies whom</h2>", matrix_svg(report["copy_matrix"])])
+        cells = [
+            outlet_label(o["outlet"], o.get("name")),
+            o["articles"],
+            o["copies_published"],
+            o["copied_by_others"],
+            o["runs"],
+            o["last_successful_crawl"],
+            o["median_body_chars"],
+            o["usual_body_chars"],
+        ]
+        rows.append(
+            "<tr>"
+            + "".join(f"<td>{_cell(c)}</td>" for c in cells)
+            + f"<td>{alarms}{failures or ('' if alarms else 'none')}</td></tr>"
+        )
+    table = (
+        '<table class="outlets"><tr><th>outlet</th><th>articles</th>'
+        "<th>copies of others</th><th>copied by others</th><th>runs</th>"
+        "<th>last successful crawl</th><th>median body</th><th>usual body</th>"
+        "<th>failures and alarms</th></tr>" + "".join(rows) + "</table>"
+    )
+    return _page(
+        "newsmon outlets",
+        [
+            f'<p class="meta scope">{escape(describe(report["scope"]))}</p>',
+            table,
+            "<h2>Who copies whom</h2>",
+            matrix_svg(report["copy_matrix"]),
+        ],
+    )
 
 
 def timeline_svg(record: dict[str, Any]) -> str:
@@ -94,31 +117,41 @@ def timeline_svg(record: dict[str, Any]) -> str:
     span = max(max(lags), 1)
     plot = TIMELINE_WIDTH - TIMELINE_LABEL - 2 * DOT_RADIUS
     height = len(outlets) * TIMELINE_ROW + TIMELINE_PAD
-    out = [f"<svg class=\"timeline\" data-cluster=\"{escape(record['id'])}\" "
-           f"viewBox=\"0 0 {TIMELINE_WIDTH} {height}\" width=\"{TIMELINE_WIDTH}\" "
-           f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"]
+    out = [
+        f'<svg class="timeline" data-cluster="{escape(record["id"])}" '
+        f'viewBox="0 0 {TIMELINE_WIDTH} {height}" width="{TIMELINE_WIDTH}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg" role="img">'
+    ]
     for row, outlet in enumerate(outlets):
         y = row * TIMELINE_ROW + TIMELINE_ROW / 2
-        out.append(f"<text class=\"label\" x=\"{TIMELINE_LABEL - 8}\" y=\"{y + 4}\" "
-                   f"text-anchor=\"end\">{escape(outlet)}</text>"
-                   f"<line class=\"grid\" x1=\"{TIMELINE_LABEL}\" x2=\"{TIMELINE_WIDTH}\" "
-                   f"y1=\"{y}\" y2=\"{y}\"/>")
+        out.append(
+            f'<text class="label" x="{TIMELINE_LABEL - 8}" y="{y + 4}" '
+            f'text-anchor="end">{escape(outlet)}</text>'
+            f'<line class="grid" x1="{TIMELINE_LABEL}" x2="{TIMELINE_WIDTH}" '
+            f'y1="{y}" y2="{y}"/>'
+        )
     axis_y = len(outlets) * TIMELINE_ROW + 4
-    out.append(f"<line class=\"axis\" x1=\"{TIMELINE_LABEL}\" x2=\"{TIMELINE_WIDTH}\" "
-               f"y1=\"{axis_y}\" y2=\"{axis_y}\"/>"
-               f"<text class=\"tick\" x=\"{TIMELINE_LABEL}\" y=\"{axis_y + 16}\">"
-               f"{escape(record['first_published'])}</text>"
-               f"<text class=\"tick\" x=\"{TIMELINE_WIDTH}\" y=\"{axis_y + 16}\" "
-               f"text-anchor=\"end\">{escape(format_lag(span))}</text>")
+    out.append(
+        f'<line class="axis" x1="{TIMELINE_LABEL}" x2="{TIMELINE_WIDTH}" '
+        f'y1="{axis_y}" y2="{axis_y}"/>'
+        f'<text class="tick" x="{TIMELINE_LABEL}" y="{axis_y + 16}">'
+        f"{escape(record['first_published'])}</text>"
+        f'<text class="tick" x="{TIMELINE_WIDTH}" y="{axis_y + 16}" '
+        f'text-anchor="end">{escape(format_lag(span))}</text>'
+    )
     for member, lag in zip(record["members"], lags, strict=True):
         x = TIMELINE_LABEL + DOT_RADIUS + plot * lag / span
         y = outlets.index(member["outlet"]) * TIMELINE_ROW + TIMELINE_ROW / 2
         kind = "member origin" if member["id"] == record["origin"] else "member"
-        tip = (f"{member['outlet']} {member['time']} ({member['time_source']}) "
-               f"{format_lag(member['lag_seconds'])}: {member['title'] or member['url']}")
-        out.append(f"<circle class=\"{kind}\" data-id=\"{escape(member['id'])}\" "
-                   f"data-outlet=\"{escape(member['outlet'])}\" cx=\"{x:.1f}\" cy=\"{y}\" "
-                   f"r=\"{DOT_RADIUS}\"><title>{escape(tip)}</title></circle>")
+        tip = (
+            f"{member['outlet']} {member['time']} ({member['time_source']}) "
+            f"{format_lag(member['lag_seconds'])}: {member['title'] or member['url']}"
+        )
+        out.append(
+            f'<circle class="{kind}" data-id="{escape(member["id"])}" '
+            f'data-outlet="{escape(member["outlet"])}" cx="{x:.1f}" cy="{y}" '
+            f'r="{DOT_RADIUS}"><title>{escape(tip)}</title></circle>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -128,34 +161,41 @@ def matrix_svg(matrix: dict[str, dict[str, int]]) -> str:
     sources = sorted(matrix)
     copiers = sorted({c for row in matrix.values() for c in row})
     if not sources:
-        return "<p class=\"meta\">No copies in this report.</p>"
+        return '<p class="meta">No copies in this report.</p>'
     top = max(n for row in matrix.values() for n in row.values())
     width = MATRIX_LABEL + CELL * len(copiers) + MATRIX_RIGHT
     height = MATRIX_HEADER + CELL * len(sources)
-    out = [f"<svg class=\"matrix\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" "
-           f"height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">"
-           f"<text class=\"tick\" x=\"4\" y=\"{MATRIX_HEADER - 6}\">story from \u2193 / "
-           "copied by \u2192</text>"]
+    out = [
+        f'<svg class="matrix" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg" role="img">'
+        f'<text class="tick" x="4" y="{MATRIX_HEADER - 6}">story from \u2193 / '
+        "copied by \u2192</text>"
+    ]
     for col, copier in enumerate(copiers):
         x = MATRIX_LABEL + CELL * col + CELL / 2
-        out.append(f"<text class=\"label\" transform=\"translate({x + 4},{MATRIX_HEADER - 8}) "
-                   f"rotate(-60)\">{escape(copier)}</text>")
+        out.append(
+            f'<text class="label" transform="translate({x + 4},{MATRIX_HEADER - 8}) '
+            f'rotate(-60)">{escape(copier)}</text>'
+        )
     for row, source in enumerate(sources):
         y = MATRIX_HEADER + CELL * row
-        out.append(f"<text class=\"label\" x=\"{MATRIX_LABEL - 8}\" y=\"{y + CELL / 2 + 4}\" "
-                   f"text-anchor=\"end\">{escape(source)}</text>")
+        out.append(
+            f'<text class="label" x="{MATRIX_LABEL - 8}" y="{y + CELL / 2 + 4}" '
+            f'text-anchor="end">{escape(source)}</text>'
+        )
         for col, copier in enumerate(copiers):
             count = matrix[source].get(copier, 0)
             shade = 0.08 + 0.92 * count / top if count else 0.0
             x = MATRIX_LABEL + CELL * col
-            out.append(f"<g class=\"cell\" data-source=\"{escape(source)}\" "
-                       f"data-copier=\"{escape(copier)}\" data-count=\"{count}\">"
-                       f"<rect x=\"{x}\" y=\"{y}\" width=\"{CELL}\" height=\"{CELL}\" "
-                       f"fill=\"rgba(58,110,165,{shade:.2f})\"/>"
-                       + (f"<text x=\"{x + CELL / 2}\" y=\"{y + CELL / 2}\">{count}</text>"
-                          if count else "")
-                       + f"<title>{escape(copier)} copied {count} of {escape(source)}'s "
-                       "stories</title></g>")
+            out.append(
+                f'<g class="cell" data-source="{escape(source)}" '
+                f'data-copier="{escape(copier)}" data-count="{count}">'
+                f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
+                f'fill="rgba(58,110,165,{shade:.2f})"/>'
+                + (f'<text x="{x + CELL / 2}" y="{y + CELL / 2}">{count}</text>' if count else "")
+                + f"<title>{escape(copier)} copied {count} of {escape(source)}'s "
+                "stories</title></g>"
+            )
     out.append("</svg>")
     return "".join(out)
 
@@ -168,15 +208,18 @@ def _cluster_section(record: dict[str, Any]) -> str:
         f"<td>{'origin' if m['id'] == record['origin'] else _sim(m['similarity'])}</td>"
         f"<td>{escape(copy_label(m))}</td>"
         f"<td>{_link(m['title'] or m['url'], m['url'])}</td></tr>"
-        for m in record["members"])
-    return (f"<section class=\"cluster\" id=\"cluster-{escape(record['id'])}\">"
-            f"<h2>{escape(record['title'] or '(no title)')}</h2>"
-            f"<p class=\"meta\">Cluster {escape(record['id'])}: {record['size']} articles, "
-            f"{len(record['outlets'])} outlets; origin {escape(record['origin_outlet'])} "
-            f"(by {escape(record['origin_time_source'])} time).</p>"
-            + timeline_svg(record)
-            + "<table><tr><th>time (UTC)</th><th>lag</th><th>outlet</th><th>similarity</th>"
-            f"<th>copies</th><th>title</th></tr>{members}</table></section>")
+        for m in record["members"]
+    )
+    return (
+        f'<section class="cluster" id="cluster-{escape(record["id"])}">'
+        f"<h2>{escape(record['title'] or '(no title)')}</h2>"
+        f'<p class="meta">Cluster {escape(record["id"])}: {record["size"]} articles, '
+        f"{len(record['outlets'])} outlets; origin {escape(record['origin_outlet'])} "
+        f"(by {escape(record['origin_time_source'])} time).</p>"
+        + timeline_svg(record)
+        + "<table><tr><th>time (UTC)</th><th>lag</th><th>outlet</th><th>similarity</th>"
+        f"<th>copies</th><th>title</th></tr>{members}</table></section>"
+    )
 
 
 def _link(text: str, url: str) -> str:
@@ -184,7 +227,7 @@ def _link(text: str, url: str) -> str:
     href = html_href(url)
     if href is None:
         return escape(text if text == url else f"{text} ({url})")
-    return f"<a href=\"{href}\">{escape(text)}</a>"
+    return f'<a href="{href}">{escape(text)}</a>'
 
 
 def _sim(value: float | None) -> str:
@@ -196,6 +239,8 @@ def _cell(value: object) -> str:
 
 
 def _page(title: str, parts: list[str]) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
-            f"<body><h1>{escape(title)}</h1>\n" + "\n".join(parts) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body><h1>{escape(title)}</h1>\n" + "\n".join(parts) + "\n</body></html>\n"
+    )

@@ -42,8 +42,9 @@ def outlet_ids(archive: Archive) -> list[str]:
     value = db.execute("SELECT MIN(outlet) FROM articles").fetchone()[0]
     while value is not None:
         found.append(value)
-        value = db.execute("SELECT MIN(outlet) FROM articles WHERE outlet > ?",
-                           (value,)).fetchone()[0]
+        value = db.execute(
+            "SELECT MIN(outlet) FROM articles WHERE outlet > ?", (value,)
+        ).fetchone()[0]
     return found
 
 
@@ -97,11 +98,13 @@ def search_articles(archive: Archive, query: SearchQuery) -> list[dict[str, Any]
     match = fts_query(query.words)
     if match is None:
         return []
-    sql = [f"SELECT d.article_id AS id, a.outlet, a.url, a.sort_time AS time, a.cluster, "
-           f"a.language, highlight({TABLE}, 0, ?, ?) AS title_marked, "
-           f"snippet({TABLE}, 1, ?, ?, '…', {SNIPPET_WORDS}) AS snippet "
-           f"FROM {TABLE} JOIN search_docs d ON d.rowid = {TABLE}.rowid "
-           f"JOIN articles a ON a.id = d.article_id WHERE {TABLE} MATCH ?"]
+    sql = [
+        f"SELECT d.article_id AS id, a.outlet, a.url, a.sort_time AS time, a.cluster, "
+        f"a.language, highlight({TABLE}, 0, ?, ?) AS title_marked, "
+        f"snippet({TABLE}, 1, ?, ?, '…', {SNIPPET_WORDS}) AS snippet "
+        f"FROM {TABLE} JOIN search_docs d ON d.rowid = {TABLE}.rowid "
+        f"JOIN articles a ON a.id = d.article_id WHERE {TABLE} MATCH ?"
+    ]
     params: list[Any] = [MATCH_START, MATCH_END, MATCH_START, MATCH_END, match]
     if query.since:
         sql.append("AND a.sort_time >= ?")
@@ -137,9 +140,16 @@ class Volume:
     clusters: list[int]
 
 
-def volume(archive: Archive, since: str, until: str, *, zone: tzinfo,
-           outlets: tuple[str, ...] = (), group_of: dict[str, str] | None = None,
-           hourly: bool = False) -> Volume:
+def volume(
+    archive: Archive,
+    since: str,
+    until: str,
+    *,
+    zone: tzinfo,
+    outlets: tuple[str, ...] = (),
+    group_of: dict[str, str] | None = None,
+    hourly: bool = False,
+) -> Volume:
     """Articles per day (or hour) in ``zone`` over ``[since, until)``, one series per outlet or
     group.
 
@@ -162,19 +172,24 @@ def volume(archive: Archive, since: str, until: str, *, zone: tzinfo,
     # Every outlet named, even for all of them: one range of the covering (outlet, sort_time)
     # index per outlet reads 5x faster than the sort_time range with a row lookup per article.
     named = outlets or tuple(outlet_ids(archive))
-    sql = (f"SELECT {bucket.format(column='sort_time')} AS bucket, outlet, COUNT(*) "
-           f"FROM articles WHERE sort_time >= ? AND sort_time < ? "
-           f"AND outlet IN ({','.join('?' * len(named))}) GROUP BY bucket, outlet")
+    sql = (
+        f"SELECT {bucket.format(column='sort_time')} AS bucket, outlet, COUNT(*) "
+        f"FROM articles WHERE sort_time >= ? AND sort_time < ? "
+        f"AND outlet IN ({','.join('?' * len(named))}) GROUP BY bucket, outlet"
+    )
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for key, outlet, count in db.execute(sql, [since, until, *named]):
         name = outlet if group_of is None else group_of.get(outlet, "?")
         counts[name][day_of(key)] += count
     stories: dict[str, int] = defaultdict(int)
-    for key, count in _cluster_starts(db, bucket.format(column="first_published"), since, until,
-                                      outlets):
+    for key, count in _cluster_starts(
+        db, bucket.format(column="first_published"), since, until, outlets
+    ):
         stories[day_of(key)] += count
-    series = {name: [per_day.get(day, 0) for day in days]
-              for name, per_day in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))}
+    series = {
+        name: [per_day.get(day, 0) for day in days]
+        for name, per_day in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))
+    }
     return Volume(days, series, [stories.get(day, 0) for day in days])
 
 
@@ -200,32 +215,36 @@ def _day_bucket(days: list[str], zone: tzinfo) -> tuple[str, Callable[[str], str
     return "substr({column}, 1, 13)", day_of
 
 
-def _cluster_starts(db: sqlite3.Connection, bucket: str, since: str, until: str,
-                    outlets: tuple[str, ...]) -> Iterable[tuple[str, int]]:
+def _cluster_starts(
+    db: sqlite3.Connection, bucket: str, since: str, until: str, outlets: tuple[str, ...]
+) -> Iterable[tuple[str, int]]:
     """(bucket, how many clusters of 2+ began in it) over the period (``clusters_last``)."""
-    sql = (f"SELECT {bucket} AS bucket, COUNT(*) FROM clusters c "
-           "WHERE last_published >= ? AND first_published >= ? AND first_published < ? "
-           "AND size >= 2")
+    sql = (
+        f"SELECT {bucket} AS bucket, COUNT(*) FROM clusters c "
+        "WHERE last_published >= ? AND first_published >= ? AND first_published < ? "
+        "AND size >= 2"
+    )
     params: list[Any] = [since, since, until]
     if outlets:
-        sql += (" AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND a.outlet IN "
-                f"({','.join('?' * len(outlets))}))")
+        sql += (
+            " AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND a.outlet IN "
+            f"({','.join('?' * len(outlets))}))"
+        )
         params.extend(outlets)
     return db.execute(sql + " GROUP BY bucket", params).fetchall()
 
 
-def _hours(since: str, until: str, zone: tzinfo
-           ) -> tuple[list[str], str, Callable[[str], str]]:
+def _hours(since: str, until: str, zone: tzinfo) -> tuple[list[str], str, Callable[[str], str]]:
     """The local start of every UTC hour of the period, the SQL bucket (the UTC hour) and the
     function from a bucket to its label."""
-    first = datetime.fromisoformat(since).astimezone(UTC).replace(minute=0, second=0,
-                                                                   microsecond=0)
+    first = datetime.fromisoformat(since).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     end = datetime.fromisoformat(until).astimezone(UTC)
     label_of: dict[str, str] = {}
     moment = first
     while moment < end and len(label_of) < MAX_HOURS:
         label_of[moment.strftime("%Y-%m-%dT%H")] = moment.astimezone(zone).strftime(
-            "%Y-%m-%d %H:%M")
+            "%Y-%m-%d %H:%M"
+        )
         moment += timedelta(hours=1)
     labels = list(dict.fromkeys(label_of.values()))
     return labels, "substr({column}, 1, 13)", lambda hour: label_of.get(hour, "")
@@ -252,11 +271,14 @@ def _days(since: str, until: str, zone: tzinfo) -> list[str]:
 # -- listings -------------------------------------------------------------------------------
 
 
-def outlet_articles(archive: Archive, outlet: str, since: str | None, until: str | None,
-                    limit: int = 100) -> list[dict[str, Any]]:
+def outlet_articles(
+    archive: Archive, outlet: str, since: str | None, until: str | None, limit: int = 100
+) -> list[dict[str, Any]]:
     """An outlet's newest articles in the period (``articles_outlet_time``), newest first."""
-    sql = ("SELECT id, url, title, sort_time AS time, published, cluster, language, copy_of "
-           "FROM articles WHERE outlet = ?")
+    sql = (
+        "SELECT id, url, title, sort_time AS time, published, cluster, language, copy_of "
+        "FROM articles WHERE outlet = ?"
+    )
     params: list[Any] = [outlet]
     if since:
         sql += " AND sort_time >= ?"
@@ -272,6 +294,13 @@ def outlet_articles(archive: Archive, outlet: str, since: str | None, until: str
 def member_details(archive: Archive, cluster_id: str) -> dict[str, dict[str, Any]]:
     """Body, authors and image captions/credits of a cluster's members (``articles_cluster``)."""
     rows = archive.connection.execute(
-        "SELECT id, text, authors, images FROM articles WHERE cluster = ?", (cluster_id,))
-    return {row["id"]: {"text": row["text"], "authors": json.loads(row["authors"] or "[]"),
-                        "images": json.loads(row["images"] or "[]")} for row in rows}
+        "SELECT id, text, authors, images FROM articles WHERE cluster = ?", (cluster_id,)
+    )
+    return {
+        row["id"]: {
+            "text": row["text"],
+            "authors": json.loads(row["authors"] or "[]"),
+            "images": json.loads(row["images"] or "[]"),
+        }
+        for row in rows
+    }

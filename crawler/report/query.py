@@ -67,16 +67,18 @@ def resolve(filters: Filters, registry: Iterable[Outlet]) -> Resolved:
         of_country = [o.id for o in registry if o.country in wanted]
         outlet_ids = tuple(o for o in of_country if not filters.outlets or o in filters.outlets)
         if not outlet_ids:
-            raise ConfigError(f"no outlet of country {', '.join(sorted(wanted))} in the registry"
-                              + (" among --outlet " + ", ".join(filters.outlets)
-                                 if filters.outlets else ""))
+            raise ConfigError(
+                f"no outlet of country {', '.join(sorted(wanted))} in the registry"
+                + (" among --outlet " + ", ".join(filters.outlets) if filters.outlets else "")
+            )
     languages = set(filters.languages)
     speaking = tuple(o.id for o in registry if languages & set(o.languages))
     return Resolved(filters, outlet_ids, speaking)
 
 
-def article_conditions(resolved: Resolved, *, period: bool = True,
-                       alias: str = "a") -> tuple[list[str], list[Any]]:
+def article_conditions(
+    resolved: Resolved, *, period: bool = True, alias: str = "a"
+) -> tuple[list[str], list[Any]]:
     """SQL conditions (ANDed) and their parameters over ``articles AS alias``.
 
     ``period`` false leaves out the time bounds (the cluster report bounds clusters, not
@@ -95,8 +97,11 @@ def article_conditions(resolved: Resolved, *, period: bool = True,
         conditions.append(f"{a}.outlet IN ({_marks(resolved.outlet_ids)})")
         params.extend(resolved.outlet_ids)
     if f.languages:
-        spoken = (f" OR ({a}.language IS NULL AND {a}.outlet IN "
-                  f"({_marks(resolved.language_outlets)}))" if resolved.language_outlets else "")
+        spoken = (
+            f" OR ({a}.language IS NULL AND {a}.outlet IN ({_marks(resolved.language_outlets)}))"
+            if resolved.language_outlets
+            else ""
+        )
         conditions.append(f"({a}.language IN ({_marks(f.languages)}){spoken})")
         params.extend([*f.languages, *resolved.language_outlets])
     words = (f.query or "").casefold().split()
@@ -121,10 +126,18 @@ def articles(archive: Archive, resolved: Resolved) -> Iterable[Any]:
 
 def scope(filters: Filters, **extra: Any) -> dict[str, Any]:
     """The period and filters of a report as data (what JSON reports carry as ``scope``)."""
-    shown = {"outlets": list(filters.outlets), "countries": list(filters.countries),
-             "languages": list(filters.languages), "query": filters.query, **extra}
-    return {"since": filters.since, "until": filters.until,
-            "filters": {k: v for k, v in shown.items() if v not in (None, [], ())}}
+    shown = {
+        "outlets": list(filters.outlets),
+        "countries": list(filters.countries),
+        "languages": list(filters.languages),
+        "query": filters.query,
+        **extra,
+    }
+    return {
+        "since": filters.since,
+        "until": filters.until,
+        "filters": {k: v for k, v in shown.items() if v not in (None, [], ())},
+    }
 
 
 def describe(scope_data: Mapping[str, Any]) -> str:
@@ -145,12 +158,19 @@ def find_cluster(archive: Archive, wanted: str) -> str | None:
         ConfigError: the prefix matches several clusters (the message lists them).
     """
     db = archive.connection
-    exact = [archive.resolve_cluster(wanted)] if db.execute(
-        "SELECT 1 FROM clusters WHERE id = ? UNION ALL SELECT 1 FROM cluster_aliases "
-        "WHERE alias = ?", (wanted, wanted)).fetchone() else []
+    exact = (
+        [archive.resolve_cluster(wanted)]
+        if db.execute(
+            "SELECT 1 FROM clusters WHERE id = ? UNION ALL SELECT 1 FROM cluster_aliases "
+            "WHERE alias = ?",
+            (wanted, wanted),
+        ).fetchone()
+        else []
+    )
     if not exact:
-        exact = [row[0] for row in db.execute("SELECT cluster FROM articles WHERE id = ?",
-                                              (wanted,))]
+        exact = [
+            row[0] for row in db.execute("SELECT cluster FROM articles WHERE id = ?", (wanted,))
+        ]
     if exact:
         return exact[0]
     if not wanted:
@@ -158,15 +178,16 @@ def find_cluster(archive: Archive, wanted: str) -> str | None:
     # a prefix: an index range on each id column (no LIKE, whose wildcards ids may contain)
     upper = wanted + "\U0010ffff"
     found: set[str] = set()
-    for sql in ("SELECT id FROM clusters WHERE id >= ? AND id < ? LIMIT 50",
-                "SELECT cluster FROM cluster_aliases WHERE alias >= ? AND alias < ? LIMIT 50",
-                "SELECT cluster FROM articles WHERE id >= ? AND id < ? LIMIT 50"):
+    for sql in (
+        "SELECT id FROM clusters WHERE id >= ? AND id < ? LIMIT 50",
+        "SELECT cluster FROM cluster_aliases WHERE alias >= ? AND alias < ? LIMIT 50",
+        "SELECT cluster FROM articles WHERE id >= ? AND id < ? LIMIT 50",
+    ):
         found.update(archive.resolve_cluster(row[0]) for row in db.execute(sql, (wanted, upper)))
     if len(found) > 1:
         shown = sorted(found)[:MAX_CANDIDATES]
         more = f" and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
-        raise ConfigError(f"cluster id prefix '{wanted}' is ambiguous: "
-                          f"{', '.join(shown)}{more}")
+        raise ConfigError(f"cluster id prefix '{wanted}' is ambiguous: {', '.join(shown)}{more}")
     return found.pop() if found else None
 
 

@@ -59,8 +59,9 @@ MIN_HISTORY_ARTICLES = 20  # fewer than this before the period: no history to co
 
 SIMILARITY_DECIMALS = 2
 
-_CLUSTER_COLUMNS = ("id, outlet, url, title, published, fetched, sort_time, language, "
-                    "source, copy_of, similarity")
+_CLUSTER_COLUMNS = (
+    "id, outlet, url, title, published, fetched, sort_time, language, source, copy_of, similarity"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +91,23 @@ class ClusterQuery:
     @property
     def filters(self) -> Filters:
         """The filters shared with ``export`` (crawler.report.query)."""
-        return Filters(since=self.since, until=self.until, outlets=self.outlets,
-                       countries=self.countries, languages=self.languages, query=self.query)
+        return Filters(
+            since=self.since,
+            until=self.until,
+            outlets=self.outlets,
+            countries=self.countries,
+            languages=self.languages,
+            query=self.query,
+        )
 
 
 def _connection(archive: Archive) -> sqlite3.Connection:
     return archive.connection
 
 
-def cluster_records(archive: Archive, query: ClusterQuery,
-                    registry: Iterable[Outlet] = ()) -> list[dict[str, Any]]:
+def cluster_records(
+    archive: Archive, query: ClusterQuery, registry: Iterable[Outlet] = ()
+) -> list[dict[str, Any]]:
     """The Cluster records of the clusters that match ``query``, biggest first.
 
     A cluster is in the period when one of its members is; it matches the other filters when
@@ -127,12 +135,14 @@ def cluster_records(archive: Archive, query: ClusterQuery,
     if query.until:
         sql.append("AND first_published < ?")
         params.append(query.until)
-    conditions, member_params = article_conditions(resolve(query.filters, registry),
-                                                   period=False)
+    conditions, member_params = article_conditions(resolve(query.filters, registry), period=False)
     if conditions:
         prepare(db)
-        sql.append("AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND "
-                   + " AND ".join(conditions) + ")")
+        sql.append(
+            "AND EXISTS (SELECT 1 FROM articles a WHERE a.cluster = c.id AND "
+            + " AND ".join(conditions)
+            + ")"
+        )
         params.extend(member_params)
     sql.append("ORDER BY size DESC, first_published, id")
     if query.limit:
@@ -157,8 +167,11 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     and ``from_source``: the credited source it shares with an earlier member instead of
     copying it ("both from AFP"), else None.
     """
-    rows = _connection(archive).execute(
-        f"SELECT {_CLUSTER_COLUMNS} FROM articles WHERE cluster = ?", (cluster_id,)).fetchall()
+    rows = (
+        _connection(archive)
+        .execute(f"SELECT {_CLUSTER_COLUMNS} FROM articles WHERE cluster = ?", (cluster_id,))
+        .fetchall()
+    )
     if not rows:
         return None
     ordered = sorted(rows, key=_origin_key)
@@ -170,22 +183,33 @@ def cluster_record(archive: Archive, cluster_id: str) -> dict[str, Any] | None:
     for position, row in enumerate(ordered):
         is_origin = row["id"] == origin["id"]
         moment = parse_iso(row["sort_time"])
-        members.append({
-            "id": row["id"], "outlet": row["outlet"], "url": row["url"], "title": row["title"],
-            "published": row["published"], "fetched": row["fetched"], "time": row["sort_time"],
-            "time_source": "published" if row["published"] else "fetched",
-            "lag_seconds": None if moment is None or origin_time is None
-            else int(moment.timestamp() - origin_time.timestamp()),
-            "language": row["language"],
-            "similarity": 1.0 if is_origin else to_origin.get(
-                row["id"], _rounded(row["similarity"]) if row["copy_of"] == origin["id"]
-                else None),
-            "source": row["source"],
-            "copy_of": row["copy_of"],
-            "copy_of_outlet": outlet_of.get(row["copy_of"]),
-            "copy_similarity": _rounded(row["similarity"]),
-            "from_source": _shared_source(row, ordered[:position]),
-        })
+        members.append(
+            {
+                "id": row["id"],
+                "outlet": row["outlet"],
+                "url": row["url"],
+                "title": row["title"],
+                "published": row["published"],
+                "fetched": row["fetched"],
+                "time": row["sort_time"],
+                "time_source": "published" if row["published"] else "fetched",
+                "lag_seconds": None
+                if moment is None or origin_time is None
+                else int(moment.timestamp() - origin_time.timestamp()),
+                "language": row["language"],
+                "similarity": 1.0
+                if is_origin
+                else to_origin.get(
+                    row["id"],
+                    _rounded(row["similarity"]) if row["copy_of"] == origin["id"] else None,
+                ),
+                "source": row["source"],
+                "copy_of": row["copy_of"],
+                "copy_of_outlet": outlet_of.get(row["copy_of"]),
+                "copy_similarity": _rounded(row["similarity"]),
+                "from_source": _shared_source(row, ordered[:position]),
+            }
+        )
     return {
         "id": cluster_id,
         "size": len(ordered),
@@ -222,8 +246,11 @@ def copy_matrix(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
         counted = record.get("counted")
         for member in record["members"]:
             source = outlet_of.get(member["copy_of"])
-            if (source is not None and source != member["outlet"]
-                    and (counted is None or member["id"] in counted)):
+            if (
+                source is not None
+                and source != member["outlet"]
+                and (counted is None or member["id"] in counted)
+            ):
                 matrix[source][member["outlet"]] += 1
     return {source: dict(sorted(row.items())) for source, row in sorted(matrix.items())}
 
@@ -242,8 +269,9 @@ class OutletQuery:
     countries: tuple[str, ...] = ()
 
 
-def outlet_report(archive: Archive, query: OutletQuery,
-                  registry: Iterable[Outlet] = ()) -> dict[str, Any]:
+def outlet_report(
+    archive: Archive, query: OutletQuery, registry: Iterable[Outlet] = ()
+) -> dict[str, Any]:
     """Per-outlet health and copying over a period.
 
     Returns:
@@ -256,28 +284,44 @@ def outlet_report(archive: Archive, query: OutletQuery,
         ``usual_body_chars`` before it) and ``alarms`` (``kind`` plus ``detail``).
     """
     registry = list(registry)
-    filters = Filters(since=query.since, until=query.until, outlets=query.outlets,
-                      countries=query.countries)
+    filters = Filters(
+        since=query.since, until=query.until, outlets=query.outlets, countries=query.countries
+    )
     chosen = resolve(filters, registry).outlet_ids
     db = _connection(archive)
     matrix = _period_copy_matrix(db, query)
-    outlet_ids = list(chosen) if chosen is not None else sorted(
-        set(_distinct(db, "articles", "outlet")) | set(_distinct(db, "run_outlets", "outlet")))
+    outlet_ids = (
+        list(chosen)
+        if chosen is not None
+        else sorted(
+            set(_distinct(db, "articles", "outlet")) | set(_distinct(db, "run_outlets", "outlet"))
+        )
+    )
     names = {o.id: o.name for o in registry}
-    rows = [{"name": names.get(outlet), **_outlet_row(db, outlet, query, matrix)}
-            for outlet in outlet_ids]
+    rows = [
+        {"name": names.get(outlet), **_outlet_row(db, outlet, query, matrix)}
+        for outlet in outlet_ids
+    ]
     shown = set(outlet_ids)
-    pairs = {source: {copier: n for copier, n in row.items()
-                      if source in shown or copier in shown} for source, row in matrix.items()}
-    return {"since": query.since, "until": query.until, "scope": scope(filters),
-            "outlets": rows,
-            "copy_matrix": {source: row for source, row in pairs.items() if row}}
+    pairs = {
+        source: {copier: n for copier, n in row.items() if source in shown or copier in shown}
+        for source, row in matrix.items()
+    }
+    return {
+        "since": query.since,
+        "until": query.until,
+        "scope": scope(filters),
+        "outlets": rows,
+        "copy_matrix": {source: row for source, row in pairs.items() if row},
+    }
 
 
 def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str, dict[str, int]]:
     """The copy matrix over the clusters active in the period (members inside it counted)."""
-    sql = ("SELECT cluster, id, outlet, sort_time, fetched, copy_of FROM articles "
-           "WHERE cluster IN (SELECT id FROM clusters WHERE size >= 2")
+    sql = (
+        "SELECT cluster, id, outlet, sort_time, fetched, copy_of FROM articles "
+        "WHERE cluster IN (SELECT id FROM clusters WHERE size >= 2"
+    )
     params: list[Any] = []
     if query.since:
         sql += " AND last_published >= ?"
@@ -288,20 +332,29 @@ def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str,
     clusters: dict[str, list[sqlite3.Row]] = defaultdict(list)
     for row in db.execute(sql + ")", params):
         clusters[row["cluster"]].append(row)
-    records = [{"members": members,
-                "counted": {m["id"] for m in members if _in_period(m["sort_time"], query)}}
-               for members in clusters.values()]
+    records = [
+        {
+            "members": members,
+            "counted": {m["id"] for m in members if _in_period(m["sort_time"], query)},
+        }
+        for members in clusters.values()
+    ]
     return copy_matrix(records)
 
 
-def _outlet_row(db: sqlite3.Connection, outlet: str, query: OutletQuery,
-                matrix: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _outlet_row(
+    db: sqlite3.Connection, outlet: str, query: OutletQuery, matrix: dict[str, dict[str, int]]
+) -> dict[str, Any]:
     period, params = _period_clause(query)
-    articles = db.execute(f"SELECT COUNT(*) FROM articles WHERE outlet = ? {period}",
-                          (outlet, *params)).fetchone()[0]
+    articles = db.execute(
+        f"SELECT COUNT(*) FROM articles WHERE outlet = ? {period}", (outlet, *params)
+    ).fetchone()[0]
     recent = _lengths(db, f"WHERE outlet = ? {period}", (outlet, *params), PERIOD_SAMPLE)
-    usual = (_lengths(db, "WHERE outlet = ? AND sort_time < ?", (outlet, query.since),
-                      HISTORY_SAMPLE) if query.since else [])
+    usual = (
+        _lengths(db, "WHERE outlet = ? AND sort_time < ?", (outlet, query.since), HISTORY_SAMPLE)
+        if query.since
+        else []
+    )
     runs = _runs(db, outlet, query)
     last = _last_run(db, outlet, query, "")
     last_ok = _last_run(db, outlet, query, "AND ro.sources_failed < ro.sources")
@@ -328,18 +381,39 @@ def _outlet_row(db: sqlite3.Connection, outlet: str, query: OutletQuery,
 def _alarms(last: sqlite3.Row | None, recent: list[int], usual: list[int]) -> list[dict[str, str]]:
     alarms = []
     if last is not None and last["links"] > 0 and last["requested"] > 0 and last["stored"] == 0:
-        alarms.append({"kind": "no-articles", "detail": (
-            f"last crawl ({_run_time(last)}) found {last['links']} links, fetched "
-            f"{last['requested']} pages and stored no article")})
+        alarms.append(
+            {
+                "kind": "no-articles",
+                "detail": (
+                    f"last crawl ({_run_time(last)}) found {last['links']} links, fetched "
+                    f"{last['requested']} pages and stored no article"
+                ),
+            }
+        )
     if last is not None and last["sources"] > 0 and last["sources_failed"] >= last["sources"]:
-        alarms.append({"kind": "unreachable", "detail": (
-            f"last crawl ({_run_time(last)}): all {last['sources']} sources failed")})
+        alarms.append(
+            {
+                "kind": "unreachable",
+                "detail": (f"last crawl ({_run_time(last)}): all {last['sources']} sources failed"),
+            }
+        )
     now, before = _median(recent), _median(usual)
-    if (len(recent) >= MIN_PERIOD_ARTICLES and len(usual) >= MIN_HISTORY_ARTICLES
-            and now is not None and before and now < COLLAPSE_RATIO * before):
-        alarms.append({"kind": "body-collapse", "detail": (
-            f"median body {now} chars over the last {len(recent)} articles, against "
-            f"{before} before the period ({now / before:.0%})")})
+    if (
+        len(recent) >= MIN_PERIOD_ARTICLES
+        and len(usual) >= MIN_HISTORY_ARTICLES
+        and now is not None
+        and before
+        and now < COLLAPSE_RATIO * before
+    ):
+        alarms.append(
+            {
+                "kind": "body-collapse",
+                "detail": (
+                    f"median body {now} chars over the last {len(recent)} articles, against "
+                    f"{before} before the period ({now / before:.0%})"
+                ),
+            }
+        )
     return alarms
 
 
@@ -356,14 +430,18 @@ def _failures(runs: list[sqlite3.Row]) -> dict[str, int]:
 
 
 def _runs(db: sqlite3.Connection, outlet: str, query: OutletQuery) -> list[sqlite3.Row]:
-    sql = ("SELECT ro.*, r.started, r.finished FROM run_outlets ro JOIN runs r ON r.id = ro.run_id "
-           "WHERE ro.outlet = ?")
+    sql = (
+        "SELECT ro.*, r.started, r.finished FROM run_outlets ro JOIN runs r ON r.id = ro.run_id "
+        "WHERE ro.outlet = ?"
+    )
     params: list[Any] = [outlet]
     if query.since:
         # run ids grow with their start time: bound the (outlet, run_id) index range by the first
         # run of the period (one pass over the small runs table) instead of reading every run
-        sql += (" AND ro.run_id >= (SELECT IFNULL(MIN(id), 1 << 62) FROM runs WHERE started >= ?)"
-                " AND r.started >= ?")
+        sql += (
+            " AND ro.run_id >= (SELECT IFNULL(MIN(id), 1 << 62) FROM runs WHERE started >= ?)"
+            " AND r.started >= ?"
+        )
         params += [query.since, query.since]
     if query.until:
         sql += " AND r.started < ?"
@@ -371,15 +449,17 @@ def _runs(db: sqlite3.Connection, outlet: str, query: OutletQuery) -> list[sqlit
     return db.execute(sql, params).fetchall()
 
 
-def _last_run(db: sqlite3.Connection, outlet: str, query: OutletQuery,
-              condition: str) -> sqlite3.Row | None:
+def _last_run(
+    db: sqlite3.Connection, outlet: str, query: OutletQuery, condition: str
+) -> sqlite3.Row | None:
     """The outlet's newest run (started before ``until``) that meets ``condition``."""
     until = "AND r.started < ?" if query.until else ""
     params = (outlet, query.until) if query.until else (outlet,)
     return db.execute(
         "SELECT ro.*, r.started, r.finished FROM run_outlets ro JOIN runs r ON r.id = ro.run_id "
         f"WHERE ro.outlet = ? {until} {condition} ORDER BY ro.run_id DESC LIMIT 1",
-        params).fetchone()
+        params,
+    ).fetchone()
 
 
 def _run_time(run: sqlite3.Row | None) -> str | None:
@@ -388,8 +468,10 @@ def _run_time(run: sqlite3.Row | None) -> str | None:
 
 def _lengths(db: sqlite3.Connection, where: str, params: tuple[Any, ...], limit: int) -> list[int]:
     """Body lengths of the newest ``limit`` articles matching ``where`` (an index range)."""
-    rows = db.execute(f"SELECT length(text) FROM articles {where} "
-                      "ORDER BY sort_time DESC LIMIT ?", (*params, limit))
+    rows = db.execute(
+        f"SELECT length(text) FROM articles {where} ORDER BY sort_time DESC LIMIT ?",
+        (*params, limit),
+    )
     return [row[0] for row in rows]
 
 
@@ -398,8 +480,9 @@ def _distinct(db: sqlite3.Connection, table: str, column: str) -> Iterator[str]:
     value = db.execute(f"SELECT MIN({column}) FROM {table}").fetchone()[0]
     while value is not None:
         yield value
-        value = db.execute(f"SELECT MIN({column}) FROM {table} WHERE {column} > ?",
-                           (value,)).fetchone()[0]
+        value = db.execute(
+            f"SELECT MIN({column}) FROM {table} WHERE {column} > ?", (value,)
+        ).fetchone()[0]
 
 
 def _period_clause(query: OutletQuery) -> tuple[str, tuple[str, ...]]:
@@ -414,8 +497,9 @@ def _period_clause(query: OutletQuery) -> tuple[str, tuple[str, ...]]:
 
 
 def _in_period(sort_time: str, query: OutletQuery) -> bool:
-    return ((query.since is None or sort_time >= query.since)
-            and (query.until is None or sort_time < query.until))
+    return (query.since is None or sort_time >= query.since) and (
+        query.until is None or sort_time < query.until
+    )
 
 
 def _median(values: list[int]) -> int | None:
@@ -425,8 +509,12 @@ def _median(values: list[int]) -> int | None:
 # -- rendering ------------------------------------------------------------------------------
 
 
-def render_clusters(records: list[dict[str, Any]], fmt: str,
-                    scope: dict[str, Any] | None = None, width: int | None = None) -> str:
+def render_clusters(
+    records: list[dict[str, Any]],
+    fmt: str,
+    scope: dict[str, Any] | None = None,
+    width: int | None = None,
+) -> str:
     """Cluster records as ``table``, ``json``, ``csv``, ``markdown`` or ``html`` text.
 
     With ``scope`` (:func:`crawler.report.query.scope`) the period and filters head every
@@ -436,8 +524,9 @@ def render_clusters(records: list[dict[str, Any]], fmt: str,
     if fmt == "html":
         from crawler.report.html import clusters_html
 
-        return clusters_html(records, copy_matrix(records),
-                             describe(scope) if scope is not None else None)
+        return clusters_html(
+            records, copy_matrix(records), describe(scope) if scope is not None else None
+        )
     if fmt == "json":
         return _json(records if scope is None else {"scope": scope, "clusters": records})
     if fmt == "table":
@@ -505,8 +594,9 @@ def _fixed(outlet_width: int) -> int:
     return 2 + _TIME + 1 + _LAG + 2 + outlet_width + 1 + _SIM + 1 + _COPIES + 1
 
 
-def _clusters_table(records: list[dict[str, Any]], width: int = DEFAULT_WIDTH,
-                    scope: dict[str, Any] | None = None) -> str:
+def _clusters_table(
+    records: list[dict[str, Any]], width: int = DEFAULT_WIDTH, scope: dict[str, Any] | None = None
+) -> str:
     lines: list[str] = [*_wrap(f"clusters: {describe(scope)}", width), ""] if scope else []
     if not records:
         return "\n".join([*lines, "no clusters"]) + "\n"
@@ -527,33 +617,40 @@ def _clusters_table(records: list[dict[str, Any]], width: int = DEFAULT_WIDTH,
 
 
 def _outlet(member: dict[str, Any]) -> str:
-    return escape.terminal(outlet_label(member["outlet"], member.get("outlet_name")),
-                           keep_newlines=False)
+    return escape.terminal(
+        outlet_label(member["outlet"], member.get("outlet_name")), keep_newlines=False
+    )
 
 
-def _member_lines(record: dict[str, Any], member: dict[str, Any], width: int,
-                  outlet_width: int = _OUTLET_MIN) -> list[str]:
+def _member_lines(
+    record: dict[str, Any], member: dict[str, Any], width: int, outlet_width: int = _OUTLET_MIN
+) -> list[str]:
     """A member's table row: one line when the width allows, else two."""
     sim = "origin" if member["id"] == record["origin"] else _similarity(member)
     lag = format_lag(member["lag_seconds"])
     title = member["title"] or member["url"]
     fixed = _fixed(outlet_width)
     if width >= fixed + _TITLE_MIN:
-        return [f"  {_time_label(member):{_TIME}} {lag:>{_LAG}}  "
-                f"{_clip(_outlet(member), outlet_width):{outlet_width}} {sim:{_SIM}} "
-                f"{_clip(copy_label(member), _COPIES):{_COPIES}} {_clip(title, width - fixed)}"]
+        return [
+            f"  {_time_label(member):{_TIME}} {lag:>{_LAG}}  "
+            f"{_clip(_outlet(member), outlet_width):{outlet_width}} {sim:{_SIM}} "
+            f"{_clip(copy_label(member), _COPIES):{_COPIES}} {_clip(title, width - fixed)}"
+        ]
     figures = f"  {_time_label(member)} {lag:>7}  "
     copies = copy_label(member)
     second = f"{sim}  {copies}: {title}" if copies else f"{sim}  {title}"
-    return [figures + _clip(_outlet(member), max(width - len(figures), 1)),
-            "      " + _clip(second, max(width - 6, 1))]
+    return [
+        figures + _clip(_outlet(member), max(width - len(figures), 1)),
+        "      " + _clip(second, max(width - 6, 1)),
+    ]
 
 
 def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
-    return textwrap.wrap(escape.terminal(text, keep_newlines=False), width,
-                         break_on_hyphens=False) or [""]
+    return textwrap.wrap(
+        escape.terminal(text, keep_newlines=False), width, break_on_hyphens=False
+    ) or [""]
 
 
 def _scope_comment(scope: dict[str, Any] | None, what: str) -> str:
@@ -564,55 +661,105 @@ def _scope_comment(scope: dict[str, Any] | None, what: str) -> str:
 
 
 def _clusters_csv(records: list[dict[str, Any]], scope: dict[str, Any] | None = None) -> str:
-    columns = ["cluster", "cluster_size", "origin", "is_origin", "id", "outlet", "outlet_name",
-               "time", "time_source", "lag_seconds", "similarity", "copy_of",
-               "copy_similarity", "source", "from_source", "url", "title"]
-    rows = ({"cluster": r["id"], "cluster_size": r["size"], "origin": r["origin"],
-             "is_origin": int(m["id"] == r["origin"]), **{c: m.get(c) for c in columns[4:]},
-             "similarity": format_similarity(m["similarity"]),
-             "copy_similarity": format_similarity(m["copy_similarity"])}
-            for r in records for m in r["members"])
+    columns = [
+        "cluster",
+        "cluster_size",
+        "origin",
+        "is_origin",
+        "id",
+        "outlet",
+        "outlet_name",
+        "time",
+        "time_source",
+        "lag_seconds",
+        "similarity",
+        "copy_of",
+        "copy_similarity",
+        "source",
+        "from_source",
+        "url",
+        "title",
+    ]
+    rows = (
+        {
+            "cluster": r["id"],
+            "cluster_size": r["size"],
+            "origin": r["origin"],
+            "is_origin": int(m["id"] == r["origin"]),
+            **{c: m.get(c) for c in columns[4:]},
+            "similarity": format_similarity(m["similarity"]),
+            "copy_similarity": format_similarity(m["copy_similarity"]),
+        }
+        for r in records
+        for m in r["members"]
+    )
     return _scope_comment(scope, "clusters") + _csv(columns, rows)
 
 
-def _clusters_markdown(records: list[dict[str, Any]],
-                       scope: dict[str, Any] | None = None) -> str:
+def _clusters_markdown(records: list[dict[str, Any]], scope: dict[str, Any] | None = None) -> str:
     parts = [f"_Clusters: {_md(describe(scope))}_\n"] if scope is not None else []
     if not records:
         return "\n".join([*parts, "No clusters."]) + "\n"
     for record in records:
         origin = outlet_label(record["origin_outlet"], record.get("origin_outlet_name"))
-        parts.append(f"## {_md(record['title'] or '(no title)')}\n\n"
-                     f"Cluster `{record['id']}`: {record['size']} articles from "
-                     f"{len(record['outlets'])} outlets; origin `{record['origin']}` "
-                     f"({_md(origin)}, by {record['origin_time_source']} time).\n\n"
-                     "| time | lag | outlet | similarity | copies | title |\n"
-                     "|---|---|---|---|---|---|")
+        parts.append(
+            f"## {_md(record['title'] or '(no title)')}\n\n"
+            f"Cluster `{record['id']}`: {record['size']} articles from "
+            f"{len(record['outlets'])} outlets; origin `{record['origin']}` "
+            f"({_md(origin)}, by {record['origin_time_source']} time).\n\n"
+            "| time | lag | outlet | similarity | copies | title |\n"
+            "|---|---|---|---|---|---|"
+        )
         for m in record["members"]:
             sim = "origin" if m["id"] == record["origin"] else _similarity(m)
             outlet = _md(outlet_label(m["outlet"], m.get("outlet_name")))
-            parts.append(f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {outlet} "
-                         f"| {sim} | {_md(copy_label(m))} "
-                         f"| {escape.markdown_link(m['title'] or m['url'], m['url'])} |")
+            parts.append(
+                f"| {_time_label(m)} | {format_lag(m['lag_seconds'])} | {outlet} "
+                f"| {sim} | {_md(copy_label(m))} "
+                f"| {escape.markdown_link(m['title'] or m['url'], m['url'])} |"
+            )
         parts.append("")
-    parts.append(f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time. "
-                 f"{COPY_LEGEND}")
+    parts.append(
+        f"Origin: {ORIGIN_RULE}. `*`: fetch time, the page gave no published time. {COPY_LEGEND}"
+    )
     return "\n".join(parts) + "\n"
 
 
-_OUTLET_COLUMNS = ("outlet", "articles", "copies_published", "copied_by_others", "runs",
-                   "last_successful_crawl", "median_body_chars", "usual_body_chars")
+_OUTLET_COLUMNS = (
+    "outlet",
+    "articles",
+    "copies_published",
+    "copied_by_others",
+    "runs",
+    "last_successful_crawl",
+    "median_body_chars",
+    "usual_body_chars",
+)
 
 
 def _outlets_table(report: dict[str, Any], width: int = DEFAULT_WIDTH) -> str:
     lines = [*_wrap(f"outlets: {describe(report['scope'])}", width), ""]
     if not report["outlets"]:
         return "\n".join([*lines, "no outlets"]) + "\n"
-    head = ["outlet", "articles", "copies", "copied", "runs", "last ok crawl", "body",
-            "usual", "failures / alarms"]
-    body = [[outlet_label(o["outlet"], o.get("name")),
-             *[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS[1:])],
-             escape.terminal(_failure_text(o), keep_newlines=False)] for o in report["outlets"]]
+    head = [
+        "outlet",
+        "articles",
+        "copies",
+        "copied",
+        "runs",
+        "last ok crawl",
+        "body",
+        "usual",
+        "failures / alarms",
+    ]
+    body = [
+        [
+            outlet_label(o["outlet"], o.get("name")),
+            *[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS[1:])],
+            escape.terminal(_failure_text(o), keep_newlines=False),
+        ]
+        for o in report["outlets"]
+    ]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
     for row in [head, *body]:
         line = "  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
@@ -623,29 +770,40 @@ def _outlets_table(report: dict[str, Any], width: int = DEFAULT_WIDTH) -> str:
         first = parts.pop(0) if room >= 30 else ""
         lines.append(escape.terminal(line, keep_newlines=False) + first)
         lines += [" " * indent + part for part in parts]
-    lines += _wrap("copies = its copies of others' stories, copied = others' copies of its "
-                   "stories", width)
+    lines += _wrap(
+        "copies = its copies of others' stories, copied = others' copies of its stories", width
+    )
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _outlets_csv(report: dict[str, Any]) -> str:
     columns = ["outlet", "name", *_OUTLET_COLUMNS[1:], "failures", "alarms"]
-    rows = ({**{c: o.get(c) for c in columns[:-2]},
-             "failures": "; ".join(f"{k}={n}" for k, n in o["failures"].items()),
-             "alarms": "; ".join(f"{a['kind']}: {a['detail']}" for a in o["alarms"])}
-            for o in report["outlets"])
+    rows = (
+        {
+            **{c: o.get(c) for c in columns[:-2]},
+            "failures": "; ".join(f"{k}={n}" for k, n in o["failures"].items()),
+            "alarms": "; ".join(f"{a['kind']}: {a['detail']}" for a in o["alarms"]),
+        }
+        for o in report["outlets"]
+    )
     return _scope_comment(report["scope"], "outlets") + _csv(columns, rows)
 
 
 def _outlets_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# Outlets, {report['since'] or 'start'} .. {report['until'] or 'now'}", "",
-             f"_{_md(describe(report['scope']))}_", "",
-             "| outlet | articles | copies of others | copied by others | runs | "
-             "last successful crawl | median body | usual body | failures / alarms |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Outlets, {report['since'] or 'start'} .. {report['until'] or 'now'}",
+        "",
+        f"_{_md(describe(report['scope']))}_",
+        "",
+        "| outlet | articles | copies of others | copied by others | runs | "
+        "last successful crawl | median body | usual body | failures / alarms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for o in report["outlets"]:
-        cells = [_md(outlet_label(o["outlet"], o.get("name"))),
-                 *["-" if o[c] is None else str(o[c]) for c in _OUTLET_COLUMNS[1:]]]
+        cells = [
+            _md(outlet_label(o["outlet"], o.get("name"))),
+            *["-" if o[c] is None else str(o[c]) for c in _OUTLET_COLUMNS[1:]],
+        ]
         lines.append("| " + " | ".join([*cells, _md(_failure_text(o))]) + " |")
     return "\n".join(lines) + "\n"
 
@@ -674,8 +832,11 @@ def _similarities_to(archive: Archive, origin_id: str, member_ids: list[str]) ->
     if not member_ids:
         return {}
     marks = ",".join("?" * (len(member_ids) + 1))
-    blobs = dict(_connection(archive).execute(
-        f"SELECT id, signature FROM articles WHERE id IN ({marks})", [origin_id, *member_ids]))
+    blobs = dict(
+        _connection(archive).execute(
+            f"SELECT id, signature FROM articles WHERE id IN ({marks})", [origin_id, *member_ids]
+        )
+    )
     cfg = DedupConfig()
     try:
         origin = Signature.from_bytes(blobs.get(origin_id) or b"", cfg)
@@ -685,7 +846,8 @@ def _similarities_to(archive: Archive, origin_id: str, member_ids: list[str]) ->
     for member_id in member_ids:
         try:
             found[member_id] = _rounded(
-                origin.similarity(Signature.from_bytes(blobs[member_id] or b"", cfg)))
+                origin.similarity(Signature.from_bytes(blobs[member_id] or b"", cfg))
+            )
         except DedupError:
             continue
     return found

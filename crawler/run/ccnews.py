@@ -122,5 +122,7 @@ def cc_news_sources(base_url: str, paths: list[str]) -> list[WarcSource]:
     def opener(path: str) -> object:
         return lambda: _HttpStream(f"{base}/{path.lstrip('/')}")
 
-    return [WarcSource(name=path, key=path, open=opener(path))  # type: ignore[arg-type]
-            for path in paths]
+    return [
+        WarcSource(name=path, key=path, open=opener(path))  # type: ignore[arg-type]
+        for path in paths
+    ]

@@ -54,9 +54,11 @@ class IngestReport:
 
     def summary_line(self) -> str:
         """One line for the end of the run."""
-        line = (f"ingested {self.stored} articles ({self.already_stored} already stored, "
-                f"{self.claimed} claimed from dead consumers, {self.bad} moved to the dead-letter "
-                f"stream)")
+        line = (
+            f"ingested {self.stored} articles ({self.already_stored} already stored, "
+            f"{self.claimed} claimed from dead consumers, {self.bad} moved to the dead-letter "
+            f"stream)"
+        )
         if self.left_in_outbox:
             line += f"; {self.left_in_outbox} messages wait in the outbox"
         return line
@@ -75,8 +77,9 @@ async def ensure_group(client: aioredis.Redis, prefix: str, url: str) -> None:
         if "BUSYGROUP" not in str(exc):
             raise StorageError(f"Redis at {redact_url(url)}: {describe(exc, url)}") from None
     except redis.RedisError as exc:
-        raise StorageError(f"cannot reach Redis at {redact_url(url)}: "
-                           f"{describe(exc, url)}") from None
+        raise StorageError(
+            f"cannot reach Redis at {redact_url(url)}: {describe(exc, url)}"
+        ) from None
 
 
 class IngestConsumer:
@@ -96,10 +99,21 @@ class IngestConsumer:
         max_tries: deliveries of one message before it goes to the dead-letter stream.
     """
 
-    def __init__(self, client: aioredis.Redis, writer: Any, clusterer: Clusterer,
-                 known: set[str], publisher: OutboxPublisher, *, url: str, prefix: str,
-                 consumer: str, batch_size: int = 100, claim_idle: float = 60.0,
-                 max_tries: int = 3) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        writer: Any,
+        clusterer: Clusterer,
+        known: set[str],
+        publisher: OutboxPublisher,
+        *,
+        url: str,
+        prefix: str,
+        consumer: str,
+        batch_size: int = 100,
+        claim_idle: float = 60.0,
+        max_tries: int = 3,
+    ) -> None:
         self.client = client
         self.writer = writer
         self.clusterer = clusterer
@@ -137,14 +151,18 @@ class IngestConsumer:
                     break
             except redis.RedisError as exc:
                 if delays is None:
-                    logger.warning("Redis at %s failed: %s; retrying", redact_url(self.url),
-                                   describe(exc, self.url))
+                    logger.warning(
+                        "Redis at %s failed: %s; retrying",
+                        redact_url(self.url),
+                        describe(exc, self.url),
+                    )
                     delays = backoff_delays(_BACKOFF_MAX_S)
                 await asyncio.sleep(next(delays))
         return self.report
 
-    async def _next_batch(self, own_pending: bool, *, block: bool
-                          ) -> tuple[list[tuple[Any, Any]], bool]:
+    async def _next_batch(
+        self, own_pending: bool, *, block: bool
+    ) -> tuple[list[tuple[Any, Any]], bool]:
         """The next messages, and whether they were delivered before (own pending, claimed)."""
         if own_pending:
             return await self._read("0", block=False), True
@@ -154,16 +172,25 @@ class IngestConsumer:
         return await self._read(">", block=block), False
 
     async def _read(self, start: str, *, block: bool) -> list[tuple[Any, Any]]:
-        reply = await self.client.xreadgroup(GROUP, self.consumer, {self.stream: start},
-                                             count=self.batch_size,
-                                             block=_BLOCK_MS if block else None)
+        reply = await self.client.xreadgroup(
+            GROUP,
+            self.consumer,
+            {self.stream: start},
+            count=self.batch_size,
+            block=_BLOCK_MS if block else None,
+        )
         return [entry for _, entries in reply or [] for entry in entries]
 
     async def _claim(self) -> list[tuple[Any, Any]]:
         """Take over messages another consumer left pending for longer than claim_idle."""
-        reply = await self.client.xautoclaim(self.stream, GROUP, self.consumer,
-                                             self.claim_idle_ms, start_id=self._claim_cursor,
-                                             count=self.batch_size)
+        reply = await self.client.xautoclaim(
+            self.stream,
+            GROUP,
+            self.consumer,
+            self.claim_idle_ms,
+            start_id=self._claim_cursor,
+            count=self.batch_size,
+        )
         cursor, entries = reply[0], reply[1]
         self._claim_cursor = cursor.decode() if isinstance(cursor, bytes) else cursor
         if entries:
@@ -184,8 +211,12 @@ class IngestConsumer:
                 continue  # trimmed from the stream while it was pending
             delivered = tries.get(message_id, 1)
             if delivered > self.max_tries:
-                await self._dead_letter(message_id, fields, delivered,
-                                        f"delivered {delivered} times without being ingested")
+                await self._dead_letter(
+                    message_id,
+                    fields,
+                    delivered,
+                    f"delivered {delivered} times without being ingested",
+                )
                 continue
             await self._ingest(message_id, fields, delivered)
         self.publisher.wake()
@@ -210,18 +241,32 @@ class IngestConsumer:
                 if attempt >= self.max_tries:
                     await self._dead_letter(message_id, fields, attempt, reason)
                     return
-                logger.warning("message %r of %s failed (try %d of %d): %s", message_id,
-                               self.stream, attempt, self.max_tries, reason)
+                logger.warning(
+                    "message %r of %s failed (try %d of %d): %s",
+                    message_id,
+                    self.stream,
+                    attempt,
+                    self.max_tries,
+                    reason,
+                )
                 attempt += 1
                 # counted in Redis too, so that a consumer killed on the next try counts it
-                await self.client.xclaim(self.stream, GROUP, self.consumer, 0, [message_id],
-                                         retrycount=attempt, justid=True)
+                await self.client.xclaim(
+                    self.stream,
+                    GROUP,
+                    self.consumer,
+                    0,
+                    [message_id],
+                    retrycount=attempt,
+                    justid=True,
+                )
 
     async def _store(self, fields: Any) -> None:
         item = item_from_extracted(fields)
         article_id = item.article.id
         if article_id in self.known or await self.writer.call(
-                lambda a, i=article_id: a.has_article(i)):
+            lambda a, i=article_id: a.has_article(i)
+        ):
             self.report.already_stored += 1  # stored before its ack was lost
             return
         assign_cluster(self.clusterer, item)
@@ -235,22 +280,36 @@ class IngestConsumer:
             for message_id, _ in messages:
                 pipe.xpending_range(self.stream, GROUP, min=message_id, max=message_id, count=1)
             replies = await pipe.execute()
-        return {message_id: int(rows[0]["times_delivered"])
-                for (message_id, _), rows in zip(messages, replies, strict=True) if rows}
+        return {
+            message_id: int(rows[0]["times_delivered"])
+            for (message_id, _), rows in zip(messages, replies, strict=True)
+            if rows
+        }
 
     async def _dead_letter(self, message_id: Any, fields: Any, tries: int, reason: str) -> None:
         """Copy a message to the dead-letter stream with why and how often it failed; ack it."""
-        logger.error("message %r of %s: %s; moved to %s after %d tries", message_id,
-                     self.stream, reason, self.dead_letter, tries)
-        dead = {**fields, "error": reason[:_REASON_CHARS], "tries": str(tries),
-                "stream_id": message_id}
+        logger.error(
+            "message %r of %s: %s; moved to %s after %d tries",
+            message_id,
+            self.stream,
+            reason,
+            self.dead_letter,
+            tries,
+        )
+        dead = {
+            **fields,
+            "error": reason[:_REASON_CHARS],
+            "tries": str(tries),
+            "stream_id": message_id,
+        }
         await self.client.xadd(self.dead_letter, dead)
         await self.client.xack(self.stream, GROUP, message_id)
         self.report.bad += 1
 
 
-async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float | None = None,
-                     drain: bool = False) -> IngestReport:
+async def run_ingest(
+    url: str, db_path: str, *, consumer: str, claim_idle: float | None = None, drain: bool = False
+) -> IngestReport:
     """Run one ingest consumer until SIGTERM/SIGINT (or, with ``drain``, until idle).
 
     Reads NEWSMON_DEDUP_*, NEWSMON_KEEP_HTML, NEWSMON_REDIS_PREFIX, NEWSMON_REDIS_STREAM_MAXLEN,
@@ -275,10 +334,14 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
     s = crawl_settings({})
     client = connect(url)
     prefix = s.get("NEWSMON_REDIS_PREFIX")
-    publisher = OutboxPublisher(client, url=url, prefix=prefix,
-                                maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
-                                batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
-                                backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"))
+    publisher = OutboxPublisher(
+        client,
+        url=url,
+        prefix=prefix,
+        maxlen=s.getint("NEWSMON_REDIS_STREAM_MAXLEN"),
+        batch_size=s.getint("NEWSMON_PUBLISH_BATCH"),
+        backoff_max=s.getfloat("NEWSMON_PUBLISH_BACKOFF_MAX"),
+    )
     writer = None
     locked = False
     lock = writer_lock(db_path, "newsmon ingest", s.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT"))
@@ -290,11 +353,20 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
         clusterer = Clusterer(dedup_config_from_settings(s), store=MemoryStore())
         known = await writer.call(lambda a: restore_clusterer(clusterer, a))
         ingest = IngestConsumer(
-            client, writer, clusterer, known, publisher, url=url, prefix=prefix,
-            consumer=consumer, batch_size=s.getint("NEWSMON_INGEST_BATCH"),
+            client,
+            writer,
+            clusterer,
+            known,
+            publisher,
+            url=url,
+            prefix=prefix,
+            consumer=consumer,
+            batch_size=s.getint("NEWSMON_INGEST_BATCH"),
             max_tries=s.getint("NEWSMON_INGEST_MAX_TRIES"),
-            claim_idle=s.getfloat("NEWSMON_INGEST_CLAIM_IDLE") if claim_idle is None
-            else claim_idle)
+            claim_idle=s.getfloat("NEWSMON_INGEST_CLAIM_IDLE")
+            if claim_idle is None
+            else claim_idle,
+        )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -302,7 +374,8 @@ async def run_ingest(url: str, db_path: str, *, consumer: str, claim_idle: float
         logger.info("ingest %s: reading %s at %s", consumer, ingest.stream, redact_url(url))
         report = await ingest.run(stop, drain=drain)
         report.left_in_outbox = await publisher.finish(
-            writer.call, s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT"))
+            writer.call, s.getfloat("NEWSMON_PUBLISH_CLOSE_TIMEOUT")
+        )
         return report
     finally:
         if writer is not None:

@@ -87,8 +87,10 @@ class ScheduleConfig:
 
     def __post_init__(self) -> None:
         if not 0 < self.min_interval <= self.max_interval:
-            raise ConfigError(f"NEWSMON_SCHEDULE_MIN_INTERVAL={self.min_interval:g} must be > 0 "
-                              f"and <= NEWSMON_SCHEDULE_MAX_INTERVAL={self.max_interval:g}")
+            raise ConfigError(
+                f"NEWSMON_SCHEDULE_MIN_INTERVAL={self.min_interval:g} must be > 0 "
+                f"and <= NEWSMON_SCHEDULE_MAX_INTERVAL={self.max_interval:g}"
+            )
         if not 0 <= self.jitter < 1:
             raise ConfigError(f"NEWSMON_SCHEDULE_JITTER={self.jitter:g} is outside 0.0-0.99")
         if self.lease_ttl <= 0 or self.tick <= 0:
@@ -97,12 +99,14 @@ class ScheduleConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> ScheduleConfig:
         """Read NEWSMON_SCHEDULE_* from Scrapy settings."""
-        return cls(min_interval=settings.getfloat("NEWSMON_SCHEDULE_MIN_INTERVAL"),
-                   max_interval=settings.getfloat("NEWSMON_SCHEDULE_MAX_INTERVAL"),
-                   jitter=settings.getfloat("NEWSMON_SCHEDULE_JITTER"),
-                   lease_ttl=settings.getfloat("NEWSMON_SCHEDULE_LEASE_TTL"),
-                   stop_timeout=settings.getfloat("NEWSMON_SCHEDULE_STOP_TIMEOUT"),
-                   tick=settings.getfloat("NEWSMON_SCHEDULE_TICK"))
+        return cls(
+            min_interval=settings.getfloat("NEWSMON_SCHEDULE_MIN_INTERVAL"),
+            max_interval=settings.getfloat("NEWSMON_SCHEDULE_MAX_INTERVAL"),
+            jitter=settings.getfloat("NEWSMON_SCHEDULE_JITTER"),
+            lease_ttl=settings.getfloat("NEWSMON_SCHEDULE_LEASE_TTL"),
+            stop_timeout=settings.getfloat("NEWSMON_SCHEDULE_STOP_TIMEOUT"),
+            tick=settings.getfloat("NEWSMON_SCHEDULE_TICK"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +125,9 @@ class Plan:
         return cls(float(data["due"]), float(data["interval"]))
 
 
-def next_interval(current: float, *, links: int, requested: int, lower: float,
-                  upper: float) -> float:
+def next_interval(
+    current: float, *, links: int, requested: int, lower: float, upper: float
+) -> float:
     """The polling interval after a run that listed ``links`` article links, ``requested`` new.
 
     Faster when most links were new, slower when most were seen (or nothing was listed, as after
@@ -193,9 +198,11 @@ class ScheduleReport:
     def summary_lines(self) -> list[str]:
         """Problems first, then one line of counts."""
         lines = [f"error: {p}" for p in self.problems]
-        lines.append(f"schedule: {self.crawls} crawls, {len(self.crawled)} outlet runs, "
-                     f"{len(self.held_elsewhere)} skipped (held by another worker)"
-                     + (f"; {self.next_due}" if self.next_due else ""))
+        lines.append(
+            f"schedule: {self.crawls} crawls, {len(self.crawled)} outlet runs, "
+            f"{len(self.held_elsewhere)} skipped (held by another worker)"
+            + (f"; {self.next_due}" if self.next_due else "")
+        )
         return lines
 
 
@@ -216,10 +223,18 @@ class Scheduler:
         ConfigError: another scheduler holds the archive's lock (without Redis).
     """
 
-    def __init__(self, outlets: list[Outlet], *, db_path: str | Path,
-                 registry_path: str | Path | None, config: ScheduleConfig,
-                 redis_url: str | None = None, redis_prefix: str = "newsmon:",
-                 setting_pairs: Iterable[str] = (), quiet: bool = False) -> None:
+    def __init__(
+        self,
+        outlets: list[Outlet],
+        *,
+        db_path: str | Path,
+        registry_path: str | Path | None,
+        config: ScheduleConfig,
+        redis_url: str | None = None,
+        redis_prefix: str = "newsmon:",
+        setting_pairs: Iterable[str] = (),
+        quiet: bool = False,
+    ) -> None:
         self.outlets = outlets
         self.db_path = str(db_path)
         self.registry_path = registry_path
@@ -229,8 +244,9 @@ class Scheduler:
         self.setting_pairs = list(setting_pairs)
         self.quiet = quiet
         # what it is doing and what is due next: a line on a terminal, INFO lines in a log
-        self.status = ProgressLine(sys.stderr, "off" if quiet else progress_mode(sys.stderr),
-                                   refresh=1.0)
+        self.status = ProgressLine(
+            sys.stderr, "off" if quiet else progress_mode(sys.stderr), refresh=1.0
+        )
         self.report = ScheduleReport()
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
@@ -253,16 +269,19 @@ class Scheduler:
         """
         lock = None if self._client else FileLock(f"{self.db_path}.schedule.lock")
         if lock is not None and not lock.acquire():
-            raise ConfigError(f"another `newsmon schedule` is running on {self.db_path} "
-                              f"(lock {lock.path}); stop it or use --redis-url")
+            raise ConfigError(
+                f"another `newsmon schedule` is running on {self.db_path} "
+                f"(lock {lock.path}); stop it or use --redis-url"
+            )
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             while not self._stop.is_set():
                 self._run_due()
                 if once or self.report.exit_status == EXIT_USAGE:
                     break
-                self.status.show(f"schedule: {self.report.crawls} crawls · waiting · "
-                                 f"{self.next_due()}")
+                self.status.show(
+                    f"schedule: {self.report.crawls} crawls · waiting · {self.next_due()}"
+                )
                 self._stop.wait(self._sleep_time())
             self.report.next_due = self.next_due()
             self.status.close()
@@ -311,8 +330,9 @@ class Scheduler:
         try:
             plan = self._plans.get(outlet.id)
         except redis.RedisError as exc:
-            raise StorageError(f"cannot read the schedule: {describe(exc, self.redis_url or '')}"
-                               ) from None
+            raise StorageError(
+                f"cannot read the schedule: {describe(exc, self.redis_url or '')}"
+            ) from None
         return plan or Plan(due=0.0, interval=self._clamp(outlet.interval))
 
     def _clamp(self, interval: float) -> float:
@@ -347,8 +367,9 @@ class Scheduler:
         claimed: list[Outlet] = []
         leases: list[RedisLease] = []
         for outlet in due:
-            lease = RedisLease(self._client, f"{self.redis_prefix}lease:{outlet.id}",
-                               self.config.lease_ttl)
+            lease = RedisLease(
+                self._client, f"{self.redis_prefix}lease:{outlet.id}", self.config.lease_ttl
+            )
             try:
                 if not lease.acquire():
                     self.report.held_elsewhere.append(outlet.id)
@@ -358,8 +379,10 @@ class Scheduler:
                     lease.release()
                     continue
             except (redis.RedisError, StorageError) as exc:
-                self._problem(f"cannot claim outlet '{outlet.id}': "
-                              f"{describe(exc, self.redis_url or '')}", EXIT_PARTIAL)
+                self._problem(
+                    f"cannot claim outlet '{outlet.id}': {describe(exc, self.redis_url or '')}",
+                    EXIT_PARTIAL,
+                )
                 continue
             claimed.append(outlet)
             leases.append(lease)
@@ -375,8 +398,9 @@ class Scheduler:
             self.status.say(f"schedule: crawling {', '.join(ids)}")
         else:
             logger.info("crawling %s", ", ".join(ids))
-        self._child = subprocess.Popen(self._crawl_command(ids), env=self._crawl_env(),
-                                       start_new_session=True)
+        self._child = subprocess.Popen(
+            self._crawl_command(ids), env=self._crawl_env(), start_new_session=True
+        )
         with LeaseKeeper(leases) as keeper:
             returncode = self._wait(self._child, keeper)
         self._child = None
@@ -388,8 +412,11 @@ class Scheduler:
             self.report.exit_status = max(self.report.exit_status, EXIT_PARTIAL)
         with Archive(self.db_path) as archive:
             if archive.close_abandoned_runs(before, ids, now_iso(), f"exit-{returncode}"):
-                logger.warning("the crawl of %s ended without closing its run (exit %s)",
-                               ", ".join(ids), returncode)
+                logger.warning(
+                    "the crawl of %s ended without closing its run (exit %s)",
+                    ", ".join(ids),
+                    returncode,
+                )
             rows = {oid: archive.run_outlet(oid, after_run_id=before) for oid in ids}
         if self._stop.is_set():
             return  # an interrupted crawl: leave the outlets due for whoever runs next
@@ -397,8 +424,15 @@ class Scheduler:
             self._replan(outlet, rows[outlet.id])
 
     def _crawl_command(self, ids: list[str]) -> list[str]:
-        command = [sys.executable, "-c", "from crawler.cli import main; main()",
-                   *(["-q"] if self.quiet else []), "crawl", "--db", self.db_path]
+        command = [
+            sys.executable,
+            "-c",
+            "from crawler.cli import main; main()",
+            *(["-q"] if self.quiet else []),
+            "crawl",
+            "--db",
+            self.db_path,
+        ]
         for oid in ids:
             command += ["--outlet", oid]
         if self.registry_path:
@@ -429,14 +463,17 @@ class Scheduler:
             except subprocess.TimeoutExpired:
                 pass
             if keeper.lost and stopped_at is None:
-                logger.error("a lease was lost: stopping the crawl so that no outlet is "
-                             "crawled twice at once")
+                logger.error(
+                    "a lease was lost: stopping the crawl so that no outlet is "
+                    "crawled twice at once"
+                )
                 child.send_signal(signal.SIGTERM)
             if (self._stop.is_set() or keeper.lost) and stopped_at is None:
                 stopped_at = time.monotonic()
             if stopped_at is not None and time.monotonic() - stopped_at > self.config.stop_timeout:
-                logger.error("the crawl did not stop within %gs: killing it",
-                             self.config.stop_timeout)
+                logger.error(
+                    "the crawl did not stop within %gs: killing it", self.config.stop_timeout
+                )
                 child.kill()
                 return child.wait()
 
@@ -444,9 +481,13 @@ class Scheduler:
         plan = self._plan(outlet)
         interval = self._clamp(plan.interval)
         if row is not None and row["sources_failed"] < row["sources"]:
-            interval = next_interval(interval, links=row["links"], requested=row["requested"],
-                                     lower=self.config.min_interval,
-                                     upper=self.config.max_interval)
+            interval = next_interval(
+                interval,
+                links=row["links"],
+                requested=row["requested"],
+                lower=self.config.min_interval,
+                upper=self.config.max_interval,
+            )
         else:  # every source failed, or the crawl wrote no row: back off
             interval = self._clamp(interval * FAILURE_BACKOFF)
         spread = interval * self.config.jitter
@@ -454,10 +495,16 @@ class Scheduler:
         try:
             self._plans.put(outlet.id, Plan(due=due, interval=interval))
         except redis.RedisError as exc:
-            self._problem(f"cannot save the plan of '{outlet.id}': "
-                          f"{describe(exc, self.redis_url or '')}", EXIT_PARTIAL)
-        logger.info("outlet %s: next crawl in %.0fs (interval %.0fs)", outlet.id,
-                    due - time.time(), interval)
+            self._problem(
+                f"cannot save the plan of '{outlet.id}': {describe(exc, self.redis_url or '')}",
+                EXIT_PARTIAL,
+            )
+        logger.info(
+            "outlet %s: next crawl in %.0fs (interval %.0fs)",
+            outlet.id,
+            due - time.time(),
+            interval,
+        )
 
     def _problem(self, message: str, status: int) -> None:
         logger.error("%s", message)

@@ -42,8 +42,15 @@ from settings.registry import Outlet
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ImportReport", "OutletMatcher", "RedisWork", "SourceError", "WarcSource",
-           "import_warcs", "local_sources"]
+__all__ = [
+    "ImportReport",
+    "OutletMatcher",
+    "RedisWork",
+    "SourceError",
+    "WarcSource",
+    "import_warcs",
+    "local_sources",
+]
 
 CHUNK_RECORDS = 2000  # records read per chunk at most: the unit of resuming
 CHUNK_PAGES = 100  # pages to extract per chunk at most
@@ -71,14 +78,16 @@ def local_sources(paths: Iterable[str]) -> list[WarcSource]:
     sources = []
     for path in paths:
         size = os.path.getsize(path)
-        sources.append(WarcSource(name=path, key=f"{os.path.basename(path)}:{size}",
-                                  open=_opener(path)))
+        sources.append(
+            WarcSource(name=path, key=f"{os.path.basename(path)}:{size}", open=_opener(path))
+        )
     return sources
 
 
 def _opener(path: str) -> Callable[[], IO[bytes]]:
     def open_file() -> IO[bytes]:
         return open(path, "rb")
+
     return open_file
 
 
@@ -141,16 +150,22 @@ class ImportReport:
         """The lines printed at the end of the import."""
         rate = self.pages / self.seconds if self.seconds else 0.0
         verb = "sent to ingest" if self.sent_to_ingest else "imported"
-        lines = [f"{verb} {self.stored} articles from {self.files} WARC files "
-                 f"({self.files_done_before} done before): {self.records} records read, "
-                 f"{self.pages} pages extracted ({rate:.1f}/s), "
-                 f"{self.already_stored} already stored"]
+        lines = [
+            f"{verb} {self.stored} articles from {self.files} WARC files "
+            f"({self.files_done_before} done before): {self.records} records read, "
+            f"{self.pages} pages extracted ({rate:.1f}/s), "
+            f"{self.already_stored} already stored"
+        ]
         if self.per_outlet:
-            lines.append("stored per outlet: " + ", ".join(
-                f"{o} {n}" for o, n in sorted(self.per_outlet.items())))
+            lines.append(
+                "stored per outlet: "
+                + ", ".join(f"{o} {n}" for o, n in sorted(self.per_outlet.items()))
+            )
         if self.skipped:
-            lines.append("left out: " + ", ".join(
-                f"{reason} {n}" for reason, n in self.skipped.most_common()))
+            lines.append(
+                "left out: "
+                + ", ".join(f"{reason} {n}" for reason, n in self.skipped.most_common())
+            )
         if self.held_elsewhere:
             lines.append(f"{self.held_elsewhere} files being imported by another worker")
         if self.left_in_outbox:
@@ -173,10 +188,20 @@ class _Chunk:
 class _Importer:
     """One import run: the extraction, the clusterer and the writer, over many files."""
 
-    def __init__(self, extraction: PageExtraction, clusterer: Clusterer, known: set[str],
-                 writer: StoreWriter, matcher: OutletMatcher, *, since: str | None,
-                 until: str | None, progress: Callable[[str], None] | None,
-                 clock: Callable[[], float], send: bool = False) -> None:
+    def __init__(
+        self,
+        extraction: PageExtraction,
+        clusterer: Clusterer,
+        known: set[str],
+        writer: StoreWriter,
+        matcher: OutletMatcher,
+        *,
+        since: str | None,
+        until: str | None,
+        progress: Callable[[str], None] | None,
+        clock: Callable[[], float],
+        send: bool = False,
+    ) -> None:
         self.send = send  # worker mode: articles go to `newsmon ingest`, not clustered here
         self.extraction = extraction
         self.clusterer = clusterer
@@ -201,12 +226,17 @@ class _Importer:
 
     def _page(self, response: WarcResponse) -> FetchedPage:
         outlet, canonical = self.matcher.outlet_of(response.url)
-        return FetchedPage(url=canonical, outlet=outlet or "", body=response.body,
-                           fetched=response.date.isoformat(timespec="seconds"),
-                           content_type=response.content_type)
+        return FetchedPage(
+            url=canonical,
+            outlet=outlet or "",
+            body=response.body,
+            fetched=response.date.isoformat(timespec="seconds"),
+            content_type=response.content_type,
+        )
 
-    def _read_chunks(self, records: Iterator[tuple[int, WarcResponse | str]], start: int
-                     ) -> Iterator[_Chunk]:
+    def _read_chunks(
+        self, records: Iterator[tuple[int, WarcResponse | str]], start: int
+    ) -> Iterator[_Chunk]:
         """Group the records into chunks of CHUNK_RECORDS."""
         pages: list[FetchedPage] = []
         reasons: Counter[str] = Counter()
@@ -235,7 +265,8 @@ class _Importer:
         start = int(state.get("records", 0))
         stream = await asyncio.to_thread(source.open)
         extracting: collections.deque[tuple[_Chunk, asyncio.Future[list[ArticleItem]]]] = (
-            collections.deque())
+            collections.deque()
+        )
         try:
             chunks = self._read_chunks(read_warc(stream, self._wanted, start=start), start)
             finished = False
@@ -248,8 +279,9 @@ class _Importer:
                 while extracting and (len(extracting) >= _CHUNKS_IN_FLIGHT or finished):
                     done_chunk, items = extracting.popleft()
                     await self._store_chunk(await items)
-                    done = json.dumps({"records": done_chunk.next_index,
-                                       "done": done_chunk.finished})
+                    done = json.dumps(
+                        {"records": done_chunk.next_index, "done": done_chunk.finished}
+                    )
                     await self.writer.write(lambda a, d=done: a.set_meta(key, d))
                     self._tell(source.name)
         finally:
@@ -264,7 +296,8 @@ class _Importer:
         self.report.skipped.update(chunk.reasons)
         ids = [article_id(p.url) for p in chunk.pages]
         stored = await self.writer.call(
-            lambda a: {i for i in ids if i in self.known or a.has_article(i)})
+            lambda a: {i for i in ids if i in self.known or a.has_article(i)}
+        )
         todo = [p for p, i in zip(chunk.pages, ids, strict=True) if i not in stored]
         self.report.already_stored += len(chunk.pages) - len(todo)
         results = await asyncio.gather(*(self.extraction.extract(p) for p in todo))
@@ -274,18 +307,28 @@ class _Importer:
             if result.article is None:
                 self.report.skipped[result.error or WORKER_CRASHED] += 1
                 continue
-            items.append(ArticleItem(
-                article=result.article, signature=result.signature or b"", html=page.body,
-                content_type=page.content_type,
-                seen_urls=list(dict.fromkeys([page.url, result.article.canonical_url]))))
+            items.append(
+                ArticleItem(
+                    article=result.article,
+                    signature=result.signature or b"",
+                    html=page.body,
+                    content_type=page.content_type,
+                    seen_urls=list(dict.fromkeys([page.url, result.article.canonical_url])),
+                )
+            )
         return items
 
     async def _store_chunk(self, items: list[ArticleItem]) -> None:
         """Cluster and store (or send) a chunk's articles in publication order."""
         # publication order (per outlet, and across outlets): clusters and copy direction as a
         # crawl that had fetched each page when it appeared would make them
-        items.sort(key=lambda it: (epoch(it.article.published or it.article.fetched),
-                                   it.article.outlet, it.article.id))
+        items.sort(
+            key=lambda it: (
+                epoch(it.article.published or it.article.fetched),
+                it.article.outlet,
+                it.article.id,
+            )
+        )
         writes = []
         for item in items:
             if item.article.id in self.known:  # another URL of an article stored in this run
@@ -308,16 +351,25 @@ class _Importer:
         self._last_progress = now
         r = self.report
         rate = r.pages / max(now - self.started, 1e-9)
-        self.progress(f"{name}: {r.records} records, {r.pages} pages ({rate:.1f}/s), "
-                      f"{r.stored} stored")
+        self.progress(
+            f"{name}: {r.records} records, {r.pages} pages ({rate:.1f}/s), {r.stored} stored"
+        )
 
 
-async def import_warcs(sources: Iterable[WarcSource], matcher: OutletMatcher, db_path: str, *,
-                       dedup_config: DedupConfig | None = None, workers: int | None = None,
-                       since: str | None = None, until: str | None = None,
-                       keep_html: bool = True, redis: RedisWork | None = None,
-                       progress: Callable[[str], None] | None = None,
-                       clock: Callable[[], float] = time.monotonic) -> ImportReport:
+async def import_warcs(
+    sources: Iterable[WarcSource],
+    matcher: OutletMatcher,
+    db_path: str,
+    *,
+    dedup_config: DedupConfig | None = None,
+    workers: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    keep_html: bool = True,
+    redis: RedisWork | None = None,
+    progress: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ImportReport:
     """Import WARC files into the archive at ``db_path``, file after file; returns the report.
 
     ``since``/``until`` (ISO) keep only records fetched (WARC-Date) in that period. With
@@ -338,9 +390,18 @@ async def import_warcs(sources: Iterable[WarcSource], matcher: OutletMatcher, db
         if redis is None:
             newest = await writer.call(_newest_time)
             known = await writer.call(lambda a: restore_clusterer(clusterer, a, newest=newest))
-        importer = _Importer(extraction, clusterer, known, writer, matcher, since=since,
-                             until=until, progress=progress, clock=clock,
-                             send=redis is not None)
+        importer = _Importer(
+            extraction,
+            clusterer,
+            known,
+            writer,
+            matcher,
+            since=since,
+            until=until,
+            progress=progress,
+            clock=clock,
+            send=redis is not None,
+        )
         importer.report.sent_to_ingest = redis is not None
         extraction.pool.start()
         try:
@@ -383,9 +444,17 @@ class RedisWork:
     ``extracted`` stream through the worker archive's outbox, for ``newsmon ingest``.
     """
 
-    def __init__(self, url: str, *, prefix: str = "newsmon:", lease_ttl: float = 60.0,
-                 maxlen: int = 1_000_000, batch_size: int = 500, backoff_max: float = 30.0,
-                 close_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "newsmon:",
+        lease_ttl: float = 60.0,
+        maxlen: int = 1_000_000,
+        batch_size: int = 500,
+        backoff_max: float = 30.0,
+        close_timeout: float = 10.0,
+    ) -> None:
         self.url = url
         self.prefix = prefix
         self.lease_ttl = lease_ttl
@@ -408,9 +477,14 @@ class RedisWork:
             blocking.close()
             raise StorageError(f"cannot reach Redis at {redact_url(self.url)}: {exc}") from None
         client = connect(self.url)
-        publisher = OutboxPublisher(client, url=self.url, prefix=self.prefix,
-                                    maxlen=self.maxlen, batch_size=self.batch_size,
-                                    backoff_max=self.backoff_max)
+        publisher = OutboxPublisher(
+            client,
+            url=self.url,
+            prefix=self.prefix,
+            maxlen=self.maxlen,
+            batch_size=self.batch_size,
+            backoff_max=self.backoff_max,
+        )
         done_key = self.prefix + "warc-done"
         publisher.start(importer.writer.call)
         try:
@@ -419,8 +493,9 @@ class RedisWork:
                     importer.report.files += 1
                     importer.report.files_done_before += 1
                     continue
-                lease = RedisLease(blocking, f"{self.prefix}lease:warc:{source.key}",
-                                   self.lease_ttl)
+                lease = RedisLease(
+                    blocking, f"{self.prefix}lease:warc:{source.key}", self.lease_ttl
+                )
                 if not await asyncio.to_thread(lease.acquire):
                     importer.report.held_elsewhere += 1
                     continue
@@ -430,8 +505,9 @@ class RedisWork:
                 if finished:
                     await asyncio.to_thread(blocking.sadd, done_key, source.key)
                 await asyncio.to_thread(lease.release)
-            importer.report.left_in_outbox = await publisher.finish(importer.writer.call,
-                                                                    self.close_timeout)
+            importer.report.left_in_outbox = await publisher.finish(
+                importer.writer.call, self.close_timeout
+            )
         finally:
             publisher.cancel()
             await client.aclose()

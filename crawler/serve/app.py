@@ -64,14 +64,17 @@ def create_app(config: Config) -> Starlette:
     """The dashboard over ``config.db`` (see :mod:`crawler.serve`)."""
     pages = _Pages(config)
     routes = [
-        Route("/", pages.index), Route("/search", pages.search),
-        Route("/cluster/{cluster_id}", pages.cluster), Route("/outlets", pages.outlets),
+        Route("/", pages.index),
+        Route("/search", pages.search),
+        Route("/cluster/{cluster_id}", pages.cluster),
+        Route("/outlets", pages.outlets),
         Route("/outlet/{outlet}", pages.outlet),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [Middleware(_TokenGate, token=config.token)] if config.token else []
-    return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={404: pages.not_found})
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers={404: pages.not_found}
+    )
 
 
 class _TokenGate(BaseHTTPMiddleware):
@@ -86,17 +89,20 @@ class _TokenGate(BaseHTTPMiddleware):
         given = request.query_params.get("token")
         if given is not None and self._ok(given):
             url = request.url.remove_query_params("token")
-            response = RedirectResponse(str(url.path) + (f"?{url.query}" if url.query else ""),
-                                        status_code=303)
+            response = RedirectResponse(
+                str(url.path) + (f"?{url.query}" if url.query else ""), status_code=303
+            )
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
             return response
         header = request.headers.get("authorization", "")
         bearer = header[7:] if header.lower().startswith("bearer ") else ""
         if self._ok(request.cookies.get(TOKEN_COOKIE, "")) or self._ok(bearer):
             return await call_next(request)
-        return HTMLResponse("<!DOCTYPE html><title>newsmon</title><p>This dashboard needs its "
-                            "access token: open it with <code>?token=...</code>.</p>",
-                            status_code=401)
+        return HTMLResponse(
+            "<!DOCTYPE html><title>newsmon</title><p>This dashboard needs its "
+            "access token: open it with <code>?token=...</code>.</p>",
+            status_code=401,
+        )
 
     def _ok(self, given: str) -> bool:
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
@@ -115,19 +121,27 @@ class _Pages:
             yield archive
 
     def _render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(template).render(zone=_zone_name(self.config.zone),
-                                                      **context)
-        return HTMLResponse(html, status_code=status,
-                            headers={"Content-Security-Policy": _CSP,
-                                     "X-Content-Type-Options": "nosniff",
-                                     "Referrer-Policy": "no-referrer"})
+        html = self.env.get_template(template).render(zone=_zone_name(self.config.zone), **context)
+        return HTMLResponse(
+            html,
+            status_code=status,
+            headers={
+                "Content-Security-Policy": _CSP,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
 
     def _filters(self, request: Request, archive: Archive) -> Filters:
         params: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             params.setdefault(key, []).append(value)
-        return read_filters(params, zone=self.config.zone, newest=newest_time(archive),
-                            country_of=self.config.country_of)
+        return read_filters(
+            params,
+            zone=self.config.zone,
+            newest=newest_time(archive),
+            country_of=self.config.country_of,
+        )
 
     def _bad_filter(self, exc: FilterError) -> HTMLResponse:
         return self._render("error.html", status=400, message=str(exc))
@@ -145,13 +159,26 @@ class _Pages:
             except FilterError as exc:
                 return self._bad_filter(exc)
             groups = self.config.country_of if f.split == "country" else None
-            vol = volume(archive, f.since, f.until, zone=self.config.zone,
-                         outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
-                         group_of=groups, hourly=f.step == "hour")
+            vol = volume(
+                archive,
+                f.since,
+                f.until,
+                zone=self.config.zone,
+                outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
+                group_of=groups,
+                hourly=f.step == "hour",
+            )
             records = cluster_records(archive, f.cluster_query())
-            return self._render("index.html", f=f, records=records, chart=Markup(volume_svg(vol)),
-                                legend=legend(vol), articles=sum(map(sum, vol.series.values())),
-                                stories=sum(vol.clusters), **self._choices(archive))
+            return self._render(
+                "index.html",
+                f=f,
+                records=records,
+                chart=Markup(volume_svg(vol)),
+                legend=legend(vol),
+                articles=sum(map(sum, vol.series.values())),
+                stories=sum(vol.clusters),
+                **self._choices(archive),
+            )
 
     def cluster(self, request: Request) -> HTMLResponse:
         """One cluster: timeline, members, and the passages each copy shares."""
@@ -159,21 +186,26 @@ class _Pages:
         with self._archive() as archive:
             record = cluster_record(archive, archive.resolve_cluster(cluster_id))
             if record is None:
-                return self._render("error.html", status=404,
-                                    message=f"no cluster {cluster_id}")
+                return self._render("error.html", status=404, message=f"no cluster {cluster_id}")
             details = member_details(archive, record["id"])
         by_id = {m["id"]: m for m in record["members"]}
         evidence = []
-        for member in record["members"][1:MAX_EVIDENCE + 1]:
+        for member in record["members"][1 : MAX_EVIDENCE + 1]:
             against = by_id.get(member["copy_of"] or "") or by_id[record["origin"]]
-            left, right = shared_passages(details[against["id"]]["text"],
-                                          details[member["id"]]["text"])
-            evidence.append({"member": member, "against": against, "left": left,
-                             "right": right})
-        return self._render("cluster.html", record=record, details=details, evidence=evidence,
-                            timeline=Markup(timeline_svg(record)), origin_rule=ORIGIN_RULE,
-                            legend_text=COPY_LEGEND, more=max(record["size"] - 1 - MAX_EVIDENCE,
-                                                               0))
+            left, right = shared_passages(
+                details[against["id"]]["text"], details[member["id"]]["text"]
+            )
+            evidence.append({"member": member, "against": against, "left": left, "right": right})
+        return self._render(
+            "cluster.html",
+            record=record,
+            details=details,
+            evidence=evidence,
+            timeline=Markup(timeline_svg(record)),
+            origin_rule=ORIGIN_RULE,
+            legend_text=COPY_LEGEND,
+            more=max(record["size"] - 1 - MAX_EVIDENCE, 0),
+        )
 
     def search(self, request: Request) -> HTMLResponse:
         """Full-text search over titles and bodies, newest first, with marked snippets."""
@@ -182,14 +214,24 @@ class _Pages:
                 f = self._filters(request, archive)
             except FilterError as exc:
                 return self._bad_filter(exc)
-            explicit = bool(request.query_params.get("since") or request.query_params.get(
-                "until"))
-            hits = search_articles(archive, SearchQuery(
-                f.words, since=f.since if explicit else None, until=f.until if explicit else None,
-                outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
-                limit=f.limit)) if f.words else []
-            return self._render("search.html", f=f, hits=hits, explicit=explicit,
-                                **self._choices(archive))
+            explicit = bool(request.query_params.get("since") or request.query_params.get("until"))
+            hits = (
+                search_articles(
+                    archive,
+                    SearchQuery(
+                        f.words,
+                        since=f.since if explicit else None,
+                        until=f.until if explicit else None,
+                        outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
+                        limit=f.limit,
+                    ),
+                )
+                if f.words
+                else []
+            )
+            return self._render(
+                "search.html", f=f, hits=hits, explicit=explicit, **self._choices(archive)
+            )
 
     def outlets(self, request: Request) -> HTMLResponse:
         """Every outlet's health and copying over the period, and the copy matrix."""
@@ -198,11 +240,16 @@ class _Pages:
                 f = self._filters(request, archive)
             except FilterError as exc:
                 return self._bad_filter(exc)
-            report = outlet_report(archive, OutletQuery(since=f.since, until=_health_end(
-                request, f)))
-        return self._render("outlets.html", f=f, report=report,
-                            matrix=Markup(matrix_svg(report["copy_matrix"])),
-                            country_of=self.config.country_of)
+            report = outlet_report(
+                archive, OutletQuery(since=f.since, until=_health_end(request, f))
+            )
+        return self._render(
+            "outlets.html",
+            f=f,
+            report=report,
+            matrix=Markup(matrix_svg(report["copy_matrix"])),
+            country_of=self.config.country_of,
+        )
 
     def outlet(self, request: Request) -> HTMLResponse:
         """One outlet: its volume, health, alarms, whom it copies and who copies it."""
@@ -212,17 +259,30 @@ class _Pages:
                 f = self._filters(request, archive)
             except FilterError as exc:
                 return self._bad_filter(exc)
-            report = outlet_report(archive, OutletQuery(
-                since=f.since, until=_health_end(request, f), outlets=(outlet,)))
+            report = outlet_report(
+                archive,
+                OutletQuery(since=f.since, until=_health_end(request, f), outlets=(outlet,)),
+            )
             row = report["outlets"][0]
             articles = outlet_articles(archive, outlet, f.since, f.until)
             if not articles and not row["articles"] and not row["runs"]:
                 return self._render("error.html", status=404, message=f"no outlet {outlet}")
-            vol = volume(archive, f.since, f.until, zone=self.config.zone, outlets=(outlet,),
-                         hourly=f.step == "hour")
-        return self._render("outlet.html", f=f, row=row, articles=articles,
-                            chart=Markup(volume_svg(vol)),
-                            country=self.config.country_of.get(outlet, "?"))
+            vol = volume(
+                archive,
+                f.since,
+                f.until,
+                zone=self.config.zone,
+                outlets=(outlet,),
+                hourly=f.step == "hour",
+            )
+        return self._render(
+            "outlet.html",
+            f=f,
+            row=row,
+            articles=articles,
+            chart=Markup(volume_svg(vol)),
+            country=self.config.country_of.get(outlet, "?"),
+        )
 
     async def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
         """Any unknown path."""
@@ -236,19 +296,30 @@ def _health_end(request: Request, f: Filters) -> str | None:
 
 
 # Everything the pages load comes from this server; no inline script may run at all.
-_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'")
+_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _environment(zone: tzinfo) -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                      autoescape=select_autoescape(["html"]), finalize=_finalize)
-    env.filters.update({
-        "localtime": lambda iso, fmt="%Y-%m-%d %H:%M": _local(iso, zone, fmt),
-        "lastday": lambda iso: _local(_before(iso), zone, "%Y-%m-%d"),
-        "lag": format_lag, "copy_label": copy_label, "href": _href, "marked": _marked,
-        "pieces": _pieces, "percent": lambda v: "-" if v is None else f"{v:.0%}",
-    })
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        finalize=_finalize,
+    )
+    env.filters.update(
+        {
+            "localtime": lambda iso, fmt="%Y-%m-%d %H:%M": _local(iso, zone, fmt),
+            "lastday": lambda iso: _local(_before(iso), zone, "%Y-%m-%d"),
+            "lag": format_lag,
+            "copy_label": copy_label,
+            "href": _href,
+            "marked": _marked,
+            "pieces": _pieces,
+            "percent": lambda v: "-" if v is None else f"{v:.0%}",
+        }
+    )
     return env
 
 
@@ -294,5 +365,9 @@ def _marked(text: str | None) -> Markup:
 
 def _pieces(pieces: list[tuple[str, bool]]) -> Markup:
     """A text cut into shared (marked) and own pieces, escaped."""
-    return Markup("".join(f"<mark>{escape.html_text(t)}</mark>" if shared
-                          else escape.html_text(t) for t, shared in pieces))
+    return Markup(
+        "".join(
+            f"<mark>{escape.html_text(t)}</mark>" if shared else escape.html_text(t)
+            for t, shared in pieces
+        )
+    )

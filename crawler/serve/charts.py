@@ -18,8 +18,7 @@ BOTTOM = 34  # room for the day labels
 TOP = 10
 MAX_SERIES = 8
 # Colour-blind-safe palette (Okabe-Ito), then grey for "other".
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000")
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 OTHER = "#bbbbbb"
 
 
@@ -37,14 +36,18 @@ def volume_svg(vol: Volume) -> str:
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(vol.days), 1)
     bar = max(step * 0.8, 1.0)
-    out = [f"<svg class=\"volume\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" "
-           f"height=\"{HEIGHT}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
-           "aria-label=\"articles and stories per day\">"]
+    out = [
+        f'<svg class="volume" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
+        f'height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        'aria-label="articles and stories per day">'
+    ]
     for fraction in (0, 0.5, 1) if top >= 2 else (0, 1):  # no half articles on the axis
         y = TOP + plot_h * (1 - fraction)
-        out.append(f"<line class=\"grid\" x1=\"{LEFT}\" x2=\"{WIDTH - 8}\" y1=\"{y:.1f}\" "
-                   f"y2=\"{y:.1f}\"/><text class=\"tick\" x=\"{LEFT - 6}\" y=\"{y + 4:.1f}\" "
-                   f"text-anchor=\"end\">{round(top * fraction)}</text>")
+        out.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" '
+            f'y2="{y:.1f}"/><text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" '
+            f'text-anchor="end">{round(top * fraction)}</text>'
+        )
     label_every = max(1, len(vol.days) // 10)
     for i, (day, stack) in enumerate(zip(vol.days, stacks, strict=True)):
         x = LEFT + i * step + (step - bar) / 2
@@ -52,13 +55,17 @@ def volume_svg(vol: Volume) -> str:
         for name, count, colour in stack:
             h = plot_h * count / top
             base -= h
-            out.append(f"<rect class=\"bar\" x=\"{x:.1f}\" y=\"{base:.1f}\" width=\"{bar:.1f}\" "
-                       f"height=\"{h:.1f}\" fill=\"{colour}\" data-day=\"{day}\" "
-                       f"data-series=\"{escape(name)}\" data-count=\"{count}\">"
-                       f"<title>{day} {escape(name)}: {count} articles</title></rect>")
+            out.append(
+                f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" '
+                f'height="{h:.1f}" fill="{colour}" data-day="{day}" '
+                f'data-series="{escape(name)}" data-count="{count}">'
+                f"<title>{day} {escape(name)}: {count} articles</title></rect>"
+            )
         if i % label_every == 0:
-            out.append(f"<text class=\"tick\" x=\"{x + bar / 2:.1f}\" y=\"{HEIGHT - BOTTOM + 16}\" "
-                       f"text-anchor=\"middle\">{_tick(day)}</text>")
+            out.append(
+                f'<text class="tick" x="{x + bar / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+                f'text-anchor="middle">{_tick(day)}</text>'
+            )
     out.append(_story_line(vol, top, step, plot_h))
     out.append("</svg>")
     return "".join(out)
@@ -88,10 +95,15 @@ def _stacks(vol: Volume) -> list[list[tuple[str, int, str]]]:
 
 
 def _story_line(vol: Volume, top: int, step: float, plot_h: float) -> str:
-    points = [(LEFT + (i + 0.5) * step, TOP + plot_h * (1 - n / top), day, n)
-              for i, (day, n) in enumerate(zip(vol.days, vol.clusters, strict=True))]
+    points = [
+        (LEFT + (i + 0.5) * step, TOP + plot_h * (1 - n / top), day, n)
+        for i, (day, n) in enumerate(zip(vol.days, vol.clusters, strict=True))
+    ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
-    dots = "".join(f"<circle class=\"story\" cx=\"{x:.1f}\" cy=\"{y:.1f}\" r=\"3\" "
-                   f"data-day=\"{day}\" data-count=\"{n}\"><title>{day}: {n} stories "
-                   "(clusters of 2+) began</title></circle>" for x, y, day, n in points)
-    return f"<polyline class=\"stories\" points=\"{line}\"/>{dots}"
+    dots = "".join(
+        f'<circle class="story" cx="{x:.1f}" cy="{y:.1f}" r="3" '
+        f'data-day="{day}" data-count="{n}"><title>{day}: {n} stories '
+        "(clusters of 2+) began</title></circle>"
+        for x, y, day, n in points
+    )
+    return f'<polyline class="stories" points="{line}"/>{dots}'

@@ -54,19 +54,32 @@ class Filters:
             if value is None:
                 params.pop(key, None)
             else:
-                params[key] = [str(v) for v in value] if isinstance(value, list | tuple) else [
-                    str(value)]
+                params[key] = (
+                    [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+                )
         pairs = [(k, v) for k, values in params.items() for v in values if v != ""]
         return path + ("?" + urlencode(pairs) if pairs else "")
 
     def cluster_query(self) -> ClusterQuery:
         """The report query of the cluster list (``reports.cluster_records``)."""
-        return ClusterQuery(since=self.since, until=self.until, outlets=self.chosen_outlets,
-                            languages=self.languages, min_size=self.min_size, limit=self.limit)
+        return ClusterQuery(
+            since=self.since,
+            until=self.until,
+            outlets=self.chosen_outlets,
+            languages=self.languages,
+            min_size=self.min_size,
+            limit=self.limit,
+        )
 
 
-def read_filters(params: dict[str, list[str]], *, zone: tzinfo, newest: str | None,
-                 country_of: dict[str, str], now: datetime | None = None) -> Filters:
+def read_filters(
+    params: dict[str, list[str]],
+    *,
+    zone: tzinfo,
+    newest: str | None,
+    country_of: dict[str, str],
+    now: datetime | None = None,
+) -> Filters:
     """Filters from a URL's query parameters.
 
     Raises:
@@ -98,11 +111,18 @@ def read_filters(params: dict[str, list[str]], *, zone: tzinfo, newest: str | No
         raise FilterError("by=hour takes a period of at most 31 days")
     return Filters(
         raw={k: list(v) for k, v in params.items()},
-        since=_iso(since), until=_iso(until), outlets=outlets, countries=countries,
+        since=_iso(since),
+        until=_iso(until),
+        outlets=outlets,
+        countries=countries,
         languages=_many(params, "lang"),
         min_size=_number(params, "min_size", DEFAULT_MIN_SIZE, 1, 10**6),
-        split=split, step=step, limit=_number(params, "limit", PAGE, 1, MAX_LIMIT),
-        words=(_one(params, "q") or "").strip(), chosen_outlets=chosen)
+        split=split,
+        step=step,
+        limit=_number(params, "limit", PAGE, 1, MAX_LIMIT),
+        words=(_one(params, "q") or "").strip(),
+        chosen_outlets=chosen,
+    )
 
 
 def _bound(value: str | None, zone: tzinfo, now: datetime, *, end: bool) -> datetime | None:
@@ -115,8 +135,10 @@ def _bound(value: str | None, zone: tzinfo, now: datetime, *, end: bool) -> date
         try:
             return now - timedelta(seconds=parse_duration(text))
         except (ValueError, OverflowError):
-            raise FilterError(f"{value!r} is neither a date (2026-11-09), a time "
-                              "(2026-11-09T14:00) nor a duration (24h, 7d)") from None
+            raise FilterError(
+                f"{value!r} is neither a date (2026-11-09), a time "
+                "(2026-11-09T14:00) nor a duration (24h, 7d)"
+            ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     if end and len(text) == 10:  # a date: up to the end of that day

@@ -177,8 +177,9 @@ class Archive:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         try:
-            self._db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S,
-                                       isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             self._db.row_factory = sqlite3.Row
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -259,15 +260,26 @@ class Archive:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store ``value`` under ``key`` in the meta table."""
-        self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
-                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- writing ---------------------------------------------------------------------------
 
-    def store_article(self, article: Article, *, html: bytes | None = None,
-                      content_type: str | None = None, signature: bytes | None = None,
-                      aliases: Iterable[str] = (), seen_urls: Iterable[str] = (),
-                      outbox: bool = False, cluster_event: bool = True) -> int:
+    def store_article(
+        self,
+        article: Article,
+        *,
+        html: bytes | None = None,
+        content_type: str | None = None,
+        signature: bytes | None = None,
+        aliases: Iterable[str] = (),
+        seen_urls: Iterable[str] = (),
+        outbox: bool = False,
+        cluster_event: bool = True,
+    ) -> int:
         """Store one clustered article, its page and the cluster change, in one transaction.
 
         Storing an article id again replaces it (idempotent). ``aliases`` are cluster ids that
@@ -291,8 +303,9 @@ class Archive:
             with self.transaction():
                 relinked = self._link_article(article, sort_time, signature, aliases)
                 digest = record_hash(article)
-                old = self._db.execute("SELECT revision, record_hash FROM articles WHERE id = ?",
-                                       (article.id,)).fetchone()
+                old = self._db.execute(
+                    "SELECT revision, record_hash FROM articles WHERE id = ?", (article.id,)
+                ).fetchone()
                 changed = old is None or old["record_hash"] != digest
                 revision = (old["revision"] + changed) if old else 1
                 self._db.execute(
@@ -300,18 +313,36 @@ class Archive:
                     "subtitle, text, published, modified, authors, language, images, fetched, "
                     "sort_time, cluster, copy_of, similarity, signature, revision, "
                     "record_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (article.id, article.outlet, article.url, article.canonical_url,
-                     article.title, article.subtitle, article.text, article.published,
-                     article.modified, json.dumps(article.authors, ensure_ascii=False),
-                     article.language, _images_json(article), article.fetched, sort_time,
-                     article.cluster, article.copy_of, article.similarity, signature,
-                     revision, digest, article.source),
+                    (
+                        article.id,
+                        article.outlet,
+                        article.url,
+                        article.canonical_url,
+                        article.title,
+                        article.subtitle,
+                        article.text,
+                        article.published,
+                        article.modified,
+                        json.dumps(article.authors, ensure_ascii=False),
+                        article.language,
+                        _images_json(article),
+                        article.fetched,
+                        sort_time,
+                        article.cluster,
+                        article.copy_of,
+                        article.similarity,
+                        signature,
+                        revision,
+                        digest,
+                        article.source,
+                    ),
                 )
                 if html is not None:
                     self._db.execute(
                         "INSERT OR REPLACE INTO pages (article_id, content_type, html) "
                         "VALUES (?,?,?)",
-                        (article.id, content_type, pack_html(html)))
+                        (article.id, content_type, pack_html(html)),
+                    )
                 for alias in aliases:
                     self._merge_cluster(alias, article.cluster or article.id, article.fetched)
                 if article.cluster:
@@ -321,30 +352,48 @@ class Archive:
                     self._queue_messages(article, revision, aliases, cluster_event)
                 moved = self._apply_links(relinked, outbox=outbox)
                 if outbox and moved and article.cluster:
-                    self._add_outbox(CLUSTERS, copies_event(
-                        cluster=article.cluster, article_id=article.id, revision=revision,
-                        copies=moved, time=article.fetched), article.fetched)
+                    self._add_outbox(
+                        CLUSTERS,
+                        copies_event(
+                            cluster=article.cluster,
+                            article_id=article.id,
+                            revision=revision,
+                            copies=moved,
+                            time=article.fetched,
+                        ),
+                        article.fetched,
+                    )
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
         return revision
 
-    def _queue_messages(self, article: Article, revision: int, aliases: list[str],
-                        with_event: bool) -> None:
+    def _queue_messages(
+        self, article: Article, revision: int, aliases: list[str], with_event: bool
+    ) -> None:
         self._add_outbox(RESULTS, result_message(article, revision), article.fetched)
         if not with_event or not article.cluster:
             return
-        size = self._db.execute("SELECT size FROM clusters WHERE id = ?",
-                                (article.cluster,)).fetchone()
+        size = self._db.execute(
+            "SELECT size FROM clusters WHERE id = ?", (article.cluster,)
+        ).fetchone()
         size = int(size[0]) if size else 1
         kind = "merged" if aliases else ("created" if size == 1 else "grew")
-        event = cluster_event(kind, cluster=article.cluster, article_id=article.id,
-                              revision=revision, size=size, aliases=aliases,
-                              time=article.fetched)
+        event = cluster_event(
+            kind,
+            cluster=article.cluster,
+            article_id=article.id,
+            revision=revision,
+            size=size,
+            aliases=aliases,
+            time=article.fetched,
+        )
         self._add_outbox(CLUSTERS, event, article.fetched)
 
     def _add_outbox(self, stream: str, fields: dict[str, str], when: str) -> None:
-        self._db.execute("INSERT INTO outbox (stream, fields, created) VALUES (?, ?, ?)",
-                         (stream, json.dumps(fields, ensure_ascii=False), when))
+        self._db.execute(
+            "INSERT INTO outbox (stream, fields, created) VALUES (?, ?, ?)",
+            (stream, json.dumps(fields, ensure_ascii=False), when),
+        )
 
     def add_outbox(self, stream: str, fields: dict[str, str], when: str) -> None:
         """Queue one message for ``stream`` (a name such as ``extracted``, without prefix)."""
@@ -353,8 +402,9 @@ class Archive:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
 
-    def queue_extracted(self, outlet: str, message: dict[str, str], seen_urls: Iterable[str],
-                        when: str) -> None:
+    def queue_extracted(
+        self, outlet: str, message: dict[str, str], seen_urls: Iterable[str], when: str
+    ) -> None:
         """Worker mode: queue an ``extracted`` message and mark its URLs seen (status ``sent``)
         in one transaction, so a crawl killed at any point never marks a URL seen whose article
         is neither sent nor waiting in the outbox."""
@@ -367,8 +417,9 @@ class Archive:
 
     def outbox_batch(self, limit: int) -> list[OutboxMessage]:
         """The oldest ``limit`` messages waiting in the outbox, in the order they were queued."""
-        rows = self._db.execute("SELECT seq, stream, fields FROM outbox ORDER BY seq LIMIT ?",
-                                (limit,))
+        rows = self._db.execute(
+            "SELECT seq, stream, fields FROM outbox ORDER BY seq LIMIT ?", (limit,)
+        )
         return [OutboxMessage(row[0], row[1], json.loads(row[2])) for row in rows]
 
     def outbox_done(self, upto_seq: int) -> None:
@@ -397,10 +448,12 @@ class Archive:
             with self.transaction():
                 pages = self._db.execute(
                     "DELETE FROM pages WHERE article_id IN "
-                    "(SELECT id FROM articles WHERE fetched < ?)", (cutoff,)).rowcount
+                    "(SELECT id FROM articles WHERE fetched < ?)",
+                    (cutoff,),
+                ).rowcount
                 urls = self._db.execute(
-                    "DELETE FROM seen_urls WHERE last_seen < ? AND status != 'stored'",
-                    (cutoff,)).rowcount
+                    "DELETE FROM seen_urls WHERE last_seen < ? AND status != 'stored'", (cutoff,)
+                ).rowcount
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
         return pages, urls
@@ -423,8 +476,9 @@ class Archive:
 
     # -- copy direction ----------------------------------------------------------------------
 
-    def _link_article(self, article: Article, sort_time: str, signature: bytes | None,
-                      aliases: list[str]) -> dict[str, Link]:
+    def _link_article(
+        self, article: Article, sort_time: str, signature: bytes | None, aliases: list[str]
+    ) -> dict[str, Link]:
         """Set ``article``'s copy link; return the new links of the other members it changes.
 
         The members are the cluster's (and its merged aliases') as stored, with ``article`` in
@@ -437,15 +491,17 @@ class Archive:
         rows = self._db.execute(
             f"SELECT id, sort_time, fetched, source, signature FROM articles "
             f"WHERE cluster IN ({','.join('?' * len(clusters))}) AND id != ?",
-            (*clusters, article.id)).fetchall()
+            (*clusters, article.id),
+        ).fetchall()
         new = Member(article.id, epoch(sort_time), epoch(article.fetched), article.source)
         members = [new, *(_member(row) for row in rows)]
         blobs = {row["id"]: row["signature"] for row in rows}
         blobs[article.id] = signature
-        again = self._db.execute("SELECT 1 FROM articles WHERE id = ?",
-                                 (article.id,)).fetchone() is not None
-        affected = (None if aliases or again
-                    else {m.id for m in members if m.key >= new.key})
+        again = (
+            self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone()
+            is not None
+        )
+        affected = None if aliases or again else {m.id for m in members if m.key >= new.key}
         links = copy_links(members, _Similarities(blobs), only=affected)
         article.copy_of, article.similarity, _ = links.pop(article.id)
         return links
@@ -461,10 +517,11 @@ class Archive:
             member = _article_from_row(row)
             member.copy_of, member.similarity = link.copy_of, link.similarity
             revision = row["revision"] + 1
-            self._db.execute("UPDATE articles SET copy_of = ?, similarity = ?, revision = ?, "
-                             "record_hash = ? WHERE id = ?",
-                             (link.copy_of, link.similarity, revision, record_hash(member),
-                              member_id))
+            self._db.execute(
+                "UPDATE articles SET copy_of = ?, similarity = ?, revision = ?, "
+                "record_hash = ? WHERE id = ?",
+                (link.copy_of, link.similarity, revision, record_hash(member), member_id),
+            )
             if outbox:
                 self._add_outbox(RESULTS, result_message(member, revision), member.fetched)
             moved[member_id] = link.copy_of
@@ -473,55 +530,72 @@ class Archive:
     def _relink_all(self) -> None:
         """Work out every cluster's copy links again (the schema 3 migration's data step)."""
         self._db.execute("UPDATE articles SET copy_of = NULL, similarity = NULL")
-        for (cluster,) in self._db.execute(
-                "SELECT id FROM clusters WHERE size >= 2").fetchall():
+        for (cluster,) in self._db.execute("SELECT id FROM clusters WHERE size >= 2").fetchall():
             rows = self._db.execute(
-                "SELECT id, sort_time, fetched, source, signature FROM articles "
-                "WHERE cluster = ?", (cluster,)).fetchall()
-            links = copy_links([_member(row) for row in rows],
-                               _Similarities({row["id"]: row["signature"] for row in rows}))
+                "SELECT id, sort_time, fetched, source, signature FROM articles WHERE cluster = ?",
+                (cluster,),
+            ).fetchall()
+            links = copy_links(
+                [_member(row) for row in rows],
+                _Similarities({row["id"]: row["signature"] for row in rows}),
+            )
             for member_id, link in links.items():
-                self._db.execute("UPDATE articles SET copy_of = ?, similarity = ? WHERE id = ?",
-                                 (link.copy_of, link.similarity, member_id))
+                self._db.execute(
+                    "UPDATE articles SET copy_of = ?, similarity = ? WHERE id = ?",
+                    (link.copy_of, link.similarity, member_id),
+                )
         for row in self._db.execute("SELECT * FROM articles").fetchall():
-            self._db.execute("UPDATE articles SET record_hash = ? WHERE id = ?",
-                             (record_hash(_article_from_row(row)), row["id"]))
+            self._db.execute(
+                "UPDATE articles SET record_hash = ? WHERE id = ?",
+                (record_hash(_article_from_row(row)), row["id"]),
+            )
 
     def _merge_cluster(self, alias: str, cluster: str, when: str) -> None:
         if alias == cluster:
             return
         self._db.execute("UPDATE articles SET cluster = ? WHERE cluster = ?", (cluster, alias))
-        self._db.execute("UPDATE cluster_aliases SET cluster = ? WHERE cluster = ?",
-                         (cluster, alias))
-        self._db.execute("INSERT OR REPLACE INTO cluster_aliases (alias, cluster, merged) "
-                         "VALUES (?, ?, ?)", (alias, cluster, when))
+        self._db.execute(
+            "UPDATE cluster_aliases SET cluster = ? WHERE cluster = ?", (cluster, alias)
+        )
+        self._db.execute(
+            "INSERT OR REPLACE INTO cluster_aliases (alias, cluster, merged) VALUES (?, ?, ?)",
+            (alias, cluster, when),
+        )
         self._db.execute("DELETE FROM clusters WHERE id = ?", (alias,))
 
     def _refresh_cluster(self, cluster: str) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO clusters (id, size, first_published, last_published) "
             "SELECT cluster, COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles "
-            "WHERE cluster = ? GROUP BY cluster", (cluster,))
+            "WHERE cluster = ? GROUP BY cluster",
+            (cluster,),
+        )
 
     def set_outlet_state(self, outlet: str, key: str, value: str, when: str) -> None:
         """Store a piece of per-outlet state (learned boilerplate, feed validators, ...)."""
         self._db.execute(
             "INSERT INTO outlet_state (outlet, key, value, updated) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (outlet, key) DO UPDATE SET value = excluded.value, "
-            "updated = excluded.updated", (outlet, key, value, when))
+            "updated = excluded.updated",
+            (outlet, key, value, when),
+        )
 
     def start_run(self, started: str, outlets: Iterable[str]) -> int:
         """Record the start of a crawl run; returns its id."""
-        cur = self._db.execute("INSERT INTO runs (started, status, outlets) VALUES (?, ?, ?)",
-                               (started, "running", json.dumps(sorted(outlets))))
+        cur = self._db.execute(
+            "INSERT INTO runs (started, status, outlets) VALUES (?, ?, ?)",
+            (started, "running", json.dumps(sorted(outlets))),
+        )
         return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, finished: str, status: str, finish_reason: str,
-                   stats: dict[str, Any]) -> None:
+    def finish_run(
+        self, run_id: int, finished: str, status: str, finish_reason: str, stats: dict[str, Any]
+    ) -> None:
         """Record how a crawl run ended."""
         self._db.execute(
             "UPDATE runs SET finished = ?, status = ?, finish_reason = ?, stats = ? WHERE id = ?",
-            (finished, status, finish_reason, json.dumps(stats, default=str), run_id))
+            (finished, status, finish_reason, json.dumps(stats, default=str), run_id),
+        )
 
     def record_run_outlets(self, run_id: int, rows: Iterable[dict[str, Any]]) -> None:
         """Record what each outlet gave in a run (keys: the run_outlets columns)."""
@@ -530,9 +604,22 @@ class Archive:
                 "INSERT OR REPLACE INTO run_outlets (run_id, outlet, sources, sources_failed, "
                 "links, requested, stored, skipped, failed, failures) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(run_id, r["outlet"], r["sources"], r["sources_failed"], r["links"],
-                  r["requested"], r["stored"], r["skipped"], r["failed"],
-                  json.dumps(r["failures"], ensure_ascii=False)) for r in rows])
+                [
+                    (
+                        run_id,
+                        r["outlet"],
+                        r["sources"],
+                        r["sources_failed"],
+                        r["links"],
+                        r["requested"],
+                        r["stored"],
+                        r["skipped"],
+                        r["failed"],
+                        json.dumps(r["failures"], ensure_ascii=False),
+                    )
+                    for r in rows
+                ],
+            )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -542,14 +629,17 @@ class Archive:
 
     def seen_urls(self, outlet: str, since: str | None = None) -> set[str]:
         """The URLs of ``outlet`` that need not be fetched again (last seen from ``since`` on)."""
-        rows = self._db.execute("SELECT url FROM seen_urls WHERE outlet = ? AND last_seen >= ?",
-                                (outlet, since or ""))
+        rows = self._db.execute(
+            "SELECT url FROM seen_urls WHERE outlet = ? AND last_seen >= ?", (outlet, since or "")
+        )
         return {row[0] for row in rows}
 
     def seen_rows(self, outlet: str, since: str) -> list[tuple[str, str]]:
         """``(url, last_seen)`` of the URLs of ``outlet`` last seen from ``since`` on."""
-        rows = self._db.execute("SELECT url, last_seen FROM seen_urls "
-                                "WHERE outlet = ? AND last_seen >= ?", (outlet, since))
+        rows = self._db.execute(
+            "SELECT url, last_seen FROM seen_urls WHERE outlet = ? AND last_seen >= ?",
+            (outlet, since),
+        )
         return [(row[0], row[1]) for row in rows]
 
     def touch_seen(self, outlet: str, urls: Iterable[str], when: str) -> None:
@@ -558,18 +648,22 @@ class Archive:
             with self.transaction():
                 self._db.executemany(
                     "UPDATE seen_urls SET last_seen = ? WHERE outlet = ? AND url = ? "
-                    "AND last_seen < ?", [(when, outlet, url, when) for url in set(urls)])
+                    "AND last_seen < ?",
+                    [(when, outlet, url, when) for url in set(urls)],
+                )
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write archive {self.path}: {exc}") from exc
 
     def get_outlet_state(self, outlet: str, key: str) -> str | None:
         """A piece of per-outlet state, or None."""
-        row = self._db.execute("SELECT value FROM outlet_state WHERE outlet = ? AND key = ?",
-                               (outlet, key)).fetchone()
+        row = self._db.execute(
+            "SELECT value FROM outlet_state WHERE outlet = ? AND key = ?", (outlet, key)
+        ).fetchone()
         return row[0] if row else None
 
-    def articles(self, *, since: str | None = None, outlets: Iterable[str] = (),
-                 cluster: str | None = None) -> Iterator[Article]:
+    def articles(
+        self, *, since: str | None = None, outlets: Iterable[str] = (), cluster: str | None = None
+    ) -> Iterator[Article]:
         """Articles oldest first, optionally from ``since`` (ISO time), some outlets, a cluster."""
         where, params = _filters(since=since, outlets=outlets, cluster=cluster)
         query = f"SELECT * FROM articles {where} ORDER BY sort_time, id"
@@ -585,7 +679,8 @@ class Archive:
     def stored_for_restore(self, since: str) -> Iterator[StoredArticle]:
         """Articles from ``since`` on, oldest first, with their signatures (clusterer restore)."""
         rows = self._db.execute(
-            "SELECT * FROM articles WHERE sort_time >= ? ORDER BY sort_time, id", (since,))
+            "SELECT * FROM articles WHERE sort_time >= ? ORDER BY sort_time, id", (since,)
+        )
         for row in rows:
             yield StoredArticle(_article_from_row(row), row["signature"], row["sort_time"])
 
@@ -595,21 +690,27 @@ class Archive:
 
     def resolve_cluster(self, cluster_id: str) -> str:
         """The current id of a cluster, following its alias if it was merged away."""
-        row = self._db.execute("SELECT cluster FROM cluster_aliases WHERE alias = ?",
-                               (cluster_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT cluster FROM cluster_aliases WHERE alias = ?", (cluster_id,)
+        ).fetchone()
         return row[0] if row else cluster_id
 
     def has_article(self, article_id: str) -> bool:
         """Whether the archive holds an article with this id."""
-        return self._db.execute("SELECT 1 FROM articles WHERE id = ?",
-                                (article_id,)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+            is not None
+        )
 
-    def stored_pages(self, *, since: str | None = None, outlets: Iterable[str] = ()
-                     ) -> Iterator[tuple[StoredArticle, bytes, str | None]]:
+    def stored_pages(
+        self, *, since: str | None = None, outlets: Iterable[str] = ()
+    ) -> Iterator[tuple[StoredArticle, bytes, str | None]]:
         """Articles that still have their raw HTML, oldest first: (stored, html, content type)."""
         where, params = _filters(since=since, outlets=outlets, cluster=None)
-        query = (f"SELECT articles.*, pages.html, pages.content_type FROM articles "
-                 f"JOIN pages ON pages.article_id = articles.id {where} ORDER BY sort_time, id")
+        query = (
+            f"SELECT articles.*, pages.html, pages.content_type FROM articles "
+            f"JOIN pages ON pages.article_id = articles.id {where} ORDER BY sort_time, id"
+        )
         for row in self._db.execute(query, params).fetchall():
             stored = StoredArticle(_article_from_row(row), row["signature"], row["sort_time"])
             yield stored, unpack_html(row["html"]), row["content_type"]
@@ -617,18 +718,24 @@ class Archive:
     def count_stored_pages(self, *, since: str | None = None, outlets: Iterable[str] = ()) -> int:
         """How many pages :meth:`stored_pages` gives (for a progress bar)."""
         where, params = _filters(since=since, outlets=outlets, cluster=None)
-        return int(self._db.execute(
-            f"SELECT COUNT(*) FROM articles JOIN pages ON pages.article_id = articles.id {where}",
-            params).fetchone()[0])
+        return int(
+            self._db.execute(
+                "SELECT COUNT(*) FROM articles JOIN pages ON pages.article_id = articles.id "
+                f"{where}",
+                params,
+            ).fetchone()[0]
+        )
 
     def page_html(self, article_id: str) -> bytes | None:
         """The raw HTML fetched for an article, decompressed, or None."""
-        row = self._db.execute("SELECT html FROM pages WHERE article_id = ?",
-                               (article_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT html FROM pages WHERE article_id = ?", (article_id,)
+        ).fetchone()
         return unpack_html(row[0]) if row else None
 
-    def cluster_rows(self, *, since: str | None = None, min_size: int = 1,
-                     limit: int | None = None) -> list[sqlite3.Row]:
+    def cluster_rows(
+        self, *, since: str | None = None, min_size: int = 1, limit: int | None = None
+    ) -> list[sqlite3.Row]:
         """Clusters (id, size, first and last published), most recently active first."""
         query = "SELECT * FROM clusters WHERE size >= ?"
         params: list[Any] = [min_size]
@@ -643,8 +750,7 @@ class Archive:
 
     def runs(self, limit: int = 20) -> list[sqlite3.Row]:
         """The most recent crawl runs, newest first."""
-        return self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?",
-                                (limit,)).fetchall()
+        return self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
 
     def latest_run_id(self) -> int:
         """The id of the newest crawl run (0 when there is none)."""
@@ -654,16 +760,20 @@ class Archive:
         """The newest ``run_outlets`` row of ``outlet`` from a run after ``after_run_id``."""
         return self._db.execute(
             "SELECT * FROM run_outlets WHERE outlet = ? AND run_id > ? ORDER BY run_id DESC "
-            "LIMIT 1", (outlet, after_run_id)).fetchone()
+            "LIMIT 1",
+            (outlet, after_run_id),
+        ).fetchone()
 
-    def close_abandoned_runs(self, after_run_id: int, outlets: Iterable[str], finished: str,
-                             reason: str) -> int:
+    def close_abandoned_runs(
+        self, after_run_id: int, outlets: Iterable[str], finished: str, reason: str
+    ) -> int:
         """Mark as ``failed`` the runs of exactly ``outlets`` after ``after_run_id`` still
         ``running`` (their process died); returns how many."""
         return self._db.execute(
             "UPDATE runs SET status = 'failed', finished = ?, finish_reason = ? "
             "WHERE id > ? AND status = 'running' AND outlets = ?",
-            (finished, reason, after_run_id, json.dumps(sorted(outlets)))).rowcount
+            (finished, reason, after_run_id, json.dumps(sorted(outlets))),
+        ).rowcount
 
     # -- reading only ------------------------------------------------------------------------
 
@@ -731,8 +841,9 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def _filters(*, since: str | None, outlets: Iterable[str],
-             cluster: str | None) -> tuple[str, list[Any]]:
+def _filters(
+    *, since: str | None, outlets: Iterable[str], cluster: str | None
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if since:
@@ -777,7 +888,8 @@ class _Similarities:
         if article_id not in self._sigs:
             try:
                 self._sigs[article_id] = Signature.from_bytes(
-                    self._blobs.get(article_id) or b"", self._cfg)
+                    self._blobs.get(article_id) or b"", self._cfg
+                )
             except DedupError:
                 self._sigs[article_id] = None
         return self._sigs[article_id]
@@ -808,8 +920,9 @@ def _connect_reader(path: str) -> sqlite3.Connection:
 
 
 def _checked_reader(uri: str, path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
-                         check_same_thread=False)
+    db = sqlite3.connect(
+        uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
     try:
         db.row_factory = sqlite3.Row
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -825,5 +938,6 @@ def _checked_reader(uri: str, path: str) -> sqlite3.Connection:
         raise StorageError(
             f"archive {path} has schema version {version}, {'newer' if newer else 'older'} than "
             f"this newsmon ({SCHEMA_VERSION}); "
-            + ("upgrade newsmon" if newer else "run `newsmon crawl` on it once to upgrade it"))
+            + ("upgrade newsmon" if newer else "run `newsmon crawl` on it once to upgrade it")
+        )
     return db

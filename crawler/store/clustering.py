@@ -17,8 +17,9 @@ from dedup import Clusterer, Doc, IncompatibleSignature, Signature, signature
 logger = logging.getLogger(__name__)
 
 
-def restore_clusterer(clusterer: Clusterer, archive: Archive, *,
-                      newest: str | None = None) -> set[str]:
+def restore_clusterer(
+    clusterer: Clusterer, archive: Archive, *, newest: str | None = None
+) -> set[str]:
     """Load the archive's articles of the dedup window into ``clusterer``; returns their ids.
 
     The window ends now, or at ``newest`` (ISO) when given: an import of past months continues
@@ -27,8 +28,11 @@ def restore_clusterer(clusterer: Clusterer, archive: Archive, *,
     """
     cfg = clusterer.config
     window = timedelta(days=cfg.window_days)
-    since = now_iso(window) if newest is None else (
-        (parse_iso(newest) or datetime.now(UTC)) - window).isoformat(timespec="seconds")
+    since = (
+        now_iso(window)
+        if newest is None
+        else ((parse_iso(newest) or datetime.now(UTC)) - window).isoformat(timespec="seconds")
+    )
     known: set[str] = set()
     resigned = 0
     for stored in archive.stored_for_restore(since):
@@ -42,8 +46,7 @@ def restore_clusterer(clusterer: Clusterer, archive: Archive, *,
         clusterer.restore(doc, sig, cluster=article.cluster or article.id)
         known.add(article.id)
     if known:
-        logger.info("restored %d articles into the clusterer (%d re-signed)", len(known),
-                    resigned)
+        logger.info("restored %d articles into the clusterer (%d re-signed)", len(known), resigned)
     return known
 
 

@@ -96,15 +96,21 @@ def writer_lock(db_path: str | Path, what: str, timeout: float) -> Iterator[None
         yield
         return
     if not taken:
-        logger.warning("%s is being written by another newsmon process (%s); waiting for it, "
-                       "up to %g s", db_path, lock.holder(), timeout)
+        logger.warning(
+            "%s is being written by another newsmon process (%s); waiting for it, up to %g s",
+            db_path,
+            lock.holder(),
+            timeout,
+        )
         deadline = time.monotonic() + timeout
         while not (taken := lock.acquire(what)) and time.monotonic() < deadline:
             time.sleep(min(_WRITER_LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
     if not taken:
-        raise StorageError(f"{db_path} is being written by another newsmon process "
-                           f"({lock.holder()}); gave up after waiting {timeout:g} s "
-                           f"(NEWSMON_WRITER_LOCK_TIMEOUT)")
+        raise StorageError(
+            f"{db_path} is being written by another newsmon process "
+            f"({lock.holder()}); gave up after waiting {timeout:g} s "
+            f"(NEWSMON_WRITER_LOCK_TIMEOUT)"
+        )
     try:
         yield
     finally:

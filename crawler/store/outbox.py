@@ -74,30 +74,52 @@ def record_hash(article: Article) -> str:
 def result_message(article: Article, revision: int) -> dict[str, str]:
     """The ``results`` message of one article revision."""
     return {
-        "v": str(SCHEMA_VERSION), "type": "article", "id": f"{article.id}:{revision}",
-        "article": article.id, "rev": str(revision), "cluster": article.cluster or "",
+        "v": str(SCHEMA_VERSION),
+        "type": "article",
+        "id": f"{article.id}:{revision}",
+        "article": article.id,
+        "rev": str(revision),
+        "cluster": article.cluster or "",
         "record": json.dumps(article.to_record(), ensure_ascii=False),
     }
 
 
-def cluster_event(kind: str, *, cluster: str, article_id: str, revision: int, size: int,
-                  aliases: list[str], time: str) -> dict[str, str]:
+def cluster_event(
+    kind: str,
+    *,
+    cluster: str,
+    article_id: str,
+    revision: int,
+    size: int,
+    aliases: list[str],
+    time: str,
+) -> dict[str, str]:
     """The ``clusters`` message: ``article_id`` made ``cluster`` appear, grow or merge."""
     return {
-        "v": str(SCHEMA_VERSION), "type": kind, "id": f"{cluster}:{article_id}:{revision}",
-        "cluster": cluster, "article": article_id, "size": str(size),
-        "aliases": json.dumps(aliases), "time": time,
+        "v": str(SCHEMA_VERSION),
+        "type": kind,
+        "id": f"{cluster}:{article_id}:{revision}",
+        "cluster": cluster,
+        "article": article_id,
+        "size": str(size),
+        "aliases": json.dumps(aliases),
+        "time": time,
     }
 
 
-def copies_event(*, cluster: str, article_id: str, revision: int,
-                 copies: dict[str, str | None], time: str) -> dict[str, str]:
+def copies_event(
+    *, cluster: str, article_id: str, revision: int, copies: dict[str, str | None], time: str
+) -> dict[str, str]:
     """The ``clusters`` message ``updated``: storing revision ``revision`` of ``article_id``
     changed the ``copy_of`` of other members (``copies``: member id -> its new ``copy_of``)."""
     return {
-        "v": str(SCHEMA_VERSION), "type": "updated",
-        "id": f"{cluster}:{article_id}:{revision}:copy_of", "cluster": cluster,
-        "article": article_id, "copy_of": json.dumps(copies, sort_keys=True), "time": time,
+        "v": str(SCHEMA_VERSION),
+        "type": "updated",
+        "id": f"{cluster}:{article_id}:{revision}:copy_of",
+        "cluster": cluster,
+        "article": article_id,
+        "copy_of": json.dumps(copies, sort_keys=True),
+        "time": time,
     }
 
 
@@ -105,7 +127,8 @@ def extracted_message(item: ArticleItem) -> dict[str, str]:
     """The ``extracted`` message a crawl worker sends for ``newsmon ingest`` to cluster."""
     article = item.article
     return {
-        "v": str(SCHEMA_VERSION), "type": "extracted",
+        "v": str(SCHEMA_VERSION),
+        "type": "extracted",
         "id": f"{article.id}:{record_hash(article)}",
         "record": json.dumps(article.to_record(), ensure_ascii=False),
         "signature": base64.b64encode(item.signature).decode("ascii"),

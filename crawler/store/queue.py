@@ -77,7 +77,7 @@ def redact_url(url: str) -> str:
     if not sep:
         scheme, rest = "", url
     at = _userinfo_end(rest)
-    user, colon, _ = rest[:max(at, 0)].partition(":")
+    user, colon, _ = rest[: max(at, 0)].partition(":")
     if colon:
         rest = f"{user}:{_MASK}{rest[at:]}"
     return f"{scheme}{sep}{rest}"
@@ -89,7 +89,7 @@ def _userinfo_end(rest: str) -> int:
     at = rest.rfind("@")
     while at >= 0:
         try:
-            netloc = urlsplit("x://" + rest[at + 1:]).netloc
+            netloc = urlsplit("x://" + rest[at + 1 :]).netloc
         except ValueError:  # e.g. an unbalanced [ ]
             netloc = "@"
         if "@" not in netloc and _HOST.fullmatch(netloc.rpartition(":")[0] or netloc):
@@ -106,8 +106,10 @@ def check_redis_url(url: str) -> str:
     """
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in SCHEMES:
-        raise ConfigError(f"unsupported Redis URL {redact_url(url)!r}: expected redis://, "
-                          "rediss:// (TLS) or unix://")
+        raise ConfigError(
+            f"unsupported Redis URL {redact_url(url)!r}: expected redis://, "
+            "rediss:// (TLS) or unix://"
+        )
     try:
         urlsplit(url).port  # noqa: B018  (raises on a bad port)
     except ValueError as exc:
@@ -128,8 +130,12 @@ def connect(url: str) -> aioredis.Redis:
     check_redis_url(url)
     try:
         return aioredis.Redis.from_url(
-            url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(NoBackoff(), 0), health_check_interval=30)
+            url,
+            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=SOCKET_TIMEOUT_S,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=30,
+        )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {scrub(str(exc), url)}") from None
 
@@ -140,8 +146,9 @@ def connect_blocking(url: str) -> redis.Redis:
     The URL is not checked here: callers that take it from the user call
     :func:`check_redis_url` first.
     """
-    return redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S,
-                                socket_connect_timeout=SOCKET_TIMEOUT_S)
+    return redis.Redis.from_url(
+        url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S
+    )
 
 
 def scrub(text: str, url: str) -> str:
@@ -158,7 +165,7 @@ def _passwords(url: str) -> list[str]:
     found = [m.group(0).partition("=")[2] for m in _QUERY_PASSWORD.finditer(url)]
     rest = _QUERY_PASSWORD.sub("", url).partition("://")[2] or url
     at = _userinfo_end(rest)
-    found.append(rest[:max(at, 0)].partition(":")[2])
+    found.append(rest[: max(at, 0)].partition(":")[2])
     found += [unquote(secret) for secret in found]
     return [secret for secret in found if secret]
 
@@ -170,8 +177,15 @@ def describe(exc: BaseException, url: str) -> str:
 
 # Redis error replies that no retry cures: a wrong password or user, missing rights, a database
 # number the server does not have. They fail the run instead of waiting in a backoff loop.
-_PERMANENT_REPLIES = ("WRONGPASS", "NOAUTH", "NOPERM", "DB index is out of range",
-                      "invalid DB index", "invalid password", "without any password configured")
+_PERMANENT_REPLIES = (
+    "WRONGPASS",
+    "NOAUTH",
+    "NOPERM",
+    "DB index is out of range",
+    "invalid DB index",
+    "invalid password",
+    "without any password configured",
+)
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -180,7 +194,8 @@ def is_permanent(exc: BaseException) -> bool:
     if isinstance(exc, redis.AuthenticationError | redis.exceptions.NoPermissionError):
         return True
     return isinstance(exc, redis.ResponseError) and any(
-        reply.lower() in str(exc).lower() for reply in _PERMANENT_REPLIES)
+        reply.lower() in str(exc).lower() for reply in _PERMANENT_REPLIES
+    )
 
 
 def backoff_delays(maximum: float) -> Any:
@@ -209,9 +224,17 @@ class OutboxPublisher:
         >>> publisher.start(writer.call)                       # doctest: +SKIP
     """
 
-    def __init__(self, client: aioredis.Redis, *, url: str,
-                 prefix: str = "newsmon:", maxlen: int = 1_000_000, batch_size: int = 500,
-                 backoff_max: float = 30.0, stats: Any = None) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        url: str,
+        prefix: str = "newsmon:",
+        maxlen: int = 1_000_000,
+        batch_size: int = 500,
+        backoff_max: float = 30.0,
+        stats: Any = None,
+    ) -> None:
         if batch_size < 1 or maxlen < 1:
             raise ConfigError(f"publish batch_size={batch_size} and maxlen={maxlen} must be >= 1")
         self.client = client
@@ -252,8 +275,12 @@ class OutboxPublisher:
             now = time.time()
             async with self.client.pipeline(transaction=False) as pipe:
                 for message in batch:
-                    pipe.xadd(self.prefix + message.stream, message.fields,  # type: ignore[arg-type]
-                              maxlen=self.maxlen, approximate=True)
+                    pipe.xadd(
+                        self.prefix + message.stream,
+                        message.fields,  # type: ignore[arg-type]
+                        maxlen=self.maxlen,
+                        approximate=True,
+                    )
                     if message.stream == EXTRACTED:
                         self._mark_sent(pipe, message.fields, now)
                 await pipe.execute()
@@ -273,8 +300,9 @@ class OutboxPublisher:
     def start(self, archive_call: ArchiveCall[Any]) -> None:
         """Start publishing in the background (an asyncio task on the running loop)."""
         self._stopping = False
-        self._task = asyncio.get_running_loop().create_task(self._run(archive_call),
-                                                            name="outbox-publisher")
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(archive_call), name="outbox-publisher"
+        )
 
     def wake(self) -> None:
         """Say that new messages wait (the publisher sends them after a short linger)."""
@@ -289,21 +317,28 @@ class OutboxPublisher:
                 self._inc("redis_errors")
                 if is_permanent(exc):  # no retry cures it: the run fails, results stay queued
                     self.refused = describe(exc, self.url)
-                    logger.warning("Redis at %s refused newsmon: %s; nothing more is sent in "
-                                   "this run", redact_url(self.url), self.refused)
+                    logger.warning(
+                        "Redis at %s refused newsmon: %s; nothing more is sent in this run",
+                        redact_url(self.url),
+                        self.refused,
+                    )
                     return
                 if delays is None:
                     unexpected = not isinstance(exc, redis.RedisError | StorageError)
-                    logger.warning("cannot publish to Redis at %s (%s); results wait in the "
-                                   "archive's outbox and are sent when it answers again",
-                                   redact_url(self.url), describe(exc, self.url),
-                                   exc_info=unexpected)
+                    logger.warning(
+                        "cannot publish to Redis at %s (%s); results wait in the "
+                        "archive's outbox and are sent when it answers again",
+                        redact_url(self.url),
+                        describe(exc, self.url),
+                        exc_info=unexpected,
+                    )
                     delays = backoff_delays(self.backoff_max)
                 await asyncio.sleep(next(delays))
                 continue
             if delays is not None:
-                logger.warning("Redis at %s answers again; the outbox is sent",
-                               redact_url(self.url))
+                logger.warning(
+                    "Redis at %s answers again; the outbox is sent", redact_url(self.url)
+                )
                 delays = None
             try:
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation
@@ -344,10 +379,16 @@ class OutboxPublisher:
             if is_permanent(exc):
                 self.refused = describe(exc, self.url)
             else:
-                logger.warning("last attempt to publish to Redis at %s failed: %s",
-                               redact_url(self.url), describe(exc, self.url))
+                logger.warning(
+                    "last attempt to publish to Redis at %s failed: %s",
+                    redact_url(self.url),
+                    describe(exc, self.url),
+                )
         left: int = await archive_call(lambda a: a.outbox_size())
         if left:
-            logger.warning("%d messages wait in the archive's outbox; the next run with a Redis "
-                           "URL sends them first", left)
+            logger.warning(
+                "%d messages wait in the archive's outbox; the next run with a Redis "
+                "URL sends them first",
+                left,
+            )
         return left

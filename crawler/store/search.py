@@ -51,8 +51,12 @@ _BATCH = 5000  # articles copied into the index per statement while building it
 
 def has_search_index(db: sqlite3.Connection) -> bool:
     """Whether the archive on ``db`` holds the search index (its triggers included)."""
-    names = {row[0] for row in db.execute(
-        "SELECT name FROM sqlite_master WHERE name IN (?, 'search_articles_delete')", (TABLE,))}
+    names = {
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE name IN (?, 'search_articles_delete')", (TABLE,)
+        )
+    }
     return len(names) == 2
 
 
@@ -75,18 +79,24 @@ def build_search_index(archive: Archive) -> int:
         with archive.transaction():
             for statement in _SCHEMA:
                 db.execute(statement)
-            db.execute("INSERT INTO search_docs (article_id) SELECT id FROM articles "
-                       "WHERE id NOT IN (SELECT article_id FROM search_docs) ORDER BY sort_time")
+            db.execute(
+                "INSERT INTO search_docs (article_id) SELECT id FROM articles "
+                "WHERE id NOT IN (SELECT article_id FROM search_docs) ORDER BY sort_time"
+            )
             last = 0
             while True:
                 rows = db.execute(
                     "SELECT d.rowid, coalesce(a.title, ''), a.text FROM search_docs d "
                     "JOIN articles a ON a.id = d.article_id WHERE d.rowid > ? "
-                    "ORDER BY d.rowid LIMIT ?", (last, _BATCH)).fetchall()
+                    "ORDER BY d.rowid LIMIT ?",
+                    (last, _BATCH),
+                ).fetchall()
                 if not rows:
                     break
-                db.executemany(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (?, ?, ?)",
-                               [tuple(row) for row in rows])
+                db.executemany(
+                    f"INSERT INTO {TABLE} (rowid, title, body) VALUES (?, ?, ?)",
+                    [tuple(row) for row in rows],
+                )
                 last = rows[-1][0]
             return int(db.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0])
     except sqlite3.Error as exc:

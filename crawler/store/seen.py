@@ -111,8 +111,9 @@ class RedisSeen(SeenStore):
         url: the Redis URL, only to name it (redacted) in the log.
     """
 
-    def __init__(self, client: redis.Redis, prefix: str, local: ArchiveSeen, *,
-                 url: str = "") -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, local: ArchiveSeen, *, url: str = ""
+    ) -> None:
         self.client = client
         self.prefix = prefix
         self.local = local
@@ -172,8 +173,12 @@ class RedisSeen(SeenStore):
             self.client.close()
 
     def _failed(self, what: str, exc: redis.RedisError) -> None:
-        logger.warning("%s at %s: %s; going on with this worker's archive", what,
-                       redact_url(self.url), describe(exc, self.url))
+        logger.warning(
+            "%s at %s: %s; going on with this worker's archive",
+            what,
+            redact_url(self.url),
+            describe(exc, self.url),
+        )
 
 
 def open_seen(settings: Any, archive: Archive) -> SeenStore:

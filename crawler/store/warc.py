@@ -47,8 +47,9 @@ class WarcResponse:
 Wanted = Callable[[str, datetime], "str | None"]
 
 
-def read_warc(stream: IO[bytes], wanted: Wanted, *, start: int = 0
-              ) -> Iterator[tuple[int, WarcResponse | str]]:
+def read_warc(
+    stream: IO[bytes], wanted: Wanted, *, start: int = 0
+) -> Iterator[tuple[int, WarcResponse | str]]:
     """Read a WARC stream (gzip or plain): ``(index, response or reason)`` for every record.
 
     ``index`` counts every record of the file from 0; records before ``start`` are passed over
@@ -129,8 +130,14 @@ def _response(record: object, wanted: Wanted) -> WarcResponse | str:
     encoded = http.get("Transfer-Encoding") or http.get("Content-Encoding")
     if not encoded and len(body) < expected:  # decoded bodies have another length
         return "truncated-record"
-    return WarcResponse(url=url, date=date, status=http.status_code, content_type=content_type,
-                        body=body, headers=list(http.items()))
+    return WarcResponse(
+        url=url,
+        date=date,
+        status=http.status_code,
+        content_type=content_type,
+        body=body,
+        headers=list(http.items()),
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -146,8 +153,11 @@ def _digest(data: bytes) -> str:
 
 def _record(headers: list[tuple[str, str]], block: bytes) -> bytes:
     """One WARC record as a gzip member."""
-    lines = ["WARC/1.1", *(f"{name}: {value}" for name, value in headers),
-             f"Content-Length: {len(block)}"]
+    lines = [
+        "WARC/1.1",
+        *(f"{name}: {value}" for name, value in headers),
+        f"Content-Length: {len(block)}",
+    ]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
     return gzip.compress(head + block + b"\r\n\r\n", compresslevel=6, mtime=0)
 
@@ -155,35 +165,59 @@ def _record(headers: list[tuple[str, str]], block: bytes) -> bytes:
 def warcinfo_record(software: str, when: datetime) -> bytes:
     """The warcinfo record that opens a file newsmon writes."""
     block = f"software: {warc_header(software)}\r\nformat: WARC File Format 1.1\r\n".encode()
-    return _record([("WARC-Type", "warcinfo"), ("WARC-Date", _warc_date(when)),
-                    ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
-                    ("Content-Type", "application/warc-fields")], block)
+    return _record(
+        [
+            ("WARC-Type", "warcinfo"),
+            ("WARC-Date", _warc_date(when)),
+            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+            ("Content-Type", "application/warc-fields"),
+        ],
+        block,
+    )
 
 
-def response_record(url: str, fetched: datetime, body: bytes,
-                    headers: list[tuple[str, str]], status: str = "200 OK") -> bytes:
+def response_record(
+    url: str, fetched: datetime, body: bytes, headers: list[tuple[str, str]], status: str = "200 OK"
+) -> bytes:
     """A WARC response record of one page: its URL, fetch time, HTTP headers and body.
 
     ``Content-Length`` of the HTTP message is set to the body's length (the body is stored
     decoded, so a ``Content-Encoding`` or ``Transfer-Encoding`` header would lie and is left
     out).
     """
-    kept = [(warc_header(k), warc_header(v)) for k, v in headers
-            if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+    kept = [
+        (warc_header(k), warc_header(v))
+        for k, v in headers
+        if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+    ]
     kept.append(("Content-Length", str(len(body))))
-    http = (f"HTTP/1.1 {warc_header(status)}\r\n"
-            + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n").encode("latin-1", "replace")
+    http = (
+        f"HTTP/1.1 {warc_header(status)}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept) + "\r\n"
+    ).encode("latin-1", "replace")
     block = http + body
-    return _record([("WARC-Type", "response"), ("WARC-Target-URI", warc_header(url)),
-                    ("WARC-Date", _warc_date(fetched)),
-                    ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
-                    ("WARC-Payload-Digest", _digest(body)), ("WARC-Block-Digest", _digest(block)),
-                    ("Content-Type", "application/http; msgtype=response")], block)
+    return _record(
+        [
+            ("WARC-Type", "response"),
+            ("WARC-Target-URI", warc_header(url)),
+            ("WARC-Date", _warc_date(fetched)),
+            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+            ("WARC-Payload-Digest", _digest(body)),
+            ("WARC-Block-Digest", _digest(block)),
+            ("Content-Type", "application/http; msgtype=response"),
+        ],
+        block,
+    )
 
 
-def export_warc(archive: Any, out: IO[bytes], *, since: str | None = None,
-                outlets: Iterable[str] = (), only: Container[str] | None = None,
-                software: str = "newsmon") -> int:
+def export_warc(
+    archive: Any,
+    out: IO[bytes],
+    *,
+    since: str | None = None,
+    outlets: Iterable[str] = (),
+    only: Container[str] | None = None,
+    software: str = "newsmon",
+) -> int:
     """Write the archive's stored pages to ``out`` as WARC response records; returns how many.
 
     Each record has the page's URL as fetched, its fetch time and the HTTP headers the archive

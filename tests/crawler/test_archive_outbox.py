@@ -24,23 +24,36 @@ PARAGRAPHS = [
     "The ministry replied that the tender for the canal repairs would open next week and that "
     "contractors from three provinces had already registered.",
 ]
-PAGE = ("<html><head><title>Water budget approved</title>"
-        '<meta property="og:title" content="Water budget approved"></head><body><article>'
-        "<h1>Water budget approved</h1>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
-        + "</article></body></html>").encode()
+PAGE = (
+    "<html><head><title>Water budget approved</title>"
+    '<meta property="og:title" content="Water budget approved"></head><body><article>'
+    "<h1>Water budget approved</h1>"
+    + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    + "</article></body></html>"
+).encode()
 
 
 def article(n: int, fetched: str, text: str = "An old body of the article.") -> Article:
-    return Article(id=f"a{n}", url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
-                   outlet="x", title="Water budget approved", text=text, fetched=fetched,
-                   published=fetched, cluster=f"a{n}")
+    return Article(
+        id=f"a{n}",
+        url=f"http://x.test/{n}",
+        canonical_url=f"http://x.test/{n}",
+        outlet="x",
+        title="Water budget approved",
+        text=text,
+        fetched=fetched,
+        published=fetched,
+        cluster=f"a{n}",
+    )
 
 
 def test_v1_archive_is_migrated_and_keeps_its_articles(db_path: Path) -> None:
     db = sqlite3.connect(db_path)
     db.executescript(_MIGRATIONS[0] + "PRAGMA user_version = 1;")
-    db.execute("INSERT INTO articles (id, outlet, url, canonical_url, text, fetched, sort_time) "
-               "VALUES ('old', 'x', 'u', 'u', 'body', '2025-01-01', '2025-01-01')")
+    db.execute(
+        "INSERT INTO articles (id, outlet, url, canonical_url, text, fetched, sort_time) "
+        "VALUES ('old', 'x', 'u', 'u', 'body', '2025-01-01', '2025-01-01')"
+    )
     db.commit()
     db.close()
     with Archive(db_path) as archive:
@@ -52,25 +65,32 @@ def test_v1_archive_is_migrated_and_keeps_its_articles(db_path: Path) -> None:
 
 
 def test_pages_are_stored_as_zstd_and_zlib_pages_of_older_archives_still_read(
-        db_path: Path) -> None:
+    db_path: Path,
+) -> None:
     with Archive(db_path) as archive:
         archive.store_article(article(1, "2025-05-01T00:00:00+00:00"), html=PAGE)
         archive.store_article(article(2, "2025-05-02T00:00:00+00:00"), html=PAGE)
         # what an archive written before zstd holds: a zlib stream
-        archive._db.execute("UPDATE pages SET html = ? WHERE article_id = 'a1'",
-                            (zlib.compress(PAGE, 1),))
+        archive._db.execute(
+            "UPDATE pages SET html = ? WHERE article_id = 'a1'", (zlib.compress(PAGE, 1),)
+        )
         blobs = dict(archive._db.execute("SELECT article_id, html FROM pages").fetchall())
         assert blobs["a2"][:4] == b"\x28\xb5\x2f\xfd" and len(blobs["a2"]) < len(PAGE)
         assert archive.page_html("a1") == archive.page_html("a2") == PAGE
         assert [(s.article.id, html) for s, html, _ in archive.stored_pages()] == [
-            ("a1", PAGE), ("a2", PAGE)]
+            ("a1", PAGE),
+            ("a2", PAGE),
+        ]
 
 
 def test_retention_forgets_old_pages_and_skipped_urls_only(db_path: Path) -> None:
     now = datetime(2025, 6, 1, tzinfo=UTC)
     with Archive(db_path) as archive:
-        archive.store_article(article(1, "2025-01-01T00:00:00+00:00"), html=b"<p>old</p>",
-                              seen_urls=["http://x.test/1"])
+        archive.store_article(
+            article(1, "2025-01-01T00:00:00+00:00"),
+            html=b"<p>old</p>",
+            seen_urls=["http://x.test/1"],
+        )
         archive.store_article(article(2, "2025-05-30T00:00:00+00:00"), html=b"<p>new</p>")
         archive.mark_seen("x", ["http://x.test/tag"], "skipped:listing", "2025-01-01T00:00:00")
         archive.mark_seen("x", ["http://x.test/new-tag"], "skipped:listing", "2025-05-31T00:00")
@@ -83,17 +103,19 @@ def test_retention_forgets_old_pages_and_skipped_urls_only(db_path: Path) -> Non
 
 def test_reextract_stores_and_queues_only_what_changed(db_path: Path) -> None:
     with Archive(db_path) as archive:
-        archive.store_article(article(1, "2025-05-01T00:00:00+00:00"), html=PAGE,
-                              content_type="text/html; charset=utf-8", outbox=True)
+        archive.store_article(
+            article(1, "2025-05-01T00:00:00+00:00"),
+            html=PAGE,
+            content_type="text/html; charset=utf-8",
+            outbox=True,
+        )
         archive.outbox_done(10**9)
-        report = reextract(archive, since=None, outlets=[], outbox=True,
-                           dedup_config=DedupConfig())
+        report = reextract(archive, since=None, outlets=[], outbox=True, dedup_config=DedupConfig())
         assert (report.pages, report.changed) == (1, ["a1"])
         [stored] = list(archive.articles())
         assert stored.text.split("\n\n") == PARAGRAPHS and stored.cluster == "a1"
         assert [m.fields["id"] for m in archive.outbox_batch(10)] == ["a1:2"]
-        again = reextract(archive, since=None, outlets=[], outbox=True,
-                          dedup_config=DedupConfig())
+        again = reextract(archive, since=None, outlets=[], outbox=True, dedup_config=DedupConfig())
         assert (again.pages, again.changed) == (1, [])
         assert archive.outbox_size() == 1
 

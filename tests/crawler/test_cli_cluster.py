@@ -9,14 +9,25 @@ import pytest
 
 from tests.newsmon_cli import run_newsmon
 
-TEXT = ("The new bridge over the Chui river opened on Monday after two years of work, officials "
-        "said, and drivers from the eastern villages will save almost an hour on the way.")
+TEXT = (
+    "The new bridge over the Chui river opened on Monday after two years of work, officials "
+    "said, and drivers from the eastern villages will save almost an hour on the way."
+)
 RECORDS = [
     {"id": "a", "outlet": "kabar", "text": TEXT, "published": "2025-01-09T10:00:00Z"},
-    {"id": "b", "outlet": "24kg", "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT + "\n\nSource: Kabar",
-     "published": "2025-01-09T12:00:00Z"},
-    {"id": "c", "outlet": "kun", "text": "Snow closed the Bishkek-Osh road for the night, and "
-     "rescuers helped forty drivers stuck at the pass.", "published": "2025-01-09T13:00:00Z"},
+    {
+        "id": "b",
+        "outlet": "24kg",
+        "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT + "\n\nSource: Kabar",
+        "published": "2025-01-09T12:00:00Z",
+    },
+    {
+        "id": "c",
+        "outlet": "kun",
+        "text": "Snow closed the Bishkek-Osh road for the night, and "
+        "rescuers helped forty drivers stuck at the pass.",
+        "published": "2025-01-09T13:00:00Z",
+    },
 ]
 
 
@@ -33,7 +44,10 @@ def test_clusters_a_file_into_the_output(articles: Path, tmp_path: Path) -> None
     assert (result.returncode, result.stderr) == (0, "")
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["cluster"], r["copy_of"]) for r in rows] == [
-        ("a", "a", None), ("b", "a", "a"), ("c", "c", None)]
+        ("a", "a", None),
+        ("b", "a", "a"),
+        ("c", "c", None),
+    ]
     assert rows[1]["similarity"] > 0.5 and rows[0]["similarity"] is None
 
 
@@ -45,8 +59,15 @@ def test_reads_stdin_and_writes_stdout() -> None:
 
 def test_bad_lines_are_reported_skipped_and_exit_1(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps(RECORDS[0]) + "\n{not json\n\n" + json.dumps({"text": "no id"})
-                    + "\n" + json.dumps(RECORDS[2]) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(RECORDS[0])
+        + "\n{not json\n\n"
+        + json.dumps({"text": "no id"})
+        + "\n"
+        + json.dumps(RECORDS[2])
+        + "\n",
+        encoding="utf-8",
+    )
     result = run_newsmon("cluster", str(path), check=False)
     assert result.returncode == 1
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]

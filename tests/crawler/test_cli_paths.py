@@ -39,8 +39,9 @@ def _readme_schedule_commands() -> list[list[str]]:
     return [shlex.split(cron.group(1))[1:], shlex.split(systemd.group(1))]
 
 
-def test_readme_cron_and_systemd_lines_run_quietly(sample_sites: SampleOutlets,
-                                                   tmp_path: Path) -> None:
+def test_readme_cron_and_systemd_lines_run_quietly(
+    sample_sites: SampleOutlets, tmp_path: Path
+) -> None:
     commands = _readme_schedule_commands()
     assert all(c == ["schedule", "--once", "-q"] for c in commands), commands
     registry = _one_outlet_registry(sample_sites, "osh24", tmp_path / "outlets.toml")
@@ -54,50 +55,82 @@ def test_readme_cron_and_systemd_lines_run_quietly(sample_sites: SampleOutlets,
     assert (again.stdout, again.stderr) == ("", "")
 
 
-@pytest.mark.parametrize("args", [["-q", "report", "outlets"], ["report", "outlets", "-q"],
-                                  ["report", "-q", "outlets"]])
+@pytest.mark.parametrize(
+    "args", [["-q", "report", "outlets"], ["report", "outlets", "-q"], ["report", "-q", "outlets"]]
+)
 def test_quiet_before_or_after_the_command_name(args: list[str], tmp_path: Path) -> None:
     done = run_newsmon(*args, "--db", str(tmp_path / "none.db"), check=False)
     assert done.returncode == 2
     assert done.stderr.startswith("error: no archive at")  # an error still shows
 
 
-@pytest.mark.parametrize("args", [["-vv", "outlets", "check", "--help"],
-                                  ["outlets", "check", "-vv", "--help"],
-                                  ["crawl", "-v", "-v", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-vv", "outlets", "check", "--help"],
+        ["outlets", "check", "-vv", "--help"],
+        ["crawl", "-v", "-v", "--help"],
+    ],
+)
 def test_verbose_before_or_after_the_command_name(args: list[str]) -> None:
     done = run_newsmon(*args)
     assert "Usage:" in done.stdout
 
 
-def test_crawl_quiet_prints_nothing_on_success(sample_sites: SampleOutlets,
-                                               tmp_path: Path) -> None:
+def test_crawl_quiet_prints_nothing_on_success(sample_sites: SampleOutlets, tmp_path: Path) -> None:
     registry = _one_outlet_registry(sample_sites, "osh24", tmp_path / "outlets.toml")
-    done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
-                       "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-q")
+    done = run_newsmon(
+        "crawl",
+        "--outlets",
+        str(registry),
+        "--db",
+        str(tmp_path / "a.db"),
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=false",
+        "-q",
+    )
     assert (done.stdout, done.stderr) == ("", "")
 
 
-_NOT_FETCHED = re.compile(r"^links not fetched: too old in sitemap: (\d+) \(over "
-                          r"NEWSMON_SITEMAP_MAX_AGE_DAYS=3\), listed twice: (\d+), "
-                          r"already seen: (\d+)$", re.M)
+_NOT_FETCHED = re.compile(
+    r"^links not fetched: too old in sitemap: (\d+) \(over "
+    r"NEWSMON_SITEMAP_MAX_AGE_DAYS=3\), listed twice: (\d+), "
+    r"already seen: (\d+)$",
+    re.M,
+)
 _CRAWLED = re.compile(r"^crawled 7/7 outlets in [0-9.]+ s: (\d+) new articles stored", re.M)
 
 
-def test_crawl_summary_says_what_it_did_not_fetch_and_why(sample_registry: Path,
-                                                          tmp_path: Path) -> None:
+def test_crawl_summary_says_what_it_did_not_fetch_and_why(
+    sample_registry: Path, tmp_path: Path
+) -> None:
     db = str(tmp_path / "news.db")
-    polite_off = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0",
-                  "-s", "NEWSMON_EXTRACT_WORKERS=1"]  # the sitemap age limit stays at 3 days
+    polite_off = [
+        "-s",
+        "AUTOTHROTTLE_ENABLED=false",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "NEWSMON_EXTRACT_WORKERS=1",
+    ]  # the sitemap age limit stays at 3 days
     first = run_newsmon("crawl", "--outlets", str(sample_registry), "--db", db, *polite_off)
     stored, not_fetched = _CRAWLED.search(first.stderr), _NOT_FETCHED.search(first.stderr)
     assert stored and not_fetched, first.stderr
     too_old, twice, seen = (int(n) for n in not_fetched.groups())
     assert too_old > 0 and twice > 0  # the sample sitemap's old entries; feed + section links
     assert seen == 0  # a fresh archive has seen nothing
-    everything = run_newsmon("crawl", "--outlets", str(sample_registry), "--db",
-                             str(tmp_path / "all.db"), *polite_off,
-                             "-s", "NEWSMON_SITEMAP_MAX_AGE_DAYS=0")
+    everything = run_newsmon(
+        "crawl",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(tmp_path / "all.db"),
+        *polite_off,
+        "-s",
+        "NEWSMON_SITEMAP_MAX_AGE_DAYS=0",
+    )
     assert "too old in sitemap" not in everything.stderr
     all_stored = _CRAWLED.search(everything.stderr)
     assert all_stored and int(all_stored.group(1)) > int(stored.group(1))
@@ -117,33 +150,43 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_outlets_and_clusters_default_to_the_same_period(demo_db: Path) -> None:
     outlets = run_newsmon("report", "outlets", "--db", str(demo_db), "--format", "json")
     articles = sum(o["articles"] for o in json.loads(outlets.stdout)["outlets"])
-    clusters = json.loads(run_newsmon("report", "clusters", "--db", str(demo_db), "--min-size",
-                                      "1", "--format", "json").stdout)
+    clusters = json.loads(
+        run_newsmon(
+            "report", "clusters", "--db", str(demo_db), "--min-size", "1", "--format", "json"
+        ).stdout
+    )
     assert articles == sum(c["size"] for c in clusters["clusters"]) > 0  # all time, both of them
 
 
-_HINT = re.compile(r"No clusters from \d{4}-\d\d-\d\d to now\. The archive holds (\d+) articles "
-                   r"dated (\d{4}-\d\d-\d\d) \.\. \d{4}-\d\d-\d\d: --since (\S+) \(or --since "
-                   r"(\d+d)\) shows them\.")
+_HINT = re.compile(
+    r"No clusters from \d{4}-\d\d-\d\d to now\. The archive holds (\d+) articles "
+    r"dated (\d{4}-\d\d-\d\d) \.\. \d{4}-\d\d-\d\d: --since (\S+) \(or --since "
+    r"(\d+d)\) shows them\."
+)
 
 
 def test_an_empty_report_says_what_the_archive_holds_and_which_since_shows_it(
-        demo_db: Path) -> None:
+    demo_db: Path,
+) -> None:
     table = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d")
     hint = _HINT.search(table.stdout)
     assert hint, table.stdout
     assert hint.group(3) == hint.group(2)
     for since in hint.group(3, 4):  # what it says to type works
-        shown = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", since,
-                            "--format", "json")
+        shown = run_newsmon(
+            "report", "clusters", "--db", str(demo_db), "--since", since, "--format", "json"
+        )
         assert json.loads(shown.stdout)["clusters"]
-    html = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d",
-                       "--format", "html")
+    html = run_newsmon(
+        "report", "clusters", "--db", str(demo_db), "--since", "1d", "--format", "html"
+    )
     assert _HINT.search(html.stdout)
-    as_json = run_newsmon("report", "clusters", "--db", str(demo_db), "--since", "1d",
-                          "--format", "json")
+    as_json = run_newsmon(
+        "report", "clusters", "--db", str(demo_db), "--since", "1d", "--format", "json"
+    )
     assert json.loads(as_json.stdout)["clusters"] == []  # JSON stays JSON; the note: stderr
     assert _HINT.search(as_json.stderr)
-    outlets = run_newsmon("report", "outlets", "--db", str(demo_db), "--since", "1d",
-                          "--format", "markdown")
+    outlets = run_newsmon(
+        "report", "outlets", "--db", str(demo_db), "--since", "1d", "--format", "markdown"
+    )
     assert "> No articles from" in outlets.stdout and "--since" in outlets.stdout

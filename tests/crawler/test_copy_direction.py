@@ -21,28 +21,47 @@ CFG = DedupConfig()
 STORY = "\n\n".join(
     f"Paragraph {n}: the Karasu district council voted to rebuild bridge number {n * 3} over the "
     f"irrigation canal before the spring floods, at a cost of {n * 41} thousand som, after "
-    f"engineers found cracks in {n + 2} of its supports." for n in range(1, 9))
+    f"engineers found cracks in {n + 2} of its supports."
+    for n in range(1, 9)
+)
 LEAD = "KARASU, Nov 9 - Local officials confirmed the plan on Monday.\n\n"
 EXCERPT = "\n\n".join(STORY.split("\n\n")[:5])
 
 
-def _article(article_id: str, outlet: str, published: str | None, text: str, *,
-             fetched: str = "2026-11-09T12:00:00+00:00", source: str | None = None) -> Article:
+def _article(
+    article_id: str,
+    outlet: str,
+    published: str | None,
+    text: str,
+    *,
+    fetched: str = "2026-11-09T12:00:00+00:00",
+    source: str | None = None,
+) -> Article:
     url = f"https://{outlet}.example/news/{article_id}/"
-    return Article(id=article_id, url=url, canonical_url=url, outlet=outlet,
-                   title=f"Bridge story {article_id}", text=text, fetched=fetched,
-                   published=published, source=source)
+    return Article(
+        id=article_id,
+        url=url,
+        canonical_url=url,
+        outlet=outlet,
+        title=f"Bridge story {article_id}",
+        text=text,
+        fetched=fetched,
+        published=published,
+        source=source,
+    )
 
 
 def _crawl(archive: Archive, articles: list[Article], *, outbox: bool = True) -> None:
     """Cluster and store ``articles`` in this (crawl) order, as the crawl and ingest do."""
     clusterer = Clusterer(CFG, MemoryStore())
     for article in articles:
-        item = ArticleItem(article=article, html=b"",
-                           signature=signature(article.text, CFG).to_bytes())
+        item = ArticleItem(
+            article=article, html=b"", signature=signature(article.text, CFG).to_bytes()
+        )
         assign_cluster(clusterer, item)
-        archive.store_article(item.article, signature=item.signature, aliases=item.aliases,
-                              outbox=outbox)
+        archive.store_article(
+            item.article, signature=item.signature, aliases=item.aliases, outbox=outbox
+        )
 
 
 def _report(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -55,8 +74,7 @@ def _stored(archive: Archive) -> dict[str, Article]:
     return {a.id: a for a in archive.articles()}
 
 
-def test_an_origin_crawled_after_its_copies_copies_nothing_and_they_copy_it(
-        db_path: Path) -> None:
+def test_an_origin_crawled_after_its_copies_copies_nothing_and_they_copy_it(db_path: Path) -> None:
     copy = _article("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY)
     excerpt = _article("excerpt", "courier", "2026-11-09T10:00:00+00:00", EXCERPT)
     origin = _article("origin", "wire", "2026-11-09T06:00:00+00:00", STORY)
@@ -73,9 +91,11 @@ def test_a_member_copies_the_closest_earlier_member_not_the_first_crawled(db_pat
     # the excerpt is cut from the copy with its new lead: it is closer to the copy than to the
     # origin, and both came earlier than it in publication time
     cut = "\n\n".join((LEAD + STORY).split("\n\n")[:6])
-    articles = [_article("cut", "courier", "2026-11-09T10:00:00+00:00", cut),
-                _article("origin", "wire", "2026-11-09T06:00:00+00:00", STORY),
-                _article("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY)]
+    articles = [
+        _article("cut", "courier", "2026-11-09T10:00:00+00:00", cut),
+        _article("origin", "wire", "2026-11-09T06:00:00+00:00", STORY),
+        _article("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY),
+    ]
     with Archive(db_path) as archive:
         _crawl(archive, articles)
         stored = _stored(archive)
@@ -83,7 +103,8 @@ def test_a_member_copies_the_closest_earlier_member_not_the_first_crawled(db_pat
 
 
 def test_relinking_queues_new_revisions_and_one_updated_event_with_idempotent_ids(
-        db_path: Path) -> None:
+    db_path: Path,
+) -> None:
     copy = _article("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY)
     origin = _article("origin", "wire", "2026-11-09T06:00:00+00:00", STORY)
     with Archive(db_path) as archive:
@@ -91,8 +112,9 @@ def test_relinking_queues_new_revisions_and_one_updated_event_with_idempotent_id
         messages = [(m.stream, m.fields) for m in archive.outbox_batch(100)]
         # storing the same records again changes nothing, so queues nothing
         for article in archive.articles():
-            archive.store_article(article, signature=signature(article.text, CFG).to_bytes(),
-                                  outbox=True)
+            archive.store_article(
+                article, signature=signature(article.text, CFG).to_bytes(), outbox=True
+            )
         assert len(archive.outbox_batch(100)) == len(messages)
     results = [f["id"] for s, f in messages if s == RESULTS]
     assert results == ["copy:1", "origin:1", "copy:2"]
@@ -106,32 +128,38 @@ def test_relinking_queues_new_revisions_and_one_updated_event_with_idempotent_id
 
 
 def test_members_crediting_the_same_source_are_both_from_it_not_copies(
-        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    articles = [_article("b", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY, source="AFP"),
-                _article("a", "wire", "2026-11-09T06:00:00+00:00", STORY, source="AFP"),
-                _article("c", "courier", "2026-11-09T10:00:00+00:00", EXCERPT)]
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = [
+        _article("b", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY, source="AFP"),
+        _article("a", "wire", "2026-11-09T06:00:00+00:00", STORY, source="AFP"),
+        _article("c", "courier", "2026-11-09T10:00:00+00:00", EXCERPT),
+    ]
     with Archive(db_path) as archive:
         _crawl(archive, articles)
         stored = _stored(archive)
     assert (stored["a"].copy_of, stored["b"].copy_of, stored["c"].copy_of) == (None, None, "a")
-    (record,) = json.loads(_report(capsys, "clusters", "--db", str(db_path), "--format",
-                                   "json"))["clusters"]
+    (record,) = json.loads(_report(capsys, "clusters", "--db", str(db_path), "--format", "json"))[
+        "clusters"
+    ]
     labels = {m["id"]: (m["source"], m["copy_of"], m["from_source"]) for m in record["members"]}
     assert labels == {"a": ("AFP", None, None), "b": ("AFP", None, "AFP"), "c": (None, "a", None)}
     table = _report(capsys, "clusters", "--db", str(db_path))
     rows = {line.split()[2]: line for line in table.splitlines() if line.startswith("  2026")}
     assert "both from AFP" in rows["osh24"] and "copies wire" in rows["courier"]
     assert "from AFP" in rows["wire"] and "copies" not in rows["osh24"]
-    out = _report(capsys, "outlets", "--db", str(db_path), "--since", "2026-11-01",
-                  "--format", "json")
+    out = _report(
+        capsys, "outlets", "--db", str(db_path), "--since", "2026-11-01", "--format", "json"
+    )
     assert json.loads(out)["copy_matrix"] == {"wire": {"courier": 1}}
 
 
-def test_newsmon_cluster_gives_the_same_direction_whatever_the_input_order(
-        tmp_path: Path) -> None:
-    records = [{"id": "copy", "text": LEAD + STORY, "published": "2026-11-09T09:00:00Z"},
-               {"id": "excerpt", "text": EXCERPT, "published": "2026-11-09T10:00:00Z"},
-               {"id": "origin", "text": STORY, "published": "2026-11-09T06:00:00Z"}]
+def test_newsmon_cluster_gives_the_same_direction_whatever_the_input_order(tmp_path: Path) -> None:
+    records = [
+        {"id": "copy", "text": LEAD + STORY, "published": "2026-11-09T09:00:00Z"},
+        {"id": "excerpt", "text": EXCERPT, "published": "2026-11-09T10:00:00Z"},
+        {"id": "origin", "text": STORY, "published": "2026-11-09T06:00:00Z"},
+    ]
     outputs = []
     for order in (records, records[::-1]):
         path = tmp_path / "in.jsonl"
@@ -149,17 +177,34 @@ def test_a_v2_archive_is_migrated_to_copy_of_by_publication_time(db_path: Path) 
     for script in _MIGRATIONS[:2]:
         db.executescript(script)
     db.execute("PRAGMA user_version = 2")
-    rows = [("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY, None),
-            ("origin", "wire", "2026-11-09T06:00:00+00:00", STORY, "copy")]  # the old direction
+    rows = [
+        ("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY, None),
+        ("origin", "wire", "2026-11-09T06:00:00+00:00", STORY, "copy"),
+    ]  # the old direction
     for article_id, outlet, published, text, duplicate_of in rows:
-        db.execute("INSERT INTO articles (id, outlet, url, canonical_url, text, published, "
-                   "fetched, sort_time, cluster, duplicate_of, similarity, signature) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (article_id, outlet, f"u/{article_id}", f"u/{article_id}", text, published,
-                    "2026-11-09T12:00:00+00:00", published, "copy", duplicate_of, 0.9,
-                    signature(text, CFG).to_bytes()))
-    db.execute("INSERT INTO clusters VALUES ('copy', 2, '2026-11-09T06:00:00+00:00', "
-               "'2026-11-09T09:00:00+00:00')")
+        db.execute(
+            "INSERT INTO articles (id, outlet, url, canonical_url, text, published, "
+            "fetched, sort_time, cluster, duplicate_of, similarity, signature) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article_id,
+                outlet,
+                f"u/{article_id}",
+                f"u/{article_id}",
+                text,
+                published,
+                "2026-11-09T12:00:00+00:00",
+                published,
+                "copy",
+                duplicate_of,
+                0.9,
+                signature(text, CFG).to_bytes(),
+            ),
+        )
+    db.execute(
+        "INSERT INTO clusters VALUES ('copy', 2, '2026-11-09T06:00:00+00:00', "
+        "'2026-11-09T09:00:00+00:00')"
+    )
     db.commit()
     db.close()
     with Archive(db_path) as archive:
@@ -177,7 +222,6 @@ def test_an_article_stored_again_with_a_later_date_relinks_its_cluster(db_path: 
         _crawl(archive, [first, second])
         assert _stored(archive)["second"].copy_of == "first"
         first.published = "2026-11-09T11:00:00+00:00"
-        archive.store_article(first, signature=signature(first.text, CFG).to_bytes(),
-                              outbox=True)
+        archive.store_article(first, signature=signature(first.text, CFG).to_bytes(), outbox=True)
         stored = _stored(archive)
     assert (stored["second"].copy_of, stored["first"].copy_of) == (None, "second")

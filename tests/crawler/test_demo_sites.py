@@ -21,8 +21,20 @@ import pytest
 from crawler.demo.content import load_expected, load_outlets
 from crawler.demo.server import Request, Response, SampleOutlets, serve_sample_outlets
 
-REGISTRY_KEYS = {"id", "name", "country", "languages", "homepage", "feeds", "sitemaps", "sections",
-                 "article_pattern", "allowed_domains", "interval", "obey_robots"}
+REGISTRY_KEYS = {
+    "id",
+    "name",
+    "country",
+    "languages",
+    "homepage",
+    "feeds",
+    "sitemaps",
+    "sections",
+    "article_pattern",
+    "allowed_domains",
+    "interval",
+    "obey_robots",
+}
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -37,8 +49,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def fetch(url: str, headers: Mapping[str, str] | None = None,
-          timeout: float = 5) -> tuple[int, Message, bytes]:
+def fetch(
+    url: str, headers: Mapping[str, str] | None = None, timeout: float = 5
+) -> tuple[int, Message, bytes]:
     """GET without following redirects: (status, headers, body), for error statuses too."""
     request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
@@ -99,8 +112,9 @@ def test_at_least_six_outlets_and_forty_articles(sites: SampleOutlets) -> None:
     assert len(hosts) == len(sites.outlet_ids), "each outlet has its own loopback address"
 
 
-def test_registry_is_complete_and_matches_every_article(sites: SampleOutlets,
-                                                        registry: dict[str, dict]) -> None:
+def test_registry_is_complete_and_matches_every_article(
+    sites: SampleOutlets, registry: dict[str, dict]
+) -> None:
     assert set(registry) == set(sites.outlet_ids)
     for outlet_id, entry in registry.items():
         assert set(entry) == REGISTRY_KEYS, outlet_id
@@ -122,7 +136,8 @@ def test_discovery_kinds_cover_rss_atom_sitemap_and_sections(registry: dict[str,
 
 
 def test_every_article_is_reachable_through_its_outlets_discovery(
-        sites: SampleOutlets, registry: dict[str, dict]) -> None:
+    sites: SampleOutlets, registry: dict[str, dict]
+) -> None:
     for outlet_id, entry in registry.items():
         mine = {u for k, u in sites.article_urls.items() if k.startswith(f"{outlet_id}/")}
         assert _discovered(entry) == mine, outlet_id
@@ -168,8 +183,7 @@ def test_windows_1251_outlet_is_served_and_declared_as_cp1251(sites: SampleOutle
     assert re.search("[а-я]{5,}", feed.findtext("channel/item/title"))
 
 
-def test_feeds_and_sitemaps_answer_conditional_requests_with_304(
-        registry: dict[str, dict]) -> None:
+def test_feeds_and_sitemaps_answer_conditional_requests_with_304(registry: dict[str, dict]) -> None:
     documents = [u for e in registry.values() for u in (*e["feeds"], *e["sitemaps"])]
     for url in documents:
         status, headers, _ = fetch(url)
@@ -207,8 +221,9 @@ def test_listing_and_tag_pages_exist_and_link_articles(sites: SampleOutlets) -> 
         assert status == 200 and b"User-agent: *" in robots
 
 
-def test_root_redirects_and_unknown_paths_are_404(sites: SampleOutlets,
-                                                  registry: dict[str, dict]) -> None:
+def test_root_redirects_and_unknown_paths_are_404(
+    sites: SampleOutlets, registry: dict[str, dict]
+) -> None:
     for outlet_id, entry in registry.items():
         base = sites.base_url(outlet_id)
         status, headers, _ = fetch(base + "/")

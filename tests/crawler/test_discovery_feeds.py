@@ -224,7 +224,8 @@ def test_external_entities_are_not_read(tmp_path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-VALUE")
     body = (
-        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "' + secret.as_uri().encode()
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "'
+        + secret.as_uri().encode()
         + b'"><!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>'
         b"<rss><channel><item><title>Leak: &xxe;&net;</title>"
         b"<link>https://x.example/c</link></item></channel></rss>"

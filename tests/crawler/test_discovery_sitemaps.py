@@ -119,11 +119,14 @@ def test_size_cap_applies_to_plain_and_gzip_bodies() -> None:
 
 def test_entries_past_the_limit_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sitemaps, "MAX_SITEMAP_ENTRIES", 2)
-    body = b"<urlset>" + b"".join(
-        b"<url><loc>https://news.example/%d</loc></url>" % n for n in range(10)
-    ) + b"</urlset>"
+    body = (
+        b"<urlset>"
+        + b"".join(b"<url><loc>https://news.example/%d</loc></url>" % n for n in range(10))
+        + b"</urlset>"
+    )
     assert [e.url for e in parse_sitemap(body, SITEMAP_URL).entries] == [
-        "https://news.example/0", "https://news.example/1"
+        "https://news.example/0",
+        "https://news.example/1",
     ]
 
 
@@ -186,7 +189,8 @@ def test_external_entity_in_sitemap_is_not_read(tmp_path) -> None:
     secret.write_text("TOP-SECRET-VALUE")
     body = (
         b'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "'
-        + secret.as_uri().encode() + b'">]>'
+        + secret.as_uri().encode()
+        + b'">]>'
         b"<urlset><url><loc>https://news.example/leak/&xxe;</loc></url></urlset>"
     )
     assert parse_sitemap(body, SITEMAP_URL).entries == [LinkEntry("https://news.example/leak/")]

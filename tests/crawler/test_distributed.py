@@ -46,17 +46,29 @@ def _urls(db: Path) -> list[str]:
 
 
 def test_two_workers_and_one_ingest_fetch_and_store_each_article_once_as_a_local_crawl(
-        counted_sites: SampleOutlets, sample_registry: Path, tmp_path: Path, redis_url: str,
-        redis_prefix: str) -> None:
+    counted_sites: SampleOutlets,
+    sample_registry: Path,
+    tmp_path: Path,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
     local = tmp_path / "local.db"
     run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(local), *FAST)
     counted_sites.reset_counts()
 
-    shared = ["--outlets", str(sample_registry), "--redis-url", redis_url, "--mode", "worker",
-              "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST]
+    shared = [
+        "--outlets",
+        str(sample_registry),
+        "--redis-url",
+        redis_url,
+        "--mode",
+        "worker",
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+    ]
     workers = [tmp_path / "worker1.db", tmp_path / "worker2.db"]
-    schedulers = [start_newsmon("schedule", "--once", "--db", str(db), *shared)
-                  for db in workers]
+    schedulers = [start_newsmon("schedule", "--once", "--db", str(db), *shared) for db in workers]
     for scheduler in schedulers:
         _, stderr = finish_newsmon(scheduler, TIMEOUT_S)
         assert scheduler.returncode == 0, stderr[-3000:]
@@ -66,8 +78,15 @@ def test_two_workers_and_one_ingest_fetch_and_store_each_article_once_as_a_local
         crawl = run_newsmon("crawl", "--db", str(db), *shared)
         assert "0 new articles sent to ingest" in crawl.stderr
     ingest = tmp_path / "ingest.db"
-    run_newsmon("ingest", "--redis-url", redis_url, "--db", str(ingest), "--drain",
-                env={**os.environ, "NEWSMON_REDIS_PREFIX": redis_prefix})
+    run_newsmon(
+        "ingest",
+        "--redis-url",
+        redis_url,
+        "--db",
+        str(ingest),
+        "--drain",
+        env={**os.environ, "NEWSMON_REDIS_PREFIX": redis_prefix},
+    )
 
     urls = counted_sites.article_urls
     fetched = {canonicalize(urls[key]): n for key, n in counted_sites.article_gets().items() if n}
@@ -95,17 +114,32 @@ def test_two_workers_and_one_ingest_fetch_and_store_each_article_once_as_a_local
     assert sorted(r["canonical_url"] for _, r in latest.values()) == sorted(stored)
     with Archive(ingest) as archive:
         assert {a.id: a.copy_of for a in archive.articles()} == {
-            i: r["copy_of"] for i, (_, r) in latest.items()}
+            i: r["copy_of"] for i, (_, r) in latest.items()
+        }
 
 
 def test_a_worker_without_redis_keeps_its_articles_and_sends_them_when_redis_is_back(
-        counted_sites: SampleOutlets, sample_registry: Path, tmp_path: Path) -> None:
+    counted_sites: SampleOutlets, sample_registry: Path, tmp_path: Path
+) -> None:
     server = RedisServer()  # its port is free: nothing answers there yet
     db, ingest = tmp_path / "worker.db", tmp_path / "ingest.db"
     outlet = counted_sites.outlet_ids[0]
-    crawl = ["crawl", "--outlet", outlet, "--outlets", str(sample_registry), "--db", str(db),
-             "--mode", "worker", "--redis-url", server.url, *FAST,
-             "-s", "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1"]
+    crawl = [
+        "crawl",
+        "--outlet",
+        outlet,
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        "--mode",
+        "worker",
+        "--redis-url",
+        server.url,
+        *FAST,
+        "-s",
+        "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1",
+    ]
     stderr = run_newsmon(*crawl).stderr
     assert "messages wait in the archive's outbox" in stderr
     with Archive(db) as archive:
@@ -125,8 +159,17 @@ def test_a_worker_without_redis_keeps_its_articles_and_sends_them_when_redis_is_
 
 def test_worker_mode_without_a_redis_url_is_refused(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_REDIS_URL"}
-    done = run_newsmon("schedule", "--once", "--mode", "worker", "--db",
-                       str(tmp_path / "worker.db"), check=False, env=env)
+    done = run_newsmon(
+        "schedule",
+        "--once",
+        "--mode",
+        "worker",
+        "--db",
+        str(tmp_path / "worker.db"),
+        check=False,
+        env=env,
+    )
     assert done.returncode == 2
-    assert done.stderr == ("error: worker mode sends articles to Redis: give --redis-url "
-                           "(or NEWSMON_REDIS_URL)\n")
+    assert done.stderr == (
+        "error: worker mode sends articles to Redis: give --redis-url (or NEWSMON_REDIS_URL)\n"
+    )

@@ -26,9 +26,25 @@ pytestmark = pytest.mark.slow
 
 _REPO = Path(__file__).resolve().parents[2]
 _CLUSTER_FIELDS = {"id", "size", "outlets", "first_published", "origin", "members", "title"}
-_ARTICLE_FIELDS = ["id", "url", "canonical_url", "outlet", "title", "subtitle", "text",
-                   "published", "modified", "authors", "language", "images", "source",
-                   "fetched", "cluster", "copy_of", "similarity"]
+_ARTICLE_FIELDS = [
+    "id",
+    "url",
+    "canonical_url",
+    "outlet",
+    "title",
+    "subtitle",
+    "text",
+    "published",
+    "modified",
+    "authors",
+    "language",
+    "images",
+    "source",
+    "fetched",
+    "cluster",
+    "copy_of",
+    "similarity",
+]
 
 
 class _TwoCrawls:
@@ -54,7 +70,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> _TwoCrawls:
 
 
 def test_first_crawl_fetches_every_sample_article_once_and_second_crawl_fetches_none(
-        crawled: _TwoCrawls) -> None:
+    crawled: _TwoCrawls,
+) -> None:
     assert set(crawled.first_gets) == set(crawled.sites.article_urls)
     assert set(crawled.first_gets.values()) == {1}
     assert sum(crawled.second_gets.values()) == 0
@@ -77,7 +94,8 @@ def test_archive_holds_every_article_with_its_fields_and_page(crawled: _TwoCrawl
 
 
 def test_an_outlets_footer_is_learned_from_its_first_articles_and_left_out_of_all(
-        crawled: _TwoCrawls) -> None:
+    crawled: _TwoCrawls,
+) -> None:
     # steppe-bureau's pages are all extracted at once in the first crawl, before its footer is
     # learned: crawler.fetch.first_articles.FirstArticles has them wait and cleans them all
     site = tomllib.loads((_REPO / "crawler/demo/sites/steppe-bureau.toml").read_text("utf-8"))
@@ -89,7 +107,8 @@ def test_an_outlets_footer_is_learned_from_its_first_articles_and_left_out_of_al
 
 
 def test_known_copies_share_a_cluster_and_unrelated_articles_stay_apart(
-        crawled: _TwoCrawls) -> None:
+    crawled: _TwoCrawls,
+) -> None:
     with Archive(crawled.db) as archive:
         clusters = clusters_by_url(archive)
     grouped: set[str] = set()
@@ -102,8 +121,7 @@ def test_known_copies_share_a_cluster_and_unrelated_articles_stay_apart(
     assert joined_wrongly == []
 
 
-def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(
-        crawled: _TwoCrawls) -> None:
+def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(crawled: _TwoCrawls) -> None:
     with Archive(crawled.db) as archive:
         copies = copies_by_url(archive)
     for group in crawled.sites.expected_clusters:  # origin first, in publication order
@@ -112,7 +130,8 @@ def test_each_known_groups_origin_copies_none_whatever_the_crawl_order(
         for i, url in enumerate(urls[1:], 1):
             copy_of, source = copies[url]
             assert copy_of in urls[:i] or (
-                copy_of is None and source in {copies[u][1] for u in urls[:i]}), group
+                copy_of is None and source in {copies[u][1] for u in urls[:i]}
+            ), group
 
 
 def test_report_clusters_json_gives_design_cluster_records(crawled: _TwoCrawls) -> None:
@@ -138,13 +157,20 @@ def test_export_writes_every_article_record_with_its_cluster(crawled: _TwoCrawls
 
 def test_demo_prints_the_clusters_of_the_known_copies(tmp_path: Path) -> None:
     done = run_newsmon("demo", "--db", str(tmp_path / "demo.db"))
-    groups = len(json.loads(run_newsmon("report", "clusters", "--db", str(tmp_path / "demo.db"),
-                                        "--format", "json").stdout)["clusters"])
+    groups = len(
+        json.loads(
+            run_newsmon(
+                "report", "clusters", "--db", str(tmp_path / "demo.db"), "--format", "json"
+            ).stdout
+        )["clusters"]
+    )
     assert done.stdout.count("cluster ") == groups >= 4
-    assert f"demo check: {groups}/{groups} known copy groups found whole, {groups}/{groups} " \
-           "with the origin copying none and every other member copying an earlier one " \
-           "(or its credited source), " \
-           "0 unrelated articles wrongly joined" in done.stderr
+    assert (
+        f"demo check: {groups}/{groups} known copy groups found whole, {groups}/{groups} "
+        "with the origin copying none and every other member copying an earlier one "
+        "(or its credited source), "
+        "0 unrelated articles wrongly joined" in done.stderr
+    )
 
 
 # -- bad input: one line on stderr, the right exit status, no traceback ------------------------
@@ -174,14 +200,23 @@ def _closed_port() -> int:
     return free_port()
 
 
-@pytest.mark.parametrize(("args", "line"), [
-    (["--outlets", "{tmp}/missing.toml"],
-     "error: {tmp}/missing.toml: cannot read the outlet registry: No such file or directory"),
-    (["--outlets", "{registry}", "--outlet", "nope"],
-     "error: unknown outlet 'nope'; known: nowhere"),
-    (["--outlets", "{registry}", "--db", "{tmp}/no/such/dir/a.db"],
-     "error: cannot open archive {tmp}/no/such/dir/a.db: unable to open database file"),
-])
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--outlets", "{tmp}/missing.toml"],
+            "error: {tmp}/missing.toml: cannot read the outlet registry: No such file or directory",
+        ),
+        (
+            ["--outlets", "{registry}", "--outlet", "nope"],
+            "error: unknown outlet 'nope'; known: nowhere",
+        ),
+        (
+            ["--outlets", "{registry}", "--db", "{tmp}/no/such/dir/a.db"],
+            "error: cannot open archive {tmp}/no/such/dir/a.db: unable to open database file",
+        ),
+    ],
+)
 def test_bad_input_ends_in_one_clear_line(tmp_path: Path, args: list[str], line: str) -> None:
     registry = _registry(tmp_path, _ONE_OUTLET.format(port=_closed_port()))
     fill = {"tmp": str(tmp_path), "registry": str(registry)}
@@ -194,23 +229,27 @@ def test_bad_input_ends_in_one_clear_line(tmp_path: Path, args: list[str], line:
 
 
 def test_an_invalid_outlet_file_names_the_line_the_outlet_and_the_key(tmp_path: Path) -> None:
-    text = _ONE_OUTLET.format(port=1).replace('feeds = ', 'feedurl = "x"\nfeeds = ')
+    text = _ONE_OUTLET.format(port=1).replace("feeds = ", 'feedurl = "x"\nfeeds = ')
     registry = _registry(tmp_path, text)
-    done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
-                       check=False)
+    done = run_newsmon(
+        "crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"), check=False
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        f"error: {registry}:7: outlet 'nowhere': unknown key 'feedurl' (did you mean 'feeds'?)"]
+        f"error: {registry}:7: outlet 'nowhere': unknown key 'feedurl' (did you mean 'feeds'?)"
+    ]
 
 
 def test_an_unreachable_outlet_is_a_partial_failure_named_in_the_summary(tmp_path: Path) -> None:
     port = _closed_port()
     registry = _registry(tmp_path, _ONE_OUTLET.format(port=port))
-    done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
-                       *FAST, check=False)
+    done = run_newsmon(
+        "crawl", "--outlets", str(registry), "--db", str(tmp_path / "a.db"), *FAST, check=False
+    )
     assert done.returncode == 1
-    assert (f"error: outlet 'nowhere' could not be crawled: "
-            f"feed http://127.0.0.1:{port}/rss: refused") in done.stderr.splitlines()
+    assert (
+        f"error: outlet 'nowhere' could not be crawled: feed http://127.0.0.1:{port}/rss: refused"
+    ) in done.stderr.splitlines()
     assert "Traceback" not in done.stderr
     with Archive(tmp_path / "a.db") as archive:
         run = archive.runs(1)[0]
@@ -227,9 +266,24 @@ def test_scrapy_crawl_outlet_works_from_the_checkout(tmp_path: Path) -> None:
     with serve_sample_outlets(["ala-too-wire"]) as sites:
         registry = sites.write_registry(tmp_path / "outlets.toml")
         done = subprocess.run(
-            [scrapy, "crawl", "outlet", "-a", "outlet=ala-too-wire",
-             "-s", f"NEWSMON_OUTLETS_FILE={registry}", "-s", f"NEWSMON_DB={db}", *FAST],
-            cwd=_REPO, capture_output=True, text=True, timeout=240, check=False)
+            [
+                scrapy,
+                "crawl",
+                "outlet",
+                "-a",
+                "outlet=ala-too-wire",
+                "-s",
+                f"NEWSMON_OUTLETS_FILE={registry}",
+                "-s",
+                f"NEWSMON_DB={db}",
+                *FAST,
+            ],
+            cwd=_REPO,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
         expected = len(sites.article_urls)
     assert done.returncode == 0, done.stderr[-3000:]
     with Archive(db) as archive:

@@ -21,30 +21,39 @@ def _ids(args: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
     return [json.loads(line)["id"] for line in out.splitlines()]
 
 
-@pytest.mark.parametrize(("options", "expected"), [
-    ([], ["s1f", "g1d", "g2e", "w1a", "w3c", "w2b"]),
-    (["--since", "2026-11-09"], ["w1a", "w3c", "w2b"]),
-    (["--until", "2026-11-08"], ["s1f", "g1d", "g2e"]),  # a day: that day included
-    (["--until", "2026-11-08T11:00Z"], ["s1f", "g1d"]),
-    (["--language", "ru"], ["g1d", "g2e"]),
-    # no detected language: the registry's languages of its outlet count
-    (["--language", "en"], ["s1f", "w1a", "w3c", "w2b"]),
-    (["--query", "TOKTOGUL winter"], ["w1a", "w3c", "w2b"]),
-    (["--country", "KG"], ["s1f", "w1a", "w2b"]),
-    (["--country", "kz", "--country", "UZ"], ["g1d", "g2e", "w3c"]),
-    (["--country", "KG", "--outlet", "osh24", "--since", "2026-11-08"], ["w2b"]),
-    (["--outlet", "courier", "--language", "ru"], ["g2e"]),
-])
-def test_export_takes_the_report_filters(archive: Path, registry: Path,
-                                         capsys: pytest.CaptureFixture[str],
-                                         options: list[str], expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], ["s1f", "g1d", "g2e", "w1a", "w3c", "w2b"]),
+        (["--since", "2026-11-09"], ["w1a", "w3c", "w2b"]),
+        (["--until", "2026-11-08"], ["s1f", "g1d", "g2e"]),  # a day: that day included
+        (["--until", "2026-11-08T11:00Z"], ["s1f", "g1d"]),
+        (["--language", "ru"], ["g1d", "g2e"]),
+        # no detected language: the registry's languages of its outlet count
+        (["--language", "en"], ["s1f", "w1a", "w3c", "w2b"]),
+        (["--query", "TOKTOGUL winter"], ["w1a", "w3c", "w2b"]),
+        (["--country", "KG"], ["s1f", "w1a", "w2b"]),
+        (["--country", "kz", "--country", "UZ"], ["g1d", "g2e", "w3c"]),
+        (["--country", "KG", "--outlet", "osh24", "--since", "2026-11-08"], ["w2b"]),
+        (["--outlet", "courier", "--language", "ru"], ["g2e"]),
+    ],
+)
+def test_export_takes_the_report_filters(
+    archive: Path,
+    registry: Path,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    expected: list[str],
+) -> None:
     assert _ids(["--db", str(archive), "--outlets", str(registry), *options], capsys) == expected
 
 
 def test_a_country_without_outlets_is_a_one_line_error(
-        archive: Path, registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run_main(["export", "--db", str(archive), "--outlets", str(registry),
-                                 "--country", "TJ"], capsys)
+    archive: Path, registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run_main(
+        ["export", "--db", str(archive), "--outlets", str(registry), "--country", "TJ"], capsys
+    )
     assert (status, out, err) == (2, "", "error: no outlet of country TJ in the registry\n")
 
 
@@ -52,14 +61,35 @@ def test_parquet_holds_every_record_with_page_text_escaped(archive: Path, tmp_pa
     import pyarrow.parquet as pq
 
     with Archive(archive) as writer:
-        writer.store_article(make_article(
-            "x9", "osh24", "2026-11-11T09:00:00Z", cluster="x9",
-            title="Breaking\x1b]0;pwned\x07 \u202egnp.exe", text="First line.\n\nSecond line."))
+        writer.store_article(
+            make_article(
+                "x9",
+                "osh24",
+                "2026-11-11T09:00:00Z",
+                cluster="x9",
+                title="Breaking\x1b]0;pwned\x07 \u202egnp.exe",
+                text="First line.\n\nSecond line.",
+            )
+        )
     target = tmp_path / "articles.parquet"
     with target.open("wb") as out:
-        done = subprocess.run([*NEWSMON, "export", "--db", str(archive), "--format", "parquet",
-                               "--since", "2026-11-09"], stdout=out, stderr=subprocess.PIPE,
-                              text=False, timeout=120, check=False)
+        done = subprocess.run(
+            [
+                *NEWSMON,
+                "export",
+                "--db",
+                str(archive),
+                "--format",
+                "parquet",
+                "--since",
+                "2026-11-09",
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=False,
+            timeout=120,
+            check=False,
+        )
     assert (done.returncode, done.stderr) == (0, b"")
     table = pq.read_table(target)
     rows = table.to_pylist()
@@ -72,24 +102,34 @@ def test_parquet_holds_every_record_with_page_text_escaped(archive: Path, tmp_pa
 
 
 def test_parquet_without_pyarrow_is_one_line_saying_what_to_install(archive: Path) -> None:
-    code = ("import sys; sys.modules['pyarrow'] = None\n"  # as if pyarrow were not installed
-            "from crawler.cli import main\n"
-            f"main(['export', '--db', {str(archive)!r}, '--format', 'parquet'])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, check=False)
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"  # as if pyarrow were not installed
+        "from crawler.cli import main\n"
+        f"main(['export', '--db', {str(archive)!r}, '--format', 'parquet'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == ("error: --format parquet needs pyarrow: "
-                           "pip install 'newsmon[parquet]'\n")
+    assert done.stderr == (
+        "error: --format parquet needs pyarrow: pip install 'newsmon[parquet]'\n"
+    )
 
 
 def test_output_dir_writes_one_json_file_per_article(
-        archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Archive(archive) as writer:
-        writer.store_article(make_article("../../escape", "osh24", "2026-11-11T09:00:00Z",
-                                          cluster="e", title="\u202eevil"))
+        writer.store_article(
+            make_article(
+                "../../escape", "osh24", "2026-11-11T09:00:00Z", cluster="e", title="\u202eevil"
+            )
+        )
     folder = tmp_path / "out" / "articles"
-    status, out, err = run_main(["export", "--db", str(archive), "--since", "2026-11-09",
-                                 "--output-dir", str(folder)], capsys)
+    status, out, err = run_main(
+        ["export", "--db", str(archive), "--since", "2026-11-09", "--output-dir", str(folder)],
+        capsys,
+    )
     assert (status, out, err) == (0, "", f"wrote 4 articles to {folder}\n")
     files = sorted(p.name for p in folder.iterdir())
     assert files[1:] == ["w1a.json", "w2b.json", "w3c.json"]
@@ -103,11 +143,17 @@ def test_output_dir_writes_one_json_file_per_article(
 
 
 def test_output_dir_and_format_together_are_refused(
-        archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run_main(["export", "--db", str(archive), "--output-dir",
-                                 str(tmp_path / "o"), "--format", "csv"], capsys)
-    assert (status, out, err) == (2, "", "error: --output-dir writes JSON files; leave out "
-                                         "--format\n")
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run_main(
+        ["export", "--db", str(archive), "--output-dir", str(tmp_path / "o"), "--format", "csv"],
+        capsys,
+    )
+    assert (status, out, err) == (
+        2,
+        "",
+        "error: --output-dir writes JSON files; leave out --format\n",
+    )
 
 
 def _readme_export_commands() -> list[str]:
@@ -128,8 +174,16 @@ def test_the_readme_export_commands_run_on_the_demo_archive(tmp_path: Path) -> N
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     run_newsmon("demo", "--db", str(tmp_path / "demo.db"))
     for command in commands:
-        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=120, check=False)
+        done = subprocess.run(
+            command,
+            shell=True,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, f"{command}\n{done.stderr[-2000:]}"
     english = [json.loads(line) for line in (tmp_path / "english.jsonl").read_text().splitlines()]
     assert english and {a["language"] for a in english} == {"en"}

@@ -77,19 +77,31 @@ def test_a_transliterated_name_is_kept_once_as_the_page_shows_it() -> None:
 @pytest.mark.parametrize(
     ("title", "sites", "expected"),
     [
-        ("Ferry adds a night sailing | DW | 28.04.2026", ["DW", "www.dw.com"],
-         "Ferry adds a night sailing"),
+        (
+            "Ferry adds a night sailing | DW | 28.04.2026",
+            ["DW", "www.dw.com"],
+            "Ferry adds a night sailing",
+        ),
         ("Ferry adds a night sailing - WELT", ["", "www.welt.de"], "Ferry adds a night sailing"),
-        ("Ақтөбеде жаңа саябақ ашылды：Дала жаңалықтары", ["Дала жаңалықтары"],
-         "Ақтөбеде жаңа саябақ ашылды"),
+        (
+            "Ақтөбеде жаңа саябақ ашылды：Дала жаңалықтары",
+            ["Дала жаңалықтары"],
+            "Ақтөбеде жаңа саябақ ашылды",
+        ),
         ("Каток открылся — Степной вестник", ["Степной вестник"], "Каток открылся"),
         ("Talks: what comes next - Coastline Daily", SITES, "Talks: what comes next"),
         ("Who - what - where", SITES, "Who - what - where"),
         ("Opinion | Is a ferry a bus?", SITES, "Is a ferry a bus?"),
-        ("Night boats – Harbour Cannon Works", ["", "harbourcannon.example", "harbourcannon"],
-         "Night boats"),
-        ("Night boats - harbourcannon at the boat fair 2026", ["harbourcannon"],
-         "Night boats - harbourcannon at the boat fair 2026"),
+        (
+            "Night boats – Harbour Cannon Works",
+            ["", "harbourcannon.example", "harbourcannon"],
+            "Night boats",
+        ),
+        (
+            "Night boats - harbourcannon at the boat fair 2026",
+            ["harbourcannon"],
+            "Night boats - harbourcannon at the boat fair 2026",
+        ),
     ],
 )
 def test_a_declared_title_loses_its_site_and_date_parts(
@@ -151,21 +163,30 @@ def test_a_paragraph_with_inline_links_on_their_own_source_lines_stays_one() -> 
 
 @pytest.mark.parametrize(
     "path",
-    ["templates/byline-decorated-en.html", "templates/byline-decorated-ru.html",
-     "templates/byline-decorated-kk.html"],
+    [
+        "templates/byline-decorated-en.html",
+        "templates/byline-decorated-ru.html",
+        "templates/byline-decorated-kk.html",
+    ],
 )
 def test_template_pages_show_one_headline_clean_authors_and_whole_paragraphs(path: str) -> None:
     entry = next(e for e in manifest() if e["path"] == path)
     record = page_record(entry)
     expected = {
         "templates/byline-decorated-en.html": (
-            "Harbour ferry adds a night sailing for late-shift workers", ["Jane Marlow"], "pro trip"
+            "Harbour ferry adds a night sailing for late-shift workers",
+            ["Jane Marlow"],
+            "pro trip",
         ),
         "templates/byline-decorated-ru.html": (
-            "В Актобе залили первый городской каток этой зимы", ["Ирина Соколова"], "за час катания"
+            "В Актобе залили первый городской каток этой зимы",
+            ["Ирина Соколова"],
+            "за час катания",
         ),
         "templates/byline-decorated-kk.html": (
-            "Ақтөбеде өзен жағасында жаңа саябақ ашылды", ["Ержан Сейтқали"], "жолы да салынады"
+            "Ақтөбеде өзен жағасында жаңа саябақ ашылды",
+            ["Ержан Сейтқали"],
+            "жолы да салынады",
         ),
     }[path]
     title, authors, across_links = expected
@@ -197,8 +218,9 @@ def _river_page(rest: str) -> bytes:
 def test_the_rest_behind_a_read_more_control_is_part_of_the_body(rest: str) -> None:
     paras = "".join(f"<p>{LONG} Part {i}.</p>" for i in (3, 4, 5))
     url = "https://coastline-daily.example/news/ferry"
-    text = extract_article(_river_page(rest.format(paras=paras)), url,
-                           fetched="2026-05-01T00:00:00Z").article.text
+    text = extract_article(
+        _river_page(rest.format(paras=paras)), url, fetched="2026-05-01T00:00:00Z"
+    ).article.text
     assert text.split("\n\n") == [f"{LONG} Part {i}." for i in range(1, 6)]
 
 
@@ -217,10 +239,13 @@ def test_hidden_comments_and_menus_stay_out_of_the_body() -> None:
 def test_read_more_template_pages_keep_the_whole_article(path: str) -> None:
     record = page_record(next(e for e in manifest() if e["path"] == path))
     assert len(record["text"].split("\n\n")) == 5
-    assert record["authors"] == {
-        "templates/read-more-uz.html": ["Dilnoza Karimova"],
-        "templates/read-more-ru.html": ["Бакыт Осмонов"],
-    }[path]
+    assert (
+        record["authors"]
+        == {
+            "templates/read-more-uz.html": ["Dilnoza Karimova"],
+            "templates/read-more-ru.html": ["Бакыт Осмонов"],
+        }[path]
+    )
 
 
 def _bylined_page(head: str, byline: str) -> bytes:
@@ -247,8 +272,11 @@ def test_a_json_ld_author_given_by_reference_is_read() -> None:
 @pytest.mark.parametrize(
     ("byline", "expected"),
     [
-        ("<p class='article__meta'>By <a href='/news/staff/jane-marlow/'>Jane Marlow</a>, "
-         "<a href='/news/staff/sam-ortiz/'>Sam Ortiz</a></p>", ["Jane Marlow", "Sam Ortiz"]),
+        (
+            "<p class='article__meta'>By <a href='/news/staff/jane-marlow/'>Jane Marlow</a>, "
+            "<a href='/news/staff/sam-ortiz/'>Sam Ortiz</a></p>",
+            ["Jane Marlow", "Sam Ortiz"],
+        ),
         ("<p>Автор: <a href='/avtor/irina-sokolova'>Ирина Соколова</a></p>", ["Ирина Соколова"]),
         ("<p><a rel='author' href='/u/42'>Ержан Сейтқали</a></p>", ["Ержан Сейтқали"]),
         ("", []),

@@ -10,20 +10,25 @@ from crawler.extract.article import extract_article
 PARAGRAPH = "An invented report on a mountain school that opened a new library wing. " * 5
 
 
-@pytest.mark.parametrize("reference", ["&#8;", "&#x1b;", "&#X1B;", "&#0011;", "&#xFFFE;",
-                                       "&#xffff;", "&#31"])
+@pytest.mark.parametrize(
+    "reference", ["&#8;", "&#x1b;", "&#X1B;", "&#0011;", "&#xFFFE;", "&#xffff;", "&#31"]
+)
 def test_a_control_character_reference_does_not_fail_extraction(reference: str) -> None:
-    page = (f"<html><head><title>Library{reference} wing</title></head><body><article>"
-            f"<h1>Library{reference} wing opens</h1><p>{PARAGRAPH}</p>"
-            f"<p>Second{reference} part. {PARAGRAPH}</p></article></body></html>")
+    page = (
+        f"<html><head><title>Library{reference} wing</title></head><body><article>"
+        f"<h1>Library{reference} wing opens</h1><p>{PARAGRAPH}</p>"
+        f"<p>Second{reference} part. {PARAGRAPH}</p></article></body></html>"
+    )
     article = extract_article(page.encode(), "https://school.example/news/library/").article
     assert article.title == "Library wing opens"
     assert "Second part." in article.text
 
 
 def test_allowed_references_stay() -> None:
-    page = (f"<html><body><article><h1>Tabs&#9;and &#x41;&#13;</h1><p>{PARAGRAPH} &#x9b;</p>"
-            f"<p>{PARAGRAPH}</p></article></body></html>")
+    page = (
+        f"<html><body><article><h1>Tabs&#9;and &#x41;&#13;</h1><p>{PARAGRAPH} &#x9b;</p>"
+        f"<p>{PARAGRAPH}</p></article></body></html>"
+    )
     article = extract_article(page.encode(), "https://school.example/news/tabs/").article
     assert article.title == "Tabs and A"
     assert "\u203a" in article.text  # &#x9b; is windows-1252's › in HTML

@@ -85,6 +85,7 @@ def test_the_public_trafilatura_path_gives_the_same_record(
 ) -> None:
     """On a trafilatura version the fast cascade is not verified on, the public call runs."""
     from crawler.extract import article as extract_module
+
     steps = extract_module.trafilatura_steps("0.0-unverified")
     assert steps == (trafilatura.load_html, extract_module._public_fast_extraction)
     monkeypatch.setattr(extract_module, "load_html", steps[0])

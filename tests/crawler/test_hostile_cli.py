@@ -40,8 +40,14 @@ def redis_user(redis_url: str) -> Iterator[tuple[str, str]]:
     """A Redis ACL user with PASSWORD and every right: (its URL, the encoded password)."""
     client = redis.Redis.from_url(redis_url)
     name = f"newsmon-test-{uuid.uuid4().hex[:8]}"
-    client.acl_setuser(name, enabled=True, passwords=[f"+{PASSWORD}"], keys=["*"],
-                       channels=["*"], commands=["+@all"])
+    client.acl_setuser(
+        name,
+        enabled=True,
+        passwords=[f"+{PASSWORD}"],
+        keys=["*"],
+        channels=["*"],
+        commands=["+@all"],
+    )
     encoded = quote(PASSWORD, safe="")
     parts = urlsplit(redis_url)
     yield f"redis://{name}:{encoded}@{parts.hostname}:{parts.port}{parts.path}", encoded
@@ -56,14 +62,28 @@ def _cmdline(pid: int) -> str:
 
 
 def test_schedule_passes_the_redis_url_to_its_crawls_in_the_environment_only(
-        sample_registry: Path, tmp_path: Path, redis_user: tuple[str, str],
-        redis_prefix: str) -> None:
+    sample_registry: Path, tmp_path: Path, redis_user: tuple[str, str], redis_prefix: str
+) -> None:
     url, encoded = redis_user
     env = {**os.environ, "NEWSMON_REDIS_URL": url}
     scheduler = start_newsmon(
-        "schedule", "--once", "--outlet", "osh24", "--outlets", str(sample_registry),
-        "--db", str(tmp_path / "a.db"), "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST,
-        "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", env=env)
+        "schedule",
+        "--once",
+        "--outlet",
+        "osh24",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(tmp_path / "a.db"),
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+        "-s",
+        "DOWNLOAD_DELAY=0.2",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+        env=env,
+    )
     command_lines: list[str] = []
 
     def crawl_running() -> bool:
@@ -84,8 +104,12 @@ def _corrupt(db: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("PRAGMA journal_mode=DELETE")
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    leaves = [n for (n,) in conn.execute(
-        "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf'")]
+    leaves = [
+        n
+        for (n,) in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf'"
+        )
+    ]
     conn.close()
     assert leaves
     with db.open("r+b") as handle:
@@ -100,33 +124,49 @@ def corrupt_archive(tmp_path: Path) -> Path:
     db = tmp_path / "corrupt.db"
     with Archive(db) as archive:
         for n in range(300):
-            archive.store_article(make_article(f"a{n}", "osh24", now_iso(), cluster=f"c{n // 2}",
-                                               fetched=now_iso()))
+            archive.store_article(
+                make_article(f"a{n}", "osh24", now_iso(), cluster=f"c{n // 2}", fetched=now_iso())
+            )
     _corrupt(db)
     return db
 
 
 @pytest.mark.parametrize("args", [("report", "clusters"), ("report", "outlets"), ("export",)])
-def test_a_corrupt_archive_is_one_error_line_for_readers(corrupt_archive: Path,
-                                                         args: tuple[str, ...]) -> None:
+def test_a_corrupt_archive_is_one_error_line_for_readers(
+    corrupt_archive: Path, args: tuple[str, ...]
+) -> None:
     done = run_newsmon(*args, "--db", str(corrupt_archive), check=False)
     assert done.returncode == 1
-    assert done.stderr == (f"error: cannot read archive {corrupt_archive}: "
-                           "database disk image is malformed\n")
+    assert done.stderr == (
+        f"error: cannot read archive {corrupt_archive}: database disk image is malformed\n"
+    )
 
 
 def test_a_corrupt_archive_stops_a_crawl_with_one_error_line(
-        corrupt_archive: Path, sample_registry: Path) -> None:
-    done = run_newsmon("crawl", "--outlet", "osh24", "--outlets", str(sample_registry),
-                       "--db", str(corrupt_archive), *FAST, check=False)
+    corrupt_archive: Path, sample_registry: Path
+) -> None:
+    done = run_newsmon(
+        "crawl",
+        "--outlet",
+        "osh24",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(corrupt_archive),
+        *FAST,
+        check=False,
+    )
     assert done.returncode == 1
-    assert done.stderr == (f"error: cannot read archive {corrupt_archive}: "
-                           "database disk image is malformed\n")
+    assert done.stderr == (
+        f"error: cannot read archive {corrupt_archive}: database disk image is malformed\n"
+    )
 
 
 def test_invalid_utf8_in_cluster_input_skips_that_line_only(tmp_path: Path) -> None:
-    lines = [json.dumps({"id": f"x{n}", "text": f"Invented story number {n} " * 20}).encode()
-             for n in range(3)]
+    lines = [
+        json.dumps({"id": f"x{n}", "text": f"Invented story number {n} " * 20}).encode()
+        for n in range(3)
+    ]
     source = tmp_path / "in.jsonl"
     source.write_bytes(lines[0] + b"\n" + lines[1] + b"\n\xff\xfe broken \xc3\n" + lines[2] + b"\n")
     done = run_newsmon("cluster", str(source), check=False)
@@ -134,7 +174,8 @@ def test_invalid_utf8_in_cluster_input_skips_that_line_only(tmp_path: Path) -> N
     assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["x0", "x1", "x2"]
     assert done.stderr.splitlines() == [
         f"error: {source}:3: not UTF-8 (byte 0xff at column 1); skipped",
-        "3 records in 3 clusters; 1 lines skipped"]
+        "3 records in 3 clusters; 1 lines skipped",
+    ]
 
 
 @pytest.mark.parametrize(("args", "option"), [
@@ -144,8 +185,9 @@ def test_invalid_utf8_in_cluster_input_skips_that_line_only(tmp_path: Path) -> N
     (("report", "clusters", "--min-size", str(10**30)), "--min-size"),
     (("report", "clusters", "--limit", str(10**30)), "--limit"),
 ])  # fmt: skip
-def test_out_of_range_numbers_are_usage_errors(db_path: Path, args: tuple[str, ...],
-                                               option: str) -> None:
+def test_out_of_range_numbers_are_usage_errors(
+    db_path: Path, args: tuple[str, ...], option: str
+) -> None:
     with Archive(db_path):
         pass
     done = run_newsmon(*args, "--db", str(db_path), check=False)
@@ -159,8 +201,9 @@ def test_report_on_an_empty_file_writes_nothing(tmp_path: Path) -> None:
     empty.touch()
     done = run_newsmon("report", "clusters", "--db", str(empty), check=False)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (f"error: {empty} is empty, not a newsmon archive; run "
-                           f"`newsmon crawl --db {empty}` first\n")
+    assert done.stderr == (
+        f"error: {empty} is empty, not a newsmon archive; run `newsmon crawl --db {empty}` first\n"
+    )
     assert empty.stat().st_size == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
 
@@ -198,59 +241,104 @@ def test_a_read_only_archive_can_be_reported_on(read_only_archive: Path) -> None
     db = read_only_archive
     before = sorted(p.name for p in db.parent.iterdir())
     for args in (["report", "clusters"], ["export"]):
-        done = subprocess.run([sys.executable, "-m", "crawler", *args, "--db", str(db)],
-                              capture_output=True, text=True, timeout=TIMEOUT_S, cwd=db.parent,
-                              preexec_fn=_without_root_file_rights if os.geteuid() == 0 else None)
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", *args, "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            cwd=db.parent,
+            preexec_fn=_without_root_file_rights if os.geteuid() == 0 else None,
+        )
         assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
         assert "w2" in done.stdout
     assert sorted(p.name for p in db.parent.iterdir()) == before
 
 
 def test_a_wrong_redis_password_fails_the_crawl_in_one_line(
-        sample_registry: Path, tmp_path: Path, redis_user: tuple[str, str],
-        redis_prefix: str) -> None:
+    sample_registry: Path, tmp_path: Path, redis_user: tuple[str, str], redis_prefix: str
+) -> None:
     url, encoded = redis_user
     wrong = url.replace(encoded, "wrong-password")
     db = tmp_path / "a.db"
-    done = run_newsmon("crawl", "--outlet", "osh24", "--outlets", str(sample_registry),
-                       "--db", str(db), "--redis-url", wrong,
-                       "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST, check=False)
+    done = run_newsmon(
+        "crawl",
+        "--outlet",
+        "osh24",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        "--redis-url",
+        wrong,
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    assert errors == [f"error: Redis at {wrong.replace('wrong-password', '***')} refused "
-                      "newsmon: AuthenticationError: invalid username-password pair or user is "
-                      "disabled.; the results wait in the archive's outbox"]
+    assert errors == [
+        f"error: Redis at {wrong.replace('wrong-password', '***')} refused "
+        "newsmon: AuthenticationError: invalid username-password pair or user is "
+        "disabled.; the results wait in the archive's outbox"
+    ]
     assert "wrong-password" not in done.stderr
     with Archive(db) as archive:  # nothing lost: stored, and queued for Redis
         assert archive.count_articles() > 0 and archive.outbox_size() > 0
 
 
 def test_a_redis_db_that_does_not_exist_fails_the_crawl(
-        sample_registry: Path, tmp_path: Path, redis_url: str, redis_prefix: str) -> None:
+    sample_registry: Path, tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     parts = urlsplit(redis_url)
     url = f"redis://{parts.hostname}:{parts.port}/99999"
-    done = run_newsmon("crawl", "--outlet", "osh24", "--outlets", str(sample_registry),
-                       "--db", str(tmp_path / "a.db"), "--redis-url", url,
-                       "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST, check=False)
+    done = run_newsmon(
+        "crawl",
+        "--outlet",
+        "osh24",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(tmp_path / "a.db"),
+        "--redis-url",
+        url,
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+        check=False,
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and errors[0].startswith(f"error: Redis at {url} refused newsmon: ")
     assert "DB index is out of range" in errors[0]
 
 
-def test_a_failing_outlet_with_a_tiny_interval_is_clamped_then_backs_off(
-        tmp_path: Path) -> None:
+def test_a_failing_outlet_with_a_tiny_interval_is_clamped_then_backs_off(tmp_path: Path) -> None:
     registry = tmp_path / "outlets.toml"
     registry.write_text(
         '[[outlet]]\nid = "down"\nname = "Down"\ncountry = "KG"\nlanguages = ["en"]\n'
         f'homepage = "http://127.0.0.1:{free_port()}/"\n'
         f'feeds = ["http://127.0.0.1:{free_port()}/feed.xml"]\n'
         "article_pattern = '^http://127\\.0\\.0\\.1:\\d+/news/.+$'\n"
-        'allowed_domains = ["127.0.0.1"]\ninterval = "1s"\n', encoding="utf-8")
+        'allowed_domains = ["127.0.0.1"]\ninterval = "1s"\n',
+        encoding="utf-8",
+    )
     db = tmp_path / "a.db"
-    args = ["schedule", "--once", "--outlets", str(registry), "--db", str(db),
-            "-s", "NEWSMON_SCHEDULE_MIN_INTERVAL=60", "-s", "NEWSMON_SCHEDULE_MAX_INTERVAL=200",
-            "-s", "NEWSMON_SCHEDULE_JITTER=0", *FAST]
+    args = [
+        "schedule",
+        "--once",
+        "--outlets",
+        str(registry),
+        "--db",
+        str(db),
+        "-s",
+        "NEWSMON_SCHEDULE_MIN_INTERVAL=60",
+        "-s",
+        "NEWSMON_SCHEDULE_MAX_INTERVAL=200",
+        "-s",
+        "NEWSMON_SCHEDULE_JITTER=0",
+        *FAST,
+    ]
     intervals = []
     for _ in range(3):
         assert run_newsmon(*args, check=False).returncode == 1
@@ -279,14 +367,31 @@ def test_a_full_disk_is_said_once_then_counted(sample_registry: Path, tmp_path: 
     with Archive(db):
         pass
     done = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--outlets", str(sample_registry),
-         "--db", str(db), *FAST], capture_output=True, text=True, timeout=TIMEOUT_S,
-        preexec_fn=lambda: _no_file_over(200_000))
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--outlets",
+            str(sample_registry),
+            "--db",
+            str(db),
+            *FAST,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        preexec_fn=lambda: _no_file_over(200_000),
+    )
     assert done.returncode == 1
     said = [line for line in done.stderr.splitlines() if "cannot write archive" in line]
     assert len(said) == 1, done.stderr[-3000:]
-    failed = [line for line in done.stderr.splitlines()
-              if line.startswith("error: ") and "could not be written" in line]
+    failed = [
+        line
+        for line in done.stderr.splitlines()
+        if line.startswith("error: ") and "could not be written" in line
+    ]
     assert len(failed) == 1 and failed[0].endswith(
         "articles could not be written to the archive (see the first error above); the next "
-        "crawl fetches them again")
+        "crawl fetches them again"
+    )

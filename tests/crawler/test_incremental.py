@@ -39,16 +39,33 @@ def baseline(sample_registry: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def _stored(db: Path, *more: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as conn:
-        return conn.execute(f"SELECT {', '.join(['canonical_url', 'revision', *more])} "
-                            "FROM articles").fetchall()
+        return conn.execute(
+            f"SELECT {', '.join(['canonical_url', 'revision', *more])} FROM articles"
+        ).fetchall()
 
 
 def test_two_schedulers_on_one_redis_crawl_every_outlet_and_fetch_every_article_once(
-        counted_sites: SampleOutlets, sample_registry: Path, baseline: set[str], tmp_path: Path,
-        redis_url: str, redis_prefix: str) -> None:
+    counted_sites: SampleOutlets,
+    sample_registry: Path,
+    baseline: set[str],
+    tmp_path: Path,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
     db = tmp_path / "shared.db"
-    command = ["schedule", "--once", "--outlets", str(sample_registry), "--db", str(db),
-               "--redis-url", redis_url, "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST]
+    command = [
+        "schedule",
+        "--once",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        "--redis-url",
+        redis_url,
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+    ]
     workers = [start_newsmon(*command) for _ in range(2)]
     outputs = [finish_newsmon(w, TIMEOUT_S) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _, err in outputs]
@@ -64,12 +81,20 @@ def test_two_schedulers_on_one_redis_crawl_every_outlet_and_fetch_every_article_
 
 
 def test_a_crawl_killed_mid_way_resumes_without_loss_or_duplicates(
-        counted_sites: SampleOutlets, sample_registry: Path, baseline: set[str],
-        tmp_path: Path) -> None:
+    counted_sites: SampleOutlets, sample_registry: Path, baseline: set[str], tmp_path: Path
+) -> None:
     db = tmp_path / "killed.db"
     slow = [*FAST, "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
-    child = start_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(db), *slow,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = start_newsmon(
+        "crawl",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        *slow,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + TIMEOUT_S
     while not (db.exists() and _count_quietly(db) >= 5):
         assert child.poll() is None, "the crawl ended before it could be killed"
@@ -102,18 +127,23 @@ def _count_quietly(db: Path) -> int:
 
 
 def test_a_feed_that_answers_304_is_not_parsed(
-        counted_sites: SampleOutlets, sample_registry: Path, tmp_path: Path) -> None:
+    counted_sites: SampleOutlets, sample_registry: Path, tmp_path: Path
+) -> None:
     db = tmp_path / "cond.db"
     run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(db), *FAST)
     run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(db), *FAST)
 
     with Archive(db) as archive:
         second = json.loads(archive.runs(1)[0]["stats"])
-    feeds = [(outlet.id, urlsplit(feed).path) for outlet in load_registry(sample_registry)
-             for feed in outlet.feeds]
+    feeds = [
+        (outlet.id, urlsplit(feed).path)
+        for outlet in load_registry(sample_registry)
+        for feed in outlet.feeds
+    ]
     # Asked twice, the second time with a validator.
-    feeds = [(outlet, path) for outlet, path in feeds
-             if counted_sites.conditional_gets(outlet)[path]]
+    feeds = [
+        (outlet, path) for outlet, path in feeds if counted_sites.conditional_gets(outlet)[path]
+    ]
     assert feeds and all(counted_sites.gets(outlet)[path] == 2 for outlet, path in feeds)
     assert second["newsmon/discovery/not_modified"] >= len(feeds)  # with a validator: 304
     assert "newsmon/discovery/feed/ok" not in second  # and nothing was parsed
@@ -121,12 +151,25 @@ def test_a_feed_that_answers_304_is_not_parsed(
 
 
 def test_an_outlet_whose_feed_lists_only_old_items_is_polled_less_often(
-        sample_registry: Path, tmp_path: Path) -> None:
+    sample_registry: Path, tmp_path: Path
+) -> None:
     db = tmp_path / "adaptive.db"
     outlet = "ala-too-wire"
-    args = ["schedule", "--once", "--outlet", outlet, "--outlets", str(sample_registry),
-            "--db", str(db), "-s", "NEWSMON_SCHEDULE_MIN_INTERVAL=60",
-            "-s", "NEWSMON_CONDITIONAL_FETCH_ENABLED=false", *FAST]
+    args = [
+        "schedule",
+        "--once",
+        "--outlet",
+        outlet,
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        "-s",
+        "NEWSMON_SCHEDULE_MIN_INTERVAL=60",
+        "-s",
+        "NEWSMON_CONDITIONAL_FETCH_ENABLED=false",
+        *FAST,
+    ]
     run_newsmon(*args)
     plans = ArchivePlans(db)
     first = plans.get(outlet)
@@ -143,14 +186,27 @@ def test_an_outlet_whose_feed_lists_only_old_items_is_polled_less_often(
 
 
 def test_sigterm_stops_the_scheduler_cleanly_and_releases_its_leases(
-        sample_registry: Path, tmp_path: Path, redis_url: str, redis_prefix: str) -> None:
+    sample_registry: Path, tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     import redis
 
     db = tmp_path / "term.db"
     scheduler = start_newsmon(
-        "schedule", "--outlets", str(sample_registry), "--db", str(db), "--redis-url", redis_url,
-        "-s", f"NEWSMON_REDIS_PREFIX={redis_prefix}", *FAST,
-        "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        "schedule",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(db),
+        "--redis-url",
+        redis_url,
+        "-s",
+        f"NEWSMON_REDIS_PREFIX={redis_prefix}",
+        *FAST,
+        "-s",
+        "DOWNLOAD_DELAY=0.3",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    )
     deadline = time.monotonic() + TIMEOUT_S
     while _count_quietly(db) < 1:
         assert scheduler.poll() is None, scheduler.communicate()[1][-2000:]

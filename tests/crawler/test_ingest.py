@@ -16,15 +16,35 @@ from crawler.store.outbox import EXTRACTED, RESULTS, extracted_message
 from dedup import DedupConfig, signature
 from tests.newsmon_cli import WAIT_S, finish_newsmon, start_newsmon, wait_for
 
-_WORDS = ["parliament", "budget", "river", "harvest", "election", "school", "bridge", "court",
-          "drought", "railway", "festival", "border", "energy", "museum", "vaccine", "market",
-          "teachers", "airport", "mountain", "wheat"]
+_WORDS = [
+    "parliament",
+    "budget",
+    "river",
+    "harvest",
+    "election",
+    "school",
+    "bridge",
+    "court",
+    "drought",
+    "railway",
+    "festival",
+    "border",
+    "energy",
+    "museum",
+    "vaccine",
+    "market",
+    "teachers",
+    "airport",
+    "mountain",
+    "wheat",
+]
 
 
 def story(n: int) -> str:
     """A text of its own for article ``n`` (different stories share few shingles)."""
-    words = [_WORDS[(n * 7 + i * (n % 5 + 1)) % len(_WORDS)] + str((n * 31 + i) % 97)
-             for i in range(80)]
+    words = [
+        _WORDS[(n * 7 + i * (n % 5 + 1)) % len(_WORDS)] + str((n * 31 + i) % 97) for i in range(80)
+    ]
     return " ".join(words) + "."
 
 
@@ -33,13 +53,23 @@ def push_articles(client: redis.Redis, prefix: str, count: int) -> list[str]:
     ids = []
     for n in range(count):
         text = story(n // 2) if n % 10 == 1 else story(n)  # every tenth is a copy of another
-        article = Article(id=f"art{n:03d}", url=f"http://x.test/{n}",
-                          canonical_url=f"http://x.test/{n}", outlet=f"outlet{n % 3}",
-                          title=f"Story {n}", text=text, fetched="2025-03-01T10:00:00+00:00",
-                          published=f"2025-03-01T09:{n % 60:02d}:00+00:00")
-        item = ArticleItem(article=article, signature=signature(text, cfg).to_bytes(),
-                           html=f"<html><p>{text}</p></html>".encode(), content_type="text/html",
-                           seen_urls=[article.url])
+        article = Article(
+            id=f"art{n:03d}",
+            url=f"http://x.test/{n}",
+            canonical_url=f"http://x.test/{n}",
+            outlet=f"outlet{n % 3}",
+            title=f"Story {n}",
+            text=text,
+            fetched="2025-03-01T10:00:00+00:00",
+            published=f"2025-03-01T09:{n % 60:02d}:00+00:00",
+        )
+        item = ArticleItem(
+            article=article,
+            signature=signature(text, cfg).to_bytes(),
+            html=f"<html><p>{text}</p></html>".encode(),
+            content_type="text/html",
+            seen_urls=[article.url],
+        )
         client.xadd(prefix + EXTRACTED, extracted_message(item))
         ids.append(article.id)
     return ids
@@ -59,7 +89,8 @@ def ingest(redis_url: str, prefix: str, db: Path, *args: str) -> subprocess.Pope
 
 
 def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
-        redis_url: str, redis_prefix: str, db_path: Path) -> None:
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
     client = redis.Redis.from_url(redis_url)
     ids = push_articles(client, redis_prefix, 30)
     Archive(db_path).close()
@@ -73,8 +104,9 @@ def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
             lock.execute("ROLLBACK")
             lock.close()
     assert has_pending(client, redis_prefix, "first")
-    second = ingest(redis_url, redis_prefix, db_path, "--consumer", "second",
-                    "--claim-idle", "0", "--drain")
+    second = ingest(
+        redis_url, redis_prefix, db_path, "--consumer", "second", "--claim-idle", "0", "--drain"
+    )
     _, stderr = finish_newsmon(second)
     assert second.returncode == 0, stderr
     assert "ingested 30 articles (0 already stored, 10 claimed from dead consumers" in stderr
@@ -91,15 +123,21 @@ def test_killed_ingest_pending_messages_are_finished_by_a_second_consumer(
 
 
 def test_redelivered_messages_are_stored_once_and_sigterm_stops_cleanly(
-        redis_url: str, redis_prefix: str, db_path: Path) -> None:
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
     client = redis.Redis.from_url(redis_url)
     push_articles(client, redis_prefix, 5)
     with ingest(redis_url, redis_prefix, db_path, "--drain") as done:
         assert done.wait(timeout=WAIT_S) == 0
     push_articles(client, redis_prefix, 5)  # the same articles again: at-least-once delivery
     running = ingest(redis_url, redis_prefix, db_path)
-    wait_for(lambda: client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")["pending"] == 0
-             and client.xinfo_groups(redis_prefix + EXTRACTED)[0]["lag"] == 0, "second batch")
+    wait_for(
+        lambda: (
+            client.xpending(redis_prefix + EXTRACTED, "newsmon-ingest")["pending"] == 0
+            and client.xinfo_groups(redis_prefix + EXTRACTED)[0]["lag"] == 0
+        ),
+        "second batch",
+    )
     running.send_signal(signal.SIGTERM)
     _, stderr = finish_newsmon(running)
     assert running.returncode == 0, stderr

@@ -46,7 +46,8 @@ def test_the_model_from_its_copy_ranks_every_language_as_py3langids_own(cache: P
 
 
 def test_a_copy_once_written_is_read_without_undoing_the_xz(
-        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     language.identifier()
     language.identifier.cache_clear()
 
@@ -58,7 +59,8 @@ def test_a_copy_once_written_is_read_without_undoing_the_xz(
 
 
 def test_an_unreadable_copy_is_reported_and_written_again(
-        cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     language.identifier()
     (copy,) = _copies(cache)
     good = copy.read_bytes()
@@ -72,7 +74,8 @@ def test_an_unreadable_copy_is_reported_and_written_again(
 
 
 def test_without_a_folder_that_can_be_written_the_model_still_loads_without_a_warning(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("NEWSMON_CACHE_DIR", str(blocker / "cache"))
@@ -93,7 +96,8 @@ def test_a_copy_is_readable_by_the_other_users_of_a_shared_cache(cache: Path) ->
 
 
 def test_the_cache_folder_is_the_setting_then_xdg_then_the_home_cache(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSMON_CACHE_DIR", str(tmp_path / "chosen"))
     assert language.cache_dir() == tmp_path / "chosen"
     monkeypatch.delenv("NEWSMON_CACHE_DIR")
@@ -105,7 +109,8 @@ def test_the_cache_folder_is_the_setting_then_xdg_then_the_home_cache(
 
 
 def test_without_a_home_folder_the_model_loads_and_nothing_is_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("NEWSMON_CACHE_DIR", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
 

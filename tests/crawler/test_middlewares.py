@@ -45,8 +45,14 @@ def test_validators_of_a_settled_outlet_are_sent_next_time(db_path: Path) -> Non
     request = _feed_request()
     first.process_request(request)
     assert b"If-None-Match" not in request.headers
-    first.process_response(request, Response(_FEED, status=200, headers={
-        "ETag": '"v1"', "Last-Modified": "Wed, 11 Nov 2026 08:30:00 GMT"}))
+    first.process_response(
+        request,
+        Response(
+            _FEED,
+            status=200,
+            headers={"ETag": '"v1"', "Last-Modified": "Wed, 11 Nov 2026 08:30:00 GMT"},
+        ),
+    )
     first.spider_closed(_Spider(["kz"]), "finished")
 
     second = _middleware(db_path)
@@ -61,14 +67,14 @@ def test_validators_of_a_settled_outlet_are_sent_next_time(db_path: Path) -> Non
 
 
 def test_validators_are_not_saved_when_the_crawl_or_the_outlet_left_work_behind(
-        db_path: Path) -> None:
+    db_path: Path,
+) -> None:
     for reason, settled in (("shutdown", ["kz"]), ("finished", [])):
         middleware = _middleware(db_path)
         middleware.spider_opened(_Spider([]))
         request = _feed_request()
         middleware.process_request(request)
-        middleware.process_response(request, Response(_FEED, status=200,
-                                                      headers={"ETag": '"v1"'}))
+        middleware.process_response(request, Response(_FEED, status=200, headers={"ETag": '"v1"'}))
         middleware.spider_closed(_Spider(settled), reason)
     with Archive(db_path) as archive:
         assert archive.get_outlet_state("kz", "validators") is None
@@ -84,14 +90,34 @@ def test_article_requests_are_left_alone(db_path: Path) -> None:
 def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) -> None:
     db = tmp_path / "polite.db"
     with serve_sample_outlets(["osh24"]) as sites:
-        sites.add_route("osh24", "/robots.txt", Page(
-            200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 0.2\n"))
+        sites.add_route(
+            "osh24",
+            "/robots.txt",
+            Page(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 0.2\n"),
+        )
         registry = sites.write_registry(tmp_path / "outlets.toml")
         done = subprocess.run(
-            [sys.executable, "-c", "from crawler.cli import main; main()", "crawl",
-             "--outlets", str(registry), "--db", str(db), "--max-articles", "2",
-             "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0"],
-            capture_output=True, text=True, timeout=120, check=False)
+            [
+                sys.executable,
+                "-c",
+                "from crawler.cli import main; main()",
+                "crawl",
+                "--outlets",
+                str(registry),
+                "--db",
+                str(db),
+                "--max-articles",
+                "2",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=false",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert done.returncode == 0, done.stderr[-2000:]
     with Archive(db) as archive:
         stats = json.loads(archive.runs(1)[0]["stats"])
@@ -105,23 +131,28 @@ def _refresh_middleware() -> HeadMetaRefreshMiddleware:
 
 def _html(url: str, head: str, body: str = "") -> HtmlResponse:
     page = f"<html><head>{head}</head><body>{body}</body></html>"
-    return HtmlResponse(url, body=page.encode("utf-8"), headers={
-        "Content-Type": "text/html; charset=utf-8"})
+    return HtmlResponse(
+        url, body=page.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"}
+    )
 
 
 def test_a_meta_refresh_in_the_head_is_followed() -> None:
     url = "https://example.kz/news/1/"
-    response = _html(url, '<META HTTP-EQUIV="Refresh" content="0; url=/news/1/amp/">',
-                     "Ж" * 3000)  # two bytes a character: still within Scrapy's 4,096
+    response = _html(
+        url, '<META HTTP-EQUIV="Refresh" content="0; url=/news/1/amp/">', "Ж" * 3000
+    )  # two bytes a character: still within Scrapy's 4,096
     followed = _refresh_middleware().process_response(Request(url), response)
     assert isinstance(followed, Request)
     assert followed.url == "https://example.kz/news/1/amp/"
 
 
-@pytest.mark.parametrize("head", [
-    '<meta http-equiv="X-UA-Compatible" content="IE=edge">',
-    "<script>setInterval(refreshAds, 30000)</script>",
-])
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta http-equiv="X-UA-Compatible" content="IE=edge">',
+        "<script>setInterval(refreshAds, 30000)</script>",
+    ],
+)
 def test_a_page_without_meta_refresh_is_passed_on_undecoded(head: str) -> None:
     url = "https://example.kz/news/2/"
     response = _html(url, head, "<p>Wagons are short again.</p>" * 500)

@@ -28,11 +28,17 @@ from tests.redis_server import RedisServer
 
 def make_article(n: int, *, cluster: str | None = None, text: str = "") -> Article:
     article_id = f"a{n:04d}"
-    return Article(id=article_id, url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
-                   outlet="x", title=f"Title {n}", text=text or f"Body of article {n}.",
-                   fetched="2025-01-01T00:00:00+00:00", published="2025-01-01T00:00:00+00:00",
-                   cluster=cluster or article_id)
-
+    return Article(
+        id=article_id,
+        url=f"http://x.test/{n}",
+        canonical_url=f"http://x.test/{n}",
+        outlet="x",
+        title=f"Title {n}",
+        text=text or f"Body of article {n}.",
+        fetched="2025-01-01T00:00:00+00:00",
+        published="2025-01-01T00:00:00+00:00",
+        cluster=cluster or article_id,
+    )
 
 
 def test_stored_article_queues_result_and_cluster_event_in_order(db_path: Path) -> None:
@@ -43,10 +49,18 @@ def test_stored_article_queues_result_and_cluster_event_in_order(db_path: Path) 
         archive.store_article(make_article(4, cluster="a0001"), aliases=["a0003"], outbox=True)
         rows = archive.outbox_batch(100)
     assert [(r.stream, r.fields["type"]) for r in rows] == [
-        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "grew"),
-        (RESULTS, "article"), (CLUSTERS, "created"), (RESULTS, "article"), (CLUSTERS, "merged"),
+        (RESULTS, "article"),
+        (CLUSTERS, "created"),
+        (RESULTS, "article"),
+        (CLUSTERS, "grew"),
+        (RESULTS, "article"),
+        (CLUSTERS, "created"),
+        (RESULTS, "article"),
+        (CLUSTERS, "merged"),
         # the merge gave a0003 (alone until then) a copy_of: a new revision and an update event
-        (RESULTS, "article"), (CLUSTERS, "updated")]
+        (RESULTS, "article"),
+        (CLUSTERS, "updated"),
+    ]
     assert rows[0].fields["id"] == "a0001:1"
     assert json.loads(rows[0].fields["record"])["cluster"] == "a0001"
     merged = rows[-3].fields
@@ -76,8 +90,13 @@ def test_without_outbox_nothing_is_queued(db_path: Path) -> None:
 
 
 def test_extracted_message_round_trip() -> None:
-    item = ArticleItem(article=make_article(7), signature=b"\x00\x01sig", html=b"<p>hi</p>",
-                       content_type="text/html", seen_urls=["http://x.test/7"])
+    item = ArticleItem(
+        article=make_article(7),
+        signature=b"\x00\x01sig",
+        html=b"<p>hi</p>",
+        content_type="text/html",
+        seen_urls=["http://x.test/7"],
+    )
     fields = extracted_message(item)
     assert fields["id"] == f"a0007:{record_hash(item.article)}"
     encoded = {k.encode(): v.encode() for k, v in fields.items()}  # as Redis returns them
@@ -89,7 +108,8 @@ def test_extracted_message_round_trip() -> None:
 
 
 async def test_publisher_sends_in_order_and_empties_the_outbox(
-        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     with Archive(db_path) as archive:
         for n in range(1, 8):
             archive.store_article(make_article(n), outbox=True)
@@ -119,9 +139,9 @@ async def test_unreachable_redis_keeps_messages_until_it_answers(db_path: Path) 
             await publisher.client.aclose()
 
 
-
 async def test_publisher_stops_even_when_an_await_swallows_its_cancellation(
-        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     # Python 3.11's wait_for (and some libraries) can drop a cancellation that arrives as the
     # awaited thing completes; the crawl's close then waited for the publisher for ever.
     with Archive(db_path) as archive:

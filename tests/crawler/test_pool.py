@@ -13,10 +13,13 @@ from crawler.fetch.runner import EXIT_OK, EXIT_PARTIAL, CrawlReport
 from crawler.items import FetchedPage
 from dedup import DedupConfig
 
-_BODY = ("<html><head><title>Pumps on the canal</title></head><body><article><h1>Pumps on the "
-         "canal</h1>" + "<p>The district installed four solar pumps on the old canal this week, "
-         "and farmers say the water now reaches the upper fields by noon.</p>" * 6
-         + "</article></body></html>").encode()
+_BODY = (
+    "<html><head><title>Pumps on the canal</title></head><body><article><h1>Pumps on the "
+    "canal</h1>" + "<p>The district installed four solar pumps on the old canal this week, "
+    "and farmers say the water now reaches the upper fields by noon.</p>"
+    * 6
+    + "</article></body></html>"
+).encode()
 
 
 class _KillsTheWorker:
@@ -27,8 +30,12 @@ class _KillsTheWorker:
 
 
 def _page() -> FetchedPage:
-    return FetchedPage(url="http://127.0.0.1:9/news/pumps/", outlet="canal-news", body=_BODY,
-                       fetched="2026-11-09T10:00:00+00:00")
+    return FetchedPage(
+        url="http://127.0.0.1:9/news/pumps/",
+        outlet="canal-news",
+        body=_BODY,
+        fetched="2026-11-09T10:00:00+00:00",
+    )
 
 
 def test_a_page_is_extracted_and_signed_in_a_worker_process() -> None:
@@ -55,16 +62,21 @@ def test_a_dying_worker_is_reported_for_its_page_and_the_pool_is_rebuilt() -> No
 
 def test_pages_lost_to_a_dead_worker_make_the_run_a_partial_failure() -> None:
     ok = CrawlReport(outlets=["a"], finish_reason="finished", stats={})
-    crashed = CrawlReport(outlets=["a"], finish_reason="finished",
-                          stats={f"newsmon/extract/failed/{WORKER_CRASHED}": 3})
+    crashed = CrawlReport(
+        outlets=["a"],
+        finish_reason="finished",
+        stats={f"newsmon/extract/failed/{WORKER_CRASHED}": 3},
+    )
     assert (ok.exit_status, crashed.exit_status) == (EXIT_OK, EXIT_PARTIAL)
     assert crashed.summary_lines()[0] == (
         "error: 3 pages were not extracted because an extraction worker died (see the log); "
-        "the next crawl fetches them again")
+        "the next crawl fetches them again"
+    )
 
 
 def test_pool_feed_counts_the_time_with_fewer_pages_in_flight_than_workers(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     clock = iter([0.0, 1.0, 3.0, 4.0, 10.0])
     monkeypatch.setattr(time, "monotonic", lambda: next(clock))
     feed = PoolFeed(workers=2)
@@ -75,16 +87,20 @@ def test_pool_feed_counts_the_time_with_fewer_pages_in_flight_than_workers(
     feed.change(-1)  # t=10
     assert (feed.pages, feed.most_in_flight, feed.in_flight) == (3, 2, 1)
     assert feed.starved_s == 2.0  # 0-1 and 3-4
-    assert feed.describe() == ("3 pages, at most 2 in flight; fewer than 2 in flight for 2.0 s "
-                               "of 10.0 s (20 %)")
+    assert feed.describe() == (
+        "3 pages, at most 2 in flight; fewer than 2 in flight for 2.0 s of 10.0 s (20 %)"
+    )
 
 
 def test_many_pages_at_once_each_get_their_own_result_from_two_workers() -> None:
     def page(n: int) -> FetchedPage:
         body = _BODY.replace(b"Pumps on the canal", f"Pump {n} on the canal".encode())
-        return FetchedPage(url=f"http://127.0.0.1:9/news/pumps-{n}/", outlet="canal-news",
-                           body=body + b"<!--" + b"x" * 300_000 + b"-->",  # over a pipe's 64 KB
-                           fetched="2026-11-09T10:00:00+00:00")
+        return FetchedPage(
+            url=f"http://127.0.0.1:9/news/pumps-{n}/",
+            outlet="canal-news",
+            body=body + b"<!--" + b"x" * 300_000 + b"-->",  # over a pipe's 64 KB
+            fetched="2026-11-09T10:00:00+00:00",
+        )
 
     async def extract_all(pool: ExtractionPool) -> list[object]:
         return await asyncio.gather(*(pool.extract(page(n)) for n in range(12)))
@@ -137,7 +153,8 @@ def test_pages_that_come_while_the_workers_start_wait_for_them() -> None:
 
 
 def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import crawler.fetch.pool
 
     real, failures = crawler.fetch.pool._Worker, []
@@ -163,7 +180,8 @@ def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
 
 
 def test_pages_fail_instead_of_waiting_for_ever_when_no_worker_can_start(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import crawler.fetch.pool
 
     def cannot_start(*args: object) -> object:

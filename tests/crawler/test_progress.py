@@ -68,7 +68,11 @@ def test_modes() -> None:
 
 def test_durations_and_bar() -> None:
     assert [format_duration(s) for s in (4.21, 185, 7800, 3 * 86400 + 4 * 3600)] == [
-        "4.2 s", "3m 05s", "2h 10m", "3d 4h"]
+        "4.2 s",
+        "3m 05s",
+        "2h 10m",
+        "3d 4h",
+    ]
     assert [short_duration(s) for s in (45, 720, 7500)] == ["45s", "12m", "2h05m"]
     assert bar(1, 4, width=8) == "[##......]  25%"
     assert bar(0, 0) == ""
@@ -78,43 +82,68 @@ def test_crawl_line_shows_rate_share_counts_and_outlets_with_most_left() -> None
     crawler = Crawler(OutletSpider, crawl_settings({}))
     stats, clock = MemoryStatsCollector(crawler), Clock()
     ext = ProgressExtension(stats, ProgressLine(io.StringIO(), "terminal", clock=clock))
-    progress = {"kloop": OutletProgress(requested=40), "osh24": OutletProgress(requested=10),
-                "akipress": OutletProgress(requested=5, failed=5)}
+    progress = {
+        "kloop": OutletProgress(requested=40),
+        "osh24": OutletProgress(requested=10),
+        "akipress": OutletProgress(requested=5, failed=5),
+    }
     ext.spider_opened(SimpleNamespace(progress=progress))
-    for key, value in {"newsmon/articles/requested": 55, "response_received_count": 30,
-                       "newsmon/store/stored": 12, "newsmon/extract/skipped/not-article": 3,
-                       "newsmon/articles/failed/http-404": 5}.items():
+    for key, value in {
+        "newsmon/articles/requested": 55,
+        "response_received_count": 30,
+        "newsmon/store/stored": 12,
+        "newsmon/extract/skipped/not-article": 3,
+        "newsmon/articles/failed/http-404": 5,
+    }.items():
         stats.set_value(key, value)
     for _ in range(15):
         ext.item_scraped(SimpleNamespace(outlet="kloop"))
     clock.now += 10
-    assert ext.text() == ("[newsmon] 10.0 s · 3.0 pages/s · 20/55 pages (36%) · stored 12 · "
-                          "skipped 3 · failed 5 · left: kloop 25, osh24 10")
+    assert ext.text() == (
+        "[newsmon] 10.0 s · 3.0 pages/s · 20/55 pages (36%) · stored 12 · "
+        "skipped 3 · failed 5 · left: kloop 25, osh24 10"
+    )
 
 
 @pytest.mark.slow
-def test_crawl_progress_on_a_terminal_and_in_the_log(sample_registry: Path,
-                                                     tmp_path: Path) -> None:
-    live = run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(tmp_path / "a.db"),
-                       *FAST, env={**os.environ, "NEWSMON_PROGRESS": "always"})
+def test_crawl_progress_on_a_terminal_and_in_the_log(sample_registry: Path, tmp_path: Path) -> None:
+    live = run_newsmon(
+        "crawl",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(tmp_path / "a.db"),
+        *FAST,
+        env={**os.environ, "NEWSMON_PROGRESS": "always"},
+    )
     # (text mode reads the line's \r as a new line)
     assert "\n[newsmon] " in live.stderr and " pages/s · " in live.stderr
     assert "pages (100%)" in live.stderr
-    piped = run_newsmon("-v", "crawl", "--outlets", str(sample_registry), "--db",
-                        str(tmp_path / "b.db"), *FAST)
+    piped = run_newsmon(
+        "-v", "crawl", "--outlets", str(sample_registry), "--db", str(tmp_path / "b.db"), *FAST
+    )
     shown = [line for line in piped.stderr.splitlines() if "[newsmon] " in line]
     assert shown and all(" INFO crawler.progress: [newsmon] " in line for line in shown)
-    quiet = run_newsmon("crawl", "--outlets", str(sample_registry), "--db",
-                        str(tmp_path / "c.db"), *FAST)
+    quiet = run_newsmon(
+        "crawl", "--outlets", str(sample_registry), "--db", str(tmp_path / "c.db"), *FAST
+    )
     assert "[newsmon]" not in quiet.stderr  # a pipe at the default level: the summary only
 
 
 @pytest.mark.slow
-def test_schedule_says_what_it_crawls_and_what_is_due_next(sample_registry: Path,
-                                                           tmp_path: Path) -> None:
-    done = run_newsmon("schedule", "--once", "--outlets", str(sample_registry), "--db",
-                       str(tmp_path / "a.db"), *FAST,
-                       env={**os.environ, "NEWSMON_PROGRESS": "always"})
+def test_schedule_says_what_it_crawls_and_what_is_due_next(
+    sample_registry: Path, tmp_path: Path
+) -> None:
+    done = run_newsmon(
+        "schedule",
+        "--once",
+        "--outlets",
+        str(sample_registry),
+        "--db",
+        str(tmp_path / "a.db"),
+        *FAST,
+        env={**os.environ, "NEWSMON_PROGRESS": "always"},
+    )
     assert "schedule: crawling " in done.stderr
     last = done.stderr.splitlines()[-1]
     assert last.startswith("schedule: 1 crawls") and "; next: " in last and " in " in last
@@ -129,9 +158,12 @@ def test_reextract_and_cluster_show_a_bar(tmp_path: Path, sample_registry: Path)
     assert "] 100% · " in again.stderr and " pages/s" in again.stderr
     records = run_newsmon("export", "--db", str(db)).stdout.splitlines()
     many = tmp_path / "many.jsonl"  # enough lines for the bar to be looked at
-    many.write_text("".join(json.dumps({**json.loads(r), "id": f"{i}"}) + "\n"
-                            for i, r in enumerate(records * 5)), encoding="utf-8")
-    clustered = run_newsmon("cluster", str(many), "--output", str(tmp_path / "out.jsonl"),
-                            env=env)
+    many.write_text(
+        "".join(
+            json.dumps({**json.loads(r), "id": f"{i}"}) + "\n" for i, r in enumerate(records * 5)
+        ),
+        encoding="utf-8",
+    )
+    clustered = run_newsmon("cluster", str(many), "--output", str(tmp_path / "out.jsonl"), env=env)
     assert "records clustered" in clustered.stderr and "%" in clustered.stderr
     assert clustered.stderr.rstrip().endswith("clusters")

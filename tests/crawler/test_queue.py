@@ -39,7 +39,8 @@ def test_redact_url_hides_the_password(url: str, redacted: str) -> None:
 def test_scrub_hides_a_password_quoted_in_an_error_message() -> None:
     url = "redis://:s3cret%3Fx@host:1/0"
     assert scrub(f"auth failed for {url} with password s3cret?x", url) == (
-        "auth failed for redis://:***@host:1/0 with password ***")
+        "auth failed for redis://:***@host:1/0 with password ***"
+    )
 
 
 def test_rediss_url_gets_a_tls_connection() -> None:
@@ -49,8 +50,9 @@ def test_rediss_url_gets_a_tls_connection() -> None:
     assert kwargs["password"] == "s3cret" and kwargs["port"] == 6380
 
 
-@pytest.mark.parametrize("url", ["http://:s3cret@host:6379", "localhost:6379",
-                                 "redis://:s3cret@host:notaport/0"])
+@pytest.mark.parametrize(
+    "url", ["http://:s3cret@host:6379", "localhost:6379", "redis://:s3cret@host:notaport/0"]
+)
 def test_unusable_url_is_a_config_error_without_the_password(url: str) -> None:
     with pytest.raises(ConfigError) as caught:
         check_redis_url(url)
@@ -62,11 +64,14 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ingest_with_a_bad_scheme_exits_2(tmp_path: Path) -> None:
-    result = run("ingest", "--redis-url", "http://:s3cret@127.0.0.1:6379/0",
-                 "--db", str(tmp_path / "a.db"))
+    result = run(
+        "ingest", "--redis-url", "http://:s3cret@127.0.0.1:6379/0", "--db", str(tmp_path / "a.db")
+    )
     assert result.returncode == 2
-    assert result.stderr == ("error: unsupported Redis URL 'http://:***@127.0.0.1:6379/0': "
-                             "expected redis://, rediss:// (TLS) or unix://\n")
+    assert result.stderr == (
+        "error: unsupported Redis URL 'http://:***@127.0.0.1:6379/0': "
+        "expected redis://, rediss:// (TLS) or unix://\n"
+    )
 
 
 def test_ingest_with_unreachable_redis_exits_1_in_one_line(tmp_path: Path) -> None:
@@ -75,6 +80,8 @@ def test_ingest_with_unreachable_redis_exits_1_in_one_line(tmp_path: Path) -> No
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"error: cannot reach Redis at redis://:***@127.0.0.1:"
-                               f"{url.rsplit(':', 1)[1].split('/')[0]}/0: ConnectionError")
+    assert lines[0].startswith(
+        f"error: cannot reach Redis at redis://:***@127.0.0.1:"
+        f"{url.rsplit(':', 1)[1].split('/')[0]}/0: ConnectionError"
+    )
     assert "s3cret" not in result.stderr

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def stream_messages(client: redis.Redis, key: str) -> list[dict[str, str]]:
-    return [{k.decode(): v.decode() for k, v in fields.items()}
-            for _, fields in client.xrange(key)]
+    return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in client.xrange(key)]
 
 
 def check_stream_matches_archive(client: redis.Redis, db: Path) -> int:
@@ -40,8 +39,12 @@ def check_stream_matches_archive(client: redis.Redis, db: Path) -> int:
         revisions.setdefault(article_id, set()).add(revision)
         if revision == max(revisions[article_id]):
             newest[article_id] = json.loads(message["record"])
-    aliases = {alias: e["cluster"] for e in events if e["type"] == "merged"
-               for alias in json.loads(e["aliases"])}
+    aliases = {
+        alias: e["cluster"]
+        for e in events
+        if e["type"] == "merged"
+        for alias in json.loads(e["aliases"])
+    }
 
     def resolve(cluster: str) -> str:
         while cluster in aliases:
@@ -69,9 +72,22 @@ def test_redis_down_mid_crawl_loses_nothing(sample_sites: Any, tmp_path: Path) -
     with RedisServer() as server, log.open("w") as log_file:
         client = redis.Redis.from_url(server.url, socket_timeout=5)
         crawl = start_newsmon(
-            "crawl", "--outlets", str(registry), "--db", str(db), "--redis-url", server.url,
-            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=1",
-            "-s", "NEWSMON_PUBLISH_BACKOFF_MAX=0.5", stdout=subprocess.DEVNULL, stderr=log_file)
+            "crawl",
+            "--outlets",
+            str(registry),
+            "--db",
+            str(db),
+            "--redis-url",
+            server.url,
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=1",
+            "-s",
+            "NEWSMON_PUBLISH_BACKOFF_MAX=0.5",
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
         try:
             wait_for(lambda: client.exists("newsmon:results"), "the first published result")
             # A clean shutdown keeps what Redis had acknowledged (as AOF/RDB do in production);
@@ -94,30 +110,58 @@ def test_redis_down_mid_crawl_loses_nothing(sample_sites: Any, tmp_path: Path) -
 
 
 def test_crawl_without_redis_keeps_results_for_the_next_run(
-        sample_sites: Any, tmp_path: Path) -> None:
+    sample_sites: Any, tmp_path: Path
+) -> None:
     registry = sample_sites.write_registry(tmp_path / "outlets.toml")
     db = tmp_path / "archive.db"
     server = RedisServer()  # its port is free: nothing answers there yet
     secret_url = server.url.replace("redis://", "redis://:hunter2@")
-    crawl = run_newsmon("crawl", "--outlets", str(registry), "--db", str(db),
-                        "--redis-url", secret_url, "-s", "AUTOTHROTTLE_ENABLED=0",
-                        "-s", "DOWNLOAD_DELAY=0", "-s", "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1",
-                        timeout=120)
+    crawl = run_newsmon(
+        "crawl",
+        "--outlets",
+        str(registry),
+        "--db",
+        str(db),
+        "--redis-url",
+        secret_url,
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "NEWSMON_PUBLISH_CLOSE_TIMEOUT=1",
+        timeout=120,
+    )
     assert "hunter2" not in crawl.stderr + crawl.stdout
     assert "messages wait in the archive's outbox" in crawl.stderr
     with Archive(db) as archive:
         stored = archive.count_articles()
-        revisions = sum(row[0] for row in
-                        archive.connection.execute("SELECT revision FROM articles"))
+        revisions = sum(
+            row[0] for row in archive.connection.execute("SELECT revision FROM articles")
+        )
         waiting = Counter((m.stream, m.fields["type"]) for m in archive.outbox_batch(10_000))
     # a result per article revision (a member relinked to a later-crawled, earlier-published one
     # has two), a cluster event per article, and an `updated` event per relinking arrival
     assert waiting[("results", "article")] == revisions
-    assert sum(n for (stream, kind), n in waiting.items()
-               if stream == "clusters" and kind != "updated") == stored
+    assert (
+        sum(
+            n for (stream, kind), n in waiting.items() if stream == "clusters" and kind != "updated"
+        )
+        == stored
+    )
     assert (waiting[("clusters", "updated")] > 0) == (revisions > stored)
     with server:
-        run_newsmon("crawl", "--outlets", str(registry), "--db", str(db),
-                    "--redis-url", server.url, "-s", "AUTOTHROTTLE_ENABLED=0", timeout=120)
+        run_newsmon(
+            "crawl",
+            "--outlets",
+            str(registry),
+            "--db",
+            str(db),
+            "--redis-url",
+            server.url,
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            timeout=120,
+        )
         client = redis.Redis.from_url(server.url)
         assert check_stream_matches_archive(client, db) == stored

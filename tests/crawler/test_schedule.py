@@ -36,12 +36,14 @@ def test_interval_stays_within_bounds() -> None:
 
 def test_config_refuses_min_above_max() -> None:
     with pytest.raises(ConfigError, match="NEWSMON_SCHEDULE_MIN_INTERVAL=600"):
-        ScheduleConfig(min_interval=600, max_interval=60, jitter=0.1, lease_ttl=60,
-                       stop_timeout=60, tick=30)
+        ScheduleConfig(
+            min_interval=600, max_interval=60, jitter=0.1, lease_ttl=60, stop_timeout=60, tick=30
+        )
 
 
-def test_lease_is_exclusive_and_released_by_its_holder_only(redis_url: str,
-                                                             redis_prefix: str) -> None:
+def test_lease_is_exclusive_and_released_by_its_holder_only(
+    redis_url: str, redis_prefix: str
+) -> None:
     client = redis.Redis.from_url(redis_url)
     key = f"{redis_prefix}lease:osh24"
     first, second = RedisLease(client, key, ttl=30), RedisLease(client, key, ttl=30)
@@ -57,7 +59,8 @@ def test_lease_is_exclusive_and_released_by_its_holder_only(redis_url: str,
 
 
 def test_expired_lease_is_taken_over_and_the_old_holder_cannot_touch_it(
-        redis_url: str, redis_prefix: str) -> None:
+    redis_url: str, redis_prefix: str
+) -> None:
     client = redis.Redis.from_url(redis_url)
     key = f"{redis_prefix}lease:osh24"
     crashed = RedisLease(client, key, ttl=20)
@@ -108,11 +111,11 @@ def test_file_lock_keeps_a_second_holder_out(tmp_path: Path) -> None:
     second.release()
 
 
-def test_plans_round_trip_in_archive_and_redis(db_path: Path, redis_url: str,
-                                               redis_prefix: str) -> None:
+def test_plans_round_trip_in_archive_and_redis(
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     plan = Plan(due=1700000000.5, interval=600.0)
-    for store in (ArchivePlans(db_path), RedisPlans(redis.Redis.from_url(redis_url),
-                                                    redis_prefix)):
+    for store in (ArchivePlans(db_path), RedisPlans(redis.Redis.from_url(redis_url), redis_prefix)):
         assert store.get("osh24") is None
         store.put("osh24", plan)
         assert store.get("osh24") == plan

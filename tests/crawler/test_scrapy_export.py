@@ -21,10 +21,31 @@ CHECKOUT = Path(__file__).resolve().parents[2]  # scrapy.cfg makes it a Scrapy p
 
 def _scrapy_crawl(registry: Path, db: Path, output: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "outlet", "-a", "outlet=osh24",
-         "-s", f"NEWSMON_OUTLETS_FILE={registry}", "-s", f"NEWSMON_DB={db}",
-         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-O", str(output)],
-        cwd=CHECKOUT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "outlet",
+            "-a",
+            "outlet=osh24",
+            "-s",
+            f"NEWSMON_OUTLETS_FILE={registry}",
+            "-s",
+            f"NEWSMON_DB={db}",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=false",
+            "-O",
+            str(output),
+        ],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr and "ERROR" not in done.stderr, done.stderr[-3000:]
     return done
@@ -34,8 +55,9 @@ def _by_id(rows: list[dict[str, object]]) -> dict[object, dict[str, object]]:
     return {row["id"]: row for row in rows}
 
 
-def test_scrapy_feed_export_jsonl_writes_the_article_records(sample_registry: Path,
-                                                             tmp_path: Path) -> None:
+def test_scrapy_feed_export_jsonl_writes_the_article_records(
+    sample_registry: Path, tmp_path: Path
+) -> None:
     db, items = tmp_path / "news.db", tmp_path / "items.jsonl"
     _scrapy_crawl(sample_registry, db, items)
     exported = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines()]
@@ -44,8 +66,9 @@ def test_scrapy_feed_export_jsonl_writes_the_article_records(sample_registry: Pa
     assert all(record["cluster"] for record in exported)
 
 
-def test_scrapy_feed_export_csv_writes_what_newsmon_export_csv_writes(sample_registry: Path,
-                                                                      tmp_path: Path) -> None:
+def test_scrapy_feed_export_csv_writes_what_newsmon_export_csv_writes(
+    sample_registry: Path, tmp_path: Path
+) -> None:
     db, items = tmp_path / "news.db", tmp_path / "items.csv"
     _scrapy_crawl(sample_registry, db, items)
     with items.open(encoding="utf-8", newline="") as handle:
@@ -56,8 +79,9 @@ def test_scrapy_feed_export_csv_writes_what_newsmon_export_csv_writes(sample_reg
     assert list(rows[0]) == list(expected[0])  # the same columns in the same order
 
 
-def test_scrapy_feed_export_json_array_holds_the_records(sample_registry: Path,
-                                                         tmp_path: Path) -> None:
+def test_scrapy_feed_export_json_array_holds_the_records(
+    sample_registry: Path, tmp_path: Path
+) -> None:
     db, items = tmp_path / "news.db", tmp_path / "items.json"
     _scrapy_crawl(sample_registry, db, items)
     records = json.loads(items.read_text(encoding="utf-8"))

@@ -21,17 +21,32 @@ _NOW = datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _redis_seen(archive: Archive, url: str, prefix: str) -> RedisSeen:
-    return RedisSeen(redis.Redis.from_url(url, socket_timeout=5), prefix,
-                     ArchiveSeen(archive, seen_days=30), url=url)
+    return RedisSeen(
+        redis.Redis.from_url(url, socket_timeout=5),
+        prefix,
+        ArchiveSeen(archive, seen_days=30),
+        url=url,
+    )
 
 
 def _item(n: int) -> ArticleItem:
     url = f"http://x.test/{n}"
-    article = Article(id=f"a{n}", url=url, canonical_url=url, outlet="osh24", title="T",
-                      text="Some text.", fetched=_NOW)
-    return ArticleItem(article=article, signature=b"sig", html=b"<p>Some text.</p>",
-                       content_type="text/html", seen_urls=[url, f"{url}?from=feed"])
-
+    article = Article(
+        id=f"a{n}",
+        url=url,
+        canonical_url=url,
+        outlet="osh24",
+        title="T",
+        text="Some text.",
+        fetched=_NOW,
+    )
+    return ArticleItem(
+        article=article,
+        signature=b"sig",
+        html=b"<p>Some text.</p>",
+        content_type="text/html",
+        seen_urls=[url, f"{url}?from=feed"],
+    )
 
 
 def test_archive_seen_loads_the_urls_of_one_outlet(db_path: Path) -> None:
@@ -44,11 +59,17 @@ def test_archive_seen_loads_the_urls_of_one_outlet(db_path: Path) -> None:
 
 
 def test_redis_seen_is_the_union_with_the_archive_and_trims_what_is_too_old(
-        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     client = redis.Redis.from_url(redis_url)
     key = seen_key(redis_prefix, "osh24")
-    client.zadd(key, {"http://x.test/fresh": time.time() - 2 * _DAY_S,
-                      "http://x.test/old": time.time() - 40 * _DAY_S})
+    client.zadd(
+        key,
+        {
+            "http://x.test/fresh": time.time() - 2 * _DAY_S,
+            "http://x.test/old": time.time() - 40 * _DAY_S,
+        },
+    )
     with Archive(db_path) as archive:
         archive.mark_seen("osh24", ["http://x.test/mine"], "sent", _NOW)
         seen = _redis_seen(archive, redis_url, redis_prefix)
@@ -58,7 +79,8 @@ def test_redis_seen_is_the_union_with_the_archive_and_trims_what_is_too_old(
 
 
 def test_skipped_urls_are_shared_at_close_and_relisting_never_adds_a_url(
-        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     client = redis.Redis.from_url(redis_url)
     key = seen_key(redis_prefix, "osh24")
     client.zadd(key, {"http://x.test/listed": 1.0})
@@ -88,7 +110,8 @@ def test_without_redis_the_worker_goes_on_with_its_archive(db_path: Path) -> Non
 
 
 async def test_a_url_is_seen_in_redis_once_its_article_is_in_the_extracted_stream(
-        db_path: Path, redis_url: str, redis_prefix: str) -> None:
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     item = _item(1)
     with Archive(db_path) as archive:
         archive.queue_extracted("osh24", extracted_message(item), item.seen_urls, _NOW)

@@ -21,8 +21,9 @@ def store(request: pytest.FixtureRequest) -> Store:
     """The same test on a MemoryStore and on a RedisStore under the test's own prefix."""
     if request.param == "memory":
         return MemoryStore()
-    return RedisStore(request.getfixturevalue("redis_client"),
-                      prefix=request.getfixturevalue("redis_prefix"))
+    return RedisStore(
+        request.getfixturevalue("redis_client"), prefix=request.getfixturevalue("redis_prefix")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -139,12 +139,20 @@ def test_cluster_command_with_align_explains_the_aligned_link(tmp_path) -> None:
     from tests.newsmon_cli import run_newsmon
 
     source = tmp_path / "pair.jsonl"
-    source.write_text("".join(json.dumps(row) + "\n" for row in (
-        {"id": "src", "outlet": "a", "text": SOURCE_TEXT},
-        {"id": "spun", "outlet": "b", "text": "\n\n".join(SPUN)})), encoding="utf-8")
+    source.write_text(
+        "".join(
+            json.dumps(row) + "\n"
+            for row in (
+                {"id": "src", "outlet": "a", "text": SOURCE_TEXT},
+                {"id": "spun", "outlet": "b", "text": "\n\n".join(SPUN)},
+            )
+        ),
+        encoding="utf-8",
+    )
     linked = run_newsmon("cluster", str(source), "--align", "--explain", "src", "spun")
-    assert linked.stdout.startswith("src and spun: linked by rule 'aligned sentences' (same "
-                                    "cluster)")
+    assert linked.stdout.startswith(
+        "src and spun: linked by rule 'aligned sentences' (same cluster)"
+    )
     assert "aligned sentences 0.9" in linked.stdout and "(needs 0.58)" in linked.stdout
     apart = run_newsmon("cluster", str(source), "--explain", "src", "spun")
     assert apart.stdout.startswith("src and spun: not linked")
@@ -155,10 +163,12 @@ def test_aligned_links_are_the_same_on_both_stores(store, cfg: DedupConfig) -> N
     on_store, in_memory = _pair(texts, cfg, store), _pair(texts, cfg)
     for a in range(len(texts)):
         for b in range(a + 1, len(texts)):
-            assert (on_store.index.explain(f"t{a}", f"t{b}")
-                    == in_memory.index.explain(f"t{a}", f"t{b}"))
-    assert ([on_store.cluster_of(f"t{n}") for n in range(4)]
-            == [in_memory.cluster_of(f"t{n}") for n in range(4)])
+            assert on_store.index.explain(f"t{a}", f"t{b}") == in_memory.index.explain(
+                f"t{a}", f"t{b}"
+            )
+    assert [on_store.cluster_of(f"t{n}") for n in range(4)] == [
+        in_memory.cluster_of(f"t{n}") for n in range(4)
+    ]
 
 
 def test_a_signature_stored_before_the_sentences_still_reads() -> None:
@@ -168,8 +178,10 @@ def test_a_signature_stored_before_the_sentences_still_reads() -> None:
     blob = sig.to_bytes()
     # the earlier layout: magic NMS2, a header without the three sentence counts, no sentences
     head = struct.Struct("<4sHHIHHHIIIIHH").unpack_from(blob)
-    old = (struct.Struct("<4sHHIHHHIII").pack(b"NMS2", *head[1:10])
-           + blob[struct.calcsize("<4sHHIHHHIIIIHH"):])
+    old = (
+        struct.Struct("<4sHHIHHHIII").pack(b"NMS2", *head[1:10])
+        + blob[struct.calcsize("<4sHHIHHHIIIIHH") :]
+    )
     back = Signature.from_bytes(old, DedupConfig())
     assert np.array_equal(back.hashvalues, sig.hashvalues) and back.size == sig.size
     assert len(back.sentences.words) == 0

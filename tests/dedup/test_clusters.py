@@ -42,8 +42,9 @@ def test_clusters_merge_on_a_direct_link_and_the_older_id_stays(store, texts):
     clusterer = Clusterer(cfg, store)
     # two clusters of copies of one story, as an archive may hold them (restore does not decide)
     clusterer.restore(Doc("copy1", "", 0), signature(texts[5], cfg), cluster="copy1")
-    clusterer.restore(Doc("copy2", "", 1), signature(texts[5] + "\n\nUpdated.", cfg),
-                      cluster="copy2")
+    clusterer.restore(
+        Doc("copy2", "", 1), signature(texts[5] + "\n\nUpdated.", cfg), cluster="copy2"
+    )
     merged = add(clusterer, "copy3", texts[5] + "\n\nAlso here.", time=2)
     assert (merged.kind, merged.cluster, merged.aliases) == ("merged", "copy1", ("copy2",))
     assert clusterer.cluster_of("copy2") == "copy1" and clusterer.resolve("copy2") == "copy1"
@@ -76,7 +77,10 @@ def test_max_articles_evicts_the_oldest_inside_the_window(store, texts):
     assert clusterer.cluster_of("a") is None
     assert add(clusterer, "c2", texts[2], time=40).cluster == "c"  # "b" went, "c" stays
     assert [key for key in ("a", "b", "c", "a2", "c2") if key in clusterer.index] == [
-        "c", "a2", "c2"]
+        "c",
+        "a2",
+        "c2",
+    ]
 
 
 def test_restore_rebuilds_without_deciding(store, texts):
@@ -106,12 +110,15 @@ def test_empty_texts_start_their_own_clusters(store):
 
 
 @pytest.mark.parametrize("copies", [4, 30])  # 30: clusters beyond MAX_PER_CLUSTER candidates
-def test_same_stream_gives_same_clusters_in_memory_and_in_redis(redis_client, redis_prefix,
-                                                                evalset, copies):
+def test_same_stream_gives_same_clusters_in_memory_and_in_redis(
+    redis_client, redis_prefix, evalset, copies
+):
     cfg = DedupConfig(window_days=10)
     records = evalset.generate(20, seed=3, copies=copies)
-    memory, redis_ = Clusterer(cfg, MemoryStore()), Clusterer(cfg, RedisStore(redis_client,
-                                                                             redis_prefix))
+    memory, redis_ = (
+        Clusterer(cfg, MemoryStore()),
+        Clusterer(cfg, RedisStore(redis_client, redis_prefix)),
+    )
     for r in records:
         doc, sig = Doc(r["id"], r["outlet"], r["published"]), signature(r["text"], cfg)
         assert memory.add(doc, sig) == redis_.add(doc, sig), r["id"]
@@ -141,8 +148,10 @@ def test_dropping_hopeless_candidates_changes_no_decision(monkeypatch, store, ev
 
     cfg = DedupConfig()
     # one outlet for most: its template lines and copies become boilerplate of that outlet
-    records = [{**r, "outlet": "kabar" if i % 4 else r["outlet"]}
-               for i, r in enumerate(evalset.generate(40, seed=5))]
+    records = [
+        {**r, "outlet": "kabar" if i % 4 else r["outlet"]}
+        for i, r in enumerate(evalset.generate(40, seed=5))
+    ]
     sigs = [signature(r["text"], cfg) for r in records]
     dropped: list[bool] = []
     hopeless = index_module.NearDupIndex._hopeless
@@ -156,8 +165,10 @@ def test_dropping_hopeless_candidates_changes_no_decision(monkeypatch, store, ev
 
     def decisions(hopeless_min: int, clusterer: Clusterer) -> list[ClusterDecision]:
         monkeypatch.setattr(index_module, "HOPELESS_MIN", hopeless_min)
-        return [clusterer.add(Doc(r["id"], r["outlet"], r["published"]), sig)
-                for r, sig in zip(records, sigs, strict=True)]
+        return [
+            clusterer.add(Doc(r["id"], r["outlet"], r["published"]), sig)
+            for r, sig in zip(records, sigs, strict=True)
+        ]
 
     expected = decisions(10**9, Clusterer(cfg))
     assert not dropped

@@ -34,8 +34,9 @@ def test_band_layout_reaches_the_recall_at_the_threshold():
     ],
 )
 def test_bad_values_are_refused_with_the_range(kwargs, message):
-    with pytest.raises(DedupError, match=message.replace("(", r"\(").replace(")", r"\)")
-                       .replace("*", r"\*")):
+    with pytest.raises(
+        DedupError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+    ):
         DedupConfig(**kwargs)
 
 

@@ -36,8 +36,13 @@ SOURCE = [
     "already approved and that seedlings would be delivered from a state nursery in the autumn.",
 ]
 SOURCE_TEXT = "\n\n".join(SOURCE)
-CHROME = ["date 2025-03-04 10:12", "By Aida Umarova", "Home | News | Regions | Sport",
-          "Photo: press service", "Read also"]
+CHROME = [
+    "date 2025-03-04 10:12",
+    "By Aida Umarova",
+    "Home | News | Regions | Sport",
+    "Photo: press service",
+    "Read also",
+]
 
 
 def _cluster(texts: list[str], cfg: DedupConfig) -> tuple[Clusterer, list[str]]:
@@ -50,9 +55,11 @@ def _cluster(texts: list[str], cfg: DedupConfig) -> tuple[Clusterer, list[str]]:
 
 def test_glued_sentences_split_as_spaced_ones() -> None:
     assert normalize("The case is unsolved.On Tuesday police said") == normalize(
-        "The case is unsolved. On Tuesday police said")
+        "The case is unsolved. On Tuesday police said"
+    )
     assert normalize("Дело не раскрыто.Во вторник полиция") == normalize(
-        "Дело не раскрыто. Во вторник полиция")
+        "Дело не раскрыто. Во вторник полиция"
+    )
 
 
 def test_copy_whose_sentences_are_glued_joins(cfg: DedupConfig) -> None:
@@ -62,10 +69,14 @@ def test_copy_whose_sentences_are_glued_joins(cfg: DedupConfig) -> None:
 
 
 def test_copy_with_a_new_lead_and_dateline_joins(cfg: DedupConfig) -> None:
-    copy = "\n\n".join([
-        "Officials in the south of the country are facing questions about a delayed dam, as "
-        "farmers wait for irrigation water that was promised for this spring's planting.",
-        "NARYN — " + SOURCE[0], *SOURCE[1:7]])
+    copy = "\n\n".join(
+        [
+            "Officials in the south of the country are facing questions about a delayed dam, as "
+            "farmers wait for irrigation water that was promised for this spring's planting.",
+            "NARYN — " + SOURCE[0],
+            *SOURCE[1:7],
+        ]
+    )
     _, clusters = _cluster([SOURCE_TEXT, copy], cfg)
     assert clusters[1] == clusters[0]
 
@@ -77,9 +88,13 @@ def test_truncated_copy_with_page_chrome_joins(cfg: DedupConfig) -> None:
 
 
 def test_lightly_edited_truncated_copy_joins(cfg: DedupConfig) -> None:
-    edits = [("on Tuesday", "today"), ("about six weeks", "six weeks or so"),
-             ("nearly eleven thousand", "almost 11,000"), ("told reporters", "said"),
-             ("has risen", "rose")]
+    edits = [
+        ("on Tuesday", "today"),
+        ("about six weeks", "six weeks or so"),
+        ("nearly eleven thousand", "almost 11,000"),
+        ("told reporters", "said"),
+        ("has risen", "rose"),
+    ]
     copy = "\n\n".join(SOURCE[:6])
     for old, new in edits:
         copy = copy.replace(old, new)
@@ -91,13 +106,15 @@ def test_lightly_edited_truncated_copy_joins(cfg: DedupConfig) -> None:
 def test_wire_copy_under_a_caption_and_over_a_registration_wall_joins(cfg: DedupConfig) -> None:
     # the shape of most real copies the rules used to miss: the copied part is only 0.75 of the
     # page (caption and wall are long lines, not chrome), and the lead is the caption's
-    copy = "\n\n".join([
-        "A farmer walks along a dry irrigation canal near the village of Kara-Suu on March 3, "
-        "2025, as the valley waits for the new reservoir. Photo: press service",
-        *SOURCE[:4],
-        "Sign up for our free morning newsletter to keep reading all of our regional coverage "
-        "and the rest of this story.",
-    ])
+    copy = "\n\n".join(
+        [
+            "A farmer walks along a dry irrigation canal near the village of Kara-Suu on March 3, "
+            "2025, as the valley waits for the new reservoir. Photo: press service",
+            *SOURCE[:4],
+            "Sign up for our free morning newsletter to keep reading all of our regional coverage "
+            "and the rest of this story.",
+        ]
+    )
     _, clusters = _cluster([SOURCE_TEXT, copy], cfg)
     assert clusters[1] == clusters[0]
 
@@ -110,17 +127,22 @@ def test_chrome_lines_are_left_out_of_the_containment(cfg: DedupConfig) -> None:
 
 
 def test_independent_report_sharing_one_quote_stays_apart(cfg: DedupConfig) -> None:
-    other = "\n\n".join([
-        "Filling of the Tash-Bulak reservoir has been postponed until April because a spillway "
-        "wall must be repaired, the water authority announced, disappointing growers downstream.",
-        SOURCE[4],
-        "Growers in the three districts had counted on the reservoir for early sowing. Several "
-        "of them said they would now rent pumps to take water directly from the river instead.",
-        "Construction began four years ago. Critics in parliament have asked why the inspection "
-        "came so late, and the minister of agriculture is due to answer their questions on Friday.",
-        "The contractor, a joint venture of two foreign firms, has not commented on the cracks "
-        "found in the wall, and its office in the capital did not answer calls on Tuesday.",
-    ])
+    other = "\n\n".join(
+        [
+            "Filling of the Tash-Bulak reservoir has been postponed until April because a spillway "
+            "wall must be repaired, the water authority announced, disappointing growers "
+            "downstream.",
+            SOURCE[4],
+            "Growers in the three districts had counted on the reservoir for early sowing. Several "
+            "of them said they would now rent pumps to take water directly from the river instead.",
+            "Construction began four years ago. Critics in parliament have asked why the "
+            "inspection "
+            "came so late, and the minister of agriculture is due to answer their questions on "
+            "Friday.",
+            "The contractor, a joint venture of two foreign firms, has not commented on the cracks "
+            "found in the wall, and its office in the capital did not answer calls on Tuesday.",
+        ]
+    )
     clusterer, clusters = _cluster([SOURCE_TEXT, other], cfg)
     assert clusters[1] != clusters[0]
     why = clusterer.index.explain("t0", "t1")
@@ -128,15 +150,25 @@ def test_independent_report_sharing_one_quote_stays_apart(cfg: DedupConfig) -> N
     assert why.get("containment", why.get("containment_estimate")) < 0.5
 
 
-@pytest.mark.parametrize(("copy", "rule"), [
-    ("\n\n".join(SOURCE), "jaccard"),
-    ("\n".join([*CHROME[:3], *SOURCE[:3]]), "excerpt"),
-    ("\n\n".join(["A new opening paragraph written by the reprinting site for its own readers, "
-                  "with a different angle on the story of the delayed reservoir in the valley.",
-                  *SOURCE[:3], "A closing paragraph the site added about its own district and "
-                  "the roads there, which has nothing to do with the dam or with the water."]),
-     "excerpt"),
-])
+@pytest.mark.parametrize(
+    ("copy", "rule"),
+    [
+        ("\n\n".join(SOURCE), "jaccard"),
+        ("\n".join([*CHROME[:3], *SOURCE[:3]]), "excerpt"),
+        (
+            "\n\n".join(
+                [
+                    "A new opening paragraph written by the reprinting site for its own readers, "
+                    "with a different angle on the story of the delayed reservoir in the valley.",
+                    *SOURCE[:3],
+                    "A closing paragraph the site added about its own district and "
+                    "the roads there, which has nothing to do with the dam or with the water.",
+                ]
+            ),
+            "excerpt",
+        ),
+    ],
+)
 def test_explain_names_the_rule_that_linked(cfg: DedupConfig, copy: str, rule: str) -> None:
     clusterer, clusters = _cluster([SOURCE_TEXT, copy], cfg)
     why = clusterer.index.explain("t0", "t1")
@@ -164,11 +196,14 @@ def test_explain_of_an_unknown_id_is_a_clear_error(cfg: DedupConfig) -> None:
 
 
 def test_header_menu_and_headline_are_chrome_and_the_lead_starts_after_them(
-        cfg: DedupConfig) -> None:
+    cfg: DedupConfig,
+) -> None:
     menu = "Politics Economy Society Culture Sport World Opinion Photo Video Regions Archive"
     headline = "Reservoir filling delayed to April after cracks found in a spillway wall"
-    dressed, plain = signature("\n".join([menu, headline, *SOURCE[:4]]), cfg), signature(
-        "\n".join(SOURCE[:4]), cfg)
+    dressed, plain = (
+        signature("\n".join([menu, headline, *SOURCE[:4]]), cfg),
+        signature("\n".join(SOURCE[:4]), cfg),
+    )
     assert (dressed.content == plain.content).all()
     assert (dressed.lead == plain.lead).all()
 

@@ -10,18 +10,32 @@ from dedup.direction import origin
 
 def _scores(pairs: dict[tuple[str, str], float]):
     """A symmetric similarity from a few scored pairs (others 0.1)."""
+
     def similarity(a: str, b: str) -> float:
         return pairs.get((a, b), pairs.get((b, a), 0.1))
+
     return similarity
 
 
 def test_the_origin_copies_none_and_each_member_copies_its_closest_earlier_member() -> None:
     members = [Member("o", 10.0), Member("c1", 20.0), Member("c2", 30.0), Member("x", 40.0)]
-    sim = _scores({("c1", "o"): 0.9, ("c2", "o"): 0.6, ("c2", "c1"): 0.8,
-                   ("x", "o"): 0.7, ("x", "c1"): 0.7, ("x", "c2"): 0.5})
+    sim = _scores(
+        {
+            ("c1", "o"): 0.9,
+            ("c2", "o"): 0.6,
+            ("c2", "c1"): 0.8,
+            ("x", "o"): 0.7,
+            ("x", "c1"): 0.7,
+            ("x", "c2"): 0.5,
+        }
+    )
     links = copy_links(members, sim)
-    assert links == {"o": Link(), "c1": Link("o", 0.9), "c2": Link("c1", 0.8),
-                     "x": Link("o", 0.7)}  # a tie goes to the earlier member
+    assert links == {
+        "o": Link(),
+        "c1": Link("o", 0.9),
+        "c2": Link("c1", 0.8),
+        "x": Link("o", 0.7),
+    }  # a tie goes to the earlier member
 
 
 def test_links_do_not_depend_on_the_order_members_arrive_in() -> None:
@@ -38,18 +52,26 @@ def test_links_do_not_depend_on_the_order_members_arrive_in() -> None:
 
 
 def test_time_ties_go_to_the_earlier_fetch_then_the_smaller_id() -> None:
-    members = [Member("b", 10.0, fetched=5.0), Member("a", 10.0, fetched=9.0),
-               Member("c", 10.0, fetched=5.0)]
+    members = [
+        Member("b", 10.0, fetched=5.0),
+        Member("a", 10.0, fetched=9.0),
+        Member("c", 10.0, fetched=5.0),
+    ]
     assert origin(members).id == "b"
     links = copy_links(members, lambda a, b: 0.9)
     assert (links["b"].copy_of, links["c"].copy_of, links["a"].copy_of) == (None, "b", "b")
 
 
 def test_members_crediting_the_same_source_do_not_copy_each_other() -> None:
-    members = [Member("afp1", 10.0, source="AFP"), Member("afp2", 20.0, source="afp"),
-               Member("plain", 30.0), Member("kabar", 40.0, source="Kabar")]
-    links = copy_links(members, _scores({("afp2", "afp1"): 0.9, ("plain", "afp2"): 0.95,
-                                         ("kabar", "plain"): 0.9}))
+    members = [
+        Member("afp1", 10.0, source="AFP"),
+        Member("afp2", 20.0, source="afp"),
+        Member("plain", 30.0),
+        Member("kabar", 40.0, source="Kabar"),
+    ]
+    links = copy_links(
+        members, _scores({("afp2", "afp1"): 0.9, ("plain", "afp2"): 0.95, ("kabar", "plain"): 0.9})
+    )
     assert links["afp2"] == Link(None, None, "AFP")
     assert links["plain"] == Link("afp2", 0.95)  # no credit: a copy of the closest
     assert links["kabar"] == Link("plain", 0.9)  # a credit its closest member does not share

@@ -9,8 +9,20 @@ import pytest
 
 import dedup
 
-MODULES = ["config", "normalize", "shingles", "signature", "lsh", "storage", "index", "clusters",
-           "metrics", "records", "xxh3", "align"]
+MODULES = [
+    "config",
+    "normalize",
+    "shingles",
+    "signature",
+    "lsh",
+    "storage",
+    "index",
+    "clusters",
+    "metrics",
+    "records",
+    "xxh3",
+    "align",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -32,7 +44,9 @@ def test_dedup_imports_neither_scrapy_nor_crawler():
     import subprocess
     import sys
 
-    code = ("import sys, dedup; bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('scrapy', 'crawler', 'twisted', 'trafilatura')]; print(bad)")
+    code = (
+        "import sys, dedup; bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('scrapy', 'crawler', 'twisted', 'trafilatura')]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

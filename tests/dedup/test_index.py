@@ -15,8 +15,10 @@ DAY = 86400.0
 def stories(evalset):
     """Texts of distinct generated stories."""
     writer = evalset.Writer(3)
-    return [evalset._text(writer.story(evalset.RU if i % 2 else evalset.EN, sentences=(8, 12)))
-            for i in range(40)]
+    return [
+        evalset._text(writer.story(evalset.RU if i % 2 else evalset.EN, sentences=(8, 12)))
+        for i in range(40)
+    ]
 
 
 def put(index, doc_id, text, outlet="", time=0.0, cluster=None):
@@ -73,13 +75,20 @@ def test_two_versions_from_one_outlet_still_match(store, cfg, stories):
     assert ids(index, stories[0] + "\n\nUpdated again.", "kabar") == ["v2", "v1"]
 
 
-def test_an_outlet_counts_a_line_once_per_story_however_many_versions_it_ran(store, cfg, stories,
-                                                                             evalset):
+def test_an_outlet_counts_a_line_once_per_story_however_many_versions_it_ran(
+    store, cfg, stories, evalset
+):
     footer = evalset.FOOTER_OUTLET.footer[1]
     index = NearDupIndex(cfg, store)
     for i in range(4):  # four versions of one story, one cluster
-        put(index, f"v{i}", f"{stories[0]}\n\nUpdate {i}: officials confirmed it.\n\n{footer}",
-            "cabar", time=float(i), cluster="v0")
+        put(
+            index,
+            f"v{i}",
+            f"{stories[0]}\n\nUpdate {i}: officials confirmed it.\n\n{footer}",
+            "cabar",
+            time=float(i),
+            cluster="v0",
+        )
     for i in range(1, 3):  # two other stories with the same footer
         put(index, f"s{i}", f"{stories[i]}\n\n{footer}", "cabar", time=10.0 + i)
     body, footer_lines = (signature(text, cfg).line_hashes for text in (stories[0], footer))
@@ -114,7 +123,7 @@ def test_a_query_verifies_only_the_closest_few_of_a_large_cluster(store, cfg, st
         put(index, f"a{i:02d}", text, "kabar", cluster="a00")
         shared[f"a{i:02d}"] = int((signature(text, cfg).hashvalues == query.hashvalues).sum())
     for i in range(3):  # the same story in a cluster of its own (a split one)
-        put(index, f"b{i}", ". ".join([stories[0], *extra[:i + 1]]), "24kg", cluster="b0")
+        put(index, f"b{i}", ". ".join([stories[0], *extra[: i + 1]]), "24kg", cluster="b0")
     found = ids(index, stories[0], "akipress")
     assert found[0] == "a00"  # the identical copy
     kept = [m for m in found if m.startswith("a")]
@@ -163,8 +172,9 @@ def test_duplicate_id_is_refused(store, cfg, stories):
 
 def test_index_built_with_other_parameters_is_refused(store, cfg):
     NearDupIndex(cfg, store)
-    with pytest.raises(IncompatibleSignature,
-                       match="was built with shingle_size=3, the config has 4"):
+    with pytest.raises(
+        IncompatibleSignature, match="was built with shingle_size=3, the config has 4"
+    ):
         NearDupIndex(DedupConfig(shingle_size=4), store)
     NearDupIndex(cfg, store)  # the same parameters open it again
 
@@ -174,8 +184,11 @@ def test_index_whose_lines_were_counted_by_article_is_refused(store, cfg):
     (layout,) = store.get("meta", ["layout"])
     older = {k: v for k, v in json.loads(layout).items() if k != "line_counts"}
     store.put("meta", {"layout": json.dumps(older).encode()})
-    with pytest.raises(IncompatibleSignature, match=r"was built by an older newsmon \(its "
-                                                    r"layout has no line_counts\); build a new"):
+    with pytest.raises(
+        IncompatibleSignature,
+        match=r"was built by an older newsmon \(its "
+        r"layout has no line_counts\); build a new",
+    ):
         NearDupIndex(cfg, store)
 
 

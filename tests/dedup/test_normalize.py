@@ -33,7 +33,7 @@ from dedup.normalize import (
         ("Ўзбекистон ҳукумати", "ўзбекистон Ҳукумати"),
         ("Ҷумҳурии Тоҷикистон ӣ", "ҷумҳурии тоҷикистон и\u0304"),
         # English: typographic apostrophes and quotes, dashes, soft hyphens, zero-width spaces
-        ("Kazakhstan’s “new” plan – 2025", "Kazakhstan's \"new\" plan - 2025"),
+        ("Kazakhstan’s “new” plan – 2025", 'Kazakhstan\'s "new" plan - 2025'),
         ("co\u00adoperation in\u200b Almaty", "cooperation in Almaty"),
         # stress marks and full-width letters
         ("до\u0301ма ＡＢＣ", "дома abc"),
@@ -48,9 +48,17 @@ def test_punctuation_breaks_words_and_lines_are_kept():
     assert normalize(text) == "итог 9 5 млн сом\nвторая строка"
 
 
-@pytest.mark.parametrize("dateline", ["BISHKEK, 9 Jan /Kabar/.", "БИШКЕК, 9 янв — Кабар.",
-                                      "BISHKEK, Jan 9 (Kabar) -", "Бишкек, 9 января /Кабар/.",
-                                      "Tashkent, March 3, 2025 -", "Ош, 5 мая."])
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "BISHKEK, 9 Jan /Kabar/.",
+        "БИШКЕК, 9 янв — Кабар.",
+        "BISHKEK, Jan 9 (Kabar) -",
+        "Бишкек, 9 января /Кабар/.",
+        "Tashkent, March 3, 2025 -",
+        "Ош, 5 мая.",
+    ],
+)
 def test_datelines_go(dateline):
     assert normalize(f"Kabar\n\n{dateline} The bridge opened.") == "kabar\nthe bridge opened"
 
@@ -79,7 +87,10 @@ def _slow(text: str) -> list[list[bytes]]:
     return [words for line in text.encode().split(b"\n") if (words := line.split())]
 
 
-@given(st.text(alphabet="абвёЁқӨўҷәABCxyz019 \n\t.,;:!?«»—–-'’ʻ\"()/_\u00a0\u00ad\u0301é×№…",
-               max_size=80))
+@given(
+    st.text(
+        alphabet="абвёЁқӨўҷәABCxyz019 \n\t.,;:!?«»—–-'’ʻ\"()/_\u00a0\u00ad\u0301é×№…", max_size=80
+    )
+)
 def test_fast_path_gives_what_the_regular_expression_gives(text):
     assert word_lines(text) == _slow(text)

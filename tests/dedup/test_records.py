@@ -10,8 +10,12 @@ TEXT = "The new bridge over the Chui river opened on Monday after two years of w
 def test_one_result_per_record_in_order():
     rows = [
         {"id": "a", "text": TEXT, "outlet": "kabar", "published": "2025-01-09T10:00:00Z"},
-        {"id": "b", "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT, "outlet": "akipress",
-         "published": "2025-01-09T11:00:00+00:00"},
+        {
+            "id": "b",
+            "text": "BISHKEK, Jan 9 (Kabar) - " + TEXT,
+            "outlet": "akipress",
+            "published": "2025-01-09T11:00:00+00:00",
+        },
         {"id": "c", "title": "Snow closes the Bishkek-Osh road for the night"},
     ]
     out = list(cluster_records(rows, DedupConfig()))
@@ -22,15 +26,23 @@ def test_one_result_per_record_in_order():
 
 
 def test_times_drive_the_window():
-    rows = [{"id": "a", "text": TEXT, "published": "2025-01-01T00:00:00"},
-            {"id": "b", "text": "filler text for the window", "published": "2025-02-01T00:00:00"},
-            {"id": "c", "text": TEXT, "fetched": 1738368000.0}]  # after the window of "a"
+    rows = [
+        {"id": "a", "text": TEXT, "published": "2025-01-01T00:00:00"},
+        {"id": "b", "text": "filler text for the window", "published": "2025-02-01T00:00:00"},
+        {"id": "c", "text": TEXT, "fetched": 1738368000.0},
+    ]  # after the window of "a"
     assert [r["cluster"] for r in cluster_records(rows)] == ["a", "b", "c"]
 
 
 def test_bad_records_are_reported_and_skipped():
-    rows = [{"id": "a", "text": TEXT}, {"text": "no id"}, {"id": "b", "text": 5},
-            ["not", "a", "dict"], {"id": "a", "text": TEXT}, {"id": 7, "text": TEXT}]
+    rows = [
+        {"id": "a", "text": TEXT},
+        {"text": "no id"},
+        {"id": "b", "text": 5},
+        ["not", "a", "dict"],
+        {"id": "a", "text": TEXT},
+        {"id": 7, "text": TEXT},
+    ]
     errors = []
     out = list(cluster_records(rows, on_error=lambda i, r, e: errors.append((i, str(e)))))
     assert [r["id"] for r in out] == ["a", "7"]
@@ -59,8 +71,13 @@ def test_batches_keep_order_errors_and_times_across_their_edges():
         elif n == BATCH:  # a copy of the first, at the start of the second batch, without a time
             rows.append({"id": f"r{n}", "text": "Kabar: " + rows[0]["text"]})
         else:
-            rows.append({"id": f"r{n}", "text": " ".join(f"w{n}x{k}" for k in range(20 + n)),
-                         "published": 1736400000 + 60 * n})
+            rows.append(
+                {
+                    "id": f"r{n}",
+                    "text": " ".join(f"w{n}x{k}" for k in range(20 + n)),
+                    "published": 1736400000 + 60 * n,
+                }
+            )
     seen = []
     out = cluster_records(rows, on_error=lambda i, r, e: seen.append(("error", i)))
     for r in out:

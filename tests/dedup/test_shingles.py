@@ -63,11 +63,14 @@ def _padded_reference(text: str, size: int) -> list[int]:
     return hashes
 
 
-@pytest.mark.parametrize("text", [
-    "Курс «доллара» — 87,5 сома\n\nНацбанк сообщил об этом в пятницу утром",  # all lines long
-    "Kabar\n\nOne two three four five six\nseven\n\n  eight nine  ten eleven ",  # short lines
-    "one two three",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Курс «доллара» — 87,5 сома\n\nНацбанк сообщил об этом в пятницу утром",  # all lines long
+        "Kabar\n\nOne two three four five six\nseven\n\n  eight nine  ten eleven ",  # short lines
+        "one two three",
+    ],
+)
 @pytest.mark.parametrize("size", [1, 3, 5])
 def test_both_layouts_give_the_window_by_window_hashes(text, size):
     assert shingle(text, size).hashes.tolist() == _padded_reference(text, size)

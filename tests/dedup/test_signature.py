@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from dedup import DedupConfig, IncompatibleSignature, Signature, signature
 from dedup.shingles import shingle
 
-TEXT = ("Министр энергетики сообщил, что строительство новой подстанции начнется в марте.\n\n"
-        "На эти цели направят еще 120 миллионов сомов, уточнили в ведомстве.")
+TEXT = (
+    "Министр энергетики сообщил, что строительство новой подстанции начнется в марте.\n\n"
+    "На эти цели направят еще 120 миллионов сомов, уточнили в ведомстве."
+)
 
 
 def test_minhash_equals_datasketch_fed_the_same_shingles(cfg):
@@ -45,9 +47,10 @@ def test_bytes_round_trip_and_pickle(cfg):
     assert len(pickle.dumps(sig)) < 1100
 
 
-@pytest.mark.parametrize(("made", "name"), [({"num_perm": 64}, "num_perm"),
-                                             ({"seed": 2}, "seed"),
-                                             ({"shingle_size": 4}, "shingle_size")])
+@pytest.mark.parametrize(
+    ("made", "name"),
+    [({"num_perm": 64}, "num_perm"), ({"seed": 2}, "seed"), ({"shingle_size": 4}, "shingle_size")],
+)
 def test_other_parameters_are_refused(cfg, made, name):
     blob = signature(TEXT, DedupConfig(**made)).to_bytes()
     pattern = f"{name}=.* in the signature, .* in the config; recompute the signature"
@@ -95,9 +98,18 @@ def test_signatures_of_a_batch_equal_one_by_one(evalset):
     from dedup.signature import signatures
 
     texts = [r["text"] for r in evalset.generate(60, 3)] + [
-        TEXT, "", " — \n\n ", "one", "a\nb", "o'zbek 'quoted' don't ʼ", "x " * 3000,
-        "Kabar\n\n" + " ".join(f"word{i}" for i in range(120)), "ÆØÅ ß ﬁ — №5 ½ \u0301x",
-        "\n".join("word " * n for n in range(12)), "слово\u00adслово " * 50 + "Ё" * 200]
+        TEXT,
+        "",
+        " — \n\n ",
+        "one",
+        "a\nb",
+        "o'zbek 'quoted' don't ʼ",
+        "x " * 3000,
+        "Kabar\n\n" + " ".join(f"word{i}" for i in range(120)),
+        "ÆØÅ ß ﬁ — №5 ½ \u0301x",
+        "\n".join("word " * n for n in range(12)),
+        "слово\u00adслово " * 50 + "Ё" * 200,
+    ]
     for size in (1, 3, 5):
         cfg = DedupConfig(shingle_size=size)
         for start in range(0, len(texts), 17):
@@ -106,8 +118,13 @@ def test_signatures_of_a_batch_equal_one_by_one(evalset):
     assert signatures([], DedupConfig()) == []
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Ё\n'ʼ—,.\t\u00a0ўx\u0301")),
-                        max_size=60), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab Ё\n'ʼ—,.\t\u00a0ўx\u0301")), max_size=60),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_signatures_equal_signature_on_any_text(texts):
     from dedup.signature import signatures
 

@@ -53,7 +53,9 @@ def test_open_store_by_url(redis_url):
     store = open_store(redis_url + "?prefix=test:x:")
     assert isinstance(store, RedisStore) and store.prefix == "test:x:"
     store.client.close()
-    with pytest.raises(DedupError, match=r"unknown store 'sqlite://'; expected memory:// or redis://"):
+    with pytest.raises(
+        DedupError, match=r"unknown store 'sqlite://'; expected memory:// or redis://"
+    ):
         open_store("sqlite:///tmp/x.db")
 
 
@@ -79,9 +81,16 @@ def test_redis_lsh_is_datasketchs_layout(redis_client, redis_prefix):
     values = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(5)]
     for n, v in enumerate(values):
         ours.add(f"k{n}".encode(), ours.band_keys(v))
-    plain = MinHashLSH(num_perm=128, params=(42, 3), prepickle=False, storage_config={
-        "type": "redis", "redis": {"connection_pool": redis_client.connection_pool},
-        "basename": f"{redis_prefix}lsh:full".encode()})
+    plain = MinHashLSH(
+        num_perm=128,
+        params=(42, 3),
+        prepickle=False,
+        storage_config={
+            "type": "redis",
+            "redis": {"connection_pool": redis_client.connection_pool},
+            "basename": f"{redis_prefix}lsh:full".encode(),
+        },
+    )
     for n, v in enumerate(values):
         found = plain.query(LeanMinHash(seed=1, hashvalues=v, scheme="affine32"))
         assert found == [f"k{n}".encode()] == sorted(ours.candidates(ours.band_keys(v)))

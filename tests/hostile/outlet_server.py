@@ -61,12 +61,12 @@ def render(page: Page) -> bytes:
     """A plain article page for ``page``."""
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in page.paragraphs)
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(page.title)}</title>"
-        "<meta property=\"og:type\" content=\"article\">"
-        f"<meta property=\"article:published_time\" content=\"{page.published}\">"
-        "</head><body><header><a href=\"/\">Home</a></header><main><article>"
-        f"<h1>{html.escape(page.title)}</h1><time datetime=\"{page.published}\">"
+        '<meta property="og:type" content="article">'
+        f'<meta property="article:published_time" content="{page.published}">'
+        '</head><body><header><a href="/">Home</a></header><main><article>'
+        f'<h1>{html.escape(page.title)}</h1><time datetime="{page.published}">'
         f"{page.published[:10]}</time>{paragraphs}</article></main>"
         "<footer>Hostile test outlet</footer></body></html>"
     ).encode()
@@ -76,9 +76,12 @@ def _feed(outlet: Outlet) -> bytes:
     items = "".join(
         f"<item><title>{html.escape(p.title or p.slug)}</title><link>{outlet.url(p)}</link>"
         f"<guid>{outlet.url(p)}</guid><pubDate>{format_datetime(datetime.fromisoformat(p.published))}</pubDate></item>"
-        for p in outlet.pages)
-    return (f"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>"
-            f"<title>{outlet.id}</title><link>{outlet.base}/</link>{items}</channel></rss>").encode()
+        for p in outlet.pages
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet.id}</title><link>{outlet.base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -87,8 +90,9 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, host: str, outlet: Outlet) -> None:
         super().__init__((host, 0), _Handler)
         self.outlet = outlet
-        self.bodies = {f"/news/{p.slug}": p.body if p.body is not None else render(p)
-                       for p in outlet.pages}
+        self.bodies = {
+            f"/news/{p.slug}": p.body if p.body is not None else render(p) for p in outlet.pages
+        }
         self.lock = threading.Lock()
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -133,10 +137,11 @@ class ServedOutlets:
             host = outlet.base.split("//")[1].split(":")[0]
             pattern = "^" + re.escape(outlet.base) + r"/news/[a-z0-9-]+$"
             blocks.append(
-                f"[[outlet]]\nid = \"{outlet.id}\"\nname = \"{outlet.id}\"\ncountry = \"KG\"\n"
-                f"languages = [\"en\"]\nhomepage = \"{outlet.base}/\"\n"
+                f'[[outlet]]\nid = "{outlet.id}"\nname = "{outlet.id}"\ncountry = "KG"\n'
+                f'languages = ["en"]\nhomepage = "{outlet.base}/"\n'
                 f"feeds = [\"{outlet.base}/feed.xml\"]\narticle_pattern = '{pattern}'\n"
-                f"allowed_domains = [\"{host}\"]\n")
+                f'allowed_domains = ["{host}"]\n'
+            )
         return "\n".join(blocks)
 
     def write_registry(self, path: Path) -> Path:
@@ -156,8 +161,9 @@ def serve_outlets(outlets: Sequence[Outlet]) -> Iterator[ServedOutlets]:
             servers.append(server)
             host, port = server.server_address[:2]
             outlet.base = f"http://{host}:{port}"
-            thread = threading.Thread(target=server.serve_forever, daemon=True,
-                                      name=f"hostile-{outlet.id}")
+            thread = threading.Thread(
+                target=server.serve_forever, daemon=True, name=f"hostile-{outlet.id}"
+            )
             thread.start()
             threads.append(thread)
         yield ServedOutlets(outlets)

@@ -17,18 +17,43 @@ PAIRS = 12
 def _story(n: int) -> tuple[str, ...]:
     """An invented story of its own for ``n``: three paragraphs."""
     return tuple(
-        " ".join(f"{word}{n * 13 + p * 5 + i}" for i, word in enumerate(
-            ["council", "harvest", "river", "school", "bridge", "market", "budget", "court",
-             "railway", "museum", "teachers", "border"] * 3))
-        + "." for p in range(3))
+        " ".join(
+            f"{word}{n * 13 + p * 5 + i}"
+            for i, word in enumerate(
+                [
+                    "council",
+                    "harvest",
+                    "river",
+                    "school",
+                    "bridge",
+                    "market",
+                    "budget",
+                    "court",
+                    "railway",
+                    "museum",
+                    "teachers",
+                    "border",
+                ]
+                * 3
+            )
+        )
+        + "."
+        for p in range(3)
+    )
 
 
 def _outlets() -> list[Outlet]:
     """Two outlets; each story of the first is copied by the second (with a lead of its own)."""
     first = [Page(f"story-{n}", f"Story {n}", _story(n)) for n in range(PAIRS)]
-    second = [Page(f"copy-{n}", f"Copy of story {n}",
-                   (f"Our correspondent reports, item {n}.", *_story(n)),
-                   published=hours_ago(1)) for n in range(PAIRS)]
+    second = [
+        Page(
+            f"copy-{n}",
+            f"Copy of story {n}",
+            (f"Our correspondent reports, item {n}.", *_story(n)),
+            published=hours_ago(1),
+        )
+        for n in range(PAIRS)
+    ]
     return [Outlet("alpha", first), Outlet("beta", second)]
 
 
@@ -46,17 +71,28 @@ def _stored(stderr: str) -> int:
     return int(found.group(1))
 
 
-def test_two_crawls_at_once_into_one_archive_cluster_as_one_after_the_other(
-        tmp_path: Path) -> None:
+def test_two_crawls_at_once_into_one_archive_cluster_as_one_after_the_other(tmp_path: Path) -> None:
     with serve_outlets(_outlets()) as served:
         registry = served.write_registry(tmp_path / "outlets.toml")
         one_after = tmp_path / "sequential.db"
         for outlet in ("alpha", "beta"):
-            run_newsmon("crawl", "--outlets", str(registry), "--outlet", outlet, "--db",
-                        str(one_after), *FAST)
+            run_newsmon(
+                "crawl",
+                "--outlets",
+                str(registry),
+                "--outlet",
+                outlet,
+                "--db",
+                str(one_after),
+                *FAST,
+            )
         at_once = tmp_path / "concurrent.db"
-        crawls = [start_newsmon("crawl", "--outlets", str(registry), "--outlet", outlet,
-                                "--db", str(at_once), *FAST) for outlet in ("alpha", "beta")]
+        crawls = [
+            start_newsmon(
+                "crawl", "--outlets", str(registry), "--outlet", outlet, "--db", str(at_once), *FAST
+            )
+            for outlet in ("alpha", "beta")
+        ]
         results = [finish_newsmon(c, TIMEOUT_S) for c in crawls]
     assert [c.returncode for c in crawls] == [0, 0], [err[-2000:] for _, err in results]
     assert _clusters(one_after) == [2] * PAIRS
@@ -67,8 +103,10 @@ def test_two_crawls_of_one_outlet_at_once_count_each_article_stored_once(tmp_pat
     db = tmp_path / "a.db"
     with serve_outlets(_outlets()) as served:
         registry = served.write_registry(tmp_path / "outlets.toml")
-        crawls = [start_newsmon("crawl", "--outlets", str(registry), "--db", str(db), *FAST)
-                  for _ in range(2)]
+        crawls = [
+            start_newsmon("crawl", "--outlets", str(registry), "--db", str(db), *FAST)
+            for _ in range(2)
+        ]
         results = [finish_newsmon(c, TIMEOUT_S) for c in crawls]
     assert [c.returncode for c in crawls] == [0, 0], [err[-2000:] for _, err in results]
     with Archive(db) as archive:
@@ -77,8 +115,7 @@ def test_two_crawls_of_one_outlet_at_once_count_each_article_stored_once(tmp_pat
     assert sum(_stored(err) for _, err in results) == rows
 
 
-def test_a_writer_waits_a_bounded_time_for_the_lock_and_says_who_holds_it(
-        tmp_path: Path) -> None:
+def test_a_writer_waits_a_bounded_time_for_the_lock_and_says_who_holds_it(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     Archive(db).close()
     lock_file = Path(f"{db}.writer.lock")
@@ -86,11 +123,17 @@ def test_a_writer_waits_a_bounded_time_for_the_lock_and_says_who_holds_it(
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(fd, b"4242 newsmon crawl\n")
-        done = run_newsmon("reextract", "--db", str(db), check=False,
-                           env={**os.environ, "NEWSMON_WRITER_LOCK_TIMEOUT": "0.3"})
+        done = run_newsmon(
+            "reextract",
+            "--db",
+            str(db),
+            check=False,
+            env={**os.environ, "NEWSMON_WRITER_LOCK_TIMEOUT": "0.3"},
+        )
     finally:
         os.close(fd)
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines()[-1] == (
         f"error: {db} is being written by another newsmon process (pid 4242: newsmon crawl); "
-        "gave up after waiting 0.3 s (NEWSMON_WRITER_LOCK_TIMEOUT)")
+        "gave up after waiting 0.3 s (NEWSMON_WRITER_LOCK_TIMEOUT)"
+    )

@@ -42,15 +42,25 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> _Crawl:
     with serve_hostile_outlets() as net:
         registry = net.write_registry(tmp / "outlets.toml")
         db = tmp / "archive.db"
-        done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(db), *FAST,
-                           *net.crawl_settings(), check=False, timeout=_CRAWL_TIMEOUT_S,
-                           cwd=str(_REPO))
+        done = run_newsmon(
+            "crawl",
+            "--outlets",
+            str(registry),
+            "--db",
+            str(db),
+            *FAST,
+            *net.crawl_settings(),
+            check=False,
+            timeout=_CRAWL_TIMEOUT_S,
+            cwd=str(_REPO),
+        )
         with sqlite3.connect(db) as conn:
             articles = list(conn.execute("SELECT outlet, canonical_url FROM articles"))
             listed: dict[str, Counter[str]] = {}
             for outlet, failures in conn.execute("SELECT outlet, failures FROM run_outlets"):
                 listed[outlet] = Counter(
-                    f.rpartition(": ")[2] for f in json.loads(failures) if f.startswith("refused "))
+                    f.rpartition(": ")[2] for f in json.loads(failures) if f.startswith("refused ")
+                )
             stats = json.loads(conn.execute("SELECT stats FROM runs").fetchone()[0])
         refused: dict[str, Counter[str]] = {}
         for key, value in stats.items():
@@ -81,7 +91,8 @@ def test_a_hostile_outlet_stores_only_what_it_should(crawl: _Crawl, hostile: obj
 
 @pytest.mark.parametrize("hostile", [h for h in HOSTILE if h.listed], ids=lambda h: h.id)
 def test_what_a_hostile_outlet_tried_is_refused_and_counted_with_its_reason(
-        crawl: _Crawl, hostile: object) -> None:
+    crawl: _Crawl, hostile: object
+) -> None:
     expected = Counter(hostile.refused)  # type: ignore[attr-defined]
     assert crawl.refused.get(hostile.id, Counter()) == expected  # type: ignore[attr-defined]
     # the run's per-outlet record lists the first 50 refused URLs with their reasons
@@ -99,8 +110,11 @@ def test_refusals_are_in_the_stats_by_reason(crawl: _Crawl) -> None:
     expected: Counter[str] = Counter()
     for hostile in HOSTILE:
         expected.update(hostile.refused)
-    got = {k.removeprefix("newsmon/refused/"): v for k, v in crawl.stats.items()
-           if k.startswith("newsmon/refused/")}
+    got = {
+        k.removeprefix("newsmon/refused/"): v
+        for k, v in crawl.stats.items()
+        if k.startswith("newsmon/refused/")
+    }
     assert got == dict(expected)
 
 
@@ -117,8 +131,7 @@ def test_good_outlets_have_nothing_refused(crawl: _Crawl) -> None:
         assert not crawl.refused.get(outlet), outlet
 
 
-def test_every_stored_article_is_under_the_outlet_whose_domains_hold_its_url(
-        crawl: _Crawl) -> None:
+def test_every_stored_article_is_under_the_outlet_whose_domains_hold_its_url(crawl: _Crawl) -> None:
     outlets = {o.id: o for o in load_registry(crawl.registry)}
     for outlet, url in crawl.articles:
         assert outlets[outlet].allows_host(url), (outlet, url)
@@ -131,7 +144,8 @@ def test_a_host_that_is_no_outlet_is_never_asked(crawl: _Crawl) -> None:
 
 
 def test_an_endless_chain_of_sitemap_indexes_is_followed_to_the_depth_limit_only(
-        crawl: _Crawl) -> None:
+    crawl: _Crawl,
+) -> None:
     sitemaps = [p for p in crawl.net.gets("endless-index") if p.endswith(".xml")]
     assert sorted(sitemaps) == [f"/s/{n}.xml" for n in range(4)]  # depths 0..3
 

@@ -29,15 +29,27 @@ def net() -> Iterator[Net]:
 
 
 def _crawl(net: Net, registry: Path, db: Path, outlet: str) -> None:
-    done = run_newsmon("crawl", "--outlets", str(registry), "--db", str(db), "--outlet", outlet,
-                       *FAST, *net.crawl_settings(), check=False, timeout=_CRAWL_TIMEOUT_S,
-                       cwd=str(_REPO))
+    done = run_newsmon(
+        "crawl",
+        "--outlets",
+        str(registry),
+        "--db",
+        str(db),
+        "--outlet",
+        outlet,
+        *FAST,
+        *net.crawl_settings(),
+        check=False,
+        timeout=_CRAWL_TIMEOUT_S,
+        cwd=str(_REPO),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
 @pytest.mark.parametrize("hostile", [h for h in HOSTILE if h.listed], ids=lambda h: h.id)
 def test_a_hostile_outlet_alone_stores_what_it_should_and_refuses_the_rest(
-        net: Net, hostile: Hostile, tmp_path: Path) -> None:
+    net: Net, hostile: Hostile, tmp_path: Path
+) -> None:
     registry = net.write_registry(tmp_path / "outlets.toml")
     db = tmp_path / "archive.db"
     _crawl(net, registry, db, hostile.id)
@@ -50,7 +62,8 @@ def test_a_hostile_outlet_alone_stores_what_it_should_and_refuses_the_rest(
     assert sum(n for (outlet, _), n in articles.items() if outlet == hostile.id) == hostile.stored
     prefix = f"newsmon/outlet/{hostile.id}/refused/"
     assert {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)} == dict(
-        hostile.refused)
+        hostile.refused
+    )
     for key, url in net.samples.article_urls.items():
         outlet = key.split("/")[0]
         if outlet in hostile.then:
@@ -58,7 +71,8 @@ def test_a_hostile_outlet_alone_stores_what_it_should_and_refuses_the_rest(
 
 
 def test_an_article_whose_redirect_was_refused_is_not_asked_for_again(
-        net: Net, tmp_path: Path) -> None:
+    net: Net, tmp_path: Path
+) -> None:
     registry = net.write_registry(tmp_path / "outlets.toml")
     db = tmp_path / "archive.db"
     _crawl(net, registry, db, "redirector")

@@ -53,8 +53,10 @@ def test_signature_reads_a_bounded_part_of_any_text() -> None:
 
 
 def test_cluster_command_clusters_a_huge_text(tmp_path: Path) -> None:
-    records = [{"id": "big", "outlet": "x", "text": huge_text()},
-               {"id": "small", "outlet": "y", "text": story(1)}]
+    records = [
+        {"id": "big", "outlet": "x", "text": huge_text()},
+        {"id": "small", "outlet": "y", "text": story(1)},
+    ]
     path = tmp_path / "in.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     done = run_newsmon("cluster", str(path))
@@ -64,8 +66,10 @@ def test_cluster_command_clusters_a_huge_text(tmp_path: Path) -> None:
 
 def test_a_crawl_stores_a_huge_article_beside_the_others(tmp_path: Path) -> None:
     big = huge_listing()
-    pages = [Page("big-timetable", body=big),
-             Page("small-story", "A small story", (story(1), story(2)))]
+    pages = [
+        Page("big-timetable", body=big),
+        Page("small-story", "A small story", (story(1), story(2))),
+    ]
     db = tmp_path / "a.db"
     with serve_outlets([Outlet("alpha", pages)]) as served:
         registry = served.write_registry(tmp_path / "outlets.toml")
@@ -77,18 +81,30 @@ def test_a_crawl_stores_a_huge_article_beside_the_others(tmp_path: Path) -> None
 
 
 def _push(client: redis.Redis, stream: str, n: int, text: str, **fields: str | None) -> str:
-    article = Article(id=f"art{n}", url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
-                      outlet="x", title=f"Story {n}", text=text,
-                      fetched=fields.get("fetched") or "2026-03-02T10:00:00+00:00",
-                      published=fields.get("published", "2026-03-02T09:00:00+00:00"))
-    item = ArticleItem(article=article, signature=signature(text, DedupConfig()).to_bytes(),
-                       html=b"<html></html>", content_type="text/html", seen_urls=[article.url])
+    article = Article(
+        id=f"art{n}",
+        url=f"http://x.test/{n}",
+        canonical_url=f"http://x.test/{n}",
+        outlet="x",
+        title=f"Story {n}",
+        text=text,
+        fetched=fields.get("fetched") or "2026-03-02T10:00:00+00:00",
+        published=fields.get("published", "2026-03-02T09:00:00+00:00"),
+    )
+    item = ArticleItem(
+        article=article,
+        signature=signature(text, DedupConfig()).to_bytes(),
+        html=b"<html></html>",
+        content_type="text/html",
+        seen_urls=[article.url],
+    )
     client.xadd(stream, extracted_message(item))
     return article.id
 
 
 def test_ingest_stores_a_huge_article_and_dead_letters_a_message_it_cannot_ingest(
-        redis_url: str, redis_prefix: str, db_path: Path) -> None:
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
     client = redis.Redis.from_url(redis_url)
     stream = redis_prefix + EXTRACTED
     _push(client, stream, 1, story(1))
@@ -97,8 +113,9 @@ def test_ingest_stores_a_huge_article_and_dead_letters_a_message_it_cannot_inges
     _push(client, stream, 4, story(4))
     env = {**os.environ, "NEWSMON_REDIS_PREFIX": redis_prefix, "NEWSMON_INGEST_MAX_TRIES": "2"}
     for _ in range(2):  # a second start finds nothing stuck
-        child = start_newsmon("ingest", "--redis-url", redis_url, "--db", str(db_path),
-                              "--drain", env=env)
+        child = start_newsmon(
+            "ingest", "--redis-url", redis_url, "--db", str(db_path), "--drain", env=env
+        )
         _, stderr = finish_newsmon(child)
         assert child.returncode == 0, stderr[-3000:]
     assert "ingested 0 articles" in stderr
@@ -113,18 +130,28 @@ def test_ingest_stores_a_huge_article_and_dead_letters_a_message_it_cannot_inges
 
 
 def test_ingest_dead_letters_a_message_delivered_too_often_without_processing_it(
-        redis_url: str, redis_prefix: str, db_path: Path) -> None:
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
     client = redis.Redis.from_url(redis_url)
     stream = redis_prefix + EXTRACTED
     client.xgroup_create(stream, "newsmon-ingest", id="0", mkstream=True)
     stuck = _push(client, stream, 1, story(1))
-    (message_id, _), = client.xreadgroup("newsmon-ingest", "crashed", {stream: ">"})[0][1]
+    ((message_id, _),) = client.xreadgroup("newsmon-ingest", "crashed", {stream: ">"})[0][1]
     # a consumer that died on it three times (killed mid-message: nothing else records that)
     client.xclaim(stream, "newsmon-ingest", "crashed", 0, [message_id], retrycount=3)
     _push(client, stream, 2, story(2))
     env = {**os.environ, "NEWSMON_REDIS_PREFIX": redis_prefix, "NEWSMON_INGEST_MAX_TRIES": "3"}
-    child = start_newsmon("ingest", "--redis-url", redis_url, "--db", str(db_path), "--drain",
-                          "--claim-idle", "0", env=env)
+    child = start_newsmon(
+        "ingest",
+        "--redis-url",
+        redis_url,
+        "--db",
+        str(db_path),
+        "--drain",
+        "--claim-idle",
+        "0",
+        env=env,
+    )
     _, stderr = finish_newsmon(child)
     assert child.returncode == 0, stderr[-3000:]
     with Archive(db_path) as archive:

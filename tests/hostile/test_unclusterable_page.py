@@ -20,12 +20,21 @@ from dedup import Clusterer, DedupConfig, signature
 
 def _item(n: int, sig: bytes | None = None) -> ArticleItem:
     text = f"The district council met on the {n}th and agreed a budget for its {n} schools."
-    article = Article(id=f"a{n}", url=f"http://x.test/{n}", canonical_url=f"http://x.test/{n}",
-                      outlet="x", title=f"Story {n}", text=text,
-                      fetched="2026-11-09T10:00:00+00:00")
-    return ArticleItem(article=article, html=b"<html></html>", seen_urls=[article.url],
-                       signature=signature(text, DedupConfig()).to_bytes() if sig is None
-                       else sig)
+    article = Article(
+        id=f"a{n}",
+        url=f"http://x.test/{n}",
+        canonical_url=f"http://x.test/{n}",
+        outlet="x",
+        title=f"Story {n}",
+        text=text,
+        fetched="2026-11-09T10:00:00+00:00",
+    )
+    return ArticleItem(
+        article=article,
+        html=b"<html></html>",
+        seen_urls=[article.url],
+        signature=signature(text, DedupConfig()).to_bytes() if sig is None else sig,
+    )
 
 
 def test_an_article_dedup_refuses_is_counted_failed_and_marked_seen(tmp_path: Path) -> None:
@@ -36,8 +45,9 @@ def test_an_article_dedup_refuses_is_counted_failed_and_marked_seen(tmp_path: Pa
     archive = Archive(db)
     progress = OutletProgress()
     pipeline = ClusterPipeline(Clusterer(DedupConfig()), crawler.stats)
-    pipeline.crawler = SimpleNamespace(spider=SimpleNamespace(
-        archive=archive, store_writer=writer, progress={"x": progress}))
+    pipeline.crawler = SimpleNamespace(
+        spider=SimpleNamespace(archive=archive, store_writer=writer, progress={"x": progress})
+    )
 
     async def run() -> None:
         with pytest.raises(UnclusterablePage, match=CLUSTER_FAILED):

@@ -8,8 +8,16 @@ from starlette.testclient import TestClient
 
 from tests.serve.conftest import HOSTILE
 
-PAGES = ["/", "/?min_size=1&split=country", "/search?q=spillway", "/cluster/d1",
-         "/cluster/g1", "/outlets", "/outlet/osh24", "/outlet/ala-too"]
+PAGES = [
+    "/",
+    "/?min_size=1&split=country",
+    "/search?q=spillway",
+    "/cluster/d1",
+    "/cluster/g1",
+    "/outlets",
+    "/outlet/osh24",
+    "/outlet/ala-too",
+]
 
 
 def _dom(client: TestClient, url: str, status: int = 200) -> lxml.html.HtmlElement:
@@ -47,8 +55,10 @@ def test_the_hostile_title_author_and_caption_are_shown_as_text(client: TestClie
 def test_only_http_urls_become_links(client: TestClient) -> None:
     dom = _dom(client, "/outlet/courier?since=2026-11-01&until=2026-11-10")
     cells = dom.xpath("//table[@class='articles']//td[3]")
-    assert [c.text_content() for c in cells] == ["Reservoir above its mark",
-                                                 "Chess club wins the cup"]
+    assert [c.text_content() for c in cells] == [
+        "Reservoir above its mark",
+        "Chess club wins the cup",
+    ]
     assert [c.xpath("./a/@href") for c in cells] == [["https://courier.example/news/d3/"], []]
     page = lxml.html.fromstring(client.get("/cluster/s1").text)
     assert page.xpath("//tr[@data-id='s1']//a/@href") == ["/outlet/courier"]
@@ -91,31 +101,51 @@ def test_the_url_holds_the_filters(client: TestClient) -> None:
 
 def test_the_volume_chart_counts_articles_per_local_day(client: TestClient) -> None:
     dom = _dom(client, "/?since=2026-11-07&until=2026-11-09")
-    bars = {(b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
-            for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")}
+    bars = {
+        (b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
+        for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")
+    }
     # osh24: g2 at 2026-11-08 18:00 local, d2 at 2026-11-09 11:30 local
-    assert bars == {("2026-11-07", "courier"): 1, ("2026-11-08", "steppe"): 1,
-                    ("2026-11-08", "osh24"): 1, ("2026-11-09", "osh24"): 1,
-                    ("2026-11-09", "ala-too"): 1, ("2026-11-09", "courier"): 1}
-    stories = {c.get("data-day"): int(c.get("data-count"))
-               for c in dom.xpath("//svg[@class='volume']//circle[@class='story']")}
+    assert bars == {
+        ("2026-11-07", "courier"): 1,
+        ("2026-11-08", "steppe"): 1,
+        ("2026-11-08", "osh24"): 1,
+        ("2026-11-09", "osh24"): 1,
+        ("2026-11-09", "ala-too"): 1,
+        ("2026-11-09", "courier"): 1,
+    }
+    stories = {
+        c.get("data-day"): int(c.get("data-count"))
+        for c in dom.xpath("//svg[@class='volume']//circle[@class='story']")
+    }
     assert stories == {"2026-11-07": 0, "2026-11-08": 1, "2026-11-09": 1}
 
 
 def test_the_volume_chart_splits_by_country(client: TestClient) -> None:
     dom = _dom(client, "/?since=2026-11-07&until=2026-11-09&split=country")
-    bars = {(b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
-            for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")}
-    assert bars == {("2026-11-07", "KZ"): 1, ("2026-11-08", "KZ"): 1, ("2026-11-08", "KG"): 1,
-                    ("2026-11-09", "KG"): 2, ("2026-11-09", "KZ"): 1}
+    bars = {
+        (b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
+        for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")
+    }
+    assert bars == {
+        ("2026-11-07", "KZ"): 1,
+        ("2026-11-08", "KZ"): 1,
+        ("2026-11-08", "KG"): 1,
+        ("2026-11-09", "KG"): 2,
+        ("2026-11-09", "KZ"): 1,
+    }
 
 
 def _hits(client: TestClient, query: str) -> list[tuple[str, str, str]]:
     dom = _dom(client, "/search?" + query)
-    return [(li.get("data-id"), lxml.html.tostring(li.xpath(".//div[@class='hit-title']")[0],
-                                                    encoding="unicode"),
-             lxml.html.tostring(li.xpath(".//div[@class='snippet']")[0], encoding="unicode"))
-            for li in dom.xpath("//ol[@class='hits']/li")]
+    return [
+        (
+            li.get("data-id"),
+            lxml.html.tostring(li.xpath(".//div[@class='hit-title']")[0], encoding="unicode"),
+            lxml.html.tostring(li.xpath(".//div[@class='snippet']")[0], encoding="unicode"),
+        )
+        for li in dom.xpath("//ol[@class='hits']/li")
+    ]
 
 
 def test_search_finds_latin_words_in_titles_and_bodies_with_marks(client: TestClient) -> None:
@@ -143,9 +173,8 @@ def test_search_escapes_hostile_titles_and_filters(client: TestClient) -> None:
     assert _hits(client, "q=spillway&until=2026-11-08") == []
 
 
-@pytest.mark.parametrize("words", ['"', 'NEAR(a b', "a OR -b:c", "*", "^x", "(", "'; DROP"])
-def test_search_syntax_in_the_words_is_text_never_an_error(client: TestClient,
-                                                           words: str) -> None:
+@pytest.mark.parametrize("words", ['"', "NEAR(a b", "a OR -b:c", "*", "^x", "(", "'; DROP"])
+def test_search_syntax_in_the_words_is_text_never_an_error(client: TestClient, words: str) -> None:
     response = client.get("/search", params={"q": words})
     assert response.status_code == 200
 
@@ -154,7 +183,9 @@ def test_the_cluster_page_shows_the_shared_passages_side_by_side(client: TestCli
     dom = _dom(client, "/cluster/d1")
     sections = dom.xpath("//section[@class='evidence']")
     assert [(s.get("data-id"), s.get("data-against")) for s in sections] == [
-        ("d2", "d1"), ("d3", "d1")]
+        ("d2", "d1"),
+        ("d3", "d1"),
+    ]
     origin_side, copy_side = sections[0].xpath(".//div[@class='text']")
     assert "regional water authority" in origin_side.xpath("string(./mark)")
     marked = " ".join(copy_side.xpath("./mark/text()"))
@@ -178,19 +209,26 @@ def test_the_outlet_page_lists_articles_copies_and_health(client: TestClient) ->
     assert dom.xpath("//svg[@class='volume']//rect[@class='bar']/@data-count") == ["1"]
     outlets = _dom(client, "/outlets?since=2026-11-01&until=2026-11-10")
     assert outlets.xpath("//table[@class='outlets']//td[1]/a/text()") == [
-        "ala-too", "courier", "osh24", "steppe"]
+        "ala-too",
+        "courier",
+        "osh24",
+        "steppe",
+    ]
     assert outlets.xpath("//svg[@class='matrix']")
 
 
-@pytest.mark.parametrize(("url", "status", "message"), [
-    ("/cluster/nope", 404, "no cluster nope"),
-    ("/outlet/nobody", 404, "no outlet nobody"),
-    ("/nothing/here", 404, "no such page"),
-    ("/?since=yesterday", 400, "'yesterday' is neither a date"),
-    ("/?min_size=0", 400, "min_size must be between 1 and"),
-    ("/?limit=x", 400, "limit must be a whole number, not 'x'"),
-    ("/?split=weekday", 400, "split must be one of outlet, country"),
-])
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/cluster/nope", 404, "no cluster nope"),
+        ("/outlet/nobody", 404, "no outlet nobody"),
+        ("/nothing/here", 404, "no such page"),
+        ("/?since=yesterday", 400, "'yesterday' is neither a date"),
+        ("/?min_size=0", 400, "min_size must be between 1 and"),
+        ("/?limit=x", 400, "limit must be a whole number, not 'x'"),
+        ("/?split=weekday", 400, "split must be one of outlet, country"),
+    ],
+)
 def test_bad_urls_get_one_line(client: TestClient, url: str, status: int, message: str) -> None:
     dom = _dom(client, url, status)
     assert dom.xpath("string(//p[@class='error'])").startswith(message)
@@ -202,14 +240,29 @@ def test_the_outlet_page_shows_crawl_health_up_to_now(archive_path, client: Test
     with Archive(archive_path) as archive:  # a crawl after the newest article: all sources fail
         run = archive.start_run("2026-12-01T00:00:00+00:00", ["osh24"])
         archive.finish_run(run, "2026-12-01T00:05:00+00:00", "failed", "finished", {})
-        archive.record_run_outlets(run, [{
-            "outlet": "osh24", "sources": 2, "sources_failed": 2, "links": 0, "requested": 0,
-            "stored": 0, "skipped": 0, "failed": 0,
-            "failures": ["feed https://osh24.example/rss: http-403",
-                         f"sitemap https://osh24.example/{HOSTILE}: timeout"]}])
+        archive.record_run_outlets(
+            run,
+            [
+                {
+                    "outlet": "osh24",
+                    "sources": 2,
+                    "sources_failed": 2,
+                    "links": 0,
+                    "requested": 0,
+                    "stored": 0,
+                    "skipped": 0,
+                    "failed": 0,
+                    "failures": [
+                        "feed https://osh24.example/rss: http-403",
+                        f"sitemap https://osh24.example/{HOSTILE}: timeout",
+                    ],
+                }
+            ],
+        )
     dom = _dom(client, "/outlet/osh24")  # default period: the week up to the newest article
     assert dom.xpath("string(//p[@class='alarm'])") == (
-        "ALARM unreachable: last crawl (2026-12-01T00:05:00+00:00): all 2 sources failed")
+        "ALARM unreachable: last crawl (2026-12-01T00:05:00+00:00): all 2 sources failed"
+    )
     assert "feed http-403 ×1" in dom.xpath("string(//main)")
     listing = _dom(client, "/outlets")
     assert listing.xpath("//span[@class='alarm']/text()") == ["unreachable"]
@@ -218,10 +271,15 @@ def test_the_outlet_page_shows_crawl_health_up_to_now(archive_path, client: Test
 
 def test_the_volume_chart_counts_per_local_hour(client: TestClient) -> None:
     dom = _dom(client, "/?since=2026-11-09&until=2026-11-09&by=hour")
-    bars = {(b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
-            for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")}
-    assert bars == {("2026-11-09 10:00", "ala-too"): 1, ("2026-11-09 11:00", "osh24"): 1,
-                    ("2026-11-09 13:00", "courier"): 1}
+    bars = {
+        (b.get("data-day"), b.get("data-series")): int(b.get("data-count"))
+        for b in dom.xpath("//svg[@class='volume']//rect[@class='bar']")
+    }
+    assert bars == {
+        ("2026-11-09 10:00", "ala-too"): 1,
+        ("2026-11-09 11:00", "osh24"): 1,
+        ("2026-11-09 13:00", "courier"): 1,
+    }
     stories = [c.get("data-day") for c in dom.xpath("//circle[@class='story']")]
     assert len(stories) == 24 and stories[0] == "2026-11-09 00:00"
     assert "per hour" in dom.xpath("string(//section[@class='chart']/h2)")
@@ -229,7 +287,8 @@ def test_the_volume_chart_counts_per_local_hour(client: TestClient) -> None:
     assert axis == ["0", "1"]  # no half article on the axis
     error = _dom(client, "/?since=2026-01-01&until=2026-11-09&by=hour", 400)
     assert error.xpath("string(//p[@class='error'])") == (
-        "by=hour takes a period of at most 31 days")
+        "by=hour takes a period of at most 31 days"
+    )
 
 
 def test_an_empty_archive_without_search_index_has_pages_too(db_path) -> None:
@@ -244,5 +303,6 @@ def test_an_empty_archive_without_search_index_has_pages_too(db_path) -> None:
             assert empty.get(url).status_code == 200, url
         page = lxml.html.fromstring(empty.get("/search?q=water").text)
         assert page.xpath("string(//p[@class='error'])").startswith(
-            "This archive has no search index yet")
+            "This archive has no search index yet"
+        )
         assert empty.get("/outlet/osh24").status_code == 404

@@ -18,8 +18,11 @@ def _ids(archive: Archive, words: str) -> list[str] | None:
 
 def test_an_archive_without_the_index_says_so_then_builds_it(db_path: Path) -> None:
     with Archive(db_path) as archive:
-        archive.store_article(make_article("a1", "ala-too", "2026-11-09T04:00:00Z", cluster="a1",
-                                           title="Toktogul release"))
+        archive.store_article(
+            make_article(
+                "a1", "ala-too", "2026-11-09T04:00:00Z", cluster="a1", title="Toktogul release"
+            )
+        )
         assert _ids(archive, "toktogul") is None
         assert build_search_index(archive) == 1
         assert build_search_index(archive) == 0  # there already
@@ -32,8 +35,14 @@ def test_an_archive_without_the_index_says_so_then_builds_it(db_path: Path) -> N
 def test_every_write_keeps_the_index_in_step(db_path: Path) -> None:
     with Archive(db_path) as archive:
         build_search_index(archive)
-        first = make_article("a1", "ala-too", "2026-11-09T04:00:00Z", cluster="a1",
-                             title="Spillway opened", text="The upper dam released water. " * 5)
+        first = make_article(
+            "a1",
+            "ala-too",
+            "2026-11-09T04:00:00Z",
+            cluster="a1",
+            title="Spillway opened",
+            text="The upper dam released water. " * 5,
+        )
         archive.store_article(first)
         assert _ids(archive, "spillway") == ["a1"]
         # a new revision replaces the row (INSERT OR REPLACE): old words go, new words come
@@ -41,8 +50,9 @@ def test_every_write_keeps_the_index_in_step(db_path: Path) -> None:
         assert _ids(archive, "spillway") == []
         assert _ids(archive, "sluice") == ["a1"]
         assert _ids(archive, "dam") == ["a1"]  # one index row per article, not two
-        archive.connection.execute("UPDATE articles SET text = 'Кырк күндүк жамгыр' "
-                                   "WHERE id = 'a1'")
+        archive.connection.execute(
+            "UPDATE articles SET text = 'Кырк күндүк жамгыр' WHERE id = 'a1'"
+        )
         assert _ids(archive, "жамгыр") == ["a1"] and _ids(archive, "dam") == []
         archive.connection.execute("DELETE FROM articles WHERE id = 'a1'")
         assert _ids(archive, "sluice") == []
@@ -53,8 +63,15 @@ def test_every_write_keeps_the_index_in_step(db_path: Path) -> None:
 def test_the_index_survives_vacuum(db_path: Path) -> None:
     with Archive(db_path) as archive:
         for n in range(5):
-            archive.store_article(make_article(f"a{n}", "osh24", f"2026-11-0{n + 1}T04:00:00Z",
-                                               cluster=f"a{n}", title=f"Word{n} story"))
+            archive.store_article(
+                make_article(
+                    f"a{n}",
+                    "osh24",
+                    f"2026-11-0{n + 1}T04:00:00Z",
+                    cluster=f"a{n}",
+                    title=f"Word{n} story",
+                )
+            )
         build_search_index(archive)
         archive.connection.execute("DELETE FROM articles WHERE id IN ('a0', 'a2')")
         archive.connection.execute("VACUUM")  # may renumber the articles' hidden rowids
@@ -71,9 +88,16 @@ def test_user_words_become_quoted_fts_terms() -> None:
 def test_central_asian_letters_fold_case(db_path: Path) -> None:
     with Archive(db_path) as archive:
         build_search_index(archive)
-        archive.store_article(make_article(
-            "k1", "steppe", "2026-11-09T04:00:00Z", cluster="k1",
-            title="ҚАЗАҚСТАН МЕН ӨЗБЕКСТАН", text="Тоҷикистон ва Ғарм. Oʻzbekiston café."))
+        archive.store_article(
+            make_article(
+                "k1",
+                "steppe",
+                "2026-11-09T04:00:00Z",
+                cluster="k1",
+                title="ҚАЗАҚСТАН МЕН ӨЗБЕКСТАН",
+                text="Тоҷикистон ва Ғарм. Oʻzbekiston café.",
+            )
+        )
         for word in ("қазақстан", "Өзбекстан", "тоҷикистон", "ғарм", "oʻzbekiston", "cafe"):
             assert _ids(archive, word) == ["k1"], word
         assert _ids(archive, "казакстан") == []  # қ and к are different letters

@@ -35,21 +35,30 @@ def test_pages_never_write_the_archive(archive_path: Path, client: TestClient) -
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "example.org"])
 def test_another_address_than_loopback_needs_a_token(
-        archive_path: Path, host: str, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    archive_path: Path,
+    host: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("NEWSMON_SERVE_TOKEN", raising=False)
     status, out, err = run_main(["serve", "--db", str(archive_path), "--host", host], capsys)
     assert status == 2 and out == ""
-    assert err == (f"error: --host {host} is reachable from other machines: give --token (or "
-                   "NEWSMON_SERVE_TOKEN) so that only those who have it can read\n")
+    assert err == (
+        f"error: --host {host} is reachable from other machines: give --token (or "
+        "NEWSMON_SERVE_TOKEN) so that only those who have it can read\n"
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
-    (["--port", "70000"], "70000 is not in the range"),
-])
-def test_bad_options_are_one_line(archive_path: Path, args: list[str], message: str,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+        (["--port", "70000"], "70000 is not in the range"),
+    ],
+)
+def test_bad_options_are_one_line(
+    archive_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     status, _, err = run_main(["serve", "--db", str(archive_path), *args], capsys)
     assert status == 2 and message in err and "Traceback" not in err
 
@@ -62,7 +71,8 @@ def test_a_missing_archive_is_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_build_index_adds_search_to_an_existing_archive(
-        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Archive(db_path) as archive:
         archive.store_article(make_article("a1", "osh24", "2026-11-09T04:00:00Z", cluster="a1"))
     status, out, err = run_main(["serve", "--db", str(db_path), "--build-index"], capsys)
@@ -88,15 +98,16 @@ def test_the_token_is_asked_for_then_kept_in_a_cookie(archive_path: Path) -> Non
         assert client.get("/search?q=dam").status_code == 200  # the cookie now
 
 
-def test_the_demo_ends_saying_how_to_browse_its_archive(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_the_demo_ends_saying_how_to_browse_its_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.newsmon_cli import run_newsmon
 
     db = tmp_path / "demo.db"
     done = run_newsmon("demo", "--db", str(db))
     assert done.stderr.splitlines()[-1] == (
-        f"browse it: newsmon serve --db {db}  (then open http://127.0.0.1:8080/)")
+        f"browse it: newsmon serve --db {db}  (then open http://127.0.0.1:8080/)"
+    )
     status, _, _ = run_main(["serve", "--db", str(db), "--build-index"], capsys)
     assert status == 0
     app = create_app(Config(db=str(db), zone=ZoneInfo("Asia/Almaty")))
@@ -120,38 +131,48 @@ def _answers(url: str) -> bool:
         return False
 
 
-def test_serve_builds_the_index_on_first_start_and_answers(
-        db_path: Path) -> None:
+def test_serve_builds_the_index_on_first_start_and_answers(db_path: Path) -> None:
     with Archive(db_path) as archive:
-        archive.store_article(make_article("a1", "osh24", "2026-11-09T04:00:00Z", cluster="a1",
-                                           title="Toktogul <b>release</b>"))
+        archive.store_article(
+            make_article(
+                "a1", "osh24", "2026-11-09T04:00:00Z", cluster="a1", title="Toktogul <b>release</b>"
+            )
+        )
     port = _free_port()
     child = start_newsmon("serve", "--db", str(db_path), "--port", str(port), "--tz", "UTC")
     try:
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}/"), "newsmon serve to answer")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=toktogul",
-                                    timeout=5) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/search?q=toktogul", timeout=5
+        ) as response:
             page = response.read().decode()
         assert "Toktogul &lt;b&gt;release&lt;/b&gt;" in page.replace("<mark>", "").replace(
-            "</mark>", "")
+            "</mark>", ""
+        )
     finally:
         child.send_signal(signal.SIGINT)
         _, err = finish_newsmon(child)
     assert err.splitlines()[:3] == [
         f"building the search index of {db_path} (1 articles)...",
         "search index built; the archive keeps it up to date from now on",
-        f"newsmon serve: http://127.0.0.1:{port}/ over {db_path}, times in UTC; Ctrl-C stops"]
+        f"newsmon serve: http://127.0.0.1:{port}/ over {db_path}, times in UTC; Ctrl-C stops",
+    ]
     assert "Traceback" not in err
 
 
 def test_without_the_serve_extra_it_says_what_to_install(
-        archive_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    archive_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib.util
 
     found = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *args: None if name == "uvicorn" else found(name, *args))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "uvicorn" else found(name, *args),
+    )
     status, _, err = run_main(["serve", "--db", str(archive_path)], capsys)
-    assert (status, err) == (2, "error: newsmon serve needs uvicorn: pip install "
-                                "'newsmon[serve]'\n")
+    assert (status, err) == (
+        2,
+        "error: newsmon serve needs uvicorn: pip install 'newsmon[serve]'\n",
+    )

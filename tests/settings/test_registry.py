@@ -60,7 +60,10 @@ def test_good_registry_loads_with_values_and_defaults() -> None:
         sitemaps=(), sections=(), article_pattern=UrlPattern.compile(r"^https://www\.alpha\.example/news/\d+/$"),
         allowed_domains=("alpha.example",), interval=7200.0, obey_robots=True,
     )  # fmt: skip
-    assert beta.sitemaps == ("https://beta.example/sitemap.xml", "https://beta.example/news-sitemap.xml")
+    assert beta.sitemaps == (
+        "https://beta.example/sitemap.xml",
+        "https://beta.example/news-sitemap.xml",
+    )
     assert beta.sections == ("https://beta.example/latest",)
     assert beta.allowed_domains == ("beta.example", "m.beta.example")
     assert beta.interval == DEFAULT_INTERVAL
@@ -163,7 +166,9 @@ BAD_CASES = [
         id="bad-url-in-a-multi-line-list",
     ),
     pytest.param(
-        _edit('feeds = ["https://www.alpha.example/rss"]', 'feeds = "https://www.alpha.example/rss"'),
+        _edit(
+            'feeds = ["https://www.alpha.example/rss"]', 'feeds = "https://www.alpha.example/rss"'
+        ),
         "reg.toml:8: outlet 'alpha': feeds must be a list of strings, e.g. feeds = [\"...\"]",
         id="feeds-not-a-list",
     ),

@@ -33,19 +33,20 @@ def test_a_public_suffix_or_single_label_domain_is_refused(domain: str, why: str
         load_registry_text(REGISTRY.format(domain=domain), "reg.toml")
     assert str(caught.value) == (
         f"reg.toml:9: outlet 'wide': allowed_domains: {domain!r} is {why}, so any site under it "
-        "would pass as this outlet; list the outlet's own domain (e.g. 'news.example.kg')")
+        "would pass as this outlet; list the outlet's own domain (e.g. 'news.example.kg')"
+    )
 
 
-@pytest.mark.parametrize("domain", ["24.kg", "cabar.asia", "foo.github.io", "bbc.co.uk",
-                                    "127.0.0.5", "beta.example"])
+@pytest.mark.parametrize(
+    "domain", ["24.kg", "cabar.asia", "foo.github.io", "bbc.co.uk", "127.0.0.5", "beta.example"]
+)
 def test_an_outlets_own_domain_is_accepted(domain: str) -> None:
     (outlet,) = load_registry_text(REGISTRY.format(domain=domain), "reg.toml")
     assert outlet.allowed_domains == ("news.wide.example", domain)
 
 
 def test_a_homepage_on_a_public_suffix_is_refused_as_the_default_domain() -> None:
-    text = REGISTRY.format(domain="x").replace('allowed_domains = ["news.wide.example", "x"]\n',
-                                               "")
+    text = REGISTRY.format(domain="x").replace('allowed_domains = ["news.wide.example", "x"]\n', "")
     text = text.replace("https://news.wide.example/", "https://github.io/", 1)
     with pytest.raises(RegistryError) as caught:
         load_registry_text(text, "reg.toml")

@@ -25,8 +25,10 @@ def test_a_crawl_opens_no_remote_control_server_and_no_telnet_console(extension:
 SWITCHED_OFF = {
     "REMOTE_CONTROL_ENABLED": ("EXTENSIONS", "scrapy.extensions.remote_control.RemoteControl"),
     "TELNETCONSOLE_ENABLED": ("EXTENSIONS", "scrapy.extensions.telnet.TelnetConsole"),
-    "COOKIES_ENABLED": ("DOWNLOADER_MIDDLEWARES",
-                        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"),
+    "COOKIES_ENABLED": (
+        "DOWNLOADER_MIDDLEWARES",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    ),
 }
 
 
@@ -50,8 +52,9 @@ def test_building_a_crawls_components_imports_neither_aiohttp_nor_tldextract() -
         "        load_object(path)\n"
         "print(sorted({'aiohttp', 'tldextract'} & set(sys.modules)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout.split() == ["[]"], done.stderr[-2000:]
 
 

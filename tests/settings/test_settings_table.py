@@ -44,46 +44,64 @@ def test_the_readme_settings_table_is_the_generated_one() -> None:
     assert START in readme and END in readme, "README lacks the settings-reference markers"
     between = readme.split(START, 1)[1].split(END, 1)[0]
     assert between.strip() == markdown_table().strip(), (
-        "README's settings table is stale: paste `python -m settings.reference` there")
+        "README's settings table is stale: paste `python -m settings.reference` there"
+    )
     assert readme.index("## Settings") < readme.index(START)
 
 
 def test_python_m_settings_reference_prints_the_table() -> None:
-    done = subprocess.run([sys.executable, "-m", "settings.reference"], capture_output=True,
-                          text=True, timeout=60, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "settings.reference"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+    )
     assert "| `NEWSMON_SEEN_DAYS` | float | `90` |" in done.stdout
 
 
-@pytest.mark.parametrize(("variable", "value", "why"), [
-    ("NEWSMON_SEEN_DAYS", "abc", "is not a number"),
-    ("NEWSMON_EXTRACT_WORKERS", "2.5", "is not a whole number"),
-    ("NEWSMON_KEEP_HTML", "maybe", "is not true or false"),
-    ("NEWSMON_MODE", "both", "is not one of local, worker"),
-    ("NEWSMON_RETENTION_DAYS", "-1", "is below 0"),
-])
-def test_a_bad_setting_is_one_line_naming_it_and_exit_2(variable: str, value: str,
-                                                         why: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("NEWSMON_SEEN_DAYS", "abc", "is not a number"),
+        ("NEWSMON_EXTRACT_WORKERS", "2.5", "is not a whole number"),
+        ("NEWSMON_KEEP_HTML", "maybe", "is not true or false"),
+        ("NEWSMON_MODE", "both", "is not one of local, worker"),
+        ("NEWSMON_RETENTION_DAYS", "-1", "is below 0"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
+    variable: str, value: str, why: str, tmp_path: Path
+) -> None:
     env = {**os.environ, variable: value}
-    done = run_newsmon("report", "clusters", "--db", str(tmp_path / "a.db"), env=env,
-                       check=False)
+    done = run_newsmon("report", "clusters", "--db", str(tmp_path / "a.db"), env=env, check=False)
     assert done.returncode == 2
     assert done.stderr == f"error: {variable}={value!r} {why}\n"
 
 
 def test_a_bad_dash_s_setting_is_one_line_naming_it(tmp_path: Path) -> None:
-    done = run_newsmon("crawl", "--db", str(tmp_path / "a.db"), "-s", "NEWSMON_SEEN_DAYS=ten",
-                       check=False)
+    done = run_newsmon(
+        "crawl", "--db", str(tmp_path / "a.db"), "-s", "NEWSMON_SEEN_DAYS=ten", check=False
+    )
     assert (done.returncode, done.stderr) == (2, "error: NEWSMON_SEEN_DAYS='ten' is not a number\n")
 
 
 @pytest.mark.parametrize("variable", [s.variable for s in settings.declared])
 def test_an_empty_value_means_the_default(variable: str) -> None:
-    script = ("import settings; s = settings.by_name[{!r}]; "
-              "print(getattr(settings, s.name) == s.default)")
+    script = (
+        "import settings; s = settings.by_name[{!r}]; print(getattr(settings, s.name) == s.default)"
+    )
     name = next(s.name for s in settings.declared if s.variable == variable)
-    done = subprocess.run([sys.executable, "-c", script.format(name)], capture_output=True,
-                          text=True, timeout=60, check=True, cwd=ROOT,
-                          env={**os.environ, variable: ""})
+    done = subprocess.run(
+        [sys.executable, "-c", script.format(name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, variable: ""},
+    )
     assert done.stdout.strip() == "True"
 
 

@@ -43,7 +43,11 @@ _AMPERSAND_RE = re.compile(
     rb"&(?:(amp|lt|gt|quot|apos);|(?!(?:[A-Za-z_][A-Za-z0-9._-]*|#[0-9]+|#x[0-9A-Fa-f]+);))"
 )
 _PREDEFINED_ENTITIES = {
-    b"amp": b"&#38;", b"lt": b"&#60;", b"gt": b"&#62;", b"quot": b"&#34;", b"apos": b"&#39;",
+    b"amp": b"&#38;",
+    b"lt": b"&#60;",
+    b"gt": b"&#62;",
+    b"quot": b"&#34;",
+    b"apos": b"&#39;",
 }
 _TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
 _CONTROL_CHARS_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -98,17 +98,27 @@ class OutletSpider(scrapy.Spider):
 
     name = "outlet"
 
-    def __init__(self, outlets: list[Outlet], archive: Archive, seen: SeenStore, *,
-                 max_articles: int = 0, section_pages: int = 3, sitemap_max_age_days: float = 0,
-                 sitemap_max_depth: int = 3, sitemap_max_files: int = 100,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        outlets: list[Outlet],
+        archive: Archive,
+        seen: SeenStore,
+        *,
+        max_articles: int = 0,
+        section_pages: int = 3,
+        sitemap_max_age_days: float = 0,
+        sitemap_max_depth: int = 3,
+        sitemap_max_files: int = 100,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.outlets = {o.id: o for o in outlets}
         self.archive = archive
         self.max_articles = max_articles
         self.section_pages = section_pages
-        self.sitemap_max_age = (timedelta(days=sitemap_max_age_days) if sitemap_max_age_days
-                                else None)
+        self.sitemap_max_age = (
+            timedelta(days=sitemap_max_age_days) if sitemap_max_age_days else None
+        )
         self.sitemap_max_depth = sitemap_max_depth
         self.sitemap_max_files = sitemap_max_files
         self.progress = {o.id: OutletProgress() for o in outlets}
@@ -127,11 +137,17 @@ class OutletSpider(scrapy.Spider):
         outlets = [outlet_by_id(registry, i) for i in wanted] if wanted else list(registry)
         archive = Archive(s.get("NEWSMON_DB"))
         max_articles = int(kwargs.pop("max_articles", 0) or s.getint("NEWSMON_MAX_ARTICLES"))
-        spider = cls(outlets, archive, open_seen(s, archive),
-                     max_articles=max_articles, section_pages=s.getint("NEWSMON_SECTION_PAGES"),
-                     sitemap_max_age_days=s.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"),
-                     sitemap_max_depth=s.getint("NEWSMON_SITEMAP_MAX_DEPTH"),
-                     sitemap_max_files=s.getint("NEWSMON_SITEMAP_MAX_FILES"), **kwargs)
+        spider = cls(
+            outlets,
+            archive,
+            open_seen(s, archive),
+            max_articles=max_articles,
+            section_pages=s.getint("NEWSMON_SECTION_PAGES"),
+            sitemap_max_age_days=s.getfloat("NEWSMON_SITEMAP_MAX_AGE_DAYS"),
+            sitemap_max_depth=s.getint("NEWSMON_SITEMAP_MAX_DEPTH"),
+            sitemap_max_files=s.getint("NEWSMON_SITEMAP_MAX_FILES"),
+            **kwargs,
+        )
         spider._set_crawler(crawler)
         crawler.signals.connect(spider.spider_closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider.item_dropped, signal=scrapy.signals.item_dropped)
@@ -142,8 +158,11 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Request every source (feed, sitemap, section page) of every selected outlet."""
         for outlet in self.outlets.values():
-            sources = [("feed", u) for u in outlet.feeds] + [
-                ("sitemap", u) for u in outlet.sitemaps] + [("section", u) for u in outlet.sections]
+            sources = (
+                [("feed", u) for u in outlet.feeds]
+                + [("sitemap", u) for u in outlet.sitemaps]
+                + [("section", u) for u in outlet.sections]
+            )
             self.progress[outlet.id].sources = len(sources)
             for kind, url in sources:
                 yield self._source_request(outlet, kind, url, depth=0)
@@ -166,16 +185,28 @@ class OutletSpider(scrapy.Spider):
         return self._source_request(outlet, kind, url, depth)
 
     def _source_request(self, outlet: Outlet, kind: str, url: str, depth: int) -> scrapy.Request:
-        callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
-                    "section": self.parse_section}[kind]
+        callback = {
+            "feed": self.parse_feed,
+            "sitemap": self.parse_sitemap,
+            "section": self.parse_section,
+        }[kind]
         progress = self.progress[outlet.id]
         progress.sources_requested.add(_source_key(url))
         if kind == "sitemap":
             progress.sitemaps_requested += 1
         return scrapy.Request(
-            url, callback=callback, errback=self.source_failed, priority=10, dont_filter=True,
-            meta={"outlet": outlet.id, "kind": kind, "depth": depth, "top": depth == 0,
-                  "dont_obey_robotstxt": not outlet.obey_robots},
+            url,
+            callback=callback,
+            errback=self.source_failed,
+            priority=10,
+            dont_filter=True,
+            meta={
+                "outlet": outlet.id,
+                "kind": kind,
+                "depth": depth,
+                "top": depth == 0,
+                "dont_obey_robotstxt": not outlet.obey_robots,
+            },
         )
 
     # -- discovery callbacks -------------------------------------------------------------
@@ -194,8 +225,9 @@ class OutletSpider(scrapy.Spider):
         if sitemap.kind == "index":
             # where a redirect led counts as requested too: an index may list its final URL
             self.progress[outlet.id].sources_requested.add(_source_key(response.url))
-            children = sorted(sitemap.entries, key=lambda e: e.modified or e.published or "",
-                              reverse=True)[:_MAX_SITEMAP_CHILDREN]
+            children = sorted(
+                sitemap.entries, key=lambda e: e.modified or e.published or "", reverse=True
+            )[:_MAX_SITEMAP_CHILDREN]
             for child in children:
                 request = self._follow(outlet, "sitemap", child.url, response.meta["depth"] + 1)
                 if request is not None:
@@ -205,15 +237,17 @@ class OutletSpider(scrapy.Spider):
             if self.sitemap_max_age is not None:
                 cutoff = datetime.now(UTC) - self.sitemap_max_age
                 fresh = [e for e in entries if not _published_before(e, cutoff)]
-                self.crawler.stats.inc_value("newsmon/discovery/sitemap/too_old",
-                                             len(entries) - len(fresh))
+                self.crawler.stats.inc_value(
+                    "newsmon/discovery/sitemap/too_old", len(entries) - len(fresh)
+                )
                 entries = fresh
             yield from self._article_requests(outlet.id, entries, "sitemap")
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         """A listing page: article links, then its next pages up to NEWSMON_SECTION_PAGES."""
-        page = self._discover(response, lambda: parse_section(
-            response.body, response.url, _content_type(response)))
+        page = self._discover(
+            response, lambda: parse_section(response.body, response.url, _content_type(response))
+        )
         if page is None:
             return
         outlet = self.outlets[response.meta["outlet"]]
@@ -250,8 +284,9 @@ class OutletSpider(scrapy.Spider):
         reason = _failure_reason(failure)
         if isinstance(failure.value, Refused) and not request.meta["top"]:
             return  # counted where it was refused
-        self._record_failure(request.meta["outlet"], request.meta["kind"], reason, request.url,
-                             request.meta["top"])
+        self._record_failure(
+            request.meta["outlet"], request.meta["kind"], reason, request.url, request.meta["top"]
+        )
 
     def count_refusal(self, outlet: str, reason: str, url: str) -> None:
         """Count a request of ``outlet`` refused for ``reason`` (here, or by a middleware)."""
@@ -273,8 +308,9 @@ class OutletSpider(scrapy.Spider):
 
     # -- articles ------------------------------------------------------------------------
 
-    def _article_requests(self, outlet_id: str, entries: Iterable[LinkEntry],
-                          source: str) -> Iterator[scrapy.Request]:
+    def _article_requests(
+        self, outlet_id: str, entries: Iterable[LinkEntry], source: str
+    ) -> Iterator[scrapy.Request]:
         outlet = self.outlets[outlet_id]
         progress = self.progress[outlet_id]
         seen = self._seen[outlet_id]
@@ -288,8 +324,9 @@ class OutletSpider(scrapy.Spider):
             progress.links += 1
             if entry.url in seen:
                 twice = entry.url in self._this_run[outlet_id]
-                self.crawler.stats.inc_value("newsmon/articles/listed_twice" if twice
-                                             else "newsmon/articles/seen_before")
+                self.crawler.stats.inc_value(
+                    "newsmon/articles/listed_twice" if twice else "newsmon/articles/seen_before"
+                )
                 self._listed_again[outlet_id].add(entry.url)
                 continue
             if self.max_articles and progress.requested >= self.max_articles:
@@ -300,12 +337,18 @@ class OutletSpider(scrapy.Spider):
             self._this_run[outlet_id].add(entry.url)
             progress.requested += 1
             self.crawler.stats.inc_value("newsmon/articles/requested")
-            priors = Priors(published=entry.published, modified=entry.modified,
-                            title=entry.title, source=source)
+            priors = Priors(
+                published=entry.published, modified=entry.modified, title=entry.title, source=source
+            )
             yield scrapy.Request(
-                entry.url, callback=self.parse_article, errback=self.article_failed,
-                meta={"outlet": outlet_id, "priors": priors,
-                      "dont_obey_robotstxt": not outlet.obey_robots},
+                entry.url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                meta={
+                    "outlet": outlet_id,
+                    "priors": priors,
+                    "dont_obey_robotstxt": not outlet.obey_robots,
+                },
             )
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
@@ -319,9 +362,12 @@ class OutletSpider(scrapy.Spider):
             self.count_refusal(outlet, OFFSITE, response.url)
             return
         yield FetchedPage(
-            url=response.url, outlet=response.meta["outlet"], body=response.body,
+            url=response.url,
+            outlet=response.meta["outlet"],
+            body=response.body,
             fetched=now_iso(),
-            content_type=_content_type(response), priors=response.meta["priors"],
+            content_type=_content_type(response),
+            priors=response.meta["priors"],
             redirect_urls=[canonicalize(u) for u in response.meta.get("redirect_urls", ())],
         )
 
@@ -356,8 +402,11 @@ class OutletSpider(scrapy.Spider):
 
     def settled_outlets(self) -> list[str]:
         """Outlets whose run left no article behind (none failed, none over the limit)."""
-        return [oid for oid, p in self.progress.items()
-                if not p.failures and not p.failed and not p.over_limit]
+        return [
+            oid
+            for oid, p in self.progress.items()
+            if not p.failures and not p.failed and not p.over_limit
+        ]
 
     def unreachable_outlets(self) -> dict[str, list[str]]:
         """Outlets none of whose sources could be read, with what failed."""
@@ -366,14 +415,22 @@ class OutletSpider(scrapy.Spider):
     def outlet_rows(self) -> list[dict[str, Any]]:
         """Per-outlet counts of this run, as the archive's run_outlets rows."""
         get = self.crawler.stats.get_value
-        return [{
-            "outlet": oid, "sources": p.sources, "sources_failed": len(p.failures),
-            "links": p.links, "requested": p.requested,
-            "stored": get(f"newsmon/outlet/{oid}/stored", 0) + get(f"newsmon/outlet/{oid}/sent", 0),
-            "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
-            "failed": p.failed, "failures": p.failures + p.refused_urls,
-            "refused": dict(sorted(p.refused.items())),
-        } for oid, p in self.progress.items()]
+        return [
+            {
+                "outlet": oid,
+                "sources": p.sources,
+                "sources_failed": len(p.failures),
+                "links": p.links,
+                "requested": p.requested,
+                "stored": get(f"newsmon/outlet/{oid}/stored", 0)
+                + get(f"newsmon/outlet/{oid}/sent", 0),
+                "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
+                "failed": p.failed,
+                "failures": p.failures + p.refused_urls,
+                "refused": dict(sorted(p.refused.items())),
+            }
+            for oid, p in self.progress.items()
+        ]
 
     def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         """Put the per-outlet outcome in the stats, keep relisted URLs seen, close the stores."""
@@ -427,10 +484,18 @@ def _failure_reason(failure: Failure) -> str:
         return f"http-{exc.response.status}"
     kinds: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
         ("dns", (scrapy_errors.CannotResolveHostError, twisted_errors.DNSLookupError)),
-        ("timeout", (scrapy_errors.DownloadTimeoutError, twisted_errors.TimeoutError,
-                     twisted_errors.TCPTimedOutError)),
-        ("refused", (scrapy_errors.DownloadConnectionRefusedError,
-                     twisted_errors.ConnectionRefusedError)),
+        (
+            "timeout",
+            (
+                scrapy_errors.DownloadTimeoutError,
+                twisted_errors.TimeoutError,
+                twisted_errors.TCPTimedOutError,
+            ),
+        ),
+        (
+            "refused",
+            (scrapy_errors.DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError),
+        ),
         ("data-loss", (scrapy_errors.ResponseDataLossError,)),
         ("cancelled", (scrapy_errors.DownloadCancelledError,)),  # too large, among others
         ("connection", (scrapy_errors.DownloadFailedError, twisted_errors.ConnectionLost)),
