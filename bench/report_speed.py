@@ -24,7 +24,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,25 +153,51 @@ def _timed(function: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
     return best, result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Fill (unless --db exists and --reuse), time the reports and the baseline, print ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+NOW = datetime(2026, 11, 15, tzinfo=UTC)  # the end of the filled year
+
+
+def add_archive_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a bench over a filled archive: its size, path, reuse and keeping."""
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=None, help="archive path (default: temp)")
     parser.add_argument("--reuse", action="store_true", help="time an archive --db holds")
     parser.add_argument("--keep", action="store_true", help="keep the archive afterwards")
-    args = parser.parse_args(argv)
+
+
+@contextmanager
+def filled_archive(args: argparse.Namespace) -> Iterator[Path]:
+    """The archive of ``args`` (:func:`add_archive_options`), filled unless reused; a temporary
+    one is removed at the end unless kept."""
     tmp = tempfile.TemporaryDirectory(prefix="newsmon-bench-")
     db_path = args.db or Path(tmp.name) / "bench.db"
-    now = datetime(2026, 11, 15, tzinfo=UTC)
     if not (args.reuse and db_path.exists()):
         db_path.unlink(missing_ok=True)
         began = time.perf_counter()
-        fill(db_path, args.articles, now)
+        fill(db_path, args.articles, NOW)
         print(
             f"filled {args.articles:,} articles in {time.perf_counter() - began:.0f} s "
             f"({db_path.stat().st_size / 2**20:.0f} MiB)"
         )
+    try:
+        yield db_path
+    finally:
+        if args.keep or args.db:
+            print(f"archive kept at {db_path}")
+        else:
+            tmp.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fill (unless --db exists and --reuse), time the reports and the baseline, print ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_archive_options(parser)
+    args = parser.parse_args(argv)
+    with filled_archive(args) as db_path:
+        return _time_reports(db_path)
+
+
+def _time_reports(db_path: Path) -> int:
+    now = NOW
     day = (now - timedelta(hours=24)).isoformat(timespec="seconds")
     week = (now - timedelta(days=7)).isoformat(timespec="seconds")
     with Archive(db_path) as archive:
@@ -187,8 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         db = archive.connection  # the bench reads plans and the baseline on the same connection
         t_naive, _ = _timed(
             lambda: db.execute(
-                "SELECT cluster, COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles NOT "
-                "INDEXED "
+                "SELECT cluster, COUNT(*), MIN(sort_time), MAX(sort_time) "
+                "FROM articles NOT INDEXED "
                 "WHERE sort_time >= ? GROUP BY cluster HAVING COUNT(*) >= 2",
                 (day,),
             ).fetchall(),
@@ -219,10 +246,6 @@ def main(argv: list[str] | None = None) -> int:
         f"baseline/report {t_naive / t_cluster:6.1f}x"
     )
     print(f"baseline (full scan, NOT INDEXED, last 24h grouped): {t_naive * 1000:8.1f} ms")
-    if args.keep or args.db:
-        print(f"archive kept at {db_path}")
-    else:
-        tmp.cleanup()
     if full_scans:
         print(f"error: full scans of articles: {full_scans}", file=sys.stderr)
         return 1

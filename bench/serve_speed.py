@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report_speed import fill
+from report_speed import add_archive_options, filled_archive
 from starlette.testclient import TestClient
 
 from crawler.serve.app import Config, create_app
@@ -71,18 +69,13 @@ def _traced(statements: set[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Fill, index, time each page, check the plans."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, default=None, help="archive path (default: temp)")
-    parser.add_argument("--reuse", action="store_true", help="time an archive --db holds")
-    parser.add_argument("--keep", action="store_true", help="keep the archive afterwards")
+    add_archive_options(parser)
     args = parser.parse_args(argv)
-    tmp = tempfile.TemporaryDirectory(prefix="newsmon-bench-")
-    db = args.db or Path(tmp.name) / "bench.db"
-    if not (args.reuse and db.exists()):
-        db.unlink(missing_ok=True)
-        began = time.perf_counter()
-        fill(db, args.articles, datetime(2026, 11, 15, tzinfo=UTC))
-        print(f"filled {args.articles:,} articles in {time.perf_counter() - began:.0f} s")
+    with filled_archive(args) as db:
+        return _time_pages(db)
+
+
+def _time_pages(db: Path) -> int:
     began = time.perf_counter()
     with Archive(db) as archive:
         indexed = build_search_index(archive)
@@ -108,10 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     scans = [plan for plan in plans if "SCAN articles" in plan or "SCAN a " in plan]
     for plan, example in plans.items():
         print(f"plan: {plan}\n    e.g. {example[:140]}")
-    if args.keep or args.db:
-        print(f"archive kept at {db}")
-    else:
-        tmp.cleanup()
     print(f"pages over {LIMIT_S} s: {slow or 'none'}")
     if scans:
         print(f"error: full scans of articles: {scans}", file=sys.stderr)

@@ -2,53 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import lxml.html
 import pytest
 
 from crawler.store.archive import Archive
+from tests.chromium import run_chromium
 from tests.factories import make_article
 from tests.newsmon_cli import run_main
-
-_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-_CHROMIUM_TIMEOUT_S = 90
-
-
-def _chromium() -> str:
-    for name in _CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI") == "true":
-        pytest.fail("chromium is not installed; CI must install it (apt-get install chromium)")
-    pytest.skip("chromium is not installed (apt-get install chromium); CI fails instead")
 
 
 def _drawn(page: Path, tmp_path: Path) -> lxml.html.HtmlElement:
     """The DOM as Chromium built it from the page (``--dump-dom``)."""
-    result = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=_CHROMIUM_TIMEOUT_S,
-        check=True,
-    )
-    return lxml.html.fromstring(result.stdout)
+    return lxml.html.fromstring(run_chromium(page.as_uri(), tmp_path, "--dump-dom").stdout)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 import uvicorn
 
 from crawler.serve.app import Config, create_app
-from tests.crawler.test_report_html import _CHROMIUM_TIMEOUT_S, _chromium
+from tests.chromium import run_chromium
 from tests.serve.conftest import COUNTRIES, HOSTILE
 
 # What Chromium logs to stderr for a page's console message, a refused resource (the Content
@@ -44,35 +43,12 @@ def server(archive_path: Path) -> Iterator[str]:
         sock.close()
 
 
-def _chromium_run(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        timeout=_CHROMIUM_TIMEOUT_S,
-        check=True,
-    )
-
-
 def _console(stderr: bytes) -> list[str]:
     return [line for line in stderr.decode(errors="replace").splitlines() if _CONSOLE.search(line)]
 
 
 def test_chromium_draws_the_volume_chart_and_the_cluster_list(server: str, tmp_path: Path) -> None:
-    done = _chromium_run(
+    done = run_chromium(
         f"{server}/?since=2026-11-07&until=2026-11-09&min_size=1", tmp_path, "--dump-dom"
     )
     assert _console(done.stderr) == []
@@ -89,12 +65,12 @@ def test_chromium_draws_the_volume_chart_and_the_cluster_list(server: str, tmp_p
 
 
 def test_chromium_shows_the_cluster_evidence_and_search_marks(server: str, tmp_path: Path) -> None:
-    done = _chromium_run(f"{server}/cluster/d1", tmp_path, "--dump-dom")
+    done = run_chromium(f"{server}/cluster/d1", tmp_path, "--dump-dom")
     assert _console(done.stderr) == []
     dom = lxml.html.fromstring(done.stdout)
     assert len(dom.xpath("//svg[@class='timeline']//circle")) == 3
     assert len(dom.xpath("//section[@class='evidence']//div[@class='text']/mark")) == 4
-    found = _chromium_run(
+    found = run_chromium(
         f"{server}/search?q=%D0%B2%D0%B0%D0%B3%D0%BE%D0%BD*", tmp_path, "--dump-dom"
     )
     assert _console(found.stderr) == []
@@ -104,7 +80,7 @@ def test_chromium_shows_the_cluster_evidence_and_search_marks(server: str, tmp_p
 
 def test_chromium_screenshot_of_the_dashboard(server: str, tmp_path: Path) -> None:
     shot = tmp_path / "dashboard.png"
-    done = _chromium_run(
+    done = run_chromium(
         f"{server}/?since=2026-11-01&until=2026-11-10&min_size=1",
         tmp_path,
         f"--screenshot={shot}",
