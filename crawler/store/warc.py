@@ -99,6 +99,8 @@ def _next_gzip_member(stream: IO[bytes], after: int) -> int | None:
         found = chunk.find(_GZIP_MAGIC)
         if found >= 0:
             return after + seen + found
+        if len(chunk) < _SCAN_CHUNK:  # the end of the file: no member starts after ``after``
+            return None
         seen += len(chunk) - 2  # a magic split over two chunks is found in the next
         stream.seek(after + seen)
 
