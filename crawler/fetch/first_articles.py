@@ -11,23 +11,29 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
-__all__ = ["FIRST_ARTICLES_MAX_WAIT", "FirstArticles"]
+__all__ = ["FIRST_ARTICLES_MAX_WAIT", "FirstArticles", "article_lost"]
 
 # An outlet's first articles wait at most this long (seconds) for its boilerplate to be learned.
 FIRST_ARTICLES_MAX_WAIT = 30.0
+
+# Signal the spider sends (``outlet=``) for an article request that will bring no page to the
+# pipelines: it failed, or its page was refused.
+article_lost = object()
 
 
 class FirstArticles:
     """Hold an outlet's first articles until its boilerplate is learned from them.
 
-    A crawl extracts an outlet's first pages concurrently, all before the learner has seen any of
-    them, so a footer would stay in every one. An article whose outlet is still unlearned waits
-    (at most :data:`FIRST_ARTICLES_MAX_WAIT` seconds) until the learner knows the outlet or none
-    of the outlet's pages is still being extracted and observed; then it is cleaned with
-    :func:`crawler.extract.boilerplate.restrip`.
+    A crawl extracts an outlet's first pages before the learner has seen enough of them, so a
+    footer would stay in every one: all at once when they arrive together, one after another
+    when a polite crawl fetches them one at a time. An article whose outlet is still unlearned
+    waits (at most :data:`FIRST_ARTICLES_MAX_WAIT` seconds) until the learner knows the outlet or
+    none of the outlet's pages is on its way (:meth:`expect`: requested, not yet extracted) or
+    in extraction; then it is cleaned with :func:`crawler.extract.boilerplate.restrip`.
 
     Example::
 
+        first.expect(outlet)                  # the spider asked for one of its pages
         async with first.extracting(outlet):  # extraction and observation
             result = await pool.extract(page, learner.boilerplate(outlet))
             learner.observe(outlet, result.paragraph_keys)
@@ -36,29 +42,46 @@ class FirstArticles:
 
     def __init__(self, max_wait: float = FIRST_ARTICLES_MAX_WAIT) -> None:
         self.max_wait = max_wait
+        self._coming: Counter[str] = Counter()
         self._in_flight: Counter[str] = Counter()
-        self._changed = asyncio.Condition()
+        self._change = asyncio.Event()
+
+    def expect(self, outlet: str) -> None:
+        """Count one more of the outlet's pages as on its way to extraction."""
+        self._coming[outlet] += 1
+
+    def lost(self, outlet: str) -> None:
+        """One of the outlet's expected pages will not come (failed or refused)."""
+        if self._coming[outlet] > 0:
+            self._coming[outlet] -= 1
+        self._changed()
 
     @contextlib.asynccontextmanager
     async def extracting(self, outlet: str) -> AsyncIterator[None]:
         """Count one of the outlet's pages as in extraction (until observed) during the block."""
+        if self._coming[outlet] > 0:  # an expected page has arrived
+            self._coming[outlet] -= 1
         self._in_flight[outlet] += 1
         try:
             yield
         finally:
             self._in_flight[outlet] -= 1
-            await self._notify()
+            self._changed()
 
     async def settle(self, outlet: str, learned: Callable[[], bool]) -> None:
-        """Wait until ``learned()`` or no page of the outlet is in extraction (or the timeout)."""
-        await self._notify()  # the caller has just taught the learner: waiters re-check
-        async with self._changed:
+        """Wait until ``learned()`` or no page of the outlet is on its way or in extraction (or
+        the timeout)."""
+        self._changed()  # the caller has just taught the learner: waiters re-check
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait
+        while not learned() and (self._coming[outlet] or self._in_flight[outlet]):
+            change = self._change
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: learned() or not self._in_flight[outlet]),
-                    self.max_wait,
-                )
+                await asyncio.wait_for(change.wait(), deadline - loop.time())
+            if loop.time() >= deadline:
+                return
 
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    def _changed(self) -> None:
+        # one event per change: every waiter wakes, re-checks, and waits on the next one
+        self._change.set()
+        self._change = asyncio.Event()

@@ -24,6 +24,7 @@ from crawler.extract.boilerplate import BoilerplateLearner
 from crawler.fetch import exporters
 from crawler.fetch.extraction import BOILERPLATE_KEY as BOILERPLATE_KEY  # re-exported
 from crawler.fetch.extraction import PageExtraction
+from crawler.fetch.first_articles import article_lost
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
 from crawler.items import ArticleItem, FetchedPage
 from crawler.store.archive import Archive
@@ -54,6 +55,9 @@ class UnclusterablePage(DropItem):
 
 # The reason counted (``newsmon/articles/failed/<reason>``) and recorded as the seen status.
 CLUSTER_FAILED = "cluster-error"
+
+# Request meta: the article request is counted as on its way to extraction (FirstArticles).
+_EXPECTED = "newsmon_expected"
 
 
 class SentToIngest(DropItem):
@@ -113,7 +117,25 @@ class ExtractPipeline:
         )
         pipeline = cls(pool, BoilerplateLearner(), crawler.stats)
         pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.article_lost, signal=article_lost)
         return pipeline
+
+    # An outlet's first articles wait for its pages still on their way (FirstArticles): an
+    # article request counts once, when first scheduled (its redirects and retries carry the
+    # mark), and stops counting when its page reaches extraction or is lost.
+    def request_scheduled(self, request: Any) -> None:
+        if request.meta.get("priors") is not None and not request.meta.get(_EXPECTED):
+            request.meta[_EXPECTED] = True
+            self.extraction.first_articles.expect(request.meta["outlet"])
+
+    def request_dropped(self, request: Any) -> None:
+        if request.meta.get(_EXPECTED):
+            self.extraction.first_articles.lost(request.meta["outlet"])
+
+    def article_lost(self, outlet: str) -> None:
+        self.extraction.first_articles.lost(outlet)
 
     def open_spider(self) -> None:
         self.extraction.load_learner(self.crawler.spider.archive)

@@ -21,6 +21,7 @@ from crawler.extract.boilerplate import (
     strip_template_lines,
 )
 from crawler.extract.paragraphs import paragraph_key
+from crawler.fetch.first_articles import FirstArticles
 from crawler.fetch.pipelines import ExtractPipeline
 from crawler.fetch.pool import PoolResult
 from crawler.items import Article, FetchedPage
@@ -304,6 +305,22 @@ async def test_an_outlets_first_articles_lose_the_footer_learned_from_them() -> 
         assert FOOTER not in item.article.text
         assert item.article.text.startswith("Уникальный абзац")
         assert item.signature == signature(item.article.text, pool.dedup_config).to_bytes()
+
+
+async def test_a_first_article_waits_for_its_outlets_page_on_its_way_not_for_a_lost_one() -> None:
+    first = FirstArticles(max_wait=3600)  # only events end this wait, never the clock
+    first.expect("vlast")
+    first.expect("vlast")
+    async with first.extracting("vlast"):  # one page arrived and was extracted
+        pass
+    waiter = asyncio.create_task(first.settle("vlast", lambda: False))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiter.done()  # the other page is still on its way
+    first.lost("vlast")  # ... and failed
+    await asyncio.wait_for(waiter, 10)
+    first.lost("vlast")  # one too many (a page the crawl did not count) changes nothing
+    await asyncio.wait_for(first.settle("vlast", lambda: False), 10)
 
 
 def test_a_bare_address_between_text_lines_stays_and_one_at_the_end_goes() -> None:

@@ -288,3 +288,24 @@ def test_scrapy_crawl_outlet_works_from_the_checkout(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     with Archive(db) as archive:
         assert archive.count_articles() == expected
+
+
+def test_a_polite_crawl_still_learns_the_footer_before_storing_an_outlets_first_articles(
+    tmp_path: Path,
+) -> None:
+    # One page at a time: each first page is extracted before the next is downloaded, so the
+    # pages the spider has asked for but not received must hold it too, not only those in the pool
+    site = tomllib.loads((_REPO / "crawler/demo/sites/steppe-bureau.toml").read_text("utf-8"))
+    footer = [line for line in site["outlet"]["footer"] if len(line) > 60]
+    polite = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSMON_EXTRACT_WORKERS=1"]
+    with serve_sample_outlets() as sites:
+        registry = sites.write_registry(tmp_path / "outlets.toml")
+        db = tmp_path / "archive.db"
+        run_newsmon(
+            "crawl", "--outlets", str(registry), "--outlet", "steppe-bureau", "--db", str(db),
+            *FAST, *polite, "-s", "DOWNLOAD_DELAY=0.2",
+        )  # fmt: skip
+    with Archive(db) as archive:
+        texts = [a.text for a in archive.articles()]
+    assert len(texts) >= 5
+    assert not [line[:40] for line in footer for text in texts if line in text]

@@ -56,6 +56,7 @@ from crawler.fetch.discovery.links import DiscoveryError, LinkEntry, article_lin
 from crawler.fetch.discovery.sections import parse_section
 from crawler.fetch.discovery.sitemaps import parse_sitemap
 from crawler.fetch.domains import OFFSITE, Refused
+from crawler.fetch.first_articles import article_lost
 from crawler.items import FetchedPage, Priors
 from crawler.store.archive import Archive
 from crawler.store.seen import SeenStore, open_seen
@@ -281,6 +282,7 @@ class OutletSpider(scrapy.Spider):
         refused (off the outlet's domains): a registry source that fails is a failure of the
         outlet, a listed one that is refused only a refusal."""
         request = failure.request  # type: ignore[attr-defined]
+        self.crawler.signals.send_catch_log(article_lost, outlet=request.meta["outlet"])
         reason = _failure_reason(failure)
         if isinstance(failure.value, Refused) and not request.meta["top"]:
             return  # counted where it was refused
@@ -360,6 +362,7 @@ class OutletSpider(scrapy.Spider):
         outlet = response.meta["outlet"]
         if not self.outlets[outlet].allows_host(response.url):
             self.count_refusal(outlet, OFFSITE, response.url)
+            self.crawler.signals.send_catch_log(article_lost, outlet=outlet)
             return
         yield FetchedPage(
             url=response.url,
@@ -374,6 +377,7 @@ class OutletSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         """An article request failed: counted per reason; a 4xx page is not asked for again."""
         request = failure.request  # type: ignore[attr-defined]
+        self.crawler.signals.send_catch_log(article_lost, outlet=request.meta["outlet"])
         reason = _failure_reason(failure)
         if isinstance(failure.value, Refused):
             # counted where it was refused; the listed URL (first of a redirect chain) is not
