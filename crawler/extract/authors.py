@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from crawler.extract.credits import default_agencies
+from crawler.extract.paragraphs import compact
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -207,17 +208,12 @@ def _plausible(name: str, sites: set[str]) -> bool:
     )
 
 
-def _compact(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _names_site(name: str, sites: set[str]) -> bool:
     """True when a name is the site's own: its name or its host ("Al-Bawaba" on albawaba.com,
     "RT" on rt.com)."""
-    compact = _compact(name)
+    short = compact(name)
     return name.casefold() in sites or any(
-        (len(compact) >= 3 and compact in _compact(site)) or compact in site.split(".")
-        for site in sites
+        (len(short) >= 3 and short in compact(site)) or short in site.split(".") for site in sites
     )
 
 
