@@ -96,6 +96,9 @@ _DATE_WORDS = frozenset(
     oct nov dec updated published posted am pm ist gmt utc on at"""
     )
 )
+# A byline's trailing words that are no part of a name.
+_TRAILING_WORDS = _DATE_WORDS | _LABEL_WORDS
+_DIGIT = re.compile(r"\d")
 # Words of organisations, not people: a name holding one names a desk or an outlet.
 _ORG_WORDS = frozenset(
     _word_set(
@@ -141,7 +144,7 @@ def _strip_decoration(part: str) -> str:
     if _GLUED_DIGIT.search(part):
         return ""  # a model or a product ("RX100"), not a name
     # digits start a date or time: a name has none
-    part = re.split(r"\d", part, maxsplit=1)[0]
+    part = _DIGIT.split(part, maxsplit=1)[0]
     words = [w for w in _words(part) if not w.startswith(("@", "#"))]
     # a role word ends the name; the modifiers before it belong to the role
     for i, word in enumerate(words):
@@ -154,7 +157,7 @@ def _strip_decoration(part: str) -> str:
                 words.pop()
             break
     while words and (
-        words[-1].casefold().strip(".,:*()") in _DATE_WORDS | _LABEL_WORDS
+        words[-1].casefold().strip(".,:*()") in _TRAILING_WORDS
         or not any(c.isalpha() for c in words[-1])
     ):
         words.pop()
