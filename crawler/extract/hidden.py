@@ -102,9 +102,8 @@ def reveal_continuations(tree: HtmlElement, elements: list[HtmlElement], marks: 
 
     ``elements`` are the page's marked elements (every element with a class among them) and
     ``marks`` their class-and-id strings (:class:`crawler.extract.metadata.PageMeta`); a
-    continuation is hidden, not a comment or a
-    related list, holds prose, and is named as the rest by its class or by a "read more"
-    control just before it.
+    continuation is hidden, not a comment or a related list, holds prose, and is named as the
+    rest by its class or by a "read more" control just before it.
     """
     named = marked(elements, marks, _is_rest_marks)
     by_class = [
