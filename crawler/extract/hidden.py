@@ -58,7 +58,6 @@ CONTROL_MAX_CHILDREN = 2
 # on every element's class would cost twice the attribute search).
 _HIDING_ATTRIBUTE = etree.XPath("//*[@style or @hidden or @aria-hidden]")
 _HIDING_CLASS = re.compile("hid|collapse|d-none")
-_has_hiding_word = keyword_gated(_HIDING_CLASS, ("hid", "collapse", "d-none"))
 
 
 def _hidden(el: HtmlElement) -> bool:
@@ -108,7 +107,7 @@ def reveal_continuations(tree: HtmlElement, elements: list[HtmlElement], marks: 
     named = marked(elements, marks, _is_rest_marks)
     by_class = [
         el
-        for el in marked(elements, marks, _has_hiding_word)
+        for el in marked(elements, marks, _HIDING_CLASS.search)
         if _HIDING_CLASS.search(el.get("class") or "")  # (the marks hold the id too)
     ]
     named_set = set(named)
