@@ -71,8 +71,12 @@ class Article:
 
     def to_record(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, fields in DESIGN.md's order."""
-        data = asdict(self)
-        return {name: data[name] for name in ARTICLE_FIELDS}
+        # dataclasses.asdict's result for these fields' types, without its deep copy of every
+        # value (the writer hashes each stored record: asdict was 20 us of an article's 30)
+        record = {name: getattr(self, name) for name in ARTICLE_FIELDS}
+        record["authors"] = list(self.authors)
+        record["images"] = [asdict(image) for image in self.images]
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Article:

@@ -111,12 +111,30 @@ def test_every_stage_package_says_what_it_is() -> None:
         assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), stage
 
 
-@pytest.mark.parametrize("package", ["crawler.extract", "dedup", "newsmon"])
+@pytest.mark.parametrize("package", ["crawler.extract.article", "dedup", "newsmon"])
 def test_the_libraries_load_without_scrapy_twisted_or_an_event_loop(package: str) -> None:
     code = (
         f"import sys, {package}; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('scrapy', 'twisted', 'asyncio') or m.startswith('crawler.fetch')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_crawl_process_leaves_trafilatura_to_the_extraction_workers() -> None:
+    # the workers' forkserver imports it once for all; the crawl's own process (reactor, writer)
+    # needs the boilerplate stage only, and would pay trafilatura's ~0.3 s at every start
+    code = (
+        "import sys, crawler.fetch.runner, crawler.fetch.pipelines, crawler.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('trafilatura', 'justext')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],

@@ -17,6 +17,14 @@ Example::
     extraction.article.title
 """
 
-from crawler.extract.article import Extraction, extract_article, reset_caches
-
 __all__ = ["Extraction", "extract_article", "reset_caches"]
+
+
+def __getattr__(name: str) -> object:
+    """The entry point, imported on first use: a process that needs only a stage (the crawl's
+    own process imports :mod:`~crawler.extract.boilerplate`) does not import trafilatura."""
+    if name in __all__:
+        from crawler.extract import article
+
+        return getattr(article, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

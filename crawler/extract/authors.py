@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from crawler.extract.credits import default_agencies
+from crawler.extract.paragraphs import compact
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -95,6 +96,9 @@ _DATE_WORDS = frozenset(
     oct nov dec updated published posted am pm ist gmt utc on at"""
     )
 )
+# A byline's trailing words that are no part of a name.
+_TRAILING_WORDS = _DATE_WORDS | _LABEL_WORDS
+_DIGIT = re.compile(r"\d")
 # Words of organisations, not people: a name holding one names a desk or an outlet.
 _ORG_WORDS = frozenset(
     _word_set(
@@ -140,7 +144,7 @@ def _strip_decoration(part: str) -> str:
     if _GLUED_DIGIT.search(part):
         return ""  # a model or a product ("RX100"), not a name
     # digits start a date or time: a name has none
-    part = re.split(r"\d", part, maxsplit=1)[0]
+    part = _DIGIT.split(part, maxsplit=1)[0]
     words = [w for w in _words(part) if not w.startswith(("@", "#"))]
     # a role word ends the name; the modifiers before it belong to the role
     for i, word in enumerate(words):
@@ -153,7 +157,7 @@ def _strip_decoration(part: str) -> str:
                 words.pop()
             break
     while words and (
-        words[-1].casefold().strip(".,:*()") in _DATE_WORDS | _LABEL_WORDS
+        words[-1].casefold().strip(".,:*()") in _TRAILING_WORDS
         or not any(c.isalpha() for c in words[-1])
     ):
         words.pop()
@@ -207,17 +211,12 @@ def _plausible(name: str, sites: set[str]) -> bool:
     )
 
 
-def _compact(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _names_site(name: str, sites: set[str]) -> bool:
     """True when a name is the site's own: its name or its host ("Al-Bawaba" on albawaba.com,
     "RT" on rt.com)."""
-    compact = _compact(name)
+    short = compact(name)
     return name.casefold() in sites or any(
-        (len(compact) >= 3 and compact in _compact(site)) or compact in site.split(".")
-        for site in sites
+        (len(short) >= 3 and short in compact(site)) or short in site.split(".") for site in sites
     )
 
 

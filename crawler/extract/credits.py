@@ -153,11 +153,21 @@ class Agencies:
     def name(self, raw: str) -> str:
         """The recorded name for a credited name: the listed key, or the name as written."""
         folded = _fold(raw)
-        host = folded.removeprefix("www.")
-        for name, spellings in self.names.items():
-            if folded == name.casefold() or any(host == _fold(s) for s in spellings):
-                return name
-        return raw
+        by_name, by_spelling = self._index
+        found = [by_name.get(folded), by_spelling.get(folded.removeprefix("www."))]
+        return min((f for f in found if f), default=(0, raw))[1]
+
+    @cached_property
+    def _index(self) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
+        """For :meth:`name`: (list position, name) by case-folded name and by folded spelling,
+        the first listed name kept where two share one (the list is tried in order)."""
+        by_name: dict[str, tuple[int, str]] = {}
+        by_spelling: dict[str, tuple[int, str]] = {}
+        for i, (name, spellings) in enumerate(self.names.items()):
+            by_name.setdefault(name.casefold(), (i, name))
+            for spelling in spellings:
+                by_spelling.setdefault(_fold(spelling), (i, name))
+        return by_name, by_spelling
 
     @cached_property
     def loose_forms(self) -> tuple[re.Pattern[str], ...] | None:

@@ -11,6 +11,7 @@ a class name or the control before them marks as the article's rest, and that ho
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -52,11 +53,11 @@ _HIDDEN_CLASS = re.compile(r"(?<![\w-])(hidden|hide|is-hidden|d-none|collapse)(?
 _NOT_REST = re.compile(r"comment|related|recommend|menu|nav|modal|popup|subscribe|cookie", re.I)
 CONTROL_MAX_CHARS = 40
 CONTROL_MAX_CHILDREN = 2
-# The elements that may be hidden (found in C; _hidden decides).
-_MAYBE_HIDDEN = etree.XPath(
-    "//*[@style or @hidden or @aria-hidden or contains(@class, 'hid')"
-    " or contains(@class, 'collapse') or contains(@class, 'd-none')]"
-)
+# The elements that may be hidden (_hidden decides): by an attribute (found in C) or by a class
+# holding one of these words (found among the page's marked elements, which XPath's contains()
+# on every element's class would cost twice the attribute search).
+_HIDING_ATTRIBUTE = etree.XPath("//*[@style or @hidden or @aria-hidden]")
+_HIDING_CLASS = re.compile("hid|collapse|d-none")
 
 
 def _hidden(el: HtmlElement) -> bool:
@@ -98,19 +99,25 @@ def _unhide(el: HtmlElement) -> None:
 def reveal_continuations(tree: HtmlElement, elements: list[HtmlElement], marks: list[str]) -> int:
     """Un-hide the page's hidden article continuations; return how many.
 
-    ``elements`` are the page's marked elements and ``marks`` their class-and-id strings
-    (:class:`crawler.extract.metadata.PageMeta`); a continuation is hidden, not a comment or a
-    related list, holds prose, and is named as the rest by its class or by a "read more"
-    control just before it.
+    ``elements`` are the page's marked elements (every element with a class among them) and
+    ``marks`` their class-and-id strings (:class:`crawler.extract.metadata.PageMeta`); a
+    continuation is hidden, not a comment or a related list, holds prose, and is named as the
+    rest by its class or by a "read more" control just before it.
     """
     named = marked(elements, marks, _is_rest_marks)
-    seen = set(named)
-    candidates = named + [el for el in _MAYBE_HIDDEN(tree) if el not in seen]
+    by_class = [
+        el
+        for el in marked(elements, marks, _HIDING_CLASS.search)
+        if _HIDING_CLASS.search(el.get("class") or "")  # (the marks hold the id too)
+    ]
+    named_set = set(named)
+    # each candidate is judged by its own attributes and text, so their order does not matter
+    candidates = dict.fromkeys(chain(named, _HIDING_ATTRIBUTE(tree), by_class))
     revealed = 0
     for el in candidates:
         if not _hidden(el) or _NOT_REST.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
             continue
-        if (el in seen or _after_read_more(el)) and _holds_prose(el):
+        if (el in named_set or _after_read_more(el)) and _holds_prose(el):
             _unhide(el)
             revealed += 1
     return revealed

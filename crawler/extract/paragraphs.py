@@ -33,6 +33,16 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
+# What compact drops: all but letters and digits (``[^\W_]`` is exactly ``str.isalnum``).
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def compact(text: str) -> str:
+    """A name's letters and digits, case-folded ("Al-Bawaba" -> "albawaba"): names and site
+    names compared without spaces, punctuation or case."""
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
 def paragraph_key(text: str) -> str:
     """A short stable fingerprint of a paragraph's normalised form ("" for a text without words)."""
     norm = normalize(text)

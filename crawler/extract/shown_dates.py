@@ -8,6 +8,7 @@ functions over the page's lxml tree, read from its headline's neighbourhood.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -113,12 +114,22 @@ def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
         heading = next((h for h in _LATER_H1S(heading) if not _in_masthead(h)), None)
     if heading is None:
         return None
+    # lazy walks: the date line is most often a few elements from the headline
     after, before = _following(heading), _preceding(heading)
     for el in chain.from_iterable(zip_longest(after, before)):
-        if el is None or not _date_classed(el.tag, _marks(el)):
+        if el is None:
             continue
-        if _in_masthead(el) or any(a.tag in _SKIP_ANCESTORS for a in el.iterancestors()):
+        mark_class, mark_id = el.get("class"), el.get("id")
+        # (most elements have neither: no date class, and no string to build)
+        if el.tag != "time" and mark_class is None and mark_id is None:
             continue
+        if not _date_classed(el.tag, f"{mark_class or ''} {mark_id or ''}"):
+            continue
+        if any(
+            a.tag in _SKIP_ANCESTORS or _masthead_class(a.get("class") or "")
+            for a in el.iterancestors()
+        ):
+            continue  # in the site's header, a footer, a menu, an aside or a form
         text = " ".join(el.text_content().split())
         if not text or len(text) > SHOWN_DATE_MAX_CHARS or _UPDATED.match(text):
             continue
@@ -130,25 +141,25 @@ def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
 
 # XPath's following and preceding axes, walked here: libxml2 evaluates a whole axis before its
 # position predicate, and the walk makes Python objects of the window's elements only.
-def _following(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+def _following(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> Iterator[HtmlElement]:
     """The first ``limit`` elements after ``el`` and its subtree, in document order."""
-    found: list[HtmlElement] = []
+    return islice(_after(el), limit)
+
+
+def _after(el: HtmlElement) -> Iterator[HtmlElement]:
     node = el
     while node is not None:
         for sibling in node.itersiblings(etree.Element):
-            found += islice(sibling.iter(etree.Element), limit - len(found))
-            if len(found) >= limit:
-                return found
+            yield from sibling.iter(etree.Element)
         node = node.getparent()
-    return found
 
 
-def _preceding(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[HtmlElement]:
+def _preceding(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> Iterator[HtmlElement]:
     """The ``limit`` elements before ``el``, nearest first, its ancestors left out."""
     ancestors = set(el.iterancestors())
-    found: list[HtmlElement] = []
+    found = 0
     node = el
-    while len(found) < limit:
+    while found < limit:
         previous = node.getprevious()
         if previous is not None:  # the previous sibling's last descendant comes first
             node = previous
@@ -161,16 +172,17 @@ def _preceding(el: HtmlElement, limit: int = SHOWN_DATE_MAX_DISTANCE) -> list[Ht
             if node in ancestors:
                 continue
         if isinstance(node.tag, str):  # (not a comment)
-            found.append(node)
-    return found
-
-
-def _marks(el: HtmlElement) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
+            found += 1
+            yield node
 
 
 def _in_masthead(el: HtmlElement) -> bool:
-    return any(_MASTHEAD_CLASS.search(a.get("class") or "") for a in el.iterancestors())
+    return any(_masthead_class(a.get("class") or "") for a in el.iterancestors())
+
+
+@lru_cache(maxsize=4096)  # a page's ancestors repeat their class strings
+def _masthead_class(classes: str) -> bool:
+    return _MASTHEAD_CLASS.search(classes) is not None
 
 
 @lru_cache(maxsize=4096)  # outlets repeat their class strings on every page

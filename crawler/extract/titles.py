@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from crawler.extract.paragraphs import compact
+
 # Separators between a title's headline and the site's name, section or date. A hyphen, a colon
 # or a full-width colon separate only with spaces (or the full-width colon alone).
 _SEPARATOR = re.compile(r"\s+[|–—·»/]\s+|\s+-\s+|\s+::\s+|\s*[｜：]\s*|\s*\|\s*")
@@ -38,27 +40,18 @@ def _content_words(text: str) -> set[str]:
     return {w[:STEM_CHARS] for w in words if len(w) >= CONTENT_WORD_CHARS}
 
 
-def _compact(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _is_site_part(segment: str, sites: Sequence[str]) -> bool:
     """True for a title segment that names the site (its name, its host) or is a date."""
-    compact = _compact(segment)
-    if not compact or _DATE_SEGMENT.match(segment):
+    part = compact(segment)
+    if not part or _DATE_SEGMENT.match(segment):
         return True
     return any(
         (
-            compact == _compact(site)
-            or (len(compact) >= 2 and compact in _compact(site))
-            or (
-                len(_compact(site)) >= 3
-                and _compact(site) in compact
-                and len(segment.split()) <= SITE_PART_MAX_WORDS
-            )
+            part == site
+            or (len(part) >= 2 and part in site)
+            or (len(site) >= 3 and site in part and len(segment.split()) <= SITE_PART_MAX_WORDS)
         )
-        for site in sites
-        if site
+        for site in map(compact, filter(None, sites))
     )
 
 
@@ -88,7 +81,7 @@ def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -
     of their words (an h1 naming a blog or a list's first item shares none).
     """
     others = [t for t in declared if t]
-    if h1 and any(_compact(h1) == _compact(cut_site_parts(t, sites)) for t in others):
+    if h1 and any(compact(h1) == compact(cut_site_parts(t, sites)) for t in others):
         return True  # the declared title, without the site's name
     if not h1 or len(h1) < H1_MIN_CHARS or _is_site_part(h1, sites):
         return False

@@ -15,6 +15,7 @@ import json
 import sqlite3
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,9 @@ _DATA_MIGRATIONS: dict[int, Callable[[Archive], None]] = {
 }
 _BUSY_TIMEOUT_S = 30.0  # a second process (report, export) may hold a read lock for a while
 _WAL_RETRY_S = 0.01
+# Decoded signatures kept for the copy direction: the recent arrivals, whose clusters the next
+# arrivals join (a few KB each, with the bytes they were decoded from).
+SIGNATURE_CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,7 @@ class Archive:
                 self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             self._db.row_factory = sqlite3.Row
+            self._signatures = _SignatureCache(SIGNATURE_CACHE_SIZE)
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -502,7 +507,7 @@ class Archive:
             is not None
         )
         affected = None if aliases or again else {m.id for m in members if m.key >= new.key}
-        links = copy_links(members, _Similarities(blobs), only=affected)
+        links = copy_links(members, _Similarities(blobs, self._signatures), only=affected)
         article.copy_of, article.similarity, _ = links.pop(article.id)
         return links
 
@@ -537,7 +542,7 @@ class Archive:
             ).fetchall()
             links = copy_links(
                 [_member(row) for row in rows],
-                _Similarities({row["id"]: row["signature"] for row in rows}),
+                _Similarities({row["id"]: row["signature"] for row in rows}, self._signatures),
             )
             for member_id, link in links.items():
                 self._db.execute(
@@ -873,10 +878,10 @@ class _Similarities:
     """Pairwise similarity of stored articles from their signatures (None where a signature is
     missing or was made with other dedup parameters), each signature decoded once."""
 
-    def __init__(self, blobs: dict[str, bytes | None]) -> None:
+    def __init__(self, blobs: dict[str, bytes | None], decoded: _SignatureCache) -> None:
         self._blobs = blobs
+        self._decoded = decoded
         self._sigs: dict[str, Signature | None] = {}
-        self._cfg = DedupConfig()
 
     def __call__(self, a: str, b: str) -> float | None:
         first, second = self._signature(a), self._signature(b)
@@ -886,13 +891,39 @@ class _Similarities:
 
     def _signature(self, article_id: str) -> Signature | None:
         if article_id not in self._sigs:
-            try:
-                self._sigs[article_id] = Signature.from_bytes(
-                    self._blobs.get(article_id) or b"", self._cfg
-                )
-            except DedupError:
-                self._sigs[article_id] = None
+            self._sigs[article_id] = self._decoded.get(article_id, self._blobs.get(article_id))
         return self._sigs[article_id]
+
+
+class _SignatureCache:
+    """Decoded signatures by article id, the least recently used dropped past ``size``.
+
+    Each arrival in a cluster is compared with its earlier members: kept decoded, a member's
+    signature is decoded once, not at every arrival. Each is kept with the bytes it was
+    decoded from, so an article stored again with another signature is decoded again.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[bytes, Signature | None]] = OrderedDict()
+        self._cfg = DedupConfig()
+
+    def get(self, article_id: str, blob: bytes | None) -> Signature | None:
+        """The signature that ``blob`` holds (None: none, or other dedup parameters)."""
+        blob = blob or b""
+        hit = self._items.get(article_id)
+        if hit is not None and hit[0] == blob:
+            self._items.move_to_end(article_id)
+            return hit[1]
+        try:
+            sig: Signature | None = Signature.from_bytes(blob, self._cfg)
+        except DedupError:
+            sig = None
+        self._items[article_id] = (blob, sig)
+        self._items.move_to_end(article_id)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return sig
 
 
 def _article_from_row(row: sqlite3.Row) -> Article:

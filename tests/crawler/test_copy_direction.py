@@ -225,3 +225,24 @@ def test_an_article_stored_again_with_a_later_date_relinks_its_cluster(db_path: 
         archive.store_article(first, signature=signature(first.text, CFG).to_bytes(), outbox=True)
         stored = _stored(archive)
     assert (stored["second"].copy_of, stored["first"].copy_of) == (None, "second")
+
+
+def test_a_member_stored_again_with_another_text_is_compared_by_its_new_signature(
+    db_path: Path,
+) -> None:
+    cut = "\n\n".join((LEAD + STORY).split("\n\n")[:6])
+    origin = _article("origin", "wire", "2026-11-09T06:00:00+00:00", STORY)
+    copy = _article("copy", "osh24", "2026-11-09T09:00:00+00:00", LEAD + STORY)
+    articles = [origin, copy, _article("cut", "courier", "2026-11-09T10:00:00+00:00", cut)]
+    with Archive(db_path) as archive:
+        _crawl(archive, articles)
+        assert _stored(archive)["cut"].copy_of == "copy"
+        # re-extracted, the copy turns out to hold another story (its cluster stays as stored)
+        copy.text = "\n\n".join(
+            f"Line {n}: the Naryn valley beekeepers sold {n * 7} jars of mountain honey at the "
+            f"autumn fair, {n + 4} more than a year ago."
+            for n in range(1, 9)
+        )
+        archive.store_article(copy, signature=signature(copy.text, CFG).to_bytes())
+        stored = _stored(archive)
+    assert stored["cut"].copy_of == "origin"

@@ -133,6 +133,17 @@ def test_an_agency_list_can_be_given() -> None:
     assert "Kazinform" in default_agencies().names
 
 
+def test_a_credited_name_is_the_first_listed_agency_it_names() -> None:
+    agencies = Agencies({"Steppe Wire": ["SW", "www.sw.kz"], "SW": ["Steppe"], "Osh": []})
+    assert agencies.name("sw") == "Steppe Wire"  # a spelling of the first before the second's name
+    assert agencies.name(" STEPPE  ") == "SW"
+    assert agencies.name("www.sw") == "Steppe Wire"  # the host form of a spelling
+    assert agencies.name("www.www.sw.kz") == "Steppe Wire"
+    assert agencies.name("osh") == "Osh"
+    assert agencies.name("www.osh") == "www.osh"  # a name has no host form
+    assert agencies.name("Unlisted  Agency") == "Unlisted  Agency"
+
+
 # The real copies whose text credits an agency in its first paragraphs (the dev set's own ids),
 # and pages that quote or cite an agency or ministry without crediting one.
 REAL_CREDITS = {

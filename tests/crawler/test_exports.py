@@ -6,10 +6,12 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from crawler.items import ARTICLE_FIELDS, Image
 from crawler.store.archive import Archive
 from tests.factories import make_article
 from tests.newsmon_cli import NEWSMON, run_main, run_newsmon
@@ -192,3 +194,20 @@ def test_the_readme_export_commands_run_on_the_demo_archive(tmp_path: Path) -> N
     assert pq.read_table(tmp_path / "articles.parquet").num_rows >= len(english)
     files = list((tmp_path / "osh24").iterdir())
     assert files and all(json.loads(f.read_text())["outlet"] == "osh24" for f in files)
+
+
+def test_an_articles_record_is_its_fields_in_order_with_copies_of_its_lists() -> None:
+    article = make_article("a1", "osh24", "2026-11-09T09:00:00+00:00", cluster="a1")
+    article.authors = ["Aida Sultanova"]
+    article.images = [Image("https://osh24.example/bridge.jpg", "The new bridge", "Osh24")]
+    article.copy_of, article.similarity = "a0", 0.93
+    record = article.to_record()
+    assert list(record) == list(ARTICLE_FIELDS)
+    assert record == asdict(article)
+    assert record["images"] == [
+        {"url": "https://osh24.example/bridge.jpg", "caption": "The new bridge", "credit": "Osh24"}
+    ]
+    record["authors"].append("Someone Else")
+    record["images"][0]["caption"] = "changed"
+    assert article.authors == ["Aida Sultanova"]
+    assert article.images[0].caption == "The new bridge"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract.article import extract_article
-from crawler.extract.metadata import clean_authors
+from crawler.extract.cascade import load_html
+from crawler.extract.hidden import reveal_continuations
+from crawler.extract.metadata import clean_authors, read_page
 from crawler.extract.titles import best_title, cut_site_parts
 from tests.regen_pages import manifest, page_record
 
@@ -222,6 +224,17 @@ def test_the_rest_behind_a_read_more_control_is_part_of_the_body(rest: str) -> N
         _river_page(rest.format(paras=paras)), url, fetched="2026-05-01T00:00:00Z"
     ).article.text
     assert text.split("\n\n") == [f"{LONG} Part {i}." for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("hiding", ["class='story d-none'", "class='hide' id='x'", "hidden"])
+def test_a_container_hidden_after_a_read_more_control_is_shown(hiding: str) -> None:
+    paras = "".join(f"<p>{LONG} Part {i}.</p>" for i in (3, 4, 5))
+    page = _river_page(f"<button>Show more</button><div {hiding}>{paras}</div>")
+    tree = load_html(page.decode())
+    meta = read_page(tree, "https://coastline-daily.example/news/ferry")
+    assert reveal_continuations(tree, meta.marked, meta.marks) == 1
+    (rest,) = tree.xpath("//button/following-sibling::div")
+    assert rest.get("class") in (None, "story", "") and rest.get("hidden") is None
 
 
 def test_hidden_comments_and_menus_stay_out_of_the_body() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.article import extract_article
+from crawler.extract.article import _drop_unxml_references, extract_article
 
 PARAGRAPH = "An invented report on a mountain school that opened a new library wing. " * 5
 
@@ -32,3 +32,20 @@ def test_allowed_references_stay() -> None:
     article = extract_article(page.encode(), "https://school.example/news/tabs/").article
     assert article.title == "Tabs and A"
     assert "\u203a" in article.text  # &#x9b; is windows-1252's › in HTML
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("a&#x0000FFFE;b", "ab"),
+        ("a&#65535b", "ab"),
+        ("a&#0000000032;b", "a&#0000000032;b"),
+        ("a&#8217;b &#x2019;", "a&#8217;b &#x2019;"),
+        # more digits than a reference holds: the first eight (ten) are read, all zeros here
+        ("a&#x000000001b;b", "a1b;b"),
+        ("a&#00000000008;b", "a8;b"),
+        ("a&#x00000000201;b", "a201;b"),
+    ],
+)
+def test_padded_and_overlong_references(text: str, kept: str) -> None:
+    assert _drop_unxml_references(text) == kept
