@@ -16,13 +16,12 @@ sentence or two, out of order or in a short text. Plain data in and out; no inde
 
 from __future__ import annotations
 
-from itertools import chain
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from dedup.normalize import normalized_bytes
-from dedup.shingles import _hash_all
+from dedup.shingles import Words, _hash_all, shingle_many
 
 # A sentence of fewer words (after normalisation) is not aligned: captions, bylines, datelines.
 SENTENCE_MIN_WORDS = 6
@@ -38,13 +37,18 @@ ALIGN_SHARE = 0.58
 # a short write-up sharing two quotes has too few sentences to tell copy from coincidence.
 ALIGN_MIN_WORDS = 100
 ALIGN_MIN_SENTENCES = 8
+# Figures: a pair whose text with fewer distinct number words (of three or more digits: a
+# content word has three letters) has at least FIGURES_MIN of them aligns only if FIGURES_SHARE
+# of those are in the other (tuning sets: copies 0.5-1.0; different stories written from the
+# same sentence templates, bench/evalset.py's grammar, 0.25 at most).
+FIGURES_MIN = 3
+FIGURES_SHARE = 0.4
 # At most this many sentences are kept (a 16-bit word count each; the record stays small).
 MAX_SENTENCES = 255
 # The content-word MinHash: permutations, and the LSH banding (16 bands of 2 rows: a pair
 # sharing 0.25 of its content words is a candidate with probability 0.64, at 0.35 0.88).
 WORD_PERM = 32
 WORD_BANDS = (16, 2)
-_SEED = 0x5EED
 
 _BREAKS = ".!?…;"
 _STOP_WORDS = frozenset(
@@ -74,65 +78,88 @@ _NUMBER = 0x8000
 # a text without aligned sentences, or a signature made without ``DedupConfig.align``
 EMPTY = Sentences(np.zeros(0, np.uint16), np.zeros(0, np.uint8), np.zeros(0, np.uint32))
 _STOP_HASHES = np.sort(_hash_all(sorted(_STOP_WORDS)))
-_rng = np.random.RandomState(_SEED)
-_A = (_rng.randint(0, 1 << 31, WORD_PERM).astype(np.uint64) * 2 + 1)[:, None]
-_B = _rng.randint(0, 1 << 31, WORD_PERM).astype(np.uint64)[:, None]
+# the stop words' top 16 bits: a word whose are not among them is no stop word
+_STOP_TOPS = np.zeros(1 << 16, dtype=bool)
+_STOP_TOPS[(_STOP_HASHES >> np.uint64(48)).astype(np.intp)] = True
+# the value of a MinHash bucket that no word fell in
+_NO_WORD = 0xFFFFFFFF
 
 
 def sentences(text: str) -> Sentences:
-    """The ``Sentences`` of ``text``.
+    """The ``Sentences`` of ``text`` (``sentences_of`` of a batch of one).
 
     Example:
         >>> s = sentences("Floods closed the mountain road to Naryn on Monday morning. Ok.")
         >>> s.sizes.tolist()  # floods closed mountain road naryn monday morning
         [7]
     """
-    # sentence marks become line breaks before normalisation (which makes them spaces); a
-    # decimal point or an abbreviation splits a sentence too, the same way in every copy
-    for mark in _BREAKS:  # str.replace: a fast scan each (str.translate is ten times slower)
-        if mark in text:
-            text = text.replace(mark, "\n")
-    lines = [line.split() for line in normalized_bytes(text).split(b"\n")]
-    counts = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
-    flat = list(chain.from_iterable(lines))
-    if not flat:
-        return EMPTY
-    hashes = _hash_all(flat)
-    sentence = np.repeat(np.arange(len(lines)), counts)
-    # content words of the sentences of SENTENCE_MIN_WORDS words: not stop words, nor of one
-    # or two letters (bytes: a Cyrillic letter is two), at most 255 a sentence (uint8 counts)
-    keep = (
-        (counts >= SENTENCE_MIN_WORDS)[sentence]
-        & (np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)) > 2)
-        & ~np.isin(hashes, _STOP_HASHES)
+    words = shingle_many([text], 1, marks=True).words
+    return sentences_of(words)[0]  # type: ignore[arg-type]
+
+
+def sentences_of(words: Words) -> list[Sentences]:
+    """The ``Sentences`` of each text of a batch, from its words (``shingle_many(...,
+    marks=True)``): numpy calls per batch, none per word or sentence."""
+    count = len(words.offsets) - 1
+    hashes, sentence = words.hashes, words.sentences
+    if not len(hashes):
+        return [EMPTY] * count
+    # content words of the sentences of SENTENCE_MIN_WORDS words: numbers, and words that are
+    # not stop words nor of one or two letters (bytes: a Cyrillic letter is two)
+    keep = (np.bincount(sentence)[sentence] >= SENTENCE_MIN_WORDS) & (
+        (words.sizes > 2) | words.digits
     )
-    kept_lines = np.unique(sentence[keep])[:MAX_SENTENCES]
-    keep &= np.isin(sentence, kept_lines)
-    if not keep.any():
-        return EMPTY
+    maybe_stop = np.flatnonzero(_STOP_TOPS[(hashes >> np.uint64(48)).astype(np.intp)])
+    if len(maybe_stop):
+        at = np.minimum(np.searchsorted(_STOP_HASHES, hashes[maybe_stop]), len(_STOP_HASHES) - 1)
+        keep[maybe_stop[_STOP_HASHES[at] == hashes[maybe_stop]]] = False
     index = np.flatnonzero(keep)
-    rank = np.arange(len(index)) - np.repeat(
-        np.searchsorted(sentence[index], kept_lines), np.bincount(sentence[index])[kept_lines]
+    if not len(index):
+        return [EMPTY] * count
+    text = np.repeat(np.arange(count), np.diff(words.offsets))[index]
+    sentence = sentence[index]
+    first = np.ones(len(index), dtype=bool)
+    np.not_equal(sentence[1:], sentence[:-1], out=first[1:])
+    ordinal = np.cumsum(first) - 1  # the kept sentences, numbered across the batch
+    starts = np.flatnonzero(first)
+    text_first = np.searchsorted(text[starts], np.arange(count + 1))
+    # at most MAX_SENTENCES sentences a text and 255 words a sentence (uint8 counts)
+    fits = (ordinal - text_first[text] < MAX_SENTENCES) & (
+        np.arange(len(index)) - starts[ordinal] < 255
     )
-    index = index[rank < 255]
-    # a number's 16-bit value has the top bit set, any other word's is clear (``aligned``):
-    # the words with a digit, found on their bytes laid end to end
-    joined = np.frombuffer(b" ".join(flat), dtype=np.uint8)
-    digit = (joined >= 48) & (joined <= 57)
-    top = (hashes >> np.uint64(49)).astype(np.uint32)
-    if digit.any():
-        owner = np.cumsum(joined == 32)
-        top[np.bincount(owner[digit], minlength=len(flat)) > 0] |= _NUMBER
-    # each sentence's distinct values, sorted, in one sort: (sentence, value) as one key
-    renumbered = np.searchsorted(kept_lines, sentence[index]).astype(np.uint32)
-    keys = np.unique(top[index] | (renumbered << 16))
-    sizes = np.bincount(keys >> 16, minlength=len(kept_lines)).astype(np.uint8)
+    if not fits.all():
+        index, text, ordinal = index[fits], text[fits], ordinal[fits]
     hashes = hashes[index]
-    distinct = np.unique(hashes & np.uint64(0xFFFFFFFF))
-    permuted = (_A * distinct[None, :] + _B) & np.uint64(0xFFFFFFFF)
-    return Sentences(
-        (keys & 0xFFFF).astype(np.uint16), sizes, permuted.min(axis=1).astype(np.uint32)
+    # a number's 16-bit value has the top bit set, any other word's is clear (``aligned``)
+    top = (hashes >> np.uint64(49)).astype(np.uint32)
+    top[words.digits[index]] |= _NUMBER
+    # each sentence's distinct values, sorted: (sentence, value) as one 32-bit key (at most
+    # 65,536 sentences a batch), whose stable sort is quick as the sentences are in order
+    keys = np.sort((ordinal.astype(np.uint32) << np.uint32(16)) | top, kind="stable")
+    distinct = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+    keys = keys[distinct]
+    sizes = np.bincount(keys >> np.uint32(16), minlength=int(ordinal[-1]) + 1)
+    values = (keys & np.uint32(0xFFFF)).astype(np.uint16)
+    word_ends = np.concatenate(([0], np.cumsum(sizes)))
+    # the MinHash of each text's content words, for all texts at once: one permutation (the
+    # hash), WORD_PERM buckets by its low bits, the least value of each
+    minima = np.full(count * WORD_PERM, _NO_WORD, dtype=np.uint32)
+    np.minimum.at(
+        minima,
+        text * WORD_PERM + (hashes & np.uint64(WORD_PERM - 1)).astype(np.intp),
+        (hashes >> np.uint64(32)).astype(np.uint32),
     )
+    minima = minima.reshape(count, WORD_PERM)
+    has = np.flatnonzero(text_first[1:] > text_first[:-1])
+    found = [EMPTY] * count
+    for i in has.tolist():
+        lo, hi = int(text_first[i]), int(text_first[i + 1])
+        hi = min(hi, lo + MAX_SENTENCES)
+        found[i] = Sentences(
+            values[word_ends[lo] : word_ends[hi]], sizes[lo:hi].astype(np.uint8), minima[i]
+        )
+    return found
 
 
 def word_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -154,55 +181,144 @@ def aligned(
         >>> aligned(a.words, a.sizes, a.words, a.sizes)
         (1.0, 9, 1)
     """
-    if len(a_words) > len(b_words):
-        a_words, a_sizes, b_words, b_sizes = b_words, b_sizes, a_words, a_sizes
-    total = len(a_words)
-    if not total or not len(b_words):
-        return 0.0, total, 0
-    # overlap[i, j]: words of a's sentence i found in b's sentence j (one search per a word)
-    rows_a, rows_b = len(a_sizes), len(b_sizes)
-    b_owner = np.repeat(np.arange(rows_b), b_sizes.astype(np.int64))
-    a_owner = np.repeat(np.arange(rows_a), a_sizes.astype(np.int64))
-    order = np.argsort(b_words, kind="stable")
-    sorted_b = b_words[order]
-    lo = np.searchsorted(sorted_b, a_words, side="left")
-    hits = np.searchsorted(sorted_b, a_words, side="right") - lo
+    return aligned_many(a_words, a_sizes, [(b_words, b_sizes)])[0]
+
+
+def aligned_many(
+    a_words: np.ndarray,
+    a_sizes: np.ndarray,
+    others: Sequence[tuple[np.ndarray, np.ndarray]],
+    cutoff: float = 0.0,
+) -> list[tuple[float, int, int]]:
+    """``aligned`` of one text (``a_words``, ``a_sizes``) with each of ``others`` (their words
+    and sizes), with the sentence overlaps of all of them counted in one pass.
+
+    A pair whose matched sentences, in order or not, hold under ``cutoff`` of the shorter text's
+    content words cannot align at ``cutoff``: its share is that upper bound, and the order of its
+    matches is not looked at (most candidates of a query stop there).
+    """
+    agree = figures_agree(a_words, [words for words, _ in others]).tolist()
+    kept = [other for other, ok in zip(others, agree, strict=True) if ok]
+    found = iter(_aligned_all(a_words, a_sizes, kept, cutoff) if kept else [])
+    results = []
+    for (words, sizes), ok in zip(others, agree, strict=True):
+        if ok:
+            results.append(next(found))
+        else:  # figures differ: no alignment
+            fewer = (a_sizes, a_words) if len(a_words) <= len(words) else (sizes, words)
+            results.append((0.0, len(fewer[1]), len(fewer[0])))
+    return results
+
+
+def figures_agree(a_words: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """For each of ``others`` (a text's content words), whether its figures agree with those
+    of ``a_words``: of the text with fewer distinct number words, if it has ``FIGURES_MIN`` or
+    more, at least ``FIGURES_SHARE`` are in the other. Another story told with the same
+    sentences (a template, a regular report) has other figures; a copy keeps them."""
+    shared, fewer = figures(a_words, others)
+    return (fewer < FIGURES_MIN) | (shared >= FIGURES_SHARE * fewer)
+
+
+def figures(a_words: np.ndarray, others: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``others``, how many distinct number words it shares with ``a_words``, and
+    the fewer distinct number words of the two."""
+    own = np.unique(a_words[a_words >= _NUMBER])
+    sizes = np.fromiter(map(len, others), dtype=np.intp, count=len(others))
+    words = np.concatenate(others) if len(others) else np.zeros(0, np.uint16)
+    number = words >= _NUMBER
+    owner = np.repeat(np.arange(len(others)), sizes)[number]
+    keys = np.unique((owner.astype(np.uint32) << np.uint32(16)) | words[number])
+    owner = (keys >> np.uint32(16)).astype(np.intp)
+    theirs = np.bincount(owner, minlength=len(others))
+    found = np.isin((keys & np.uint32(0xFFFF)).astype(np.uint16), own)
+    shared = np.bincount(owner[found], minlength=len(others))
+    return shared, np.minimum(theirs, len(own))
+
+
+def _aligned_all(
+    a_words: np.ndarray,
+    a_sizes: np.ndarray,
+    others: Sequence[tuple[np.ndarray, np.ndarray]],
+    cutoff: float,
+) -> list[tuple[float, int, int]]:
+    """``aligned_many`` of the pairs whose figures agree."""
+    rows_a = len(a_sizes)
+    b_words = np.concatenate([words for words, _ in others])
+    b_sizes = np.concatenate([sizes for _, sizes in others])
+    cols = len(b_sizes)
+    # overlap[i, j]: words of a's sentence i in sentence j of the others laid end to end (each
+    # sentence's words are distinct, so it is the size of their intersection either way); one
+    # search per word of the others
+    a_owner = np.repeat(np.arange(rows_a), a_sizes.astype(np.intp))
+    b_owner = np.repeat(np.arange(cols), b_sizes.astype(np.intp))
+    order = np.argsort(a_words, kind="stable")
+    sorted_a = a_words[order]
+    # where each 16-bit value's run is in sorted_a, by table lookup (a search costs ten times
+    # more); the table is cleared after use
+    first = np.ones(len(sorted_a), dtype=bool)
+    np.not_equal(sorted_a[1:], sorted_a[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    values = sorted_a[starts]
+    _RUN_START[values] = starts
+    _RUN_SIZE[values] = np.diff(np.append(starts, len(sorted_a)))
+    try:
+        lo, hits = _RUN_START[b_words], _RUN_SIZE[b_words]
+    finally:
+        _RUN_SIZE[values] = 0
     found = int(hits.sum())
-    if not found:
-        return 0.0, total, rows_a
     at = np.repeat(lo - np.cumsum(hits) + hits, hits) + np.arange(found)
-    cells = np.repeat(a_owner, hits) * rows_b + b_owner[order[at]]
-    overlap = np.bincount(cells, minlength=rows_a * rows_b).reshape(rows_a, rows_b)
-    best = overlap.argmax(axis=1)
-    matched = overlap[np.arange(rows_a), best] >= SENTENCE_MATCH * a_sizes
+    cells = a_owner[order[at]] * cols + np.repeat(b_owner, hits)
+    overlap = np.bincount(cells, minlength=rows_a * cols).reshape(rows_a, cols)
     # a sentence with numbers matches only one that shares one of them: a template sentence of
     # another story (the same words, other figures) is not a copy of it
-    number = a_words >= _NUMBER
-    if number.any():
-        has_numbers = np.bincount(a_owner[number], minlength=rows_a) > 0
-        shared = np.bincount(cells[np.repeat(number, hits)], minlength=rows_a * rows_b)
-        matched &= ~has_numbers | (shared.reshape(rows_a, rows_b)[np.arange(rows_a), best] > 0)
-    weights, positions = a_sizes[matched].tolist(), best[matched].tolist()
-    return _heaviest_run(positions, weights, rows_b) / total, total, rows_a
+    number = b_words >= _NUMBER
+    numbers = np.bincount(cells[np.repeat(number, hits)], minlength=rows_a * cols).reshape(
+        rows_a, cols
+    )
+    a_numbers = np.bincount(a_owner[a_words >= _NUMBER], minlength=rows_a) > 0
+    b_numbers = np.bincount(b_owner[number], minlength=cols) > 0
+    results = []
+    start = 0
+    for words, sizes in others:
+        stop = start + len(sizes)
+        block, shared = overlap[:, start:stop], numbers[:, start:stop]
+        own_sizes, own_numbers, size = a_sizes, a_numbers, len(sizes)
+        if len(a_words) > len(words):  # the other is the text with fewer content words
+            block, shared, own_sizes, own_numbers = block.T, shared.T, sizes, b_numbers[start:stop]
+            size = rows_a
+        start = stop
+        total, count = int(own_sizes.sum()), len(own_sizes)
+        if not total or not size:
+            results.append((0.0, total, 0))
+            continue
+        best = block.argmax(axis=1)
+        rows = np.arange(len(best))
+        matched = block[rows, best] >= SENTENCE_MATCH * own_sizes
+        matched &= ~own_numbers | (shared[rows, best] > 0)
+        weights = own_sizes[matched].astype(np.int64)
+        weight = int(weights.sum())
+        if weight < cutoff * total:
+            results.append((weight / total, total, count))
+            continue
+        run = _heaviest_run(best[matched].tolist(), weights.tolist(), size)
+        results.append((run / total, total, count))
+    return results
+
+
+_RUN_START = np.zeros(1 << 16, dtype=np.intp)
+_RUN_SIZE = np.zeros(1 << 16, dtype=np.intp)
 
 
 def _heaviest_run(positions: list[int], weights: list[int], size: int) -> int:
     """The largest total weight of a non-decreasing subsequence of ``positions`` (each in
-    ``range(size)``): one pass with a Fenwick tree of the best total ending at each position."""
-    tree = [0] * (size + 1)
-    best = 0
+    ``range(size)``): one pass, keeping the best total of a run ending at each position (a
+    text has a few dozen sentences, so a slice's ``max`` beats a tree)."""
+    ending = [0] * size
     for pos, weight in zip(positions, weights, strict=True):
-        prior, i = 0, pos + 1
-        while i > 0:  # the best run ending at a position <= pos
-            prior = max(prior, tree[i])
-            i -= i & -i
-        total = prior + weight
-        best = max(best, total)
-        i = pos + 1
-        while i <= size:
-            tree[i] = max(tree[i], total)
-            i += i & -i
-    return best
+        total = max(ending[: pos + 1]) + weight
+        if total > ending[pos]:
+            ending[pos] = total
+    return max(ending, default=0)
 
 
 def aligns(share: float, words: int, count: int) -> bool:

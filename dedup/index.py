@@ -425,9 +425,16 @@ class NearDupIndex:
         if spun:
             entries, equal = entries + spun, equal + [None] * len(spun)
             others = others + self._boilerplate(spun, pending=new)
-        verify = self._verify
-        matches = [m for e, theirs, same in zip(entries, others, equal, strict=True)
-                   if (m := verify(new, e, own, theirs, same)) is not None]  # fmt: skip
+        verify = self._verify_shingles
+        matches, unmatched = [], []
+        for e, theirs, same in zip(entries, others, equal, strict=True):
+            match = verify(new, e, own, theirs, same)
+            if match is not None:
+                matches.append(match)
+            else:
+                unmatched.append(e)
+        if self.cfg.align and unmatched:
+            matches += self._aligned_many(new, unmatched)
         matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
         return matches
 
@@ -465,13 +472,24 @@ class NearDupIndex:
             handles = table.candidate_handles(bands)  # type: ignore[attr-defined]
             values, sizes = self._word_heads
             handles = handles[handles < len(sizes)]
-            scores = np.count_nonzero(values[handles] == words.minhash, axis=1) / align.WORD_PERM
-            keep = (scores >= ALIGN_WORD_JACCARD) & (sizes[handles] >= align.ALIGN_MIN_WORDS)
+            same = np.count_nonzero(values[handles] == words.minhash, axis=1)
+            keep = (same >= ALIGN_WORD_JACCARD * align.WORD_PERM) & (
+                sizes[handles] >= align.ALIGN_MIN_WORDS
+            )
+            same, handles = same[keep], handles[keep]
+            # only the keys that can be among the closest are decoded: those at least as close
+            # as the one ranked ALIGN_MAX_CANDIDATES + len(seen) + 1 (seen ones and the article
+            # itself may be among them; ties by id)
+            reach = ALIGN_MAX_CANDIDATES + len(seen) + 1
+            if len(same) > reach:
+                floor = -np.partition(-same, reach - 1)[reach - 1]
+                same, handles = same[same >= floor], handles[same >= floor]
+            own = own_key.decode()
             ranked = [
                 (-score, key)
-                for score, h in zip(scores[keep].tolist(), handles[keep].tolist(), strict=True)
+                for score, h in zip(same.tolist(), handles.tolist(), strict=True)
                 if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
-                and key != own_key.decode()
+                and key != own
             ]
             ranked.sort()
             ids = [key for _, key in ranked[:ALIGN_MAX_CANDIDATES]]
@@ -842,6 +860,33 @@ class NearDupIndex:
         if match is not None or not self.cfg.align:
             return match
         return self._aligned(new, old, why)
+
+    def _aligned_many(self, new: Entry, entries: list[Entry]) -> list[Match]:
+        """``_aligned`` of ``new`` with each of ``entries``, aligned in one pass
+        (``align.aligned_many``): the same matches."""
+        a = new.sentences
+        if len(a.words) < align.ALIGN_MIN_WORDS:
+            return []
+        near = [e for e in entries if len(e.sentences.words) >= align.ALIGN_MIN_WORDS]
+        if not near:
+            return []
+        minhashes = np.array([e.sentences.minhash for e in near])
+        words = np.count_nonzero(minhashes == a.minhash, axis=1) / align.WORD_PERM
+        near = [e for e, score in zip(near, words.tolist(), strict=True)
+                if score >= ALIGN_WORD_JACCARD]  # fmt: skip
+        if not near:
+            return []
+        found = align.aligned_many(
+            a.words,
+            a.sizes,
+            [(e.sentences.words, e.sentences.sizes) for e in near],
+            cutoff=align.ALIGN_SHARE,
+        )
+        return [
+            Match(e.id, e.cluster, "aligned", round(share, 4), e.outlet)
+            for e, (share, count, sentences) in zip(near, found, strict=True)
+            if align.aligns(share, count, sentences)
+        ]
 
     def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
         """An "aligned" match when the two texts' sentences align (``dedup.align``)."""

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dedup.align import EMPTY, Sentences, sentences
+from dedup.align import EMPTY, Sentences, sentences, sentences_of
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
@@ -309,7 +309,8 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     if not texts:
         return []
     bounded = [bounded_text(text) for text in texts]
-    batch = shingle_many(bounded, cfg.shingle_size)
+    batch = shingle_many(bounded, cfg.shingle_size, marks=cfg.align)
+    sentences_found = sentences_of(batch.words) if batch.words is not None else None
     a, b = _permutation_blocks(cfg.num_perm, cfg.seed)
     values = np.full((len(texts), cfg.num_perm), _EMPTY, dtype=np.uint32)
     leads = np.full((len(texts), LEAD_PERM), _EMPTY, dtype=np.uint32)
@@ -384,7 +385,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
                 line_sizes,
                 params,
                 content,
-                sentences(bounded[i]) if cfg.align else EMPTY,
+                sentences_found[i] if sentences_found is not None else EMPTY,
             )
         )
     return found
