@@ -168,7 +168,8 @@ def explain_line(why: dict) -> str:
     if "aligned" in why:
         parts.append(
             f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
-            f"{why['aligned_sentences']} sentences"
+            f"{why['aligned_sentences']} sentences, shared text {why['shared_text']:.2f}"
+            + ("" if why["figures_agree"] else ", figures differ")
         )
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)

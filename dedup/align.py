@@ -3,15 +3,21 @@
 Word shingles do not see a machine-spun copy (synonym swaps, the same sentences in the same
 order, names and numbers kept: 0.02-0.35 of its shingles in the source) nor a paraphrase that
 follows the source sentence by sentence. Their sentences still share most of their content
-words. So each text keeps, per sentence, the 16-bit hashes of its content words (stop words and
-words of one or two letters out), and a small MinHash of all its content words (the candidates:
-a spun copy shares 0.2-0.7 of them, bench/eval_real.py's tuning set).
+words. So each text keeps, per sentence, the 16-bit hashes of its content words (numbers, and
+words of three or more letters that are not stop words), and a MinHash of all its content words
+(the candidates: a spun copy shares 0.2-0.4 of them, bench/eval_real.py's tuning sets). The
+sentences of a batch of texts come from the words ``shingles.shingle_many`` finds, in one pass
+(``sentences_of``): a sentence ends at a line break or a sentence mark.
 
-A pair *aligns* when, of the text with fewer content words, sentences holding most of those
-words each find a sentence of the other that contains at least ``SENTENCE_MATCH`` of their
-words, and those matches keep their order (the longest non-decreasing run of matched
+A pair *aligns* (``rule``) when, of the text with fewer content words, sentences holding most of
+those words each find a sentence of the other that contains at least ``SENTENCE_MATCH`` of their
+words, and those matches keep their order (the heaviest non-decreasing run of matched
 positions): an independent write-up sharing a quote or a background paragraph matches a
-sentence or two, out of order or in a short text. Plain data in and out; no index here.
+sentence or two, out of order or in a short text. A pair that also shares much of its text
+word for word (a copy with a new lead, an edited wire copy) aligns at a lower share. Another
+story told with the same sentences (a template) differs in its figures (``figures_agree``).
+``aligned_many`` aligns one text with all of a query's candidates in one pass. Plain data in
+and out; no index here.
 """
 
 from __future__ import annotations
@@ -30,27 +36,40 @@ SENTENCE_MIN_WORDS = 6
 # sentences share 0.5-0.9; unrelated sentences of one event 0.1-0.3).
 SENTENCE_MATCH = 0.4
 # A pair links when the order-keeping matched sentences hold this share of the shorter text's
-# content words (tuning set: spun and paraphrased copies 0.6-0.7; hard negatives with 8 or more
-# sentences 0.49 at most; short ones up to 0.71, hence the two floors below).
-ALIGN_SHARE = 0.58
+# content words (tuning sets: spun, paraphrased and translated copies 0.63-1.0, a few 0.5-0.6;
+# hard negatives with 8 or more sentences 0.58 at most (next-day rewrites of one wire text), but
+# one condensed rewrite of one briefing in the same order at 0.94; short ones up to 0.71, hence
+# the floors below).
+ALIGN_SHARE = 0.62
 # ... and the shorter text has at least this many content words and sentences:
 # a short write-up sharing two quotes has too few sentences to tell copy from coincidence.
 ALIGN_MIN_WORDS = 100
 ALIGN_MIN_SENTENCES = 8
-# Figures: a pair whose text with fewer distinct number words (of three or more digits: a
-# content word has three letters) has at least FIGURES_MIN of them aligns only if FIGURES_SHARE
-# of those are in the other (tuning sets: copies 0.5-1.0; different stories written from the
-# same sentence templates, bench/evalset.py's grammar, 0.25 at most).
-FIGURES_MIN = 3
+# Figures: a pair whose text with fewer distinct number words has at least FIGURES_MIN of them
+# aligns only if FIGURES_SHARE of those are in the other (tuning sets: copies 0.43-1.0 but one
+# edited copy with new dates; different stories written from the same sentence templates,
+# bench/evalset.py's grammar, under 0.4 for 99 % of pairs).
+FIGURES_MIN = 4
 FIGURES_SHARE = 0.4
+# A shorter text of ALIGN_FEW_SENTENCES to ALIGN_MIN_SENTENCES sentences links at this share
+# (tuning sets: copies 0.71-1.0, hard negatives 0.58 at most).
+ALIGN_FEW_SENTENCES = 6
+ALIGN_FEW_SHARE = 0.7
+# A pair that shares text as well links at a lower share: aligned and shared shares of at least
+# ALIGN_TEXT_SHARE each, ALIGN_TEXT_SUM together, in ALIGN_TEXT_MIN_SENTENCES or more sentences
+# (tuning sets: copies with a new lead, edited wire copies 1.0-1.3; hard negatives 0.9 at most,
+# but one rewrite of one briefing in the same order).
+ALIGN_TEXT_SHARE = 0.4
+ALIGN_TEXT_SUM = 0.95
+ALIGN_TEXT_MIN_SENTENCES = 6
 # At most this many sentences are kept (a 16-bit word count each; the record stays small).
 MAX_SENTENCES = 255
-# The content-word MinHash: permutations, and the LSH banding (16 bands of 2 rows: a pair
-# sharing 0.25 of its content words is a candidate with probability 0.64, at 0.35 0.88).
-WORD_PERM = 32
-WORD_BANDS = (16, 2)
+# The content-word MinHash: buckets (one permutation), and the LSH banding (32 bands of 2 rows:
+# a pair sharing 0.2 of its content words is a candidate with probability 0.73, at 0.25 0.87,
+# at 0.35 0.98; tuning sets: spun copies share 0.2-0.4).
+WORD_PERM = 64
+WORD_BANDS = (32, 2)
 
-_BREAKS = ".!?…;"
 _STOP_WORDS = frozenset(
     "the and for with from that this its has have had will would not but his her their our "
     "than which who also after over into about said says more are was were been they she you "
@@ -215,6 +234,8 @@ def figures_agree(a_words: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarr
     of ``a_words``: of the text with fewer distinct number words, if it has ``FIGURES_MIN`` or
     more, at least ``FIGURES_SHARE`` are in the other. Another story told with the same
     sentences (a template, a regular report) has other figures; a copy keeps them."""
+    if np.count_nonzero(a_words >= _NUMBER) < FIGURES_MIN:
+        return np.ones(len(others), dtype=bool)
     shared, fewer = figures(a_words, others)
     return (fewer < FIGURES_MIN) | (shared >= FIGURES_SHARE * fewer)
 
@@ -222,17 +243,31 @@ def figures_agree(a_words: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarr
 def figures(a_words: np.ndarray, others: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``others``, how many distinct number words it shares with ``a_words``, and
     the fewer distinct number words of the two."""
-    own = np.unique(a_words[a_words >= _NUMBER])
+    own = a_words[a_words >= _NUMBER]
+    if not len(own) or not len(others):
+        return np.zeros(len(others), np.intp), np.zeros(len(others), np.intp)
+    own_count = len(np.unique(own))
     sizes = np.fromiter(map(len, others), dtype=np.intp, count=len(others))
-    words = np.concatenate(others) if len(others) else np.zeros(0, np.uint16)
+    words = np.concatenate(others)
     number = words >= _NUMBER
-    owner = np.repeat(np.arange(len(others)), sizes)[number]
-    keys = np.unique((owner.astype(np.uint32) << np.uint32(16)) | words[number])
+    owner = np.repeat(np.arange(len(others), dtype=np.uint32), sizes)[number]
+    # each other's distinct numbers: (other, value) as one 32-bit key, sorted (a stable sort of
+    # 32-bit keys is a radix sort)
+    keys = np.sort((owner << np.uint32(16)) | words[number], kind="stable")
+    distinct = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+    keys = keys[distinct]
     owner = (keys >> np.uint32(16)).astype(np.intp)
-    theirs = np.bincount(owner, minlength=len(others))
-    found = np.isin((keys & np.uint32(0xFFFF)).astype(np.uint16), own)
+    _FIGURES[own] = True
+    try:
+        found = _FIGURES[keys & np.uint32(0xFFFF)]
+    finally:
+        _FIGURES[own] = False
     shared = np.bincount(owner[found], minlength=len(others))
-    return shared, np.minimum(theirs, len(own))
+    return shared, np.minimum(np.bincount(owner, minlength=len(others)), own_count)
+
+
+_FIGURES = np.zeros(1 << 16, dtype=bool)
 
 
 def _aligned_all(
@@ -321,6 +356,35 @@ def _heaviest_run(positions: list[int], weights: list[int], size: int) -> int:
     return max(ending, default=0)
 
 
-def aligns(share: float, words: int, count: int) -> bool:
-    """Whether ``aligned``'s result (share, words, sentences) links the pair."""
-    return share >= ALIGN_SHARE and words >= ALIGN_MIN_WORDS and count >= ALIGN_MIN_SENTENCES
+def aligns(share: float, words: int, count: int, shared: float = 0.0) -> bool:
+    """Whether ``aligned``'s result (share, words, sentences) links the pair (``rule``)."""
+    return rule(share, words, count, shared) is not None
+
+
+def needed(count: int) -> float:
+    """The aligned share that links a pair whose shorter text has ``count`` sentences by
+    "aligned sentences" (``rule``), or 1.0+ when it has too few sentences for that rule."""
+    if count >= ALIGN_MIN_SENTENCES:
+        return ALIGN_SHARE
+    return ALIGN_FEW_SHARE if count >= ALIGN_FEW_SENTENCES else 1.01
+
+
+def rule(share: float, words: int, count: int, shared: float = 0.0) -> str | None:
+    """The rule by which ``aligned``'s result (share, words, sentences) links the pair, or None:
+    "aligned sentences": ``ALIGN_SHARE`` of ``ALIGN_MIN_SENTENCES`` or more, or
+    ``ALIGN_FEW_SHARE`` of ``ALIGN_FEW_SENTENCES`` or more; "aligned sentences and shared text"
+    (a copy with a new lead, an edited or translated passage): ``ALIGN_TEXT_SHARE`` with
+    ``shared`` (the share of the shorter text's content shingles found in the other) making
+    ``ALIGN_TEXT_SUM`` together."""
+    if words < ALIGN_MIN_WORDS:
+        return None
+    if share >= needed(count):
+        return "aligned sentences"
+    if (
+        count >= ALIGN_TEXT_MIN_SENTENCES
+        and share >= ALIGN_TEXT_SHARE
+        and shared >= ALIGN_TEXT_SHARE
+        and share + shared >= ALIGN_TEXT_SUM
+    ):
+        return "aligned sentences and shared text"
+    return None

@@ -414,6 +414,22 @@ class NearDupIndex:
         if not entries and not spun:
             return []
         new = Entry(doc, sig, "")
+        # the content-word LSH's own candidates share too few shingles for the shingle rules:
+        # they are only aligned
+        matches, unmatched = [], spun
+        if entries:
+            matches, failed = self._verify_all(new, entries, equal)
+            unmatched = failed + spun
+        if unmatched:
+            matches += self._aligned_many(new, unmatched)
+        matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
+        return matches
+
+    def _verify_all(
+        self, new: Entry, entries: list[Entry], equal: list[int]
+    ) -> tuple[list[Match], list[Entry]]:
+        """The shingle rules' matches of ``new`` among ``entries`` (``equal``: the MinHash values
+        each shares with it), and the entries that were verified and did not match."""
         if len(entries) < HOPELESS_MIN:
             own, *others = self._boilerplate([new, *entries], pending=new)
         else:
@@ -422,21 +438,15 @@ class NearDupIndex:
             entries = [e for e, out in zip(entries, hopeless, strict=True) if not out]
             equal = [n for n, out in zip(equal, hopeless, strict=True) if not out]
             others = self._boilerplate(entries, pending=new)
-        if spun:
-            entries, equal = entries + spun, equal + [None] * len(spun)
-            others = others + self._boilerplate(spun, pending=new)
         verify = self._verify_shingles
-        matches, unmatched = [], []
+        matches, failed = [], []
         for e, theirs, same in zip(entries, others, equal, strict=True):
             match = verify(new, e, own, theirs, same)
             if match is not None:
                 matches.append(match)
             else:
-                unmatched.append(e)
-        if self.cfg.align and unmatched:
-            matches += self._aligned_many(new, unmatched)
-        matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
-        return matches
+                failed.append(e)
+        return matches, failed
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ids the LSH indexes propose for ``sig`` (whole text or lead), unverified, sorted."""
@@ -865,7 +875,7 @@ class NearDupIndex:
         """``_aligned`` of ``new`` with each of ``entries``, aligned in one pass
         (``align.aligned_many``): the same matches."""
         a = new.sentences
-        if len(a.words) < align.ALIGN_MIN_WORDS:
+        if not self.cfg.align or len(a.words) < align.ALIGN_MIN_WORDS:
             return []
         near = [e for e in entries if len(e.sentences.words) >= align.ALIGN_MIN_WORDS]
         if not near:
@@ -880,13 +890,15 @@ class NearDupIndex:
             a.words,
             a.sizes,
             [(e.sentences.words, e.sentences.sizes) for e in near],
-            cutoff=align.ALIGN_SHARE,
+            cutoff=align.ALIGN_TEXT_SHARE,
         )
-        return [
-            Match(e.id, e.cluster, "aligned", round(share, 4), e.outlet)
-            for e, (share, count, sentences) in zip(near, found, strict=True)
-            if align.aligns(share, count, sentences)
-        ]
+        matches = []
+        for e, (share, count, sentences) in zip(near, found, strict=True):
+            if share < align.ALIGN_TEXT_SHARE:
+                continue
+            if align.aligns(share, count, sentences, _shared(new, e)):
+                matches.append(Match(e.id, e.cluster, "aligned", round(share, 4), e.outlet))
+        return matches
 
     def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
         """An "aligned" match when the two texts' sentences align (``dedup.align``)."""
@@ -899,16 +911,24 @@ class NearDupIndex:
         if words < ALIGN_WORD_JACCARD:
             return None
         share, count, sentences = align.aligned(a.words, a.sizes, b.words, b.sizes)
-        linked = align.aligns(share, count, sentences)
+        shared = _shared(new, old)
+        decided = align.rule(share, count, sentences, shared)
+        linked = decided is not None
         if why is not None:
+            figures_shared, figures = align.figures(a.words, [b.words])
             why.update(
                 aligned=round(share, 4),
-                aligned_needed=align.ALIGN_SHARE,
+                aligned_needed=align.needed(sentences),
                 aligned_sentences=sentences,
+                shared_text=round(shared, 4),
+                aligned_with_text_needed=align.ALIGN_TEXT_SUM,
+                figures=int(figures[0]),
+                figures_shared=int(figures_shared[0]),
+                figures_agree=bool(align.figures_agree(a.words, [b.words])[0]),
                 linked=linked,
             )
             if linked:
-                why.update(rule="aligned sentences")
+                why.update(rule=decided)
         if not linked:
             return None
         return Match(old.id, old.cluster, "aligned", round(share, 4), old.outlet)
@@ -1026,6 +1046,13 @@ class NearDupIndex:
                 linked=True,
             )
         return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
+
+
+def _shared(a: Entry, b: Entry) -> float:
+    """The share of the content shingles of the one of ``a`` and ``b`` with fewer found in the
+    other (exact; outlet boilerplate not discounted)."""
+    found, base, _ = _overlap(a.content, b.content)
+    return found / base if base else 0.0
 
 
 def _containments(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:

@@ -38,7 +38,9 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 # and the cached permutation blocks; a 600-word article fits in one.
 _BLOCK = 2048
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
-_MAGIC = b"NMS3"  # 3: with the sentences' content words (dedup/align.py)
+_MAGIC = b"NMS4"  # 4: sentences with numbers as content words, a bucketed word MinHash
+# signatures with the earlier sentences (3): read without them (EMPTY): another word MinHash
+_MAGIC_3 = b"NMS3"
 # magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content,
 # sentence words, sentences, word MinHash values
 _HEADER = struct.Struct("<4sHHIHHHIIIIHH")
@@ -532,7 +534,7 @@ def _decode(blob: bytes) -> Signature:
             sents,
             word_perm,
         ) = (*header.unpack_from(blob), 0, 0, 0)[:13]
-        if magic not in (_MAGIC, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
+        if magic not in (_MAGIC, _MAGIC_3, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
         offset = header.size + 1
         arrays = []
@@ -559,6 +561,5 @@ def _decode(blob: bytes) -> Signature:
     params = SignatureParams(
         tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles, lead_perm
     )
-    return Signature(
-        arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4], Sentences(*arrays[5:])
-    )
+    sentences = Sentences(*arrays[5:]) if magic == _MAGIC else EMPTY
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4], sentences)
