@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dedup.lsh import distinct
 from dedup.shingles import Words, _hash_all, shingle_many
 
 # A sentence of fewer words (after normalisation) is not aligned: captions, bylines, datelines.
@@ -246,7 +247,7 @@ def figures(a_words: np.ndarray, others: Sequence[np.ndarray]) -> tuple[np.ndarr
     own = a_words[a_words >= _NUMBER]
     if not len(own) or not len(others):
         return np.zeros(len(others), np.intp), np.zeros(len(others), np.intp)
-    own_count = len(np.unique(own))
+    own_count = len(distinct(own))
     sizes = np.fromiter(map(len, others), dtype=np.intp, count=len(others))
     words = np.concatenate(others)
     number = words >= _NUMBER
@@ -254,9 +255,9 @@ def figures(a_words: np.ndarray, others: Sequence[np.ndarray]) -> tuple[np.ndarr
     # each other's distinct numbers: (other, value) as one 32-bit key, sorted (a stable sort of
     # 32-bit keys is a radix sort)
     keys = np.sort((owner << np.uint32(16)) | words[number], kind="stable")
-    distinct = np.ones(len(keys), dtype=bool)
-    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
-    keys = keys[distinct]
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    keys = keys[first]
     owner = (keys >> np.uint32(16)).astype(np.intp)
     _FIGURES[own] = True
     try:
