@@ -13,7 +13,10 @@ candidate is then verified on its stored signature before it counts as a match:
   a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
   standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
 - *aligned* (only with ``cfg.align``): the two texts' sentences align (``dedup.align``): a spun
-  copy or a paraphrase; a third LSH, over a MinHash of the content words, proposes such pairs.
+  copy or a paraphrase, or a copy whose aligned sentences and shared content shingles together
+  reach ``align.ALIGN_TEXT_SUM``; a third LSH, over a MinHash of the content words, proposes
+  such pairs (they are only aligned: they share too few shingles for the rules above), and the
+  candidates that the shingle rules refuse are aligned too, all of a query's in one pass.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least
@@ -544,12 +547,16 @@ class NearDupIndex:
         """Why the indexed articles ``a`` and ``b`` do or do not verify as near-duplicates.
 
         Returns:
-            ``linked`` (bool), ``rule`` (the rule that decided: "jaccard", "excerpt", or why
-            neither holds), the scores (``jaccard_raw``: the MinHash estimate; ``jaccard``: after
-            the outlets' boilerplate lines are discounted; ``containment``: exact share of the
-            smaller text's content shingles in the other; ``lead``: agreement of the leads'
-            MinHashes) with the thresholds they were held to, and ``candidate``: whether the LSH
-            indexes propose ``a`` for ``b`` (a pair that is not a candidate is never verified).
+            ``linked`` (bool), ``rule`` (the rule that decided: "jaccard", "excerpt",
+            "excerpt with the same lead", "aligned sentences", "aligned sentences and shared
+            text", or why none holds), the scores (``jaccard_raw``: the MinHash estimate;
+            ``jaccard``: after the outlets' boilerplate lines are discounted; ``containment``:
+            exact share of the smaller text's content shingles in the other; ``lead``: agreement
+            of the leads' MinHashes; with ``cfg.align``: ``word_jaccard``, ``aligned`` of
+            ``aligned_sentences``, ``shared_text``, ``figures`` and ``figures_shared`` of the
+            text with fewer numbers and whether they agree) with the thresholds they were held
+            to, and ``candidate``: whether the LSH indexes propose ``a`` for ``b`` (a pair that
+            is not a candidate is never verified).
 
         Raises:
             DedupError: ``a`` or ``b`` is not in the window.
