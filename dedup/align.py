@@ -3,8 +3,9 @@
 Word shingles do not see a machine-spun copy (synonym swaps, the same sentences in the same
 order, names and numbers kept: 0.02-0.35 of its shingles in the source) nor a paraphrase that
 follows the source sentence by sentence. Their sentences still share most of their content
-words. So each text keeps, per sentence, the 16-bit hashes of its content words (numbers, and
-words of three or more letters that are not stop words), and a MinHash of all its content words
+words. So each text keeps, per sentence, the 16-bit hashes of its content words (numbers of
+three or more digits, and words of three or more letters that are not stop words; smaller
+numbers only for the figures), and a MinHash of all its content words
 (the candidates: a spun copy shares 0.2-0.4 of them, bench/eval_real.py's tuning sets). The
 sentences of a batch of texts come from the words ``shingles.shingle_many`` finds, in one pass
 (``sentences_of``): a sentence ends at a line break or a sentence mark.
@@ -38,10 +39,10 @@ SENTENCE_MIN_WORDS = 6
 SENTENCE_MATCH = 0.4
 # A pair links when the order-keeping matched sentences hold this share of the shorter text's
 # content words (tuning sets: spun, paraphrased and translated copies 0.63-1.0, a few 0.5-0.6;
-# hard negatives with 8 or more sentences 0.58 at most (next-day rewrites of one wire text), but
+# hard negatives with 8 or more sentences 0.57 at most (next-day rewrites of one wire text), but
 # one condensed rewrite of one briefing in the same order at 0.94; short ones up to 0.71, hence
 # the floors below).
-ALIGN_SHARE = 0.62
+ALIGN_SHARE = 0.6
 # ... and the shorter text has at least this many content words and sentences:
 # a short write-up sharing two quotes has too few sentences to tell copy from coincidence.
 ALIGN_MIN_WORDS = 100
@@ -84,9 +85,11 @@ class Sentences(NamedTuple):
 
     Attributes:
         words: the distinct 16-bit hashes of each sentence's content words, sorted within a
-            sentence, sentences in text order (uint16); a number's has the top bit set.
+            sentence, sentences in text order (uint16); a number's has the top bit set, and one
+            of one or two digits the next bit too (``_SMALL``: it only counts for the figures).
         sizes: how many of ``words`` each sentence has (uint8 counts, at most 255).
-        minhash: ``WORD_PERM`` MinHash values (uint32) of the set of all content words.
+        minhash: ``WORD_PERM`` values (uint32) of all its content words: the least word hash of
+            each of ``WORD_PERM`` buckets (one permutation).
     """
 
     words: np.ndarray
@@ -95,6 +98,8 @@ class Sentences(NamedTuple):
 
 
 _NUMBER = 0x8000
+# with _NUMBER: a number of one or two digits (a day, a count), in the figures but not aligned
+_SMALL = 0x4000 | _NUMBER
 # a text without aligned sentences, or a signature made without ``DedupConfig.align``
 EMPTY = Sentences(np.zeros(0, np.uint16), np.zeros(0, np.uint8), np.zeros(0, np.uint32))
 _STOP_HASHES = np.sort(_hash_all(sorted(_STOP_WORDS)))
@@ -150,9 +155,12 @@ def sentences_of(words: Words) -> list[Sentences]:
     if not fits.all():
         index, text, ordinal = index[fits], text[fits], ordinal[fits]
     hashes = hashes[index]
-    # a number's 16-bit value has the top bit set, any other word's is clear (``aligned``)
+    # a number's 16-bit value has the top bit set, any other word's is clear (``aligned``); a
+    # number of one or two digits has the next bit set too: it counts for the figures only
     top = (hashes >> np.uint64(49)).astype(np.uint32)
-    top[words.digits[index]] |= _NUMBER
+    digits = words.digits[index]
+    top[digits] = (top[digits] & np.uint32(0x3FFF)) | np.uint32(_NUMBER)
+    top[digits & (words.sizes[index] <= 2)] |= np.uint32(_SMALL)
     # each sentence's distinct values, sorted: (sentence, value) as one 32-bit key (at most
     # 65,536 sentences a batch), whose stable sort is quick as the sentences are in order
     keys = np.sort((ordinal.astype(np.uint32) << np.uint32(16)) | top, kind="stable")
@@ -284,9 +292,12 @@ def _aligned_all(
     cols = len(b_sizes)
     # overlap[i, j]: words of a's sentence i in sentence j of the others laid end to end (each
     # sentence's words are distinct, so it is the size of their intersection either way); one
-    # search per word of the others
+    # lookup per word of the others. Small numbers are left out (``_SMALL``).
     a_owner = np.repeat(np.arange(rows_a), a_sizes.astype(np.intp))
     b_owner = np.repeat(np.arange(cols), b_sizes.astype(np.intp))
+    a_counted, b_counted = a_words < _SMALL, b_words < _SMALL
+    a_sizes = np.bincount(a_owner[a_counted], minlength=rows_a)
+    b_sizes = np.bincount(b_owner[b_counted], minlength=cols)
     order = np.argsort(a_words, kind="stable")
     sorted_a = a_words[order]
     # where each 16-bit value's run is in sorted_a, by table lookup (a search costs ten times
@@ -298,7 +309,7 @@ def _aligned_all(
     _RUN_START[values] = starts
     _RUN_SIZE[values] = np.diff(np.append(starts, len(sorted_a)))
     try:
-        lo, hits = _RUN_START[b_words], _RUN_SIZE[b_words]
+        lo, hits = _RUN_START[b_words], _RUN_SIZE[b_words] * b_counted
     finally:
         _RUN_SIZE[values] = 0
     found = int(hits.sum())
@@ -307,21 +318,23 @@ def _aligned_all(
     overlap = np.bincount(cells, minlength=rows_a * cols).reshape(rows_a, cols)
     # a sentence with numbers matches only one that shares one of them: a template sentence of
     # another story (the same words, other figures) is not a copy of it
-    number = b_words >= _NUMBER
+    number = (b_words >= _NUMBER) & b_counted
     numbers = np.bincount(cells[np.repeat(number, hits)], minlength=rows_a * cols).reshape(
         rows_a, cols
     )
-    a_numbers = np.bincount(a_owner[a_words >= _NUMBER], minlength=rows_a) > 0
+    a_numbers = np.bincount(a_owner[(a_words >= _NUMBER) & a_counted], minlength=rows_a) > 0
     b_numbers = np.bincount(b_owner[number], minlength=cols) > 0
+    a_total = int(a_sizes.sum())
     results = []
     start = 0
-    for words, sizes in others:
+    for _, sizes in others:
         stop = start + len(sizes)
         block, shared = overlap[:, start:stop], numbers[:, start:stop]
         own_sizes, own_numbers, size = a_sizes, a_numbers, len(sizes)
-        if len(a_words) > len(words):  # the other is the text with fewer content words
-            block, shared, own_sizes, own_numbers = block.T, shared.T, sizes, b_numbers[start:stop]
-            size = rows_a
+        other_sizes = b_sizes[start:stop]
+        if a_total > int(other_sizes.sum()):  # the other has fewer content words
+            block, shared, own_numbers = block.T, shared.T, b_numbers[start:stop]
+            own_sizes, size = other_sizes, rows_a
         start = stop
         total, count = int(own_sizes.sum()), len(own_sizes)
         if not total or not size:

@@ -903,9 +903,22 @@ class NearDupIndex:
         for e, (share, count, sentences) in zip(near, found, strict=True):
             if share < align.ALIGN_TEXT_SHARE:
                 continue
-            if align.aligns(share, count, sentences, _shared(new, e)):
+            if align.aligns(share, count, sentences, self._shared_text(new, e, pending=True)):
                 matches.append(Match(e.id, e.cluster, "aligned", round(share, 4), e.outlet))
         return matches
+
+    def _shared_text(self, new: Entry, old: Entry, pending: bool = False) -> float:
+        """The share of the content shingles of the one of ``new`` and ``old`` with fewer found
+        in the other (exact), less the shared lines that are an outlet's boilerplate
+        (``_discount``); ``pending``: ``new`` is not inserted yet."""
+        found, base, flipped = _overlap(new.content, old.content)
+        if not found:
+            return 0.0
+        own, theirs = self._boilerplate([new, old], pending=new if pending else None)
+        if own[0] or theirs[0]:
+            small, big = (old, new) if flipped else (new, old)
+            found, base = self._discount(small, big, own[0] | theirs[0], found, base)
+        return found / base if base else 0.0
 
     def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
         """An "aligned" match when the two texts' sentences align (``dedup.align``)."""
@@ -918,7 +931,7 @@ class NearDupIndex:
         if words < ALIGN_WORD_JACCARD:
             return None
         share, count, sentences = align.aligned(a.words, a.sizes, b.words, b.sizes)
-        shared = _shared(new, old)
+        shared = self._shared_text(new, old)
         decided = align.rule(share, count, sentences, shared)
         linked = decided is not None
         if why is not None:
@@ -1053,13 +1066,6 @@ class NearDupIndex:
                 linked=True,
             )
         return Match(old.id, old.cluster, "excerpt", round(contained, 4), old.outlet)
-
-
-def _shared(a: Entry, b: Entry) -> float:
-    """The share of the content shingles of the one of ``a`` and ``b`` with fewer found in the
-    other (exact; outlet boilerplate not discounted)."""
-    found, base, _ = _overlap(a.content, b.content)
-    return found / base if base else 0.0
 
 
 def _containments(a: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
