@@ -538,10 +538,15 @@ class NearDupIndex:
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
+        return self.link(a, b) is not None
+
+    def link(self, a: str, b: str) -> Match | None:
+        """The match of the indexed article ``b`` for ``a`` (its ``kind`` says by which rule),
+        or None when they do not verify as near-duplicates or one is not in the window."""
         first, second = self.get([a, b])
         if first is None or second is None:
-            return False
-        return self._verify(first, second, *self._boilerplate([first, second])) is not None
+            return None
+        return self._verify(first, second, *self._boilerplate([first, second]))
 
     def explain(self, a: str, b: str) -> dict:
         """Why the indexed articles ``a`` and ``b`` do or do not verify as near-duplicates.

@@ -233,6 +233,13 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
         )
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
+    if not same and why["linked"] and why["rule"].startswith("aligned"):
+        # dedup.clusters: such a link alone joins or merges a cluster of two or more members
+        # only when it holds against two of them
+        cluster += (
+            ", a link by aligned sentences alone joins a cluster of two or more only with a "
+            "second link"
+        )
     output.write(
         f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): " + "; ".join(scores) + "\n"
     )

@@ -262,3 +262,42 @@ def test_the_rule_that_links_an_aligned_pair(
     share: float, words: int, count: int, shared: float, decided: str | None
 ) -> None:
     assert rule(share, words, count, shared) == decided
+
+
+def test_one_aligned_link_does_not_join_a_cluster_of_two(store, cfg: DedupConfig) -> None:
+    # the source and an excerpt of it (too few sentences to align with the spun copy): the spun
+    # copy links only the source, by aligned sentences, and starts its own cluster
+    excerpt = "\n\n".join(SOURCE[:5])
+    clusterer = _pair([SOURCE_TEXT, excerpt, "\n\n".join(SPUN)], cfg, store)
+    assert clusterer.cluster_of("t1") == "t0"
+    assert clusterer.index.explain("t0", "t2")["rule"] == "aligned sentences"
+    assert not clusterer.index.linked("t1", "t2")
+    assert clusterer.cluster_of("t2") == "t2"
+
+
+def test_aligned_links_to_two_members_join_their_cluster(store, cfg: DedupConfig) -> None:
+    # the source and a copy with an outlet's line: the spun copy aligns with both
+    copy = SOURCE_TEXT + "\n\nRead more news from the valley on our website."
+    clusterer = _pair([SOURCE_TEXT, copy, "\n\n".join(SPUN)], cfg, store)
+    for old in ("t0", "t1"):
+        assert clusterer.index.explain(old, "t2")["rule"] == "aligned sentences"
+    assert {clusterer.cluster_of(f"t{n}") for n in range(3)} == {"t0"}
+
+
+def test_two_clusters_of_two_do_not_merge_on_one_aligned_link(store, cfg: DedupConfig) -> None:
+    # cluster t0: the source and an excerpt; cluster t2: the spun copy and an excerpt of it;
+    # the only link between them is source-spun by aligned sentences. An article holding both
+    # texts contains all four and joins one cluster without merging the other into it.
+    source_excerpt, spun_excerpt = "\n\n".join(SOURCE[:5]), "\n\n".join(SPUN[:5])
+    both = SOURCE_TEXT + "\n\n" + "\n\n".join(SPUN)
+    texts = [SOURCE_TEXT, source_excerpt, "\n\n".join(SPUN), spun_excerpt, both]
+    clusterer = Clusterer(cfg, store) if store is not None else Clusterer(cfg)
+    decisions = [
+        clusterer.add(Doc(id=f"t{n}", outlet=f"outlet{n}", time=60.0 * n), signature(text, cfg))
+        for n, text in enumerate(texts)
+    ]
+    assert [clusterer.cluster_of(f"t{n}") for n in range(4)] == ["t0", "t0", "t2", "t2"]
+    assert clusterer.index.explain("t0", "t2")["rule"] == "aligned sentences"
+    assert decisions[4].kind == "joined" and not decisions[4].aliases
+    for a, b in (("t0", "t3"), ("t1", "t2"), ("t1", "t3")):
+        assert not clusterer.index.linked(a, b)
