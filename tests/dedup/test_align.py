@@ -165,6 +165,17 @@ def test_cluster_command_with_align_explains_the_aligned_link(tmp_path) -> None:
     assert "aligned sentences 0.9" in linked.stdout and "(needs 0.60, or 0.95 " in linked.stdout
     apart = run_newsmon("cluster", str(source), "--explain", "src", "spun")
     assert apart.stdout.startswith("src and spun: not linked")
+    # with an excerpt of the source in its cluster, the one aligned link does not join it
+    rows = [("src", SOURCE_TEXT), ("part", "\n\n".join(SOURCE[:5])), ("spun", "\n\n".join(SPUN))]
+    source.write_text(
+        "".join(json.dumps({"id": key, "outlet": key, "text": text}) + "\n" for key, text in rows),
+        encoding="utf-8",
+    )
+    held = run_newsmon("cluster", str(source), "--align", "--explain", "src", "spun")
+    assert held.stdout.startswith(
+        "src and spun: linked by rule 'aligned sentences' (different clusters, a link by "
+        "aligned sentences alone joins a cluster of two or more only with a second link)"
+    )
 
 
 def test_aligned_links_are_the_same_on_both_stores(store, cfg: DedupConfig) -> None:
