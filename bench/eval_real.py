@@ -144,6 +144,8 @@ def explain_pairs(records: list[dict], predicted: dict[str, str], clusterer: Clu
         note = ""
         if same and why["linked"]:
             note = "  (verifies now: kept apart by arrival order or the merge rule)"
+            if why["rule"].startswith("aligned"):
+                note = "  (verifies now: an aligned link alone to a cluster of 2+ needs a second)"
         elif same and not why["candidate"]:
             note = "  (not an LSH candidate either)"
         print(f"    {verdict} {a['id']} {b['id']} {a['label']:<8} {explain_line(why)}{note}")
@@ -168,7 +170,8 @@ def explain_line(why: dict) -> str:
     if "aligned" in why:
         parts.append(
             f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
-            f"{why['aligned_sentences']} sentences"
+            f"{why['aligned_sentences']} sentences, shared text {why['shared_text']:.2f}"
+            + ("" if why["figures_agree"] else ", figures differ")
         )
     parts.append("candidate" if why["candidate"] else "not a candidate")
     return f"{'linked' if why['linked'] else 'apart'} by {why['rule']}: " + ", ".join(parts)

@@ -108,12 +108,12 @@ class Clusterer:
         self._check_new(doc)
         self._advance(doc.time)
         self._bound()
-        matches = self.index.query(doc, sig)
-        if not matches:
+        by_cluster = self._held(self.index.query(doc, sig))
+        if not by_cluster:
             self._start(doc.id)
             decision = ClusterDecision("new", doc.id)
         else:
-            decision = self._join(matches)
+            decision = self._join(by_cluster)
         self.index.insert(doc, sig, decision.cluster)
         self.store.incr(_TABLE_SIZE, {decision.cluster: 1})
         return decision
@@ -179,16 +179,31 @@ class Clusterer:
                 f"(clusterer.cluster_of({doc.id!r}) gives its cluster)"
             )
 
-    def _join(self, matches: list[Match]) -> ClusterDecision:
-        best = matches[0]
+    def _held(self, matches: list[Match]) -> dict[str, list[Match]]:
+        """The matches (best first) by current cluster (the best match's first), less those of
+        a cluster of two or more members that the article links to only once and only by
+        aligned sentences: a copy of one member of a story is most often a copy of the others
+        too, while a rewrite that aligns with one text by chance rarely aligns with two, and
+        joining a cluster wrongly costs a wrong pair per member."""
         by_cluster: dict[str, list[Match]] = {}
         for match in matches:
             by_cluster.setdefault(self.resolve(match.cluster), []).append(match)
-        group = [next(iter(by_cluster))]
+        weak = [c for c, found in by_cluster.items()
+                if len(found) == 1 and found[0].kind == "aligned"]  # fmt: skip
+        if weak:
+            sizes = self.store.get(_TABLE_SIZE, weak)
+            for cluster, size in zip(weak, sizes, strict=True):
+                if size is not None and int(size) >= 2:
+                    del by_cluster[cluster]
+        return by_cluster
+
+    def _join(self, by_cluster: dict[str, list[Match]]) -> ClusterDecision:
+        first = next(iter(by_cluster))
+        best = by_cluster[first][0]
+        group = [first]
         for cluster, members in list(by_cluster.items())[1:]:
-            if any(self.index.linked(a.id, b.id)
-                   for linked in group for a in by_cluster[linked][:MERGE_LINK_TRIES]
-                   for b in members[:MERGE_LINK_TRIES]):  # fmt: skip
+            tried = [m for c in group for m in by_cluster[c][:MERGE_LINK_TRIES]]
+            if self._merges(group, tried, cluster, members[:MERGE_LINK_TRIES]):
                 group.append(cluster)
         births = self.store.get(_TABLE_BIRTH, group)
         order = {c: (int(b) if b is not None else 0) for c, b in zip(group, births, strict=True)}
@@ -199,6 +214,31 @@ class Clusterer:
         return ClusterDecision(
             "merged" if aliases else "joined", survivor, best.id, best.similarity, aliases
         )
+
+    def _merges(
+        self, group: list[str], found: list[Match], cluster: str, members: list[Match]
+    ) -> bool:
+        """Whether ``cluster`` merges into ``group``: a link between one of ``members`` (its
+        matched members to try) and one of ``found`` (those of ``group``), and when both sides
+        have two or more members and that link is by aligned sentences only, a second link (a
+        wrong merge costs a wrong pair per member of each side)."""
+        strict = None
+        links = 0
+        for a in found:
+            for b in members:
+                link = self.index.link(a.id, b.id)
+                if link is None:
+                    continue
+                if link.kind != "aligned" or links:
+                    return True
+                if strict is None:
+                    sizes = self.store.get(_TABLE_SIZE, [*group, cluster])
+                    counts = [int(n) if n is not None else 0 for n in sizes]
+                    strict = sum(counts[:-1]) >= 2 and counts[-1] >= 2
+                if not strict:
+                    return True
+                links += 1
+        return False
 
     def _start(self, cluster: str) -> None:
         """Give a cluster its birth number (creation order) unless it has one."""

@@ -92,8 +92,9 @@ class DedupConfig:
             index's memory (about 3.4 KB an article in a ``MemoryStore``), at the price of
             missing copies of articles evicted before their ``window_days`` are over.
         align: also link copies whose sentences align (``dedup.align``: machine-spun copies,
-            paraphrases, versions of one story) and propose candidates on content words. Off
-            by default: it costs about a third of the clustering speed (bench/dedup_speed.py).
+            paraphrases, translation runs, versions of one story) and propose candidates on
+            content words. Off by default: it costs about half of the clustering speed on
+            bench/dedup_speed.py's worst case, where every article shares template phrases.
 
     Raises:
         DedupError: a value is out of range; the message names it and the allowed range.

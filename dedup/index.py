@@ -13,7 +13,10 @@ candidate is then verified on its stored signature before it counts as a match:
   a long one whose lead agrees (``LEAD_JACCARD``): a truncated copy, or one with a new caption,
   standfirst or footer. ``explain`` says which rule decided a pair, with the scores.
 - *aligned* (only with ``cfg.align``): the two texts' sentences align (``dedup.align``): a spun
-  copy or a paraphrase; a third LSH, over a MinHash of the content words, proposes such pairs.
+  copy or a paraphrase, or a copy whose aligned sentences and shared content shingles together
+  reach ``align.ALIGN_TEXT_SUM``; a third LSH, over a MinHash of the content words, proposes
+  such pairs (they are only aligned: they share too few shingles for the rules above), and the
+  candidates that the shingle rules refuse are aligned too, all of a query's in one pass.
 
 Boilerplate: per outlet, the index counts in how many stories (clusters) of the window each line
 occurs, each story once however many versions of it the outlet ran. A line in at least
@@ -414,6 +417,22 @@ class NearDupIndex:
         if not entries and not spun:
             return []
         new = Entry(doc, sig, "")
+        # the content-word LSH's own candidates share too few shingles for the shingle rules:
+        # they are only aligned
+        matches, unmatched = [], spun
+        if entries:
+            matches, failed = self._verify_all(new, entries, equal)
+            unmatched = failed + spun
+        if unmatched:
+            matches += self._aligned_many(new, unmatched)
+        matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
+        return matches
+
+    def _verify_all(
+        self, new: Entry, entries: list[Entry], equal: list[int]
+    ) -> tuple[list[Match], list[Entry]]:
+        """The shingle rules' matches of ``new`` among ``entries`` (``equal``: the MinHash values
+        each shares with it), and the entries that were verified and did not match."""
         if len(entries) < HOPELESS_MIN:
             own, *others = self._boilerplate([new, *entries], pending=new)
         else:
@@ -422,14 +441,15 @@ class NearDupIndex:
             entries = [e for e, out in zip(entries, hopeless, strict=True) if not out]
             equal = [n for n, out in zip(equal, hopeless, strict=True) if not out]
             others = self._boilerplate(entries, pending=new)
-        if spun:
-            entries, equal = entries + spun, equal + [None] * len(spun)
-            others = others + self._boilerplate(spun, pending=new)
-        verify = self._verify
-        matches = [m for e, theirs, same in zip(entries, others, equal, strict=True)
-                   if (m := verify(new, e, own, theirs, same)) is not None]  # fmt: skip
-        matches.sort(key=lambda m: (m.kind == "jaccard", m.similarity, m.id), reverse=True)
-        return matches
+        verify = self._verify_shingles
+        matches, failed = [], []
+        for e, theirs, same in zip(entries, others, equal, strict=True):
+            match = verify(new, e, own, theirs, same)
+            if match is not None:
+                matches.append(match)
+            else:
+                failed.append(e)
+        return matches, failed
 
     def candidates(self, sig: Signature) -> list[str]:
         """The ids the LSH indexes propose for ``sig`` (whole text or lead), unverified, sorted."""
@@ -465,13 +485,24 @@ class NearDupIndex:
             handles = table.candidate_handles(bands)  # type: ignore[attr-defined]
             values, sizes = self._word_heads
             handles = handles[handles < len(sizes)]
-            scores = np.count_nonzero(values[handles] == words.minhash, axis=1) / align.WORD_PERM
-            keep = (scores >= ALIGN_WORD_JACCARD) & (sizes[handles] >= align.ALIGN_MIN_WORDS)
+            same = np.count_nonzero(values[handles] == words.minhash, axis=1)
+            keep = (same >= ALIGN_WORD_JACCARD * align.WORD_PERM) & (
+                sizes[handles] >= align.ALIGN_MIN_WORDS
+            )
+            same, handles = same[keep], handles[keep]
+            # only the keys that can be among the closest are decoded: those at least as close
+            # as the one ranked ALIGN_MAX_CANDIDATES + len(seen) + 1 (seen ones and the article
+            # itself may be among them; ties by id)
+            reach = ALIGN_MAX_CANDIDATES + len(seen) + 1
+            if len(same) > reach:
+                floor = -np.partition(-same, reach - 1)[reach - 1]
+                same, handles = same[same >= floor], handles[same >= floor]
+            own = own_key.decode()
             ranked = [
                 (-score, key)
-                for score, h in zip(scores[keep].tolist(), handles[keep].tolist(), strict=True)
+                for score, h in zip(same.tolist(), handles.tolist(), strict=True)
                 if (key := table.key(h).decode()) not in seen  # type: ignore[attr-defined]
-                and key != own_key.decode()
+                and key != own
             ]
             ranked.sort()
             ids = [key for _, key in ranked[:ALIGN_MAX_CANDIDATES]]
@@ -507,21 +538,30 @@ class NearDupIndex:
 
     def linked(self, a: str, b: str) -> bool:
         """True if the indexed articles ``a`` and ``b`` verify as near-duplicates of each other."""
+        return self.link(a, b) is not None
+
+    def link(self, a: str, b: str) -> Match | None:
+        """The match of the indexed article ``b`` for ``a`` (its ``kind`` says by which rule),
+        or None when they do not verify as near-duplicates or one is not in the window."""
         first, second = self.get([a, b])
         if first is None or second is None:
-            return False
-        return self._verify(first, second, *self._boilerplate([first, second])) is not None
+            return None
+        return self._verify(first, second, *self._boilerplate([first, second]))
 
     def explain(self, a: str, b: str) -> dict:
         """Why the indexed articles ``a`` and ``b`` do or do not verify as near-duplicates.
 
         Returns:
-            ``linked`` (bool), ``rule`` (the rule that decided: "jaccard", "excerpt", or why
-            neither holds), the scores (``jaccard_raw``: the MinHash estimate; ``jaccard``: after
-            the outlets' boilerplate lines are discounted; ``containment``: exact share of the
-            smaller text's content shingles in the other; ``lead``: agreement of the leads'
-            MinHashes) with the thresholds they were held to, and ``candidate``: whether the LSH
-            indexes propose ``a`` for ``b`` (a pair that is not a candidate is never verified).
+            ``linked`` (bool), ``rule`` (the rule that decided: "jaccard", "excerpt",
+            "excerpt with the same lead", "aligned sentences", "aligned sentences and shared
+            text", or why none holds), the scores (``jaccard_raw``: the MinHash estimate;
+            ``jaccard``: after the outlets' boilerplate lines are discounted; ``containment``:
+            exact share of the smaller text's content shingles in the other; ``lead``: agreement
+            of the leads' MinHashes; with ``cfg.align``: ``word_jaccard``, ``aligned`` of
+            ``aligned_sentences``, ``shared_text``, ``figures`` and ``figures_shared`` of the
+            text with fewer numbers and whether they agree) with the thresholds they were held
+            to, and ``candidate``: whether the LSH indexes propose ``a`` for ``b`` (a pair that
+            is not a candidate is never verified).
 
         Raises:
             DedupError: ``a`` or ``b`` is not in the window.
@@ -843,6 +883,48 @@ class NearDupIndex:
             return match
         return self._aligned(new, old, why)
 
+    def _aligned_many(self, new: Entry, entries: list[Entry]) -> list[Match]:
+        """``_aligned`` of ``new`` with each of ``entries``, aligned in one pass
+        (``align.aligned_many``): the same matches."""
+        a = new.sentences
+        if not self.cfg.align or len(a.words) < align.ALIGN_MIN_WORDS:
+            return []
+        near = [e for e in entries if len(e.sentences.words) >= align.ALIGN_MIN_WORDS]
+        if not near:
+            return []
+        minhashes = np.array([e.sentences.minhash for e in near])
+        words = np.count_nonzero(minhashes == a.minhash, axis=1) / align.WORD_PERM
+        near = [e for e, score in zip(near, words.tolist(), strict=True)
+                if score >= ALIGN_WORD_JACCARD]  # fmt: skip
+        if not near:
+            return []
+        found = align.aligned_many(
+            a.words,
+            a.sizes,
+            [(e.sentences.words, e.sentences.sizes) for e in near],
+            cutoff=align.ALIGN_TEXT_SHARE,
+        )
+        matches = []
+        for e, (share, count, sentences) in zip(near, found, strict=True):
+            if share < align.ALIGN_TEXT_SHARE:
+                continue
+            if align.aligns(share, count, sentences, self._shared_text(new, e, pending=True)):
+                matches.append(Match(e.id, e.cluster, "aligned", round(share, 4), e.outlet))
+        return matches
+
+    def _shared_text(self, new: Entry, old: Entry, pending: bool = False) -> float:
+        """The share of the content shingles of the one of ``new`` and ``old`` with fewer found
+        in the other (exact), less the shared lines that are an outlet's boilerplate
+        (``_discount``); ``pending``: ``new`` is not inserted yet."""
+        found, base, flipped = _overlap(new.content, old.content)
+        if not found:
+            return 0.0
+        own, theirs = self._boilerplate([new, old], pending=new if pending else None)
+        if own[0] or theirs[0]:
+            small, big = (old, new) if flipped else (new, old)
+            found, base = self._discount(small, big, own[0] | theirs[0], found, base)
+        return found / base if base else 0.0
+
     def _aligned(self, new: Entry, old: Entry, why: dict | None) -> Match | None:
         """An "aligned" match when the two texts' sentences align (``dedup.align``)."""
         a, b = new.sentences, old.sentences
@@ -854,16 +936,24 @@ class NearDupIndex:
         if words < ALIGN_WORD_JACCARD:
             return None
         share, count, sentences = align.aligned(a.words, a.sizes, b.words, b.sizes)
-        linked = align.aligns(share, count, sentences)
+        shared = self._shared_text(new, old)
+        decided = align.rule(share, count, sentences, shared)
+        linked = decided is not None
         if why is not None:
+            figures_shared, figures = align.figures(a.words, [b.words])
             why.update(
                 aligned=round(share, 4),
-                aligned_needed=align.ALIGN_SHARE,
+                aligned_needed=align.needed(sentences),
                 aligned_sentences=sentences,
+                shared_text=round(shared, 4),
+                aligned_with_text_needed=align.ALIGN_TEXT_SUM,
+                figures=int(figures[0]),
+                figures_shared=int(figures_shared[0]),
+                figures_agree=bool(align.figures_agree(a.words, [b.words])[0]),
                 linked=linked,
             )
             if linked:
-                why.update(rule="aligned sentences")
+                why.update(rule=decided)
         if not linked:
             return None
         return Match(old.id, old.cluster, "aligned", round(share, 4), old.outlet)

@@ -62,6 +62,12 @@ _DATELINE_ZONE = 300  # characters from the start where datelines are looked for
 _DELETE = "\u00ad\u200b\u200c\u200d\u2060\ufeff" + "".join(map(chr, range(0x300, 0x370)))
 _DELETE_TABLE = str.maketrans(dict.fromkeys(_DELETE))
 _BREAK = re.compile(r"(?:[^\w\n]|_)+")
+# With ``marks``: sentence marks become ``MARK``, a byte that is no word byte (words split there
+# as at a space) and that ``shingles.shingle_many`` reads as a sentence break (``dedup.align``).
+MARK = b"\x1f"
+_SENTENCE_MARKS = ".!?;"
+_MARKED_TABLE = bytes(MARK[0] if chr(c) in _SENTENCE_MARKS else _ASCII_TABLE[c] for c in range(256))
+_BREAK_MARKED = re.compile(r"(?:[^\w\n\x1f]|_)+")
 _EDGE_APOSTROPHES = re.compile(rf"(?<!\w){_APOSTROPHE}+|{_APOSTROPHE}+(?!\w)")
 # An apostrophe at the start or end of a word (after or before a space, a line break or the text's
 # edge) is a quote: a word break. Replacements of the byte pairs, repeated for a run of them: the
@@ -100,14 +106,18 @@ def word_lines(text: str) -> list[list[bytes]]:
     return [words for line in normalized_bytes(text).split(b"\n") if (words := line.split())]
 
 
-def normalized_bytes(text: str) -> bytes:
+def normalized_bytes(text: str, marks: bool = False) -> bytes:
     """``text`` normalised and UTF-8 encoded, before it is split into words: bytes up to the space
-    are only spaces (between words, any number) and line breaks.
+    are only spaces (between words, any number) and line breaks, and with ``marks`` the ``MARK``
+    of each sentence mark (. ! ? ;); ``MARK`` made a space gives the text without ``marks``.
 
     Example:
         >>> normalized_bytes("Stop — now!\\nGo")
         b'stop   now \\ngo'
+        >>> normalized_bytes("Stop — now!\\nGo", marks=True)
+        b'stop   now\\x1f\\ngo'
     """
+    table = _MARKED_TABLE if marks else _ASCII_TABLE
     text = unicodedata.normalize("NFKC", text)
     head = text[:_DATELINE_ZONE].split("\n")
     text = "\n".join(_DATELINE.sub(" ", line, count=1) for line in head) + text[_DATELINE_ZONE:]
@@ -115,7 +125,7 @@ def normalized_bytes(text: str) -> bytes:
         for char in _ASCII_APOSTROPHES:
             if char in text:
                 text = text.replace(char, _APOSTROPHE)
-        data = text.lower().encode().translate(_ASCII_TABLE)  # lower() is casefold() here
+        data = text.lower().encode().translate(table)  # lower() is casefold() here
         suspect = False
     else:
         for char in _APOSTROPHES:
@@ -125,14 +135,20 @@ def normalized_bytes(text: str) -> bytes:
         for char in _PUNCTUATION:
             if char in text:
                 text = text.replace(char, " ")
-        data = text.encode().translate(_ASCII_TABLE)
+        data = text.encode().translate(table)
         suspect = any(b in data for b in _SUSPECT_BYTES) or any(c in text for c in _SUSPECT_CHARS)
     if suspect:
-        text = _BREAK.sub(" ", text.translate(_DELETE_TABLE))
+        if marks:
+            for char in _SENTENCE_MARKS:
+                if char in text:
+                    text = text.replace(char, "\x1f")
+        text = (_BREAK_MARKED if marks else _BREAK).sub(" ", text.translate(_DELETE_TABLE))
         if _APOSTROPHE in text:
             text = _EDGE_APOSTROPHES.sub(" ", text)
         data = text.encode()
     elif _MODIFIER in data:
+        if marks:
+            data = data.replace(MARK, b" " + MARK + b" ")
         data = b" " + data.replace(b"\n", b" \n ") + b" "  # every word edge is a space now
         while _LEADING in data:
             data = data.replace(_LEADING, b"  ")

@@ -19,7 +19,7 @@ from itertools import chain
 import numpy as np
 import xxhash
 
-from dedup.normalize import normalized_bytes, word_lines
+from dedup.normalize import MARK, normalized_bytes, word_lines
 from dedup.xxh3 import PAD, xxh3_64
 
 # The lead (what an excerpt copies) starts at the first line with at least this many words, so
@@ -144,6 +144,7 @@ class ShingleBatch:
         line_hashes: the 64-bit hash of every non-empty line of every text.
         line_sizes: shingles per line.
         line_offsets: text ``i``'s lines are ``line_offsets[i] : line_offsets[i + 1]``.
+        words: with ``shingle_many(..., marks=True)``, the words of every text (``Words``).
     """
 
     hashes: np.ndarray
@@ -153,6 +154,7 @@ class ShingleBatch:
     line_sizes: np.ndarray
     line_offsets: np.ndarray
     headers: np.ndarray
+    words: Words | None = None
 
     def __getitem__(self, i: int) -> Shingles:
         """Text ``i``'s ``Shingles``, as ``shingle`` gives them."""
@@ -168,6 +170,28 @@ class ShingleBatch:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words of a ``ShingleBatch``'s texts, in text order, for sentence alignment
+    (``dedup.align``).
+
+    Attributes:
+        hashes: the 64-bit XXH3 of every word (as ``shingle`` hashes them).
+        sizes: each word's length in bytes.
+        digits: whether each word has a digit.
+        sentences: each word's sentence, numbered across the batch in order, not
+            consecutively (a line break or a sentence mark ends a sentence; a text starts a new
+            one).
+        offsets: text ``i``'s words are ``offsets[i] : offsets[i + 1]``.
+    """
+
+    hashes: np.ndarray
+    sizes: np.ndarray
+    digits: np.ndarray
+    sentences: np.ndarray
+    offsets: np.ndarray
+
+
 _PADDING = b" " * PAD
 
 
@@ -178,14 +202,16 @@ def _single_spaces(data: bytes) -> bytes:
     return data
 
 
-def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
+def shingle_many(texts: Sequence[str], size: int, marks: bool = False) -> ShingleBatch:
     """``shingle`` of many texts at once: the same values, with numpy calls per batch instead of
     per text and no Python object per word.
 
     The texts are normalised one by one, then laid end to end in one buffer (a line break
     between two); words are the runs of bytes above the space, hashed in place (``xxh3_64``,
     the same XXH3 as ``shingle``'s); a line's hash is the XXH3 of its words joined by single
-    spaces, which the buffer holds once runs of spaces are one.
+    spaces, which the buffer holds once runs of spaces are one. With ``marks``, the texts are
+    normalised once with their sentence marks (``normalized_bytes(marks=True)``) and the batch
+    also has its ``Words``.
 
     Example:
         >>> batch = shingle_many(["One two three four.\\n\\nFive", "", "ONE two, three"], 3)
@@ -194,7 +220,11 @@ def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
         >>> bool(batch[2].hashes[0] == batch[0].hashes[0])
         True
     """
-    datas = [_single_spaces(normalized_bytes(text)) for text in texts]
+    if marks:
+        marked = [normalized_bytes(text, marks=True) for text in texts]
+        datas = [_single_spaces(data.replace(MARK, b" ")) for data in marked]
+    else:
+        datas = [_single_spaces(normalized_bytes(text)) for text in texts]
     count = len(datas)
     padded = b"".join((_PADDING, b"\n".join(datas), _PADDING))
     text_starts = np.cumsum([PAD] + [len(d) + 1 for d in datas[:-1]], dtype=np.int64)
@@ -238,9 +268,48 @@ def shingle_many(texts: Sequence[str], size: int) -> ShingleBatch:
     candidate = np.append(long_lines, np.iinfo(np.int64).max)[at]
     lead_lines = np.where(candidate < line_offsets[1:], candidate, firsts)
     leads = np.append(line_firsts, 0)[lead_lines] - offsets[:-1]
+    words = None
+    if marks:
+        word_text = np.repeat(line_text, line_lengths)
+        word_offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(word_text, minlength=count), out=word_offsets[1:])
+        words = Words(
+            word_hashes,
+            lengths,
+            _with_digit(u8, starts),
+            _sentence_of_words(marked, len(starts)),
+            word_offsets,
+        )
     return ShingleBatch(
-        hashes, offsets, leads, line_hashes, line_sizes.astype(np.uint32), line_offsets, headers
+        hashes,
+        offsets,
+        leads,
+        line_hashes,
+        line_sizes.astype(np.uint32),
+        line_offsets,
+        headers,
+        words,
     )
+
+
+def _with_digit(u8: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Whether each word (starting at ``starts`` in the bytes ``u8``) has an ASCII digit."""
+    found = np.zeros(len(starts), dtype=bool)
+    digits = np.flatnonzero((u8 >= 48) & (u8 <= 57))
+    found[np.searchsorted(starts, digits, side="right") - 1] = True
+    return found
+
+
+def _sentence_of_words(marked: list[bytes], words: int) -> np.ndarray:
+    """The sentence of each word of the texts ``marked`` (``normalized_bytes(marks=True)``),
+    numbered across them: a line break, a ``MARK`` and a text's start each begin a sentence.
+    The words are those of the texts made one buffer, as ``shingle_many`` finds them."""
+    u8 = np.frombuffer(b"".join((b"\n", b"\n".join(marked), b"\n")), dtype=np.uint8)
+    is_word = u8 > 32
+    starts = np.flatnonzero(is_word[1:] & ~is_word[:-1]) + 1
+    if len(starts) != words:  # the two normalisations split words alike (tests/dedup)
+        raise AssertionError("sentence marks moved word boundaries")
+    return np.searchsorted(np.flatnonzero((u8 == 10) | (u8 == MARK[0])), starts)
 
 
 def _layout_lines(

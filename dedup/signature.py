@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dedup.align import EMPTY, Sentences, sentences
+from dedup.align import EMPTY, Sentences, sentences, sentences_of
 from dedup.config import SCHEME, DedupConfig
 from dedup.errors import IncompatibleSignature
 from dedup.normalize import TOKENIZER_VERSION
@@ -38,7 +38,9 @@ LEAD_PERM = LEAD_BANDS * LEAD_ROWS
 # and the cached permutation blocks; a 600-word article fits in one.
 _BLOCK = 2048
 _EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's empty value for affine32
-_MAGIC = b"NMS3"  # 3: with the sentences' content words (dedup/align.py)
+_MAGIC = b"NMS4"  # 4: sentences with numbers as content words, a bucketed word MinHash
+# signatures with the earlier sentences (3): read without them (EMPTY): another word MinHash
+_MAGIC_3 = b"NMS3"
 # magic, tokenizer, num_perm, seed, shingle size, lead shingles, lead perm, size, lines, content,
 # sentence words, sentences, word MinHash values
 _HEADER = struct.Struct("<4sHHIHHHIIIIHH")
@@ -309,7 +311,8 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
     if not texts:
         return []
     bounded = [bounded_text(text) for text in texts]
-    batch = shingle_many(bounded, cfg.shingle_size)
+    batch = shingle_many(bounded, cfg.shingle_size, marks=cfg.align)
+    sentences_found = sentences_of(batch.words) if batch.words is not None else None
     a, b = _permutation_blocks(cfg.num_perm, cfg.seed)
     values = np.full((len(texts), cfg.num_perm), _EMPTY, dtype=np.uint32)
     leads = np.full((len(texts), LEAD_PERM), _EMPTY, dtype=np.uint32)
@@ -384,7 +387,7 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
                 line_sizes,
                 params,
                 content,
-                sentences(bounded[i]) if cfg.align else EMPTY,
+                sentences_found[i] if sentences_found is not None else EMPTY,
             )
         )
     return found
@@ -531,7 +534,7 @@ def _decode(blob: bytes) -> Signature:
             sents,
             word_perm,
         ) = (*header.unpack_from(blob), 0, 0, 0)[:13]
-        if magic not in (_MAGIC, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
+        if magic not in (_MAGIC, _MAGIC_3, _MAGIC_2) or blob[header.size] != _SCHEME_CODE:
             raise ValueError("not a signature")
         offset = header.size + 1
         arrays = []
@@ -558,6 +561,5 @@ def _decode(blob: bytes) -> Signature:
     params = SignatureParams(
         tokenizer, SCHEME, num_perm, seed, shingle_size, lead_shingles, lead_perm
     )
-    return Signature(
-        arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4], Sentences(*arrays[5:])
-    )
+    sentences = Sentences(*arrays[5:]) if magic == _MAGIC else EMPTY
+    return Signature(arrays[0], arrays[1], size, arrays[2], arrays[3], params, arrays[4], sentences)

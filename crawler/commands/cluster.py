@@ -220,13 +220,26 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
         )
     scores.append(f"lead agreement {why['lead']:.2f}")
     if "aligned" in why:
+        figures = (
+            ""
+            if why["figures_agree"]
+            else f"; figures differ: {why['figures_shared']} of {why['figures']} shared"
+        )
         scores.append(
             f"aligned sentences {why['aligned']:.2f} of the shorter text's content "
             f"words in {why['aligned_sentences']} sentences (needs "
-            f"{why['aligned_needed']:.2f})"
+            f"{why['aligned_needed']:.2f}, or {why['aligned_with_text_needed']:.2f} together with "
+            f"the shared text {why['shared_text']:.2f}{figures})"
         )
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
+    if not same and why["linked"] and why["rule"].startswith("aligned"):
+        # dedup.clusters: such a link alone joins or merges a cluster of two or more members
+        # only when it holds against two of them
+        cluster += (
+            ", a link by aligned sentences alone joins a cluster of two or more only with a "
+            "second link"
+        )
     output.write(
         f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): " + "; ".join(scores) + "\n"
     )

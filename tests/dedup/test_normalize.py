@@ -13,7 +13,9 @@ from dedup.normalize import (
     _DATELINE,
     _DELETE_TABLE,
     _EDGE_APOSTROPHES,
+    MARK,
     normalize,
+    normalized_bytes,
     word_lines,
 )
 
@@ -94,3 +96,22 @@ def _slow(text: str) -> list[list[bytes]]:
 )
 def test_fast_path_gives_what_the_regular_expression_gives(text):
     assert word_lines(text) == _slow(text)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab Zя1. !?;,'’ʼ\n«»—…ё\u0301\u00a0_-:\x1f")),
+        max_size=80,
+    )
+)
+def test_sentence_marks_leave_the_words_as_they_are(text: str) -> None:
+    # with marks, the same words on the same lines: MARK is a separator like a space
+    marked = normalized_bytes(text, marks=True)
+    assert [line.split() for line in marked.replace(MARK, b" ").split(b"\n")] == [
+        line.split() for line in normalized_bytes(text).split(b"\n")
+    ]
+
+
+def test_sentence_marks_are_kept_as_mark_bytes() -> None:
+    assert normalized_bytes("Floods. Roads closed! Why? Yes; no", marks=True).count(MARK) == 4
+    assert normalized_bytes("Floods. Roads closed! Why? Yes; no").count(MARK) == 0
