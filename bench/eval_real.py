@@ -1,6 +1,6 @@
 """Copy-pair and BCubed quality on real web copies and on the generated set, in one run.
 
-    python bench/eval_real.py                      # the shared dev set (+ the check set if built)
+    python bench/eval_real.py                      # the tuning sets, the check set, the generated set
     python bench/eval_real.py --real PATH --real PATH2 --stories 400
     python bench/eval_real.py --diagnose           # why each missed or wrong pair went so
 
@@ -38,6 +38,7 @@ from dedup import Clusterer, DedupConfig, Doc, bcubed, pairwise, signatures
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "bench" / "real-copies" / "articles.jsonl"
+TUNE = ROOT / "bench" / "data" / "real-copies-tune" / "articles.jsonl"
 CHECK = ROOT / "bench" / "data" / "real-copies-check" / "articles.jsonl"
 
 
@@ -200,7 +201,7 @@ def main() -> int:
     cfg = DedupConfig(
         align=args.align, **({} if args.containment is None else {"containment": args.containment})
     )
-    paths = args.real or [p for p in (DEV, CHECK) if p.exists()]
+    paths = args.real or [p for p in (DEV, TUNE, CHECK) if p.exists()]
     results = {}
     for path in paths:
         if not path.exists():
@@ -208,7 +209,7 @@ def main() -> int:
             return 2
         role = (
             "tuning"
-            if path.resolve() == DEV.resolve()
+            if path.resolve() in (DEV.resolve(), TUNE.resolve())
             else ("checking" if path.resolve() == CHECK.resolve() else "real")
         )
         results[str(path)] = evaluate(f"{path} ({role})", load_real(path), cfg, args.diagnose)
