@@ -1,8 +1,8 @@
 """Copy-pair and BCubed quality on real web copies and on the generated set, in one run.
 
-    python bench/eval_real.py                      # the tuning sets, the check set, the generated set
+    python bench/eval_real.py                # the tuning sets, the check set, the generated set
     python bench/eval_real.py --real PATH --real PATH2 --stories 400
-    python bench/eval_real.py --diagnose           # why each missed or wrong pair went so
+    python bench/eval_real.py --diagnose     # why each missed or wrong pair went so
 
 For each set it prints copy-pair precision and recall (a pair is two records of one labelled
 group; a predicted pair two records of one cluster) and BCubed precision, recall and F1 for:
