@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import multiprocessing.forkserver
 import os
 import statistics
 import sys
@@ -127,7 +128,6 @@ def reader_rate(reader: object, path: Path, rounds: int = 3) -> tuple[float, flo
 def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
     """(pages stored, seconds in all, pages/s after the first chunk: the steady rate)."""
     import crawler.run.warc_import as warc_import
-    from crawler.fetch.pool import start_forkserver
     from settings.registry import load_registry_text
 
     warc_import._PROGRESS_EVERY_S = 0.0  # a line per chunk: the time of the first one
@@ -137,9 +137,11 @@ def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
         stored = int(line.rsplit(", ", 1)[1].split()[0])
         marks.append((time.perf_counter(), stored))
 
-    matcher = warc_import.OutletMatcher(load_registry_text(REGISTRY))
+    # as in a new `newsmon import` process, no forkserver runs (the floor's pool started one):
+    # were the import's workers to come from it, its start-up would not be counted
+    multiprocessing.forkserver._forkserver._stop()
     start = time.perf_counter()
-    start_forkserver()  # as `newsmon import` does
+    matcher = warc_import.OutletMatcher(load_registry_text(REGISTRY))
     report = asyncio.run(
         warc_import.import_warcs(
             warc_import.local_sources([str(path)]),

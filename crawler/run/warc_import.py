@@ -381,8 +381,16 @@ async def import_warcs(
         StorageError: the archive cannot be written.
     """
     cfg = dedup_config or DedupConfig()
-    writer = StoreWriter(db_path, keep_html and redis is None, batch_size=200)
-    extraction = PageExtraction(ExtractionPool(cfg, workers), BoilerplateLearner())
+    pool = ExtractionPool(cfg, workers)
+    # first, while this process runs no other thread (the writer's is next): the workers are
+    # forks of it, ready at once, and extract while the archive opens and the file is read
+    pool.start_forked()
+    try:
+        writer = StoreWriter(db_path, keep_html and redis is None, batch_size=200)
+    except BaseException:
+        pool.close()
+        raise
+    extraction = PageExtraction(pool, BoilerplateLearner())
     clusterer = Clusterer(cfg, store=MemoryStore())
     try:
         await writer.call(extraction.load_learner)
@@ -403,7 +411,6 @@ async def import_warcs(
             send=redis is not None,
         )
         importer.report.sent_to_ingest = redis is not None
-        extraction.pool.start()
         try:
             if redis is None:
                 await _import_all(importer, sources)
