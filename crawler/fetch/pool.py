@@ -5,7 +5,8 @@ while Scrapy keeps fetching. Workers are started with ``forkserver`` (never ``fo
 that runs the reactor), which imports trafilatura once for all of them (``start_forkserver``
 starts it early), compute the dedup signature of the text they extracted (so the reactor never
 shingles), and reset trafilatura's caches every ``_CACHE_RESET_EVERY`` pages so their memory
-stays flat.
+stays flat. ``newsmon import`` starts its workers before it runs any other thread, as forks of
+its own process, which has the extraction imported already (:meth:`ExtractionPool.start_forked`).
 
 Each page has a budget in its worker (DESIGN: "every page has a time and memory budget"): the
 pool watches its busy workers every ``_WATCH_S`` from the event loop, and kills a worker whose

@@ -3,9 +3,10 @@
 Each WARC file is read in chunks of records (in a thread, one chunk ahead); the responses whose
 URL is an article of a registry outlet (``Outlet.is_article_url`` on the canonical URL, as the
 crawl's link filter) go through the crawl's own extraction step
-(:class:`crawler.fetch.extraction.PageExtraction`: pool, boilerplate learner), then, in
-publication order, through the crawl's clustering (:mod:`crawler.store.clustering`) and the
-archive's single writer (:class:`crawler.store.writer.StoreWriter`).
+(:class:`crawler.fetch.extraction.PageExtraction`: pool, boilerplate learner; the pool's
+workers are forks of this process, started first), then, in publication order, through the
+crawl's clustering (:mod:`crawler.store.clustering`) and the archive's single writer
+(:class:`crawler.store.writer.StoreWriter`).
 
 Resuming: after each chunk's articles are committed, the number of records done in the file is
 written to the archive's meta table (``warc-import:<file>``), in the writer's order, so a rerun
