@@ -38,6 +38,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -322,15 +323,17 @@ class ExtractionPool:
             started.add_done_callback(self._adopt)
 
     def start_forked(self) -> None:
-        """Start every worker now as a fork of this process, when it runs no other thread (else
-        :meth:`start`): this process has the extraction imported already, so a worker is ready
-        in milliseconds, where one from the forkserver waits for it to import the extraction
-        (~1 s: much of a short ``newsmon import``). Not for a process that runs Scrapy's
-        reactor. A worker that replaces one that died comes from the forkserver.
+        """Start every worker now as a fork of this process when it runs no other (Python)
+        thread, on Linux; else :meth:`start`. The extraction is imported here first (``newsmon
+        import`` has it already), so a worker is ready in milliseconds, where one from the
+        forkserver waits for that process to import it (~1 s, much of a short import). Not for
+        a process that runs Scrapy's reactor. A worker that replaces one that died comes from
+        the forkserver.
         """
         if self.workers <= 0 or self._closed:
             return
-        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        # Linux only: macOS's system libraries are not safe to use in a forked child
+        if threading.active_count() > 1 or not sys.platform.startswith("linux"):
             self.start()
             return
         import crawler.extract.article  # noqa: F401  (imported here once, for every worker)
