@@ -11,8 +11,10 @@ Writes N unique article pages (bench/throughput.py's copies of the AEB pages,
   (bench/throughput.py's ``floor("plain", ...)``), before and after the import;
 - ``import_warcs`` (what ``newsmon import`` runs) into a new archive with W extraction workers:
   stored pages per second in all (the workers' start-up included, which the floor leaves out)
-  and after the first chunk of 100 pages, and their ratios to the mean of the two floors (the
-  issue's target is >= 0.9).
+  and after the first chunk of 100 pages, their ratios to the mean of the two floors (the
+  issue's target is >= 0.9), and when the first chunk was stored. As in a new ``newsmon
+  import`` process, no forkserver runs when the import starts (the floor's is stopped) and no
+  other thread: the import forks its workers from this process.
 
 Usage::
 
@@ -27,10 +29,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import multiprocessing.forkserver
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -124,10 +128,10 @@ def reader_rate(reader: object, path: Path, rounds: int = 3) -> tuple[float, flo
     return count / best, best / count * 1e6
 
 
-def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
-    """(pages stored, seconds in all, pages/s after the first chunk: the steady rate)."""
+def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float, float]:
+    """(pages stored, seconds in all, pages/s after the first chunk: the steady rate, seconds
+    until the first chunk was stored)."""
     import crawler.run.warc_import as warc_import
-    from crawler.fetch.pool import start_forkserver
     from settings.registry import load_registry_text
 
     warc_import._PROGRESS_EVERY_S = 0.0  # a line per chunk: the time of the first one
@@ -137,9 +141,13 @@ def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
         stored = int(line.rsplit(", ", 1)[1].split()[0])
         marks.append((time.perf_counter(), stored))
 
-    matcher = warc_import.OutletMatcher(load_registry_text(REGISTRY))
+    # as in a new `newsmon import` process, no forkserver runs (the floor's pool started one):
+    # were the import's workers to come from it, its start-up would not be counted
+    multiprocessing.forkserver._forkserver._stop()
+    if threading.active_count() > 1:
+        print(f"warning: {threading.active_count()} threads: the import's workers will not fork")
     start = time.perf_counter()
-    start_forkserver()  # as `newsmon import` does
+    matcher = warc_import.OutletMatcher(load_registry_text(REGISTRY))
     report = asyncio.run(
         warc_import.import_warcs(
             warc_import.local_sources([str(path)]),
@@ -152,7 +160,7 @@ def run_import(path: Path, db: Path, workers: int) -> tuple[int, float, float]:
     end = time.perf_counter()
     (t0, n0), (t1, n1) = marks[0], marks[-1]
     steady = (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
-    return report.stored, end - start, steady
+    return report.stored, end - start, steady, t0 - start
 
 
 def main() -> None:
@@ -189,7 +197,7 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             before = floor("plain", maker, numbers, args.workers)
             db = where / f"bench-{round_}.db"
-            stored, seconds, steady = run_import(warc, db, args.workers)
+            stored, seconds, steady, first = run_import(warc, db, args.workers)
             after = floor("plain", maker, numbers, args.workers)
             mean = (before + after) / 2
             rate = stored / seconds
@@ -198,7 +206,8 @@ def main() -> None:
             print(
                 f"round {round_}: floor (plain trafilatura pool) {before:.1f} / {after:.1f} "
                 f"pages/s; import {stored} pages in {seconds:.1f} s = {rate:.1f} pages/s "
-                f"(start-up included), {steady:.1f} after the first chunk; ratio "
+                f"(start-up included), {steady:.1f} after the first chunk (stored at "
+                f"{first:.2f} s); ratio "
                 f"{rate / mean:.2f} in all, {steady / mean:.2f} after the first chunk"
             )
         print(

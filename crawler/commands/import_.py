@@ -107,12 +107,10 @@ def command(
     from crawler import escape
     from crawler.errors import ConfigError
     from crawler.fetch.pipelines import dedup_config_from_settings
-    from crawler.fetch.pool import start_forkserver
     from crawler.fetch.runner import crawl_settings
     from crawler.run.warc_import import OutletMatcher, RedisWork, import_warcs, local_sources
     from settings.registry import load_registry, outlet_by_id
 
-    start_forkserver()  # the workers' imports go on while the index and the archive are read
     outlets = load_registry(outlets_file)
     if outlet_ids:
         outlets = [outlet_by_id(outlets, i) for i in outlet_ids]

@@ -5,7 +5,8 @@ while Scrapy keeps fetching. Workers are started with ``forkserver`` (never ``fo
 that runs the reactor), which imports trafilatura once for all of them (``start_forkserver``
 starts it early), compute the dedup signature of the text they extracted (so the reactor never
 shingles), and reset trafilatura's caches every ``_CACHE_RESET_EVERY`` pages so their memory
-stays flat.
+stays flat. ``newsmon import`` starts its workers before it runs any other thread, as forks of
+its own process, which has the extraction imported already (:meth:`ExtractionPool.start_forked`).
 
 Each page has a budget in its worker (DESIGN: "every page has a time and memory budget"): the
 pool watches its busy workers every ``_WATCH_S`` from the event loop, and kills a worker whose
@@ -37,6 +38,8 @@ import os
 import pickle
 import signal
 import struct
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -125,7 +128,9 @@ def extract_here(page: FetchedPage, boilerplate: Any, dedup_config: Any) -> Pool
     return _extract_in_worker(page, boilerplate)
 
 
-def _serve_pages(tasks: Any, results: Any, dedup_config: Any, progress: Any) -> None:
+def _serve_pages(
+    tasks: Any, results: Any, dedup_config: Any, progress: Any, inherited: tuple[int, ...] = ()
+) -> None:
     """A worker process of :class:`ExtractionPool`: extract the pages ``tasks`` brings, one at
     a time, and send each result (or the exception it raised) back on ``results``; end when
     the pool closes ``tasks``. A Ctrl-C (SIGINT to the whole process group) is the crawl's to
@@ -133,8 +138,15 @@ def _serve_pages(tasks: Any, results: Any, dedup_config: Any, progress: Any) -> 
 
     ``progress`` (shared memory) tells the pool which page this is on: the number of pages
     received, and this process's CPU seconds when the current one started (-1 between pages),
-    so that a page's budget counts its own CPU time only (not the worker's start-up)."""
+    so that a page's budget counts its own CPU time only (not the worker's start-up).
+
+    ``inherited``: the pool's ends of the pipes (this worker's and the others'), which a worker
+    forked from the pool's process holds too; closed, so that each worker sees the end of its
+    task pipe when the pool closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for fd in inherited:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     _init_worker(dedup_config)
     while True:
         try:
@@ -183,14 +195,18 @@ _PIPE_SIZE = 1 << 20  # the default of /proc/sys/fs/pipe-max-size; 64 KB otherwi
 class _Worker:
     """One worker process and the parent's non-blocking ends of its two pipes."""
 
-    def __init__(self, context: Any, dedup_config: Any) -> None:
+    def __init__(self, context: Any, dedup_config: Any, others: tuple[int, ...] = ()) -> None:
         task_r, task_w = context.Pipe(duplex=False)
         result_r, result_w = context.Pipe(duplex=False)
+        # a forked child has this process's fds: the pool's ends of the pipes are not its own
+        inherited: tuple[int, ...] = ()
+        if context.get_start_method() == "fork":
+            inherited = (*others, task_w.fileno(), result_r.fileno())
         # pages received, CPU seconds at the start of the current one (see _serve_pages)
         self.progress = context.RawArray("d", [0.0, -1.0])
         self.process = context.Process(
             target=_serve_pages,
-            args=(task_r, result_w, dedup_config, self.progress),
+            args=(task_r, result_w, dedup_config, self.progress, inherited),
             name="newsmon-extract",
             daemon=True,
         )
@@ -310,6 +326,31 @@ class ExtractionPool:
             started = loop.run_in_executor(None, _Worker, self._context, self.dedup_config)
             started.add_done_callback(self._adopt)
 
+    def start_forked(self) -> None:
+        """Start every worker now as a fork of this process when it runs no other (Python)
+        thread, on Linux; else :meth:`start`. The extraction is imported here first (``newsmon
+        import`` has it already), so a worker is ready in milliseconds, where one from the
+        forkserver waits for that process to import it (~1 s, much of a short import). Not for
+        a process that runs Scrapy's reactor. A worker that replaces one that died comes from
+        the forkserver.
+        """
+        if self.workers <= 0 or self._closed:
+            return
+        # Linux only: macOS's system libraries are not safe to use in a forked child
+        if threading.active_count() > 1 or not sys.platform.startswith("linux"):
+            self.start()
+            return
+        import crawler.extract.article  # noqa: F401  (imported here once, for every worker)
+
+        with contextlib.suppress(RuntimeError):  # no running loop: the first page attaches
+            loop = asyncio.get_running_loop()
+            if loop is not self._loop:
+                self._attach(loop)
+        context = multiprocessing.get_context("fork")
+        while len(self._pool) + self._starting < self.workers:
+            others = tuple(fd for w in self._pool for fd in (w.task_fd, w.result_fd))
+            self._start_worker(_Worker(context, self.dedup_config, others))
+
     def _adopt(self, started: asyncio.Future[_Worker]) -> None:
         """A worker started by :meth:`start` is ready: it joins the pool and gets pages."""
         self._starting -= 1
@@ -407,8 +448,8 @@ class ExtractionPool:
             self._writable(worker)
             self._watch_soon()
 
-    def _start_worker(self) -> _Worker:
-        worker = _Worker(self._context, self.dedup_config)
+    def _start_worker(self, worker: _Worker | None = None) -> _Worker:
+        worker = worker or _Worker(self._context, self.dedup_config)
         self._pool.append(worker)
         if self._loop is not None:  # else _attach watches it
             self._loop.add_reader(worker.result_fd, self._readable, worker)

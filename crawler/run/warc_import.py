@@ -3,9 +3,10 @@
 Each WARC file is read in chunks of records (in a thread, one chunk ahead); the responses whose
 URL is an article of a registry outlet (``Outlet.is_article_url`` on the canonical URL, as the
 crawl's link filter) go through the crawl's own extraction step
-(:class:`crawler.fetch.extraction.PageExtraction`: pool, boilerplate learner), then, in
-publication order, through the crawl's clustering (:mod:`crawler.store.clustering`) and the
-archive's single writer (:class:`crawler.store.writer.StoreWriter`).
+(:class:`crawler.fetch.extraction.PageExtraction`: pool, boilerplate learner; the pool's
+workers are forks of this process, started first), then, in publication order, through the
+crawl's clustering (:mod:`crawler.store.clustering`) and the archive's single writer
+(:class:`crawler.store.writer.StoreWriter`).
 
 Resuming: after each chunk's articles are committed, the number of records done in the file is
 written to the archive's meta table (``warc-import:<file>``), in the writer's order, so a rerun
@@ -381,8 +382,16 @@ async def import_warcs(
         StorageError: the archive cannot be written.
     """
     cfg = dedup_config or DedupConfig()
-    writer = StoreWriter(db_path, keep_html and redis is None, batch_size=200)
-    extraction = PageExtraction(ExtractionPool(cfg, workers), BoilerplateLearner())
+    pool = ExtractionPool(cfg, workers)
+    # first, while this process runs no other thread (the writer's is next): the workers are
+    # forks of it, ready at once, and extract while the archive opens and the file is read
+    pool.start_forked()
+    try:
+        writer = StoreWriter(db_path, keep_html and redis is None, batch_size=200)
+    except BaseException:
+        pool.close()
+        raise
+    extraction = PageExtraction(pool, BoilerplateLearner())
     clusterer = Clusterer(cfg, store=MemoryStore())
     try:
         await writer.call(extraction.load_learner)
@@ -403,7 +412,6 @@ async def import_warcs(
             send=redis is not None,
         )
         importer.report.sent_to_ingest = redis is not None
-        extraction.pool.start()
         try:
             if redis is None:
                 await _import_all(importer, sources)

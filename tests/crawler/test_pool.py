@@ -199,3 +199,88 @@ def test_pages_fail_instead_of_waiting_for_ever_when_no_worker_can_start(
             asyncio.run(start_and_extract())
     finally:
         pool.close()
+
+
+def _parent_pid(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rsplit(b")", 1)[1].split()[1])
+
+
+# A process of its own: run by pytest's, which may have threads of other tests left.
+_FORKED_POOL = """
+import asyncio, json, os, signal
+from crawler.fetch.pool import ExtractionPool
+from dedup import DedupConfig
+from tests.crawler.test_pool import _page, _parent_pid
+
+pool = ExtractionPool(DedupConfig(), workers=2)
+
+async def run():
+    pool.start_forked()
+    forked = [_parent_pid(w.process.pid) == os.getpid() for w in pool._pool]
+    pages = await asyncio.gather(*(pool.extract(_page()) for _ in range(6)))
+    killed = pool._pool[0]
+    os.kill(killed.process.pid, signal.SIGKILL)
+    async with asyncio.timeout(60):
+        while killed in pool._pool:  # the end of its pipe tells the pool
+            await asyncio.sleep(0.01)
+    after = await asyncio.gather(*(pool.extract(_page()) for _ in range(4)))
+    replaced = [_parent_pid(w.process.pid) == os.getpid() for w in pool._pool]
+    return forked, pages, after, replaced
+
+forked, pages, after, replaced = asyncio.run(run())
+workers = list(pool._pool)
+pool.close()
+print(json.dumps({
+    "forked": forked,
+    "titles": [r.article.title for r in pages + after if r.article],
+    "replaced": replaced,
+    "exit_codes": [w.process.exitcode for w in workers],
+}))
+"""
+
+
+def test_workers_forked_from_a_process_without_threads_extract_and_end_when_closed() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED_POOL],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["forked"] == [True, True]  # children of the pool's process, not the forkserver's
+    assert out["titles"] == ["Pumps on the canal"] * 10
+    # the killed worker's successor comes from the forkserver; the forked one is still there
+    assert sorted(out["replaced"]) == [False, True]
+    # each worker read the end of its task pipe and ended by itself: none holds another's pipe
+    assert out["exit_codes"] == [0, 0]
+
+
+def test_workers_come_from_the_forkserver_when_the_process_has_other_threads() -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    pool = ExtractionPool(DedupConfig(), workers=1)
+
+    async def start_and_extract() -> object:
+        pool.start_forked()
+        return await pool.extract(_page())
+
+    try:
+        result = asyncio.run(start_and_extract())
+        parents = [_parent_pid(w.process.pid) for w in pool._pool]
+    finally:
+        stop.set()
+        pool.close()
+    assert result.error is None and result.article is not None
+    assert parents and os.getpid() not in parents
