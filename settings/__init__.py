@@ -313,7 +313,7 @@ declared: tuple[Setting, ...] = (
         "NEWSMON_WRITER_LOCK_TIMEOUT",
         "float",
         600.0,
-        "Seconds a writer of an archive (crawl, ingest, reextract) waits for another one.",
+        "Seconds a writer of an archive (crawl, ingest, import, reextract) waits for another one.",
     ),
 )
 by_name: dict[str, Setting] = {s.name: s for s in declared}

@@ -89,6 +89,7 @@ def command(
     other status codes and broken records are counted with their reason. A file (or its first
     records) imported before is not imported again: the archive records how far each got.
     Exit status 1 when a file could not be read to its end (the next run goes on with it).
+    Waits for another writer of the archive (NEWSMON_WRITER_LOCK_TIMEOUT).
 
     With --mode worker (several machines), each file is claimed with a Redis lease and done files
     are shared in Redis, so machines given the same files split them; the articles go to
@@ -109,6 +110,7 @@ def command(
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
     from crawler.run.warc_import import OutletMatcher, RedisWork, import_warcs, local_sources
+    from crawler.store.locks import writer_lock
     from settings.registry import load_registry, outlet_by_id
 
     outlets = load_registry(outlets_file)
@@ -156,20 +158,23 @@ def command(
     def progress(line: str) -> None:
         click.echo(escape.terminal(line, keep_newlines=False), err=True)
 
-    report = asyncio.run(
-        import_warcs(
-            sources,
-            OutletMatcher(outlets, (all_hosts or "").split(",")),
-            db,
-            dedup_config=dedup_config_from_settings(s),
-            workers=s.getint("NEWSMON_EXTRACT_WORKERS") or None,
-            since=since_iso,
-            until=until_iso,
-            keep_html=s.getbool("NEWSMON_KEEP_HTML"),
-            redis=work,
-            progress=progress,
+    # one writer at a time, as crawl, ingest and reextract: the clusterer is restored from what
+    # is stored when the import starts
+    with writer_lock(db, "newsmon import", s.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")):
+        report = asyncio.run(
+            import_warcs(
+                sources,
+                OutletMatcher(outlets, (all_hosts or "").split(",")),
+                db,
+                dedup_config=dedup_config_from_settings(s),
+                workers=s.getint("NEWSMON_EXTRACT_WORKERS") or None,
+                since=since_iso,
+                until=until_iso,
+                keep_html=s.getbool("NEWSMON_KEEP_HTML"),
+                redis=work,
+                progress=progress,
+            )
         )
-    )
     for line in report.summary_lines():
         progress(line)
     return report.exit_status

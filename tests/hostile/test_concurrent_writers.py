@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from crawler.store.archive import Archive
 from tests.hostile.outlet_server import Outlet, Page, hours_ago, serve_outlets
 from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon
@@ -115,19 +117,24 @@ def test_two_crawls_of_one_outlet_at_once_count_each_article_stored_once(tmp_pat
     assert sum(_stored(err) for _, err in results) == rows
 
 
-def test_a_writer_waits_a_bounded_time_for_the_lock_and_says_who_holds_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["reextract"], ["import", "empty.warc"]])
+def test_a_writer_waits_a_bounded_time_for_the_lock_and_says_who_holds_it(
+    tmp_path: Path, command: list[str]
+) -> None:
     db = tmp_path / "a.db"
     Archive(db).close()
+    (tmp_path / "empty.warc").write_bytes(b"")
     lock_file = Path(f"{db}.writer.lock")
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.write(fd, b"4242 newsmon crawl\n")
         done = run_newsmon(
-            "reextract",
+            *command,
             "--db",
             str(db),
             check=False,
+            cwd=str(tmp_path),
             env={**os.environ, "NEWSMON_WRITER_LOCK_TIMEOUT": "0.3"},
         )
     finally:
