@@ -113,29 +113,27 @@ def test_every_stage_package_says_what_it_is() -> None:
 
 @pytest.mark.parametrize("package", ["crawler.extract.article", "dedup", "newsmon"])
 def test_the_libraries_load_without_scrapy_twisted_or_an_event_loop(package: str) -> None:
-    code = (
-        f"import sys, {package}; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('scrapy', 'twisted', 'asyncio') or m.startswith('crawler.fetch')))"
+    loaded = _modules_loaded_by(
+        f"import {package}",
+        "m.split('.')[0] in ('scrapy', 'twisted', 'asyncio') or m.startswith('crawler.fetch')",
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert out.stdout.strip() == "[]"
+    assert loaded == "[]"
 
 
 def test_the_crawl_process_leaves_trafilatura_to_the_extraction_workers() -> None:
     # the workers' forkserver imports it once for all; the crawl's own process (reactor, writer)
     # needs the boilerplate stage only, and would pay trafilatura's ~0.3 s at every start
-    code = (
-        "import sys, crawler.fetch.runner, crawler.fetch.pipelines, crawler.cli; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('trafilatura', 'justext')))"
+    loaded = _modules_loaded_by(
+        "import crawler.fetch.runner, crawler.fetch.pipelines, crawler.cli",
+        "m.split('.')[0] in ('trafilatura', 'justext')",
     )
+    assert loaded == "[]"
+
+
+def _modules_loaded_by(imports: str, which: str) -> str:
+    """The sorted names of the modules ``which`` (an expression of ``m``) that ``imports``
+    loads in a fresh interpreter, as printed."""
+    code = f"import sys; {imports}; print(sorted(m for m in sys.modules if {which}))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -144,4 +142,4 @@ def test_the_crawl_process_leaves_trafilatura_to_the_extraction_workers() -> Non
         cwd=ROOT,
         timeout=120,
     )
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip()
