@@ -271,6 +271,17 @@ class _WriterPipeline:
         self.writer.close()
         self.stats.set_value("newsmon/store/transactions", self.writer.batches)
 
+    async def _write(self, item: ArticleItem, write: Any, failed: str) -> None:
+        """``await write(item)``; a failed write is counted under ``failed``, stops the crawl
+        (said once; the summary counts the rest) and drops the item."""
+        try:
+            await write(item)
+        except StorageError as exc:
+            self.stats.inc_value(failed)
+            if self._stopping is None:
+                self._stopping = _stop_crawl(self.crawler, exc)
+            raise DropItem(str(exc)) from exc
+
 
 class StorePipeline(_WriterPipeline):
     """Write each clustered article to the SQLite archive (raw HTML kept compressed).
@@ -295,13 +306,7 @@ class StorePipeline(_WriterPipeline):
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        try:
-            await self.writer.store(item)
-        except StorageError as exc:
-            self.stats.inc_value("newsmon/store/failed")
-            if self._stopping is None:  # said once; the summary counts the rest
-                self._stopping = _stop_crawl(self.crawler, exc)
-            raise DropItem(str(exc)) from exc
+        await self._write(item, self.writer.store, "newsmon/store/failed")
         self.stats.inc_value("newsmon/store/stored")
         self.stats.inc_value(f"newsmon/outlet/{item.article.outlet}/stored")
         self.crawler.spider.remember(item.article.outlet, item.seen_urls)
@@ -338,13 +343,7 @@ class SendPipeline(_WriterPipeline):
         if not isinstance(item, ArticleItem):
             return item
         outlet = item.article.outlet
-        try:
-            await self.writer.send(item)
-        except StorageError as exc:
-            self.stats.inc_value("newsmon/send/failed")
-            if self._stopping is None:  # said once; the summary counts the rest
-                self._stopping = _stop_crawl(self.crawler, exc)
-            raise DropItem(str(exc)) from exc
+        await self._write(item, self.writer.send, "newsmon/send/failed")
         self.stats.inc_value("newsmon/send/sent")
         self.stats.inc_value(f"newsmon/outlet/{outlet}/sent")
         self.crawler.spider.remember(outlet, item.seen_urls)
