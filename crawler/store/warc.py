@@ -57,8 +57,9 @@ def read_warc(
     ``warcinfo``/``request``/``metadata``/... (another record type), ``revisit`` (no payload),
     ``http-<status>``, ``bad-http-header``, ``not-html``, ``truncated-record`` (a body shorter
     than its length: the file ends inside it), or what ``wanted`` said. A gzip
-    member that cannot be decompressed yields ``truncated-gzip``; in a seekable file the reading
-    goes on at the next gzip member, in a stream it ends there.
+    member that cannot be decompressed yields ``truncated-gzip``, a file that is not WARC at all
+    ``not-warc``; in a seekable file the reading goes on at the next gzip member, in a stream it
+    ends there.
     """
     index = 0
     base = stream.tell() if stream.seekable() else 0
@@ -76,7 +77,7 @@ def read_warc(
             return
         except OSError:
             if not failing:  # a false gzip start found while passing the broken part is not
-                yield index, "truncated-gzip"  # a record of its own
+                yield index, _unreadable(stream, base, last_pos)  # a record of its own
                 index += 1
             failing = True
             after = base + (last_pos + 1 if last_pos is not None else 1)
@@ -85,6 +86,15 @@ def read_warc(
                 return
             stream.seek(resume)
             base = resume
+
+
+def _unreadable(stream: IO[bytes], base: int, last_pos: int | None) -> str:
+    """Why the part from ``base`` could not be read: ``not-warc`` when it is neither a gzip
+    member nor any record (a wrong file), else ``truncated-gzip``."""
+    if last_pos is not None or not stream.seekable():
+        return "truncated-gzip"
+    stream.seek(base)
+    return "truncated-gzip" if stream.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC else "not-warc"
 
 
 def _next_gzip_member(stream: IO[bytes], after: int) -> int | None:

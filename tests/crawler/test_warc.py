@@ -682,4 +682,4 @@ def test_a_warc_export_takes_the_filters_of_the_other_formats(tmp_path: Path) ->
 )
 def test_a_file_that_is_not_warc_is_one_bad_record_and_the_end(data: bytes) -> None:
     """The search for a next gzip member ends at the end of the file, however short its tail."""
-    assert list(read_warc(io.BytesIO(data), lambda url: None)) == [(0, "truncated-gzip")]
+    assert list(read_warc(io.BytesIO(data), lambda url: None)) == [(0, "not-warc")]
