@@ -154,6 +154,13 @@ declared: tuple[Setting, ...] = (
     _S("NEWSMON_CRAWL_DELAY_ENABLED", "bool", True, "Apply robots.txt Crawl-delay to an outlet."),
     _S("NEWSMON_DB", "str", "newsmon.db", "The SQLite archive (`--db`)."),
     _S(
+        "NEWSMON_DEDUP_ALIGN",
+        "bool",
+        False,
+        "Also link copies whose sentences align (machine-spun copies, close paraphrases, other "
+        "versions of one agency story): more real copies found, at a cost in crawl speed.",
+    ),
+    _S(
         "NEWSMON_DEDUP_MAX_ARTICLES",
         "int",
         None,

@@ -83,7 +83,7 @@ def dedup_config_from_settings(settings: Any) -> DedupConfig:
         overrides["window_days"] = settings.getfloat("NEWSMON_DEDUP_WINDOW_DAYS")
     if settings.get("NEWSMON_DEDUP_MAX_ARTICLES") not in (None, ""):
         overrides["max_articles"] = settings.getint("NEWSMON_DEDUP_MAX_ARTICLES")
-    return DedupConfig(**overrides)
+    return DedupConfig(align=settings.getbool("NEWSMON_DEDUP_ALIGN"), **overrides)
 
 
 class ExtractPipeline:

@@ -689,6 +689,14 @@ class Archive:
         for row in rows:
             yield StoredArticle(_article_from_row(row), row["signature"], row["sort_time"])
 
+    def set_signatures(self, signatures: dict[str, bytes]) -> None:
+        """Replace the stored dedup signatures of these articles (signed again for a new config)."""
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE articles SET signature = ? WHERE id = ?",
+                [(blob, article_id) for article_id, blob in signatures.items()],
+            )
+
     def aliases(self) -> dict[str, str]:
         """Merged cluster ids and the cluster each now belongs to."""
         return dict(self._db.execute("SELECT alias, cluster FROM cluster_aliases").fetchall())

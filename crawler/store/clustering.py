@@ -24,7 +24,7 @@ def restore_clusterer(
 
     The window ends now, or at ``newest`` (ISO) when given: an import of past months continues
     the clusters of the archive's newest articles. An article whose stored signature was made
-    with other parameters is signed again.
+    with other parameters, or without the sentences ``cfg.align`` needs, is signed again.
     """
     cfg = clusterer.config
     window = timedelta(days=cfg.window_days)
@@ -34,19 +34,26 @@ def restore_clusterer(
         else ((parse_iso(newest) or datetime.now(UTC)) - window).isoformat(timespec="seconds")
     )
     known: set[str] = set()
-    resigned = 0
+    resigned: dict[str, bytes] = {}
     for stored in archive.stored_for_restore(since):
         article = stored.article
         try:
             sig = Signature.from_bytes(stored.signature or b"", cfg)
         except IncompatibleSignature:
-            sig = signature(article.text, cfg)  # parameters changed since it was stored
-            resigned += 1
+            sig = None  # parameters changed since it was stored
+        # stored by a run without NEWSMON_DEDUP_ALIGN: no sentences to align on
+        if sig is None or (cfg.align and not len(sig.sentences.minhash)):
+            sig = signature(article.text, cfg)
+            resigned[article.id] = sig.to_bytes()
         doc = Doc(id=article.id, outlet=article.outlet, time=epoch(stored.sort_time))
         clusterer.restore(doc, sig, cluster=article.cluster or article.id)
         known.add(article.id)
+    if resigned:  # stored, so that the next run does not sign them again
+        archive.set_signatures(resigned)
     if known:
-        logger.info("restored %d articles into the clusterer (%d re-signed)", len(known), resigned)
+        logger.info(
+            "restored %d articles into the clusterer (%d re-signed)", len(known), len(resigned)
+        )
     return known
 
 

@@ -1,0 +1,90 @@
+"""NEWSMON_DEDUP_ALIGN: the crawl and the commands that cluster stored articles link spun copies
+by aligned sentences, and an archive stored without it is signed again once. The texts are the
+invented ones of tests/dedup/test_align.py."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+from crawler.fetch.pipelines import dedup_config_from_settings
+from crawler.items import Article
+from crawler.store.archive import Archive
+from crawler.store.clustering import restore_clusterer
+from dedup import Clusterer, DedupConfig, Doc, MemoryStore, signature
+from dedup.signature import Signature
+from tests.dedup.test_align import SPUN
+from tests.dedup.test_copies import SOURCE, SOURCE_TEXT
+from tests.hostile.outlet_server import Outlet, Page, hours_ago, serve_outlets
+from tests.newsmon_cli import FAST, run_newsmon
+
+SPUN_TEXT = "\n\n".join(SPUN)
+
+
+def test_the_setting_turns_alignment_on() -> None:
+    assert dedup_config_from_settings(Settings()).align is False
+    assert dedup_config_from_settings(Settings({"NEWSMON_DEDUP_ALIGN": "true"})).align is True
+
+
+def _clusters(db: Path) -> dict[str, str]:
+    with Archive(db) as archive:
+        return {a.outlet: a.cluster for a in archive.articles()}
+
+
+def test_a_crawl_with_dedup_align_clusters_a_spun_copy_that_a_plain_crawl_leaves_apart(
+    tmp_path: Path,
+) -> None:
+    source = Page("reservoir", "Reservoir filling delayed", tuple(SOURCE), hours_ago(5))
+    spun = Page("reservoir-late", "Reservoir to fill late", tuple(SPUN), hours_ago(3))
+    with serve_outlets([Outlet("alpha", [source]), Outlet("beta", [spun])]) as served:
+        registry = served.write_registry(tmp_path / "outlets.toml")
+        for name, more in (("plain", []), ("align", ["-s", "NEWSMON_DEDUP_ALIGN=true"])):
+            done = run_newsmon(
+                "crawl", "--outlets", str(registry), "--db", str(tmp_path / f"{name}.db"),
+                *FAST, *more,
+            )  # fmt: skip
+            assert "2 new articles stored" in done.stderr, done.stderr[-3000:]
+    plain, aligned = _clusters(tmp_path / "plain.db"), _clusters(tmp_path / "align.db")
+    assert plain["alpha"] != plain["beta"]
+    assert aligned["alpha"] == aligned["beta"]
+    with Archive(tmp_path / "align.db") as archive:
+        copy = next(a for a in archive.articles() if a.outlet == "beta")
+        origin = next(a for a in archive.articles() if a.outlet == "alpha")
+    assert copy.copy_of == origin.id
+
+
+def _store(archive: Archive, article_id: str, text: str) -> None:
+    url = f"https://alpha.example/news/{article_id}"
+    article = Article(
+        id=article_id,
+        url=url,
+        canonical_url=url,
+        outlet="alpha",
+        title=article_id,
+        text=text,
+        fetched=hours_ago(4),
+        published=hours_ago(4),
+        cluster=article_id,
+    )
+    archive.store_article(article, signature=signature(text, DedupConfig()).to_bytes())
+
+
+def test_turned_on_for_an_archive_stored_without_it_the_window_is_signed_again_once(
+    db_path: Path,
+) -> None:
+    with Archive(db_path) as archive:
+        _store(archive, "source", SOURCE_TEXT)
+    cfg = DedupConfig(align=True)
+    clusterer = Clusterer(cfg, store=MemoryStore())
+    with Archive(db_path) as archive:
+        assert restore_clusterer(clusterer, archive) == {"source"}
+        stored = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
+    assert len(Signature.from_bytes(stored, cfg).sentences.minhash)  # kept for the next run
+    decision = clusterer.add(Doc("spun", "beta", time.time()), signature(SPUN_TEXT, cfg))
+    assert decision.cluster == "source"
+    with Archive(db_path) as archive:
+        restore_clusterer(Clusterer(cfg, store=MemoryStore()), archive)
+        again = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
+    assert again == stored
