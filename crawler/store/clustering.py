@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
 from crawler.times import epoch, now_iso, parse_iso
-from dedup import Clusterer, Doc, IncompatibleSignature, Signature, signature
+from dedup import Clusterer, DedupConfig, Doc, IncompatibleSignature, Signature, signature
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,7 @@ def restore_clusterer(
             sig = Signature.from_bytes(stored.signature or b"", cfg)
         except IncompatibleSignature:
             sig = None  # parameters changed since it was stored
-        # stored by a run without NEWSMON_DEDUP_ALIGN: no sentences to align on
-        if sig is None or (cfg.align and not len(sig.sentences.minhash)):
+        if sig is None or _lacks_sentences(sig, cfg):
             sig = signature(article.text, cfg)
             resigned[article.id] = sig.to_bytes()
         doc = Doc(id=article.id, outlet=article.outlet, time=epoch(stored.sort_time))
@@ -57,6 +56,12 @@ def restore_clusterer(
     return known
 
 
+def _lacks_sentences(sig: Signature, cfg: DedupConfig) -> bool:
+    """Whether ``cfg`` aligns sentences and ``sig`` was made without them (by a crawl or worker
+    without NEWSMON_DEDUP_ALIGN): such an article cannot be aligned until it is signed again."""
+    return cfg.align and not len(sig.sentences.minhash)
+
+
 def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
     """Add ``item``'s article to ``clusterer`` and record the decision on the item.
 
@@ -67,6 +72,9 @@ def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
     """
     article = item.article
     sig = Signature.from_bytes(item.signature, clusterer.config)
+    if _lacks_sentences(sig, clusterer.config):
+        sig = signature(article.text, clusterer.config)
+        item.signature = sig.to_bytes()  # stored with the sentences
     time = epoch(article.published or article.fetched)
     decision = clusterer.add(Doc(id=article.id, outlet=article.outlet, time=time), sig)
     article.cluster = decision.cluster

@@ -10,9 +10,9 @@ from pathlib import Path
 from scrapy.settings import Settings
 
 from crawler.fetch.pipelines import dedup_config_from_settings
-from crawler.items import Article
+from crawler.items import Article, ArticleItem
 from crawler.store.archive import Archive
-from crawler.store.clustering import restore_clusterer
+from crawler.store.clustering import assign_cluster, restore_clusterer
 from dedup import Clusterer, DedupConfig, Doc, MemoryStore, signature
 from dedup.signature import Signature
 from tests.dedup.test_align import SPUN
@@ -88,3 +88,25 @@ def test_turned_on_for_an_archive_stored_without_it_the_window_is_signed_again_o
         restore_clusterer(Clusterer(cfg, store=MemoryStore()), archive)
         again = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
     assert again == stored
+
+
+def test_an_article_signed_without_sentences_is_signed_again_when_it_arrives() -> None:
+    """``newsmon ingest`` with the setting, fed by workers without it."""
+    cfg = DedupConfig(align=True)
+    clusterer = Clusterer(cfg, store=MemoryStore())
+    clusterer.add(Doc("source", "alpha", time.time()), signature(SOURCE_TEXT, cfg))
+    article = Article(
+        id="spun",
+        url="https://beta.example/news/spun",
+        canonical_url="https://beta.example/news/spun",
+        outlet="beta",
+        title="spun",
+        text=SPUN_TEXT,
+        fetched=hours_ago(1),
+    )
+    item = ArticleItem(
+        article=article, html=b"", signature=signature(SPUN_TEXT, DedupConfig()).to_bytes()
+    )
+    assert assign_cluster(clusterer, item) == "joined"
+    assert article.cluster == "source"
+    assert len(Signature.from_bytes(item.signature, cfg).sentences.minhash)
