@@ -4,19 +4,22 @@ invented ones of tests/dedup/test_align.py."""
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
+import pytest
 from scrapy.settings import Settings
 
 from crawler.fetch.pipelines import dedup_config_from_settings
-from crawler.items import Article, ArticleItem
+from crawler.items import ArticleItem
 from crawler.store.archive import Archive
 from crawler.store.clustering import assign_cluster, restore_clusterer
 from dedup import Clusterer, DedupConfig, Doc, MemoryStore, signature
 from dedup.signature import Signature
 from tests.dedup.test_align import SPUN
 from tests.dedup.test_copies import SOURCE, SOURCE_TEXT
+from tests.factories import make_article
 from tests.hostile.outlet_server import Outlet, Page, hours_ago, serve_outlets
 from tests.newsmon_cli import FAST, run_newsmon
 
@@ -56,24 +59,14 @@ def test_a_crawl_with_dedup_align_clusters_a_spun_copy_that_a_plain_crawl_leaves
 
 
 def _store(archive: Archive, article_id: str, text: str) -> None:
-    url = f"https://alpha.example/news/{article_id}"
-    article = Article(
-        id=article_id,
-        url=url,
-        canonical_url=url,
-        outlet="alpha",
-        title=article_id,
-        text=text,
-        fetched=hours_ago(4),
-        published=hours_ago(4),
-        cluster=article_id,
-    )
+    article = make_article(article_id, "alpha", hours_ago(4), cluster=article_id, text=text)
     archive.store_article(article, signature=signature(text, DedupConfig()).to_bytes())
 
 
 def test_turned_on_for_an_archive_stored_without_it_the_window_is_signed_again_once(
-    db_path: Path,
+    db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="crawler.store.clustering")
     with Archive(db_path) as archive:
         _store(archive, "source", SOURCE_TEXT)
     cfg = DedupConfig(align=True)
@@ -82,12 +75,14 @@ def test_turned_on_for_an_archive_stored_without_it_the_window_is_signed_again_o
         assert restore_clusterer(clusterer, archive) == {"source"}
         stored = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
     assert len(Signature.from_bytes(stored, cfg).sentences.minhash)  # kept for the next run
+    assert "(1 re-signed)" in caplog.text
     decision = clusterer.add(Doc("spun", "beta", time.time()), signature(SPUN_TEXT, cfg))
     assert decision.cluster == "source"
     with Archive(db_path) as archive:
         restore_clusterer(Clusterer(cfg, store=MemoryStore()), archive)
         again = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
     assert again == stored
+    assert "(0 re-signed)" in caplog.messages[-1]
 
 
 def test_an_article_signed_without_sentences_is_signed_again_when_it_arrives() -> None:
@@ -95,15 +90,7 @@ def test_an_article_signed_without_sentences_is_signed_again_when_it_arrives() -
     cfg = DedupConfig(align=True)
     clusterer = Clusterer(cfg, store=MemoryStore())
     clusterer.add(Doc("source", "alpha", time.time()), signature(SOURCE_TEXT, cfg))
-    article = Article(
-        id="spun",
-        url="https://beta.example/news/spun",
-        canonical_url="https://beta.example/news/spun",
-        outlet="beta",
-        title="spun",
-        text=SPUN_TEXT,
-        fetched=hours_ago(1),
-    )
+    article = make_article("spun", "beta", hours_ago(1), cluster="", text=SPUN_TEXT)
     item = ArticleItem(
         article=article, html=b"", signature=signature(SPUN_TEXT, DedupConfig()).to_bytes()
     )
