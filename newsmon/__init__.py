@@ -78,7 +78,8 @@ def cluster(
             ``published`` (else ``fetched``; ISO 8601 or epoch seconds), ``outlet`` and
             ``source`` when known; Articles are taken as their records.
         cfg: the dedup settings (``dedup.DedupConfig()`` by default: a Jaccard ``threshold``
-            of 0.5, or an excerpt whose ``containment`` in the other text reaches 0.7).
+            of 0.5, or an excerpt whose ``containment`` in the other text reaches 0.65;
+            ``DedupConfig(align=True)`` links machine-spun copies and paraphrases too).
 
     Returns:
         The labels, one dict per record in input order: ``id``; ``cluster``, the id of its
