@@ -1,6 +1,6 @@
 """Copy-pair and BCubed quality on real web copies and on the generated set, in one run.
 
-    python bench/eval_real.py                # the tuning sets, the check set, the generated set
+    python bench/eval_real.py                # tuning sets, both check sets, generated set
     python bench/eval_real.py --real PATH --real PATH2 --stories 400
     python bench/eval_real.py --diagnose     # why each missed or wrong pair went so
 
@@ -13,7 +13,10 @@ group; a predicted pair two records of one cluster) and BCubed precision, recall
 
 and the ratio of newsmon's pair recall to datasketch's. A real set is a JSON-lines file with
 ``id``, ``text``, ``outlet`` and ``copy_group`` (../shared/bench/real-copies/README.md); the
-generated set is bench/evalset.py's (``label``).
+generated set is bench/evalset.py's (``label``). The default run reads the tuning sets
+(../shared/bench/real-copies, bench/data/real-copies-tune) and the check sets
+(bench/data/real-copies-check, bench/data/real-copies-check2); a check set confirms a setting
+chosen on the tuning sets and is never tuned on.
 
 ``--diagnose`` prints, for every true pair that newsmon left apart and every pair it joined
 wrongly, ``NearDupIndex.explain`` of the two (as ``newsmon cluster --explain`` does): the scores
@@ -40,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "bench" / "real-copies" / "articles.jsonl"
 TUNE = ROOT / "bench" / "data" / "real-copies-tune" / "articles.jsonl"
 CHECK = ROOT / "bench" / "data" / "real-copies-check" / "articles.jsonl"
+CHECK2 = ROOT / "bench" / "data" / "real-copies-check2" / "articles.jsonl"
 
 
 def load_real(path: Path) -> list[dict]:
@@ -201,7 +205,7 @@ def main() -> int:
     cfg = DedupConfig(
         align=args.align, **({} if args.containment is None else {"containment": args.containment})
     )
-    paths = args.real or [p for p in (DEV, TUNE, CHECK) if p.exists()]
+    paths = args.real or [p for p in (DEV, TUNE, CHECK, CHECK2) if p.exists()]
     results = {}
     for path in paths:
         if not path.exists():
@@ -210,7 +214,7 @@ def main() -> int:
         role = (
             "tuning"
             if path.resolve() in (DEV.resolve(), TUNE.resolve())
-            else ("checking" if path.resolve() == CHECK.resolve() else "real")
+            else ("checking" if path.resolve() in (CHECK.resolve(), CHECK2.resolve()) else "real")
         )
         results[str(path)] = evaluate(f"{path} ({role})", load_real(path), cfg, args.diagnose)
     if args.stories:
