@@ -14,9 +14,9 @@ group; a predicted pair two records of one cluster) and BCubed precision, recall
 and the ratio of newsmon's pair recall to datasketch's. A real set is a JSON-lines file with
 ``id``, ``text``, ``outlet`` and ``copy_group`` (../shared/bench/real-copies/README.md); the
 generated set is bench/evalset.py's (``label``). The default run reads the tuning sets
-(../shared/bench/real-copies, bench/data/real-copies-tune) and the check sets
-(bench/data/real-copies-check, bench/data/real-copies-check2); a check set confirms a setting
-chosen on the tuning sets and is never tuned on.
+(../shared/bench/real-copies, bench/data/real-copies-tune, bench/data/real-copies-tune2) and
+the check sets (bench/data/real-copies-check, bench/data/real-copies-check2); a check set
+confirms a setting chosen on the tuning sets and is never tuned on.
 
 ``--diagnose`` prints, for every true pair that newsmon left apart and every pair it joined
 wrongly, ``NearDupIndex.explain`` of the two (as ``newsmon cluster --explain`` does): the scores
@@ -42,6 +42,7 @@ from dedup import Clusterer, DedupConfig, Doc, bcubed, pairwise, signatures
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "bench" / "real-copies" / "articles.jsonl"
 TUNE = ROOT / "bench" / "data" / "real-copies-tune" / "articles.jsonl"
+TUNE2 = ROOT / "bench" / "data" / "real-copies-tune2" / "articles.jsonl"
 CHECK = ROOT / "bench" / "data" / "real-copies-check" / "articles.jsonl"
 CHECK2 = ROOT / "bench" / "data" / "real-copies-check2" / "articles.jsonl"
 
@@ -205,7 +206,7 @@ def main() -> int:
     cfg = DedupConfig(
         align=args.align, **({} if args.containment is None else {"containment": args.containment})
     )
-    paths = args.real or [p for p in (DEV, TUNE, CHECK, CHECK2) if p.exists()]
+    paths = args.real or [p for p in (DEV, TUNE, TUNE2, CHECK, CHECK2) if p.exists()]
     results = {}
     for path in paths:
         if not path.exists():
@@ -213,7 +214,7 @@ def main() -> int:
             return 2
         role = (
             "tuning"
-            if path.resolve() in (DEV.resolve(), TUNE.resolve())
+            if path.resolve() in (DEV.resolve(), TUNE.resolve(), TUNE2.resolve())
             else ("checking" if path.resolve() in (CHECK.resolve(), CHECK2.resolve()) else "real")
         )
         results[str(path)] = evaluate(f"{path} ({role})", load_real(path), cfg, args.diagnose)
