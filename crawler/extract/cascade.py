@@ -16,7 +16,9 @@ import contextlib
 import logging
 import re
 import sys
+from bisect import bisect_right
 from copy import copy
+from itertools import accumulate
 
 import trafilatura
 import trafilatura.core as _tcore
@@ -161,13 +163,28 @@ def _prune_targets(
     joined = "\n".join(marks)
     targets: list[HtmlElement] = []
     for test, words in _RAW_PRUNES if is_forum else _RAW_PRUNES + _COMMENT_PRUNES:
-        if any(word in joined for word in words):
-            targets += [
-                el
-                for el, mark in zip(marked, marks, strict=True)
-                if any(word in mark for word in words) and test(el)
-            ]
+        targets += [marked[i] for i in _marks_holding(words, marks, joined) if test(marked[i])]
     return targets
+
+
+def _marks_holding(words: tuple[str, ...], marks: list[str], joined: str) -> list[int]:
+    """The indices of the marks that hold one of ``words``, in order.
+
+    ``joined`` is ``"\\n".join(marks)`` (or its lower-case form, when the marks are ASCII) and no
+    word holds a line break, so none spans two marks: C searches of ``joined`` find them, not a
+    test of each of the page's hundreds of marks in Python.
+    """
+    found: set[int] = set()
+    starts = None
+    for word in words:
+        at = joined.find(word)
+        while at >= 0:
+            if starts is None:  # where each mark starts in ``joined`` (one may hold a line break)
+                starts = list(accumulate(map((1).__add__, map(len, marks)), initial=0))
+            index = bisect_right(starts, at) - 1
+            found.add(index)
+            at = joined.find(word, starts[index + 1])  # on from the next mark
+    return sorted(found)
 
 
 def _pruned_copy(tree: HtmlElement, targets: list[HtmlElement]) -> HtmlElement:
@@ -263,6 +280,8 @@ _BANNER = re.compile(
     "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr",
     re.I,
 )
+# Every match of _BANNER holds one of these, in lower case (_BANNER ignores case).
+_BANNER_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
 # A superset of the characters html2txt may drop (not printable, not space).
 _NOT_PRINTABLE = re.compile(r"[^\w\s!-/:-@\[-`{-~]")
 
@@ -275,6 +294,23 @@ def _cleaned_by_class(el: HtmlElement) -> bool:
         if "footer" in first:
             return True
     return bool(_BANNER.search(el.get("class") or "") or _BANNER.search(el.get("id") or ""))
+
+
+def _classed_candidates(marks: list[str]) -> list[int]:
+    """The indices of the marks of the elements :func:`_cleaned_by_class` may remove (a superset).
+
+    ASCII marks (nearly all pages') are searched in lower case for "footer" and the words every
+    banner match holds: C searches, where _BANNER's case-insensitive scan of the whole page's
+    marks costs more than the rest of the page measure. In other marks re.IGNORECASE may match
+    letters that lower() leaves alone (the Kelvin sign as "k"): those are tested one by one.
+    """
+    joined = "\n".join(marks)
+    if joined.isascii():
+        return _marks_holding(("footer", *_BANNER_WORDS), marks, joined.lower())
+    banners = _BANNER.search(joined) is not None  # (no match spans two marks)
+    return [
+        i for i, mark in enumerate(marks) if "footer" in mark or (banners and _BANNER.search(mark))
+    ]
 
 
 def _words(text: str) -> tuple[int, int]:
@@ -305,13 +341,7 @@ def _covers_little(
     if body is None:
         body = tree
     removed = [*targets, *body.iter(*_CLEANED_TAGS)]
-    # a banner's regex cannot match across marks (no line break in it): one scan of them all
-    banners = _BANNER.search("\n".join(marks)) is not None
-    removed += [
-        el
-        for el, mark in zip(marked, marks, strict=True)
-        if ("footer" in mark or (banners and _BANNER.search(mark))) and _cleaned_by_class(el)
-    ]
+    removed += [marked[i] for i in _classed_candidates(marks) if _cleaned_by_class(marked[i])]
     gone = set(removed)
     if body in gone or any(a in gone for a in body.iterancestors()):
         return None  # html2txt would find another body in the pruned page

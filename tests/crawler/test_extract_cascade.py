@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import inspect
+import re
 import sys
 from copy import copy
 from pathlib import Path
@@ -250,3 +251,42 @@ def test_the_parser_gives_lxml_html_classes() -> None:
         "InputElement", "HtmlElement",
     ]  # fmt: skip
     assert type(copy(tree).find(".//form")).__name__ == "FormElement"
+
+
+def test_marks_holding_finds_each_mark_holding_a_word_once() -> None:
+    marks = [
+        "nav ",
+        "post-comment comment-list ",
+        "x\ncomments ",
+        " ",
+        "nocomment",
+        "disqus_thread",
+    ]
+    joined = "\n".join(marks)
+    assert ex._marks_holding(("omment", "disqus_thread"), marks, joined) == [1, 2, 4, 5]
+    assert ex._marks_holding(("absent",), marks, joined) == []
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    branches, depth, start = [], 0, 0
+    for i, char in enumerate(pattern):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    return [*branches, pattern[start:]]
+
+
+def test_every_banner_match_holds_a_banner_word() -> None:
+    branches = _top_level_branches(ex._BANNER.pattern)
+    assert len(branches) == 8
+    # the branches' mandatory literal text: character classes, groups and "?" set apart
+    literal = [re.sub(r"\[[^]]*\]|\{[^}]*\}|\([^)]*\)|\?", " ", b).lower() for b in branches]
+    assert all(any(word in text for word in ex._BANNER_WORDS) for text in literal)
+
+
+def test_classed_candidates_find_footers_and_banners_in_any_case() -> None:
+    marks = ["site-Footer x", "nav ", "CookieBar ", " cmp-Consent-Banner", "main ", "footer"]
+    assert ex._classed_candidates(marks) == [0, 2, 3, 5]
+    # non-ASCII marks: IGNORECASE matches the Kelvin sign as "k"
+    assert ex._classed_candidates(["coo\u212aie-banner", "ёлка ", "page-footer"]) == [0, 2]
