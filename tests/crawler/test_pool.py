@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 
 import pytest
 
-from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool, PoolFeed
+from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool, PoolFeed, PoolResult
 from crawler.fetch.runner import EXIT_OK, EXIT_PARTIAL, CrawlReport
 from crawler.items import FetchedPage
 from dedup import DedupConfig
@@ -137,15 +138,23 @@ def test_started_workers_start_beside_the_loop_and_then_extract_the_first_page()
     assert result.error is None and result.article is not None
 
 
+def _start_and_extract(
+    pool: ExtractionPool, start: Callable[[], None], pages: int = 1
+) -> list[PoolResult]:
+    """Start ``pool`` with ``start``, then extract ``pages`` pages at once (within 30 s)."""
+
+    async def run() -> list[PoolResult]:
+        start()
+        extracts = asyncio.gather(*(pool.extract(_page()) for _ in range(pages)))
+        return await asyncio.wait_for(extracts, timeout=30)
+
+    return asyncio.run(run())
+
+
 def test_pages_that_come_while_the_workers_start_wait_for_them() -> None:
     pool = ExtractionPool(DedupConfig(), workers=2)
-
-    async def start_and_extract() -> list[object]:
-        pool.start()
-        return await asyncio.gather(*(pool.extract(_page()) for _ in range(5)))
-
     try:
-        results = asyncio.run(start_and_extract())
+        results = _start_and_extract(pool, pool.start, pages=5)
         assert len(pool._pool) == 2  # no third worker for the pages that came first
     finally:
         pool.close()
@@ -167,13 +176,8 @@ def test_a_worker_that_fails_to_start_is_started_again_for_the_waiting_pages(
 
     monkeypatch.setattr(crawler.fetch.pool, "_Worker", fails_once)
     pool = ExtractionPool(DedupConfig(), workers=1)
-
-    async def start_and_extract() -> object:
-        pool.start()
-        return await pool.extract(_page())
-
     try:
-        result = asyncio.run(start_and_extract())
+        (result,) = _start_and_extract(pool, pool.start)
     finally:
         pool.close()
     assert failures == ["fork"] and result.error is None and result.article is not None
@@ -189,14 +193,9 @@ def test_pages_fail_instead_of_waiting_for_ever_when_no_worker_can_start(
 
     monkeypatch.setattr(crawler.fetch.pool, "_Worker", cannot_start)
     pool = ExtractionPool(DedupConfig(), workers=1)
-
-    async def start_and_extract() -> object:
-        pool.start()
-        return await asyncio.wait_for(pool.extract(_page()), timeout=30)
-
     try:
         with pytest.raises(OSError, match="cannot fork"):
-            asyncio.run(start_and_extract())
+            _start_and_extract(pool, pool.start)
     finally:
         pool.close()
 
@@ -271,13 +270,8 @@ def test_workers_come_from_the_forkserver_when_the_process_has_other_threads() -
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
     pool = ExtractionPool(DedupConfig(), workers=1)
-
-    async def start_and_extract() -> object:
-        pool.start_forked()
-        return await pool.extract(_page())
-
     try:
-        result = asyncio.run(start_and_extract())
+        (result,) = _start_and_extract(pool, pool.start_forked)
         parents = [_parent_pid(w.process.pid) for w in pool._pool]
     finally:
         stop.set()
