@@ -49,6 +49,17 @@ def test_a_crawl_with_dedup_align_clusters_a_spun_copy_that_a_plain_crawl_leaves
                 *FAST, *more,
             )  # fmt: skip
             assert "2 new articles stored" in done.stderr, done.stderr[-3000:]
+        # the plain archive crawled again with the setting: its stored articles signed again
+        again = run_newsmon(
+            "crawl", "--outlets", str(registry), "--db", str(tmp_path / "plain.db"),
+            *FAST, "-s", "NEWSMON_DEDUP_ALIGN=true",
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr[-3000:]
+    with Archive(tmp_path / "plain.db") as archive:
+        blobs = [b for (b,) in archive.connection.execute("SELECT signature FROM articles")]
+    cfg = DedupConfig(align=True)
+    assert len(blobs) == 2
+    assert all(len(Signature.from_bytes(b, cfg).sentences.minhash) for b in blobs)
     plain, aligned = _clusters(tmp_path / "plain.db"), _clusters(tmp_path / "align.db")
     assert plain["alpha"] != plain["beta"]
     assert aligned["alpha"] == aligned["beta"]
@@ -69,18 +80,20 @@ def test_turned_on_for_an_archive_stored_without_it_the_window_is_signed_again_o
     caplog.set_level(logging.INFO, logger="crawler.store.clustering")
     with Archive(db_path) as archive:
         _store(archive, "source", SOURCE_TEXT)
+        _store(archive, "brief", "Too short to align: a brief of one sentence.")
     cfg = DedupConfig(align=True)
     clusterer = Clusterer(cfg, store=MemoryStore())
+    select = "SELECT signature FROM articles WHERE id = 'source'"
     with Archive(db_path) as archive:
-        assert restore_clusterer(clusterer, archive) == {"source"}
-        stored = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
+        assert restore_clusterer(clusterer, archive) == {"source", "brief"}
+        stored = archive.connection.execute(select).fetchone()[0]
     assert len(Signature.from_bytes(stored, cfg).sentences.minhash)  # kept for the next run
     assert "(1 re-signed)" in caplog.text
     decision = clusterer.add(Doc("spun", "beta", time.time()), signature(SPUN_TEXT, cfg))
     assert decision.cluster == "source"
     with Archive(db_path) as archive:
         restore_clusterer(Clusterer(cfg, store=MemoryStore()), archive)
-        again = archive.connection.execute("SELECT signature FROM articles").fetchone()[0]
+        again = archive.connection.execute(select).fetchone()[0]
     assert again == stored
     assert "(0 re-signed)" in caplog.messages[-1]
 
