@@ -349,7 +349,7 @@ def _aligned_all(
         if weight < cutoff * total:
             results.append((weight / total, total, count))
             continue
-        run = _heaviest_run(best[matched].tolist(), weights.tolist(), size)
+        run = heaviest_run(best[matched].tolist(), weights.tolist(), size)
         results.append((run / total, total, count))
     return results
 
@@ -358,7 +358,7 @@ _RUN_START = np.zeros(1 << 16, dtype=np.intp)
 _RUN_SIZE = np.zeros(1 << 16, dtype=np.intp)
 
 
-def _heaviest_run(positions: list[int], weights: list[int], size: int) -> int:
+def heaviest_run(positions: list[int], weights: list[int], size: int) -> int:
     """The largest total weight of a non-decreasing subsequence of ``positions`` (each in
     ``range(size)``): one pass, keeping the best total of a run ending at each position (a
     text has a few dozen sentences, so a slice's ``max`` beats a tree)."""
