@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import stat
 import sys
@@ -188,6 +189,12 @@ def command(
     return 1 if skipped else 0
 
 
+def _cut(score: float) -> str:
+    """A score cut (not rounded) to two decimals: a score under its threshold never reads as it
+    (0.5969 against 0.60 reads 0.59), and one at or over it still does (the thresholds have two)."""
+    return f"{math.floor(round(score * 100, 6)) / 100:.2f}"
+
+
 def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output: IO[str]) -> int:
     """Print why ``a`` and ``b`` were or were not linked; exit status 1 if one is unknown."""
     known = {row["id"]: row for row in rows}
@@ -205,20 +212,20 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
     verdict = "linked" if why["linked"] else "not linked"
     short = "; short text" if why.get("short") else ""
     scores = [
-        f"Jaccard {why.get('jaccard', 0):.2f} (needs {why.get('jaccard_needed', 0):.2f}"
-        f"{short}; raw MinHash estimate {why.get('jaccard_raw', 0):.2f})"
+        f"Jaccard {_cut(why.get('jaccard', 0))} (needs {why.get('jaccard_needed', 0):.2f}"
+        f"{short}; raw MinHash estimate {_cut(why.get('jaccard_raw', 0))})"
     ]
     if "containment" in why:
         scores.append(
-            f"containment {why['containment']:.2f} of {why['content_shingles']} "
+            f"containment {_cut(why['containment'])} of {why['content_shingles']} "
             f"content shingles (needs {why['containment_needed']:.2f})"
         )
     elif "containment_estimate" in why:
         scores.append(
-            f"containment estimate {why['containment_estimate']:.2f} (under the "
+            f"containment estimate {_cut(why['containment_estimate'])} (under the "
             f"prefilter: not counted)"
         )
-    scores.append(f"lead agreement {why['lead']:.2f}")
+    scores.append(f"lead agreement {_cut(why['lead'])}")
     if "aligned" in why:
         figures = (
             ""
@@ -226,10 +233,10 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
             else f"; figures differ: {why['figures_shared']} of {why['figures']} shared"
         )
         scores.append(
-            f"aligned sentences {why['aligned']:.2f} of the shorter text's content "
+            f"aligned sentences {_cut(why['aligned'])} of the shorter text's content "
             f"words in {why['aligned_sentences']} sentences (needs "
             f"{why['aligned_needed']:.2f}, or {why['aligned_with_text_needed']:.2f} together with "
-            f"the shared text {why['shared_text']:.2f}{figures})"
+            f"the shared text {_cut(why['shared_text'])}{figures})"
         )
     scores.append("LSH candidates" if why["candidate"] else "not LSH candidates")
     cluster = "same cluster" if same else "different clusters"
