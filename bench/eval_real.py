@@ -163,20 +163,21 @@ def explain_pairs(records: list[dict], predicted: dict[str, str], clusterer: Clu
 
 
 def explain_line(why: dict) -> str:
-    """One human line of ``NearDupIndex.explain``'s scores."""
+    """One human line of ``NearDupIndex.explain``'s scores (three decimals: a score just under
+    its threshold does not read as it)."""
     parts = [
-        f"jaccard {why.get('jaccard', 0):.2f}/{why.get('jaccard_needed', 0):.2f}"
-        f" (raw {why.get('jaccard_raw', 0):.2f})"
+        f"jaccard {why.get('jaccard', 0):.3f}/{why.get('jaccard_needed', 0):.2f}"
+        f" (raw {why.get('jaccard_raw', 0):.3f})"
     ]
     if "containment" in why:
-        parts.append(f"containment {why['containment']:.2f}/{why['containment_needed']:.2f}")
+        parts.append(f"containment {why['containment']:.3f}/{why['containment_needed']:.2f}")
     elif "containment_estimate" in why:
-        parts.append(f"containment estimate {why['containment_estimate']:.2f}")
-    parts.append(f"lead {why['lead']:.2f}")
+        parts.append(f"containment estimate {why['containment_estimate']:.3f}")
+    parts.append(f"lead {why['lead']:.3f}")
     if "aligned" in why:
         parts.append(
-            f"aligned {why['aligned']:.2f}/{why['aligned_needed']:.2f} of "
-            f"{why['aligned_sentences']} sentences, shared text {why['shared_text']:.2f}"
+            f"aligned {why['aligned']:.3f}/{why['aligned_needed']:.2f} of "
+            f"{why['aligned_sentences']} sentences, shared text {why['shared_text']:.3f}"
             + ("" if why["figures_agree"] else ", figures differ")
         )
     parts.append("candidate" if why["candidate"] else "not a candidate")
