@@ -62,7 +62,13 @@ from crawler.extract.metadata import (
     read_page,
 )
 from crawler.extract.pagetype import not_article_reason
-from crawler.extract.paragraphs import dedupe, normalize, paragraph_key, split_paragraphs
+from crawler.extract.paragraphs import (
+    dedupe,
+    forget_normalized,
+    normalize,
+    paragraph_key,
+    split_paragraphs,
+)
 from crawler.extract.shown_dates import shown_date
 from crawler.items import Article, Priors
 from crawler.times import parse_iso
@@ -403,6 +409,8 @@ def extract_article(
     except Exception as exc:  # the one error boundary: nothing else may reach the pipeline
         logger.debug("extraction failed on %s", url, exc_info=True)
         raise ExtractionError("internal", f"{type(exc).__name__}: {exc}"[:300]) from exc
+    finally:
+        forget_normalized()  # a worker's memory stays flat between pages
 
 
 # A numeric character reference (``&#8;``, ``&#x1B``; the ``;`` is optional in HTML).

@@ -95,6 +95,17 @@ def test_reset_caches_can_be_called_between_pages() -> None:
     assert again.article.text.startswith(PARAS[0][:40])
 
 
+def test_a_pages_paragraphs_are_normalised_once_each_and_forgotten_after_it() -> None:
+    # more lines than a bounded LRU cache holds: on a page of 70,000 lines (a timetable) each of
+    # the four passes over the body missed on every line
+    lines = [f"Entry {i} of a listing longer than any bounded cache" for i in range(10_000)]
+    first = [normalize(line) for line in lines]
+    assert all(normalize(line) is form for line, form in zip(lines, first, strict=True))
+    extract_article(page(body_of(PARAS)), "https://example.com/a", fetched=FETCHED)
+    again = normalize(lines[0])
+    assert again == first[0] and again is not first[0]  # made anew: the page's forms are gone
+
+
 # --- the acceptance page -----------------------------------------------------------------------
 
 
