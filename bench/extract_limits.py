@@ -1,11 +1,12 @@
 """What the per-page extraction budget saves: CPU and memory of pathological pages, bounded.
 
-    python bench/extract_limits.py [--links 95000] [--breaks 500000] [--timeout 1] [--memory 400]
+    python bench/extract_limits.py [--links 95000] [--breaks 500000] [--listing 70000]
+                                   [--timeout 1] [--memory 400]
 
 For each page: the extraction alone, in a process of its own (CPU seconds, peak resident MB),
 then the same page through an ExtractionPool with the CPU limit alone and with the memory limit
 alone (reason, wall seconds until the page was answered). The pages are the ones
-tests/hostile/test_extraction_limits.py uses.
+tests/hostile/test_extraction_limits.py and test_huge_article.py use.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crawler.fetch.pool import ExtractionPool
 from crawler.items import FetchedPage
 from dedup import DedupConfig
-from tests.hostile.pages import link_lines, many_breaks
+from tests.hostile.pages import HUGE_LINES, huge_listing, link_lines, many_breaks
 
 
 def _alone(body: bytes, out: multiprocessing.Queue) -> None:
@@ -87,12 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=95_000)
     parser.add_argument("--breaks", type=int, default=500_000)
+    parser.add_argument("--listing", type=int, default=HUGE_LINES, help="lines of a timetable")
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--memory", type=int, default=400)
     args = parser.parse_args()
     for name, body in (
         (f"{args.links} link lines", link_lines(args.links)),
         (f"{args.breaks} <br>", many_breaks(args.breaks)),
+        (f"a timetable of {args.listing} lines", huge_listing(args.listing)),
     ):
         outcome, cpu, peak = alone(body)
         timed, timed_wall = budgeted(body, args.timeout, 0)
