@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -123,10 +124,12 @@ def test_explain_of_an_id_not_in_the_input_is_a_one_line_error(articles: Path) -
 def test_explain_never_shows_a_refused_score_at_its_threshold() -> None:
     # On the shared dev set this spun pair aligns 0.5969 of 0.60 needed: rounded it read
     # "aligned sentences 0.60 ... (needs 0.60" beside "not linked"; cut to two decimals it is 0.59.
-    dev = shared_path("bench", "real-copies", "articles.jsonl")
-    result = run_newsmon("cluster", str(dev), "--align", "--explain", "dev0031", "dev0034")
+    dev = str(shared_path("bench", "real-copies", "articles.jsonl"))
+    pair = ("--align", "--explain", "dev0031", "dev0034")
+    why = json.loads(run_newsmon("cluster", dev, *pair, "--format", "json").stdout)
+    assert not why["linked"] and 0.595 <= why["aligned"] < why["aligned_needed"] == 0.6
+    result = run_newsmon("cluster", dev, *pair)
     assert (result.returncode, result.stderr) == (0, "")
-    line = result.stdout
-    assert "not linked" in line
-    assert "aligned sentences 0.59 of the shorter text's content words" in line
-    assert "(needs 0.60, or 0.95 together with the shared text 0.11" in line
+    shown = re.search(r"aligned sentences (\S+) of .* \(needs (\S+),", result.stdout)
+    assert shown is not None and "not linked" in result.stdout
+    assert shown.groups() == ("0.59", "0.60")
