@@ -35,7 +35,7 @@ def _files(patterns: tuple[str, ...]) -> list[str]:
 
 def _until_iso(value: str | None) -> str | None:
     """--until: a bare date means the end of that day."""
-    iso = since_to_iso(value)
+    iso = since_to_iso(value, "--until")
     if iso and value and len(value.strip()) == 10:
         end = datetime.fromisoformat(iso) + timedelta(days=1, seconds=-1)
         return end.isoformat(timespec="seconds")
@@ -117,6 +117,10 @@ def command(
     if outlet_ids:
         outlets = [outlet_by_id(outlets, i) for i in outlet_ids]
     since_iso, until_iso = since_to_iso(since), _until_iso(until)
+    if since_iso and until_iso and since_iso > until_iso:
+        raise click.UsageError(
+            f"--since {since} is after --until {until}: no time is in that period"
+        )
     if cc_news:
         if paths:
             raise ConfigError("give either --cc-news or WARC files, not both")

@@ -62,22 +62,29 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
     return overrides
 
 
-def since_to_iso(value: str | None) -> str | None:
-    """``24h``/``7d``/``1h30m`` (before now) or an ISO date/time -> an ISO 8601 UTC time."""
+def since_to_iso(value: str | None, option: str = "--since") -> str | None:
+    """``24h``/``7d``/``1h30m`` (before now) or an ISO date/time -> an ISO 8601 UTC time
+    (``option``: the option named in an error)."""
     if not value:
         return None
     text = value.strip()
     if parse_iso(text) is not None:
-        return utc_iso(text)
+        try:
+            return utc_iso(text)
+        except OverflowError:  # its offset moves it past the year 1 or 9999 in UTC
+            raise click.BadParameter(
+                f"{value!r} is out of range: UTC times run from the year 1 to 9999",
+                param_hint=f"'{option}'",
+            ) from None
     try:
         seconds = parse_duration(text)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is neither a duration like 24h/7d nor an ISO date", param_hint="'--since'"
+            f"{value!r} is neither a duration like 24h/7d nor an ISO date", param_hint=f"'{option}'"
         ) from None
     try:
         return now_iso(timedelta(seconds=seconds))
     except OverflowError:  # further back than year 1
         raise click.BadParameter(
-            f"{value!r} reaches back before the year 1", param_hint="'--since'"
+            f"{value!r} reaches back before the year 1", param_hint=f"'{option}'"
         ) from None

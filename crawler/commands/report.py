@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,23 +50,45 @@ def _until(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     (``--until 2026-11-09`` ends at 2026-11-10T00:00 UTC)."""
     found = _time(ctx, param, value)
     if found is not None and _DAY.match(value or ""):
-        from datetime import timedelta
+        from datetime import UTC, datetime, timedelta
 
         from crawler.times import parse_iso
 
         day = parse_iso(found)
         if day is not None:
-            found = (day + timedelta(days=1)).isoformat()
+            try:
+                found = (day + timedelta(days=1)).isoformat()
+            except OverflowError:  # 9999-12-31: the calendar's last day, to its last second
+                found = datetime.max.replace(tzinfo=UTC).isoformat(timespec="seconds")
     return found
 
 
 _DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
+def _refuse_reversed_period(function: _F) -> _F:
+    """``function`` refusing a --since at or after its --until (no time is in that period)."""
+
+    @functools.wraps(function)
+    def run(*args: object, **kwargs: object) -> object:
+        since, until = kwargs.get("since"), kwargs.get("until")
+        if isinstance(since, str) and isinstance(until, str) and since >= until:
+            from crawler.report.empty import moment_text, until_text
+
+            raise click.UsageError(
+                f"--since {moment_text(since)} is after --until {until_text(until)}: no time "
+                "is in that period"
+            )
+        return function(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 def _period_options(default_since: str | None) -> Callable[[_F], _F]:
     """The --outlet, --since and --until options (``--since`` defaults to ``default_since``)."""
 
     def decorate(function: _F) -> _F:
+        function = _refuse_reversed_period(function)
         function = click.option(
             "--until",
             callback=_until,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from crawler import escape
 from crawler.store.archive import Archive
@@ -60,7 +60,39 @@ def empty_note(
     hint = f"--since {first}" + (f" (or --since {days}d)" if days else "")
     if until is not None and until < span.last:
         hint += " without --until"
-    return f"No {what} from {_day(since)} to {_day(until) or 'now'}. {held}: {hint} shows them."
+    return f"No {what} {period_text(since, until)}. {held}: {hint} shows them."
+
+
+def period_text(since: str | None, until: str | None) -> str:
+    """A period of UTC ISO times, ``until`` excluded, as a user names it: "from 2026-11-01 to
+    2026-11-09 (included)", "up to 2026-11-09 12:00 UTC", "from 2026-11-01 to now"."""
+    if since is None:
+        return f"up to {until_text(until)}" if until else "at any time"
+    return f"from {moment_text(since)} to {until_text(until) if until else 'now'}"
+
+
+def moment_text(value: str) -> str:
+    """A UTC ISO time as a user types it: the day alone at midnight, else with the time."""
+    moment = parse_iso(value)
+    if moment is None:
+        return value
+    moment = moment.astimezone(UTC)
+    if not (moment.hour or moment.minute or moment.second):
+        return moment.date().isoformat()
+    clock = "%H:%M:%S" if moment.second else "%H:%M"
+    return moment.strftime(f"%Y-%m-%d {clock} UTC")
+
+
+def until_text(value: str) -> str:
+    """An excluded end (``--until``) as a user types it: a midnight is the day before it,
+    included ("2026-11-09 (included)" for 2026-11-10T00:00), any other time as it is."""
+    moment = parse_iso(value)
+    if moment is None:
+        return value
+    moment = moment.astimezone(UTC)
+    if moment.hour or moment.minute or moment.second:
+        return moment_text(value)
+    return f"{(moment - timedelta(days=1)).date().isoformat()} (included)"
 
 
 def period_misses(span: Span, since: str | None, until: str | None) -> bool:
@@ -82,10 +114,6 @@ def with_note(text: str, fmt: str, note: str, *, aside: bool) -> tuple[str, str 
         head, sep, rest = text.partition("</h1>\n")
         return (head + sep + paragraph + rest, None) if sep else (text, note if aside else None)
     return text, note if aside else None
-
-
-def _day(value: str | None) -> str:
-    return value[:10] if value else ""
 
 
 def _days_back(first: str, now: datetime) -> int | None:

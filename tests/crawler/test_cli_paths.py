@@ -159,7 +159,8 @@ def test_report_outlets_and_clusters_default_to_the_same_period(demo_db: Path) -
 
 
 _HINT = re.compile(
-    r"No clusters from \d{4}-\d\d-\d\d to now\. The archive holds (\d+) articles "
+    r"No clusters from \d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)? UTC to now\. "
+    r"The archive holds (\d+) articles "
     r"dated (\d{4}-\d\d-\d\d) \.\. \d{4}-\d\d-\d\d: --since (\S+) \(or --since "
     r"(\d+d)\) shows them\."
 )
@@ -190,3 +191,45 @@ def test_an_empty_report_says_what_the_archive_holds_and_which_since_shows_it(
         "report", "outlets", "--db", str(demo_db), "--since", "1d", "--format", "markdown"
     )
     assert "> No articles from" in outlets.stdout and "--since" in outlets.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "clusters", "--since", "0001-01-01T00:00+05:00"],  # before year 1 in UTC
+        ["export", "--since", "0001-01-01T00:00+05:00"],
+        ["report", "outlets", "--until", "9999-12-31T23:00-02:00"],  # after year 9999 in UTC
+        ["import", "none.warc.gz", "--since", "9999-12-31T23:00-02:00"],
+    ],
+)
+def test_a_time_past_the_calendar_is_a_usage_error(demo_db: Path, args: list[str]) -> None:
+    done = run_newsmon(*args, "--db", str(demo_db), check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "out of range" in done.stderr, done.stderr
+
+
+def test_the_last_day_of_the_calendar_is_a_day_like_another(demo_db: Path) -> None:
+    done = run_newsmon(
+        "report", "clusters", "--db", str(demo_db), "--until", "9999-12-31", "--format", "json"
+    )
+    assert json.loads(done.stdout)["clusters"]
+
+
+@pytest.mark.parametrize("command", [["report", "clusters"], ["report", "outlets"], ["export"]])
+def test_a_period_that_ends_before_it_starts_is_a_usage_error(
+    demo_db: Path, command: list[str]
+) -> None:
+    period = ("--since", "2026-11-10", "--until", "2026-11-01")
+    done = run_newsmon(*command, "--db", str(demo_db), *period, check=False)
+    assert done.returncode == 2
+    assert "--since 2026-11-10 is after --until 2026-11-01" in done.stderr, done.stderr
+
+
+def test_an_empty_period_is_named_as_typed(demo_db: Path) -> None:
+    until = run_newsmon("report", "clusters", "--db", str(demo_db), "--until", "2026-11-01")
+    assert "No clusters up to 2026-11-01 (included). The archive holds" in until.stdout
+    both = run_newsmon(
+        "report", "clusters", "--db", str(demo_db), "--since", "2026-10-01", "--until",
+        "2026-10-31T12:00",
+    )  # fmt: skip
+    assert "No clusters from 2026-10-01 to 2026-10-31 12:00 UTC. The archive holds" in both.stdout
