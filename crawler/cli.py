@@ -10,8 +10,11 @@ Exit status: 0 success, 1 partial failure, 2 usage or configuration error.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import logging
+import os
 import sys
 
 import click
@@ -175,12 +178,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+        # a file named on the command line that cannot be opened (-o DIR/missing/x) is usage
+        usage = isinstance(exc, click.UsageError | click.FileError)
+        sys.exit(EXIT_USAGE if usage else exc.exit_code)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except NewsmonError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PARTIAL)
+    except OSError as exc:  # the output cannot be written: a full disk, a reader gone (`| head`)
+        _drop_stdout()
+        if exc.errno != errno.EPIPE:
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
         sys.exit(EXIT_PARTIAL)
     except Exception as exc:
         if _is_dedup_error(exc):
@@ -188,6 +199,13 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what is left in its
+    buffer does not fail again (a second error, printed on the way out)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _check_environment() -> None:

@@ -8,13 +8,14 @@ import json
 import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from crawler.demo.server import SampleOutlets
 from crawler.store.archive import Archive
-from tests.newsmon_cli import run_newsmon
+from tests.newsmon_cli import NEWSMON, TIMEOUT_S, run_newsmon
 
 pytestmark = pytest.mark.slow
 
@@ -233,3 +234,44 @@ def test_an_empty_period_is_named_as_typed(demo_db: Path) -> None:
         "2026-10-31T12:00",
     )  # fmt: skip
     assert "No clusters from 2026-10-01 to 2026-10-31 12:00 UTC. The archive holds" in both.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export"], ["report", "clusters", "--format", "csv"], ["export", "--format", "warc"]],
+)
+def test_a_full_disk_under_the_output_is_one_line(demo_db: Path, args: list[str]) -> None:
+    with open("/dev/full", "w") as full:  # every write fails: no space left on device
+        done = subprocess.run(
+            [*NEWSMON, *args, "--db", str(demo_db)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: No space left on device"], done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(demo_db: Path) -> None:
+    child = subprocess.Popen(
+        [*NEWSMON, "export", "--db", str(demo_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child.stdout.close()  # `| head` that stopped reading before the first line was written
+    try:
+        _, errors = child.communicate(timeout=TIMEOUT_S)
+    finally:
+        child.kill()
+    assert child.returncode == 1 and errors == ""
+
+
+def test_an_output_file_that_cannot_be_opened_is_a_usage_error(tmp_path: Path) -> None:
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": "a", "text": "one two three four"}\n', encoding="utf-8")
+    done = run_newsmon("cluster", str(records), "-o", str(tmp_path / "no" / "x"), check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
