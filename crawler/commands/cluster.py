@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import click
 
+from crawler import escape
 from crawler.progress import ProgressLine, bar, format_duration, progress_mode
 
 # On a terminal, the progress line is updated every this many records.
@@ -176,7 +177,7 @@ def command(
     count = 0
     for result in cluster_records(records(), cfg, on_error=on_error):
         count += 1
-        output.write(_ENCODE(result) + "\n")
+        output.write(escape.json_text(_ENCODE(result)) + "\n")
         clusters.add(result["cluster"])
     output.flush()
     final = f"{count} records in {len(clusters)} clusters" + (
@@ -206,7 +207,7 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
     same = clusterer.resolve(known[a]["cluster"]) == clusterer.resolve(known[b]["cluster"])
     why["same_cluster"] = same
     if fmt == "json":
-        output.write(_ENCODE(why) + "\n")
+        output.write(escape.json_text(_ENCODE(why)) + "\n")
         output.flush()
         return 0
     verdict = "linked" if why["linked"] else "not linked"
@@ -247,8 +248,8 @@ def _explain(clusterer: Any, rows: list[dict], a: str, b: str, fmt: str, output:
             ", a link by aligned sentences alone joins a cluster of two or more only with a "
             "second link"
         )
-    output.write(
-        f"{a} and {b}: {verdict} by rule '{why['rule']}' ({cluster}): " + "; ".join(scores) + "\n"
-    )
+    pair = " and ".join(escape.terminal(key, keep_newlines=False) for key in (a, b))
+    rule = f"{verdict} by rule '{why['rule']}' ({cluster})"
+    output.write(f"{pair}: {rule}: " + "; ".join(scores) + "\n")
     output.flush()
     return 0

@@ -133,3 +133,20 @@ def test_explain_never_shows_a_refused_score_at_its_threshold() -> None:
     shown = re.search(r"aligned sentences (\S+) of .* \(needs (\S+),", result.stdout)
     assert shown is not None and "not linked" in result.stdout
     assert shown.groups() == ("0.59", "0.60")
+
+
+def test_ids_from_the_input_are_escaped_in_every_output(tmp_path: Path) -> None:
+    # a bidi override and a C1 control in one id, BEL in the other: JSON writes them as \uXXXX
+    # (decoded back to the same ids), the --explain line shows them as visible escapes
+    text = "The river rose two metres overnight and the valley road closed at dawn. " * 4
+    first, second = "a\u202eb\x85", "b\x07"
+    records = tmp_path / "odd.jsonl"
+    lines = [json.dumps({"id": key, "text": text}) for key in (first, second)]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = run_newsmon("cluster", str(records)).stdout
+    assert "\u202e" not in out and "\x85" not in out and "\\u202e" in out
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [first, second]
+    line = run_newsmon("cluster", str(records), "--explain", first, second).stdout
+    assert "\u202e" not in line and "\x07" not in line and "a\\u202eb\\x85 and b\\x07" in line
+    why = run_newsmon("cluster", str(records), "--explain", first, second, "--format", "json")
+    assert "\u202e" not in why.stdout and json.loads(why.stdout)["a"] == first
