@@ -46,6 +46,7 @@ def _progress_text(count: int, position: int, total: int, elapsed: float) -> str
 
 # One encoder for every output line (json.dumps with an option makes one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_BOM = b"\xef\xbb\xbf"
 
 
 @click.command("cluster")
@@ -117,7 +118,11 @@ def command(
       newsmon cluster articles.jsonl --align
       newsmon cluster articles.jsonl --explain a17 a42 --format json
     """
+    from crawler.errors import ConfigError
     from dedup import Clusterer, DedupConfig, DedupError, cluster_records
+
+    if explain is not None and explain[0] == explain[1]:
+        raise ConfigError(f"--explain needs two different ids, not {explain[0]!r} twice")
 
     # The objects made so far (modules, functions) live until the end: keep the collector off
     # them, and let it run less often on the few objects each record leaves (none are cyclic).
@@ -137,6 +142,8 @@ def command(
     def records() -> Any:
         nonlocal skipped
         for number, raw in enumerate(input_file, 1):
+            if number == 1 and raw.startswith(_BOM):  # a UTF-8 file as Windows tools save it
+                raw = raw[len(_BOM) :]
             if raw.isspace() or not raw:  # (strip() would copy the whole line)
                 continue
             try:

@@ -150,3 +150,17 @@ def test_ids_from_the_input_are_escaped_in_every_output(tmp_path: Path) -> None:
     assert "\u202e" not in line and "\x07" not in line and "a\\u202eb\\x85 and b\\x07" in line
     why = run_newsmon("cluster", str(records), "--explain", first, second, "--format", "json")
     assert "\u202e" not in why.stdout and json.loads(why.stdout)["a"] == first
+
+
+def test_explain_of_an_article_with_itself_is_a_usage_error(articles: Path) -> None:
+    result = run_newsmon("cluster", str(articles), "--explain", "a", "a", check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "error: --explain needs two different ids, not 'a' twice\n"
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path: Path) -> None:
+    records = tmp_path / "bom.jsonl"  # as Windows tools save UTF-8
+    lines = ['{"id": "a", "text": "one two three"}', '{"id": "b", "text": "four five six"}']
+    records.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    result = run_newsmon("cluster", str(records))
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
