@@ -127,7 +127,10 @@ def article_filter_options(function: _F) -> _F:
     """``--language`` and ``--query``: the member filters ``report clusters`` and ``export``
     share."""
     function = click.option(
-        "--query", metavar="WORDS", help="Only articles whose title or text holds all these words."
+        "--query",
+        metavar="WORDS",
+        help="Only articles whose title or text holds all these words (whole words; word* for a "
+        "prefix).",
     )(function)
     return click.option(
         "--language",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ MATCH_START = "\ue000"
 MATCH_END = "\ue001"
 SNIPPET_WORDS = 24
 MAX_HOURS = 24 * 31  # an hourly chart covers at most a month
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word of the index: letters and digits (an underscore or an apostrophe separates words).
+_TOKEN = re.compile(r"[^\W_]+")
+# Latin letters that carry a diacritic (precomposed), and combining marks: only a text holding
+# one of them needs decomposing to fold
+_MAY_HAVE_LATIN_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
+# a run of combining diacritics after a Latin letter (decomposed text)
+_LATIN_MARKS = re.compile("(?<=[a-z])[\u0300-\u036f]+")
 
 
 def newest_time(archive: Archive) -> str | None:
@@ -61,15 +68,37 @@ def fts_query(words: str) -> str | None:
         >>> fts_query('вода Toktogul* "OR"')
         '"вода" AND "toktogul"* AND "or"'
     """
-    parts = []
-    for raw in words.split():
-        prefix = raw.endswith("*")
-        tokens = _WORD.findall(raw.casefold())
-        if not tokens:
-            continue
-        phrase = '"' + " ".join(tokens) + '"'
-        parts.append(phrase + ("*" if prefix else ""))
+    phrases = query_phrases(words)
+    parts = ['"' + phrase + '"' + ("*" if prefix else "") for phrase, prefix in phrases]
     return " AND ".join(parts) or None
+
+
+def query_phrases(words: str) -> list[tuple[str, bool]]:
+    """The user's words as the index reads them: each whitespace-separated word a phrase of its
+    index words (``e-mail``: "e mail"), and whether it ends in ``*`` (a prefix)."""
+    found = []
+    for raw in words.split():
+        tokens = index_words(raw)
+        if tokens:
+            found.append((" ".join(tokens), raw.endswith("*")))
+    return found
+
+
+def index_words(text: str) -> list[str]:
+    """The words of ``text`` as the index's tokenizer (``unicode61 remove_diacritics 2``) holds
+    them: runs of letters and digits, lower case, Latin letters without their diacritics
+    ("São" -> "sao"; Cyrillic ё, й and қ stay as they are)."""
+    return _TOKEN.findall(fold_text(text))
+
+
+def fold_text(text: str) -> str:
+    """``text`` in lower case with the diacritics of its Latin letters removed, as the index's
+    tokenizer folds it (``str.lower``: the tokenizer keeps ß, which ``casefold`` would not)."""
+    lowered = text.lower()
+    if _MAY_HAVE_LATIN_MARKS.search(lowered) is None:  # most texts: nothing to take off
+        return lowered
+    bare = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", lowered))
+    return unicodedata.normalize("NFC", bare)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.errors import ConfigError
+from crawler.report.queries import fold_text, index_words, query_phrases
 from crawler.store.archive import Archive
 from settings.registry import Outlet
 
@@ -33,7 +34,9 @@ class Filters:
         countries: outlets of these countries (registry ``country``).
         languages: articles in these languages (an article without a detected language counts
             when its outlet's registry ``languages`` hold one of them).
-        query: words that must all appear (case-insensitive) in the title or the text.
+        query: words that must all appear, each in the title or the text, as whole words as the
+            dashboard's search finds them (case and Latin diacritics folded; ``word*``: a
+            prefix).
     """
 
     since: str | None = None
@@ -104,16 +107,16 @@ def article_conditions(
         )
         conditions.append(f"({a}.language IN ({_marks(f.languages)}){spoken})")
         params.extend([*f.languages, *resolved.language_outlets])
-    words = (f.query or "").casefold().split()
-    if words:
-        conditions.append(f"(newsmon_contains({a}.title, ?) OR newsmon_contains({a}.text, ?))")
-        params.extend(["\0".join(words)] * 2)
+    phrases = query_phrases(f.query or "")
+    if phrases:
+        conditions.append(f"newsmon_contains({a}.title, {a}.text, ?)")
+        params.append("\0".join(phrase + ("*" if prefix else "") for phrase, prefix in phrases))
     return conditions, params
 
 
 def prepare(db: sqlite3.Connection) -> None:
     """Register the SQL function the word filter uses on ``db``."""
-    db.create_function("newsmon_contains", 2, _contains_words, deterministic=True)
+    db.create_function("newsmon_contains", 3, _contains_words, deterministic=True)
 
 
 def articles(archive: Archive, resolved: Resolved) -> Iterable[Any]:
@@ -205,9 +208,23 @@ def _marks(values: tuple[str, ...] | list[str]) -> str:
     return ",".join("?" * len(values))
 
 
-def _contains_words(haystack: str | None, words: str) -> bool:
-    """SQL function: every word of ``words`` (NUL-separated, casefolded) is in ``haystack``."""
-    if not haystack:
-        return False
-    folded = haystack.casefold()
-    return all(word in folded for word in words.split("\0"))
+def _contains_words(title: str | None, text: str | None, phrases: str) -> bool:
+    """SQL function: every phrase of ``phrases`` (``query_phrases``, NUL-separated; a trailing
+    ``*``: a prefix) is whole words of the title or of the text, as the dashboard's search index
+    finds them (``crawler.report.queries``): "ash" is not in "cash", "Astana release" matches an
+    article with "Astana" in its title and "release" in its text."""
+    fields = [(field, fold_text(field)) for field in (title, text) if field]
+    words: list[str | None] = [None] * len(fields)  # each field's words, made when needed
+    for wanted in phrases.split("\0"):
+        prefix = wanted.endswith("*")
+        phrase = wanted.rstrip("*")
+        for i, (field, folded) in enumerate(fields):
+            if phrase.split(" ", 1)[0] not in folded:  # a cheap test first: most fields fail it
+                continue
+            if words[i] is None:
+                words[i] = " " + " ".join(index_words(field)) + " "
+            if (" " + phrase + ("" if prefix else " ")) in words[i]:  # type: ignore[operator]
+                break
+        else:
+            return False
+    return True

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from crawler.report.queries import SearchQuery, fts_query, search_articles
+from crawler.report.query import Filters, articles, resolve
 from crawler.store.archive import Archive
 from crawler.store.search import build_search_index, has_search_index
 from tests.factories import make_article
@@ -101,3 +104,41 @@ def test_central_asian_letters_fold_case(db_path: Path) -> None:
         for word in ("қазақстан", "Өзбекстан", "тоҷикистон", "ғарм", "oʻzbekiston", "cafe"):
             assert _ids(archive, word) == ["k1"], word
         assert _ids(archive, "казакстан") == []  # қ and к are different letters
+
+
+_AGREE = [
+    ("c1", "Cash for the Tashkent ash cleanup", "Crews cleared volcanic ash near the river."),
+    ("c2", "Astana signs the water deal", "The winter release washed the dam's spillway."),
+    ("c3", "Kazakhstan’s harvest", "São Paulo traders bought the grain; the wheat stays cheap."),
+    ("c4", "Вода в Токтогуле", "Выпуск воды зимой увеличат, сообщили в Бишкеке."),
+    ("c5", "Toktogul reservoir", "Levels at the Toktogul reservoir fell below the winter mark."),
+]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "ash",  # a whole word: not "cash" nor "Tashkent"
+        "Astana release",  # one word in the title, the other in the text
+        "Kazakhstan's",  # an ASCII apostrophe finds the curly one
+        "sao paulo",  # diacritics folded, as the index folds them
+        "toktog*",  # a prefix
+        "воды зимой",
+        "winter",
+        "toktogul grain",  # no article holds both
+        '"OR" NEAR',
+    ],
+)
+def test_export_query_and_dashboard_search_find_the_same_articles(
+    db_path: Path, words: str
+) -> None:
+    with Archive(db_path) as archive:
+        for number, (key, title, text) in enumerate(_AGREE):
+            when = f"2026-11-0{number + 1}T04:00:00Z"
+            archive.store_article(
+                make_article(key, "ala-too", when, cluster=key, title=title, text=text * 3)
+            )
+        build_search_index(archive)
+        searched = sorted(_ids(archive, words) or [])
+        exported = sorted(a.id for a in articles(archive, resolve(Filters(query=words), [])))
+    assert exported == searched, words
