@@ -18,6 +18,7 @@ from crawler.commands.report import (
 
 if TYPE_CHECKING:
     from crawler.report.query import Resolved
+    from settings.registry import Outlet
 
 # the formats `crawler.report.exports.WRITERS` holds, and warc (listed here so that --help
 # stays light)
@@ -70,7 +71,7 @@ def command(
     """
     from crawler.errors import ConfigError
     from crawler.report import exports
-    from crawler.report.query import Filters, articles, resolve
+    from crawler.report.query import Filters, articles, check_outlets, resolve
 
     if output_dir is not None and fmt is not None:
         raise ConfigError("--output-dir writes JSON files; leave out --format")
@@ -93,8 +94,9 @@ def command(
         registry,
     )
     if fmt == "warc":
-        return _export_warc(db, filters)
+        return _export_warc(db, filters, registry)
     with open_existing_archive(db) as archive:
+        check_outlets(archive, filters.filters.outlets, registry)
         found = articles(archive, filters)
         if output_dir is not None:
             count = exports.write_directory(found, output_dir)
@@ -104,12 +106,13 @@ def command(
     return 0
 
 
-def _export_warc(db: str, filters: Resolved) -> int:
+def _export_warc(db: str, filters: Resolved, registry: list[Outlet]) -> int:
     """``--format warc``: the stored pages of the matching articles, binary, to stdout."""
-    from crawler.report.query import articles
+    from crawler.report.query import articles, check_outlets
     from crawler.store.warc import export_warc
 
     with open_existing_archive(db) as archive:
+        check_outlets(archive, filters.filters.outlets, registry)
         wanted = {article.id for article in articles(archive, filters)}
         count = export_warc(
             archive,

@@ -218,7 +218,7 @@ def clusters(
     A cluster is in the period when one of its members is; it matches the other filters
     (outlet, country, language, words) when one of its members matches them all.
     """
-    from crawler.report.query import scope, with_names
+    from crawler.report.query import check_outlets, scope, with_names
     from crawler.report.reports import ClusterQuery, cluster_records, render_clusters
 
     registry = load_registry_for(outlets_file)
@@ -233,6 +233,7 @@ def clusters(
         limit=limit,
     )
     with open_existing_archive(db) as archive:
+        check_outlets(archive, outlets, registry)
         records = cluster_records(archive, cluster_query, registry)
         note = None if records else _empty_note(archive, "clusters", since, until, outlets, db)
     with_names(records, {o.id: o.name for o in registry})
@@ -285,10 +286,12 @@ def outlets_report(
     failed, or (with --since) when the median body length in the period fell below half of
     the outlet's own median before it.
     """
+    from crawler.report.query import check_outlets
     from crawler.report.reports import OutletQuery, outlet_report, render_outlets
 
     registry = load_registry_for(outlets_file)
     with open_existing_archive(db) as archive:
+        check_outlets(archive, outlets, registry)
         report = outlet_report(
             archive,
             OutletQuery(since=since, until=until, outlets=outlets, countries=countries),

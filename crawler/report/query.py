@@ -119,6 +119,27 @@ def prepare(db: sqlite3.Connection) -> None:
     db.create_function("newsmon_contains", 3, _contains_words, deterministic=True)
 
 
+def check_outlets(archive: Archive, outlets: Iterable[str], registry: Iterable[Outlet]) -> None:
+    """Refuse an ``--outlet`` that neither the registry nor the archive knows: a typo would
+    otherwise read as an outlet without articles.
+
+    Raises:
+        ConfigError: names the first such outlet.
+    """
+    registered = {outlet.id for outlet in registry}
+    db = archive.connection
+    for outlet in outlets:
+        if outlet in registered:
+            continue
+        held = db.execute(
+            "SELECT 1 FROM articles WHERE outlet = ? UNION ALL "
+            "SELECT 1 FROM run_outlets WHERE outlet = ? LIMIT 1",
+            (outlet, outlet),
+        ).fetchone()
+        if held is None:
+            raise ConfigError(f"no outlet {outlet!r} in the registry or the archive")
+
+
 def articles(archive: Archive, resolved: Resolved) -> Iterable[Any]:
     """The Articles that match, oldest first (``export`` and the Python API)."""
     prepare(archive.connection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,33 @@ def test_a_missing_archive_and_a_bad_time_are_usage_errors(
         "Error: Invalid value for '--until': 'soon' is neither a "
         "duration like 24h/7d nor an ISO date"
     )
+
+
+@pytest.mark.parametrize(
+    "command", [["report", "clusters"], ["report", "outlets"], ["export"], ["export", "-f", "warc"]]
+)
+def test_an_outlet_neither_registered_nor_archived_is_a_usage_error(
+    archive: Path, registry: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # a typo must not read as "the archive holds no articles" or as an outlet of 0 articles
+    if command[-1] == "warc":
+        command = ["export", "--format", "warc"]
+    args = [*command, "--db", str(archive), "--outlets", str(registry), "--outlet", "osh42"]
+    status, out, err = run_main(args, capsys)
+    assert (status, out) == (2, "")
+    assert err == "error: no outlet 'osh42' in the registry or the archive\n"
+
+
+def test_a_registered_outlet_without_articles_is_no_error(
+    archive: Path, registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = registry.read_text(encoding="utf-8").split("\n\n")[0]
+    idle = re.sub(r"https://[^.]+\.", "https://idle.", first)
+    idle = re.sub(r'id = "[^"]+"', 'id = "idle"', idle)
+    registry.write_text(registry.read_text(encoding="utf-8") + "\n" + idle, encoding="utf-8")
+    args = ["report", "outlets", "--db", str(archive), "--outlets", str(registry)]
+    status, out, _ = run_main([*args, "--outlet", "idle", "--format", "json"], capsys)
+    assert status == 0 and json.loads(out)["outlets"][0]["articles"] == 0
 
 
 # -- the outlet report -----------------------------------------------------------------------
