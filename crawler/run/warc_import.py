@@ -34,7 +34,7 @@ from crawler.fetch.extraction import PageExtraction
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
 from crawler.items import ArticleItem, FetchedPage
 from crawler.store.clustering import assign_cluster, restore_clusterer
-from crawler.store.warc import WarcResponse, read_warc
+from crawler.store.warc import CUT_OFF, WarcResponse, read_warc
 from crawler.store.writer import StoreWriter
 from crawler.times import epoch, parse_iso
 from crawler.urls import article_id, canonicalize, url_host
@@ -184,6 +184,9 @@ class _Chunk:
     records: int  # records read in this chunk
     next_index: int
     finished: bool
+    # the last chunk of a file that ends inside its last record (a download cut off): that
+    # record's index; the file is not done, and the next run reads that record again
+    cut: int | None = None
 
 
 class _Importer:
@@ -242,9 +245,11 @@ class _Importer:
         pages: list[FetchedPage] = []
         reasons: Counter[str] = Counter()
         count, next_index = 0, start
+        last: str | WarcResponse | None = None
         for index, outcome in records:
             count += 1
             next_index = index + 1
+            last = outcome
             if isinstance(outcome, str):
                 reasons[outcome] += 1
             else:
@@ -252,7 +257,10 @@ class _Importer:
             if count == CHUNK_RECORDS or len(pages) == CHUNK_PAGES:
                 yield _Chunk(pages, reasons, count, next_index, finished=False)
                 pages, reasons, count = [], Counter(), 0
-        yield _Chunk(pages, reasons, count, next_index, finished=True)
+        if isinstance(last, str) and last in CUT_OFF:
+            yield _Chunk(pages, reasons, count, next_index - 1, finished=True, cut=next_index - 1)
+        else:
+            yield _Chunk(pages, reasons, count, next_index, finished=True)
 
     async def import_file(self, source: WarcSource) -> None:
         """Import one file from where the archive says it stands."""
@@ -280,11 +288,15 @@ class _Importer:
                 while extracting and (len(extracting) >= _CHUNKS_IN_FLIGHT or finished):
                     done_chunk, items = extracting.popleft()
                     await self._store_chunk(await items)
-                    done = json.dumps(
-                        {"records": done_chunk.next_index, "done": done_chunk.finished}
-                    )
+                    ended = done_chunk.finished and done_chunk.cut is None
+                    done = json.dumps({"records": done_chunk.next_index, "done": ended})
                     await self.writer.write(lambda a, d=done: a.set_meta(key, d))
                     self._tell(source.name)
+                    if done_chunk.cut is not None:
+                        raise SourceError(
+                            f"cut off inside record {done_chunk.cut + 1}: the next run reads it "
+                            "again"
+                        )
         finally:
             for _, items in extracting:
                 items.cancel()

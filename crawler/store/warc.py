@@ -43,6 +43,10 @@ class WarcResponse:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
+# The reasons of a record cut short: as a file's last record, the file ends inside it (a
+# download cut off).
+CUT_OFF = frozenset({"truncated-record", "truncated-gzip"})
+
 # wanted(url, date) -> None to keep the record, else the reason it is left out.
 Wanted = Callable[[str, datetime], "str | None"]
 

@@ -245,8 +245,24 @@ def test_good_records_are_imported_once_and_bad_ones_counted_with_their_reason(
         pages = {s.article.url: (html, ct) for s, html, ct in archive.stored_pages()}
     assert pages["https://steppe.example/ru/77.html"][1] == "text/html; charset=windows-1251"
 
+    # the file ends inside its last record: a download cut off, named, and not taken as done
+    assert report.exit_status == 1 and report.failed == [
+        f"{path}: cut off inside record {len(records) + 1}: the next run reads it again"
+    ]
     again = run_import(local_sources([str(path)]), outlets, db)
-    assert (again.files_done_before, again.records, again.stored) == (1, 0, 0)
+    assert (again.files_done_before, again.records, again.stored) == (0, 1, 0)
+    assert again.exit_status == 1
+
+
+def test_a_damaged_member_inside_a_file_is_left_out_and_the_file_done(
+    tmp_path: Path, outlets: list
+) -> None:
+    path = write_warc(tmp_path / "a.warc.gz", good_records(), truncate_at=1)
+    db = tmp_path / "news.db"
+    report = run_import(local_sources([str(path)]), outlets, db)
+    assert report.exit_status == 0 and report.skipped["truncated-gzip"] == 1
+    again = run_import(local_sources([str(path)]), outlets, db)
+    assert (again.files_done_before, again.records) == (1, 0)
 
 
 def test_an_interrupted_import_goes_on_after_the_records_it_finished(
