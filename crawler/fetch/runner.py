@@ -191,10 +191,40 @@ def crawl_settings(overrides: dict[str, Any]) -> Any:
     # The CLI owns logging (its -v/-q); Scrapy's records go through the root handler it set.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     settings.update(overrides, priority="cmdline")
+    _check_scrapy_types(settings, overrides)
     if "NEWSMON_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
         settings.set("USER_AGENT", user_agent(overrides["NEWSMON_CONTACT_URL"]), "cmdline")
     _leave_out_components_switched_off(settings)
     return settings
+
+
+def _check_scrapy_types(settings: Any, overrides: dict[str, Any]) -> None:
+    """Refuse a ``-s`` value that Scrapy could not read as its setting's type (the crawl would
+    stop on it after it began, with a traceback): the type of Scrapy's own default decides. An
+    int default may be read as a number (DOWNLOAD_DELAY = 0) or as a switch (TELNETCONSOLE_ENABLED
+    = 1), so either passes there.
+
+    Raises:
+        ConfigError: names the setting, the value and what Scrapy reads there.
+    """
+    from scrapy.settings import default_settings
+
+    for name, value in overrides.items():
+        default = getattr(default_settings, name, None)
+        if not isinstance(value, str) or not isinstance(default, bool | int | float):
+            continue
+        if isinstance(default, bool):
+            try:
+                settings.getbool(name)
+            except ValueError:
+                raise ConfigError(
+                    f"-s {name}={value!r}: Scrapy reads true or false (or 1 or 0) here"
+                ) from None
+        elif value.strip().lower() not in ("true", "false"):
+            try:
+                float(value)
+            except ValueError:
+                raise ConfigError(f"-s {name}={value!r}: Scrapy reads a number here") from None
 
 
 def _leave_out_components_switched_off(settings: Any) -> None:

@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.remote_control import RemoteControl
 from scrapy.extensions.telnet import TelnetConsole
 
+from crawler.errors import ConfigError
 from crawler.fetch.runner import crawl_settings
 from crawler.fetch.spiders.outlet import OutletSpider
 
@@ -80,3 +81,29 @@ def test_the_crawl_freezes_its_start_up_objects_and_collects_young_garbage_less_
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize(
+    ("pair", "expected"),
+    [
+        (("DOWNLOAD_DELAY", "abc"), "-s DOWNLOAD_DELAY='abc': Scrapy reads a number here"),
+        (("DOWNLOAD_TIMEOUT", "soon"), "-s DOWNLOAD_TIMEOUT='soon': Scrapy reads a number here"),
+        (("CONCURRENT_REQUESTS", "many"), "-s CONCURRENT_REQUESTS='many': Scrapy reads a number"),
+        (("AUTOTHROTTLE_ENABLED", "maybe"), "-s AUTOTHROTTLE_ENABLED='maybe': Scrapy reads true"),
+    ],
+)
+def test_a_scrapy_setting_of_the_wrong_type_is_refused_before_the_crawl(
+    pair: tuple[str, str], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        crawl_settings(dict([pair]))
+    assert str(refused.value).startswith(expected)
+
+
+def test_scrapy_settings_of_the_right_type_pass() -> None:
+    settings = crawl_settings(
+        {"DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS": "4", "AUTOTHROTTLE_ENABLED": "false"}
+    )
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0.5
+    assert settings.getint("CONCURRENT_REQUESTS") == 4
+    assert not settings.getbool("AUTOTHROTTLE_ENABLED")
