@@ -16,7 +16,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from crawler.store.archive import Archive
@@ -28,6 +28,7 @@ MATCH_START = "\ue000"
 MATCH_END = "\ue001"
 SNIPPET_WORDS = 24
 MAX_HOURS = 24 * 31  # an hourly chart covers at most a month
+MAX_DAYS = 3700  # a daily chart covers at most ten years, the newest
 # A word of the index: letters and digits (an underscore or an apostrophe separates words).
 _TOKEN = re.compile(r"[^\W_]+")
 # Latin letters that carry a diacritic (precomposed), and combining marks: only a text holding
@@ -40,6 +41,23 @@ _LATIN_MARKS = re.compile("(?<=[a-z])[\u0300-\u036f]+")
 def newest_time(archive: Archive) -> str | None:
     """The sort time of the newest article (one index seek), or None for an empty archive."""
     return archive.connection.execute("SELECT MAX(sort_time) FROM articles").fetchone()[0]
+
+
+def outlet_known(archive: Archive, outlet: str) -> bool:
+    """Whether the archive holds an article or a crawl run of ``outlet`` (at any time)."""
+    return (
+        archive.connection.execute(
+            "SELECT 1 FROM articles WHERE outlet = ? UNION ALL "
+            "SELECT 1 FROM run_outlets WHERE outlet = ? LIMIT 1",
+            (outlet, outlet),
+        ).fetchone()
+        is not None
+    )
+
+
+def oldest_time(archive: Archive) -> str | None:
+    """The sort time of the oldest article (one index seek), or None for an empty archive."""
+    return archive.connection.execute("SELECT MIN(sort_time) FROM articles").fetchone()[0]
 
 
 def outlet_ids(archive: Archive) -> list[str]:
@@ -289,12 +307,9 @@ def _days(since: str, until: str, zone: tzinfo) -> list[str]:
     """Every local day the period ``[since, until)`` touches, in order."""
     first = datetime.fromisoformat(since).astimezone(zone).date()
     last = (datetime.fromisoformat(until) - timedelta(microseconds=1)).astimezone(zone).date()
-    days = []
-    day = first
-    while day <= last and len(days) < 3700:
-        days.append(day.isoformat())
-        day = day.fromordinal(day.toordinal() + 1)
-    return days
+    # at most MAX_DAYS, the newest: the end of a long period is where the articles are
+    start = max(first.toordinal(), last.toordinal() - MAX_DAYS + 1)
+    return [date.fromordinal(n).isoformat() for n in range(start, last.toordinal() + 1)]
 
 
 # -- listings -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.errors import ConfigError
-from crawler.report.queries import fold_text, index_words, query_phrases
+from crawler.report.queries import fold_text, index_words, outlet_known, query_phrases
 from crawler.store.archive import Archive
 from settings.registry import Outlet
 
@@ -127,16 +127,8 @@ def check_outlets(archive: Archive, outlets: Iterable[str], registry: Iterable[O
         ConfigError: names the first such outlet.
     """
     registered = {outlet.id for outlet in registry}
-    db = archive.connection
     for outlet in outlets:
-        if outlet in registered:
-            continue
-        held = db.execute(
-            "SELECT 1 FROM articles WHERE outlet = ? UNION ALL "
-            "SELECT 1 FROM run_outlets WHERE outlet = ? LIMIT 1",
-            (outlet, outlet),
-        ).fetchone()
-        if held is None:
+        if outlet not in registered and not outlet_known(archive, outlet):
             raise ConfigError(f"no outlet {outlet!r} in the registry or the archive")
 
 

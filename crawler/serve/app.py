@@ -35,8 +35,10 @@ from crawler.report.queries import (
     SearchQuery,
     member_details,
     newest_time,
+    oldest_time,
     outlet_articles,
     outlet_ids,
+    outlet_known,
     search_articles,
     volume,
 )
@@ -161,7 +163,7 @@ class _Pages:
             groups = self.config.country_of if f.split == "country" else None
             vol = volume(
                 archive,
-                f.since,
+                _chart_start(archive, f.since),
                 f.until,
                 zone=self.config.zone,
                 outlets=f.chosen_outlets if (f.outlets or f.countries) else (),
@@ -265,11 +267,12 @@ class _Pages:
             )
             row = report["outlets"][0]
             articles = outlet_articles(archive, outlet, f.since, f.until)
-            if not articles and not row["articles"] and not row["runs"]:
+            seen = articles or row["articles"] or row["runs"]
+            if not seen and not outlet_known(archive, outlet):
                 return self._render("error.html", status=404, message=f"no outlet {outlet}")
             vol = volume(
                 archive,
-                f.since,
+                _chart_start(archive, f.since),
                 f.until,
                 zone=self.config.zone,
                 outlets=(outlet,),
@@ -287,6 +290,13 @@ class _Pages:
     async def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
         """Any unknown path."""
         return self._render("error.html", status=404, message="no such page")
+
+
+def _chart_start(archive: Archive, since: str) -> str:
+    """Where a volume chart starts: the period's start, or the oldest article when the period
+    starts before it (``since=1980-01-01`` would draw decades of empty days)."""
+    oldest = oldest_time(archive)
+    return max(since, oldest) if oldest else since
 
 
 def _health_end(request: Request, f: Filters) -> str | None:

@@ -24,6 +24,7 @@ MAX_LIMIT = 1000
 SPLITS = ("outlet", "country")
 STEPS = ("day", "hour")
 MAX_HOURLY = timedelta(days=31)
+_FIRST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)  # room for any zone's offset
 
 
 class FilterError(ValueError):
@@ -88,9 +89,12 @@ def read_filters(
     now = now or datetime.now(UTC)
     until = _bound(_one(params, "until"), zone, now, end=True)
     since = _bound(_one(params, "since"), zone, now, end=False)
+    anchor = datetime.fromisoformat(newest) + timedelta(seconds=1) if newest else now
     if until is None:
-        anchor = datetime.fromisoformat(newest) + timedelta(seconds=1) if newest else now
         until = anchor if since is None else max(anchor, since + timedelta(seconds=1))
+    # A period reaching past what the archive can hold ends where it can: after a day past the
+    # newest article (or now) nothing is stored (``until=9999-12-31``).
+    until = min(until, max(anchor, now) + timedelta(days=1))
     if since is None:
         since = until - timedelta(days=DEFAULT_DAYS)
     outlets = _many(params, "outlet")
@@ -141,9 +145,12 @@ def _bound(value: str | None, zone: tzinfo, now: datetime, *, end: bool) -> date
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if end and len(text) == 10:  # a date: up to the end of that day
-        moment += timedelta(days=1)
-    return moment.astimezone(UTC)
+    try:
+        if end and len(text) == 10:  # a date: up to the end of that day
+            moment += timedelta(days=1)
+        return moment.astimezone(UTC)
+    except OverflowError:  # past the calendar's last day (9999-12-31) or before its first
+        return datetime.max.replace(tzinfo=UTC) if moment.year > 1 else _FIRST
 
 
 def _iso(moment: datetime) -> str:

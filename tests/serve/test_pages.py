@@ -121,6 +121,26 @@ def test_the_volume_chart_counts_articles_per_local_day(client: TestClient) -> N
     assert stories == {"2026-11-07": 0, "2026-11-08": 1, "2026-11-09": 1}
 
 
+def _volume_total(dom: lxml.html.HtmlElement) -> int:
+    return sum(int(b.get("data-count")) for b in dom.xpath("//rect[@class='bar']"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=2026-11-01&until=9999-12-31", "until=9999-12-31", "since=3700d", "since=1980-01-01"],
+)
+@pytest.mark.parametrize("page", ["/", "/outlets", "/outlet/osh24", "/search?q=toktogul&"])
+def test_a_period_reaching_past_the_archive_shows_what_the_archive_holds(
+    client: TestClient, page: str, query: str
+) -> None:
+    url = page + ("" if page.endswith("&") else "?") + query
+    dom = _dom(client, url)  # 200: never a server error
+    if page == "/" and "since" in query:  # every article is counted, on a chart of its days
+        everything = _volume_total(_dom(client, "/?since=2026-11-01&until=2026-11-30"))
+        assert _volume_total(dom) == everything > 0
+        assert len(dom.xpath("//svg[@class='volume']//circle[@class='story']")) < 60
+
+
 def test_the_volume_chart_splits_by_country(client: TestClient) -> None:
     dom = _dom(client, "/?since=2026-11-07&until=2026-11-09&split=country")
     bars = {
