@@ -10,6 +10,7 @@ ends, and are final when they come out.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -26,6 +27,9 @@ from dedup.storage import Store
 
 ErrorHandler = Callable[[int, Mapping[str, Any], DedupError], None]
 
+# How far after ``now`` a publication time without a fetch time may be (time zones, clocks).
+FUTURE_SLACK_SECONDS = 86_400.0
+
 # Records read ahead and signed together (``signatures``: about half the instructions per
 # article of signing them one by one; 16-64 are about as fast, larger batches slower).
 BATCH = 32
@@ -38,23 +42,29 @@ def cluster_records(
     store: Store | None = None,
     on_error: ErrorHandler | None = None,
     clusterer: Clusterer | None = None,
+    now: float | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Cluster Article-like records, lazily (``BATCH`` records at a time), results in input order.
 
     Each record needs ``id`` and ``text`` (``title`` stands in for a missing text); ``outlet``
     is used for boilerplate, ``published`` (else ``fetched``; ISO 8601 or epoch seconds) for the
     window and the copy direction, ``source`` (the credited agency) for the direction. A record
-    without a usable time takes the previous record's.
+    without a usable time takes the previous record's. A ``published`` time after the record's
+    ``fetched`` time, or without one more than a day after ``now``, is no publication time (a
+    typo's year would move the window past every other record): ``fetched`` stands in for it.
 
     Args:
         records: the records, in any order (publication order keeps fewer results waiting).
         cfg: the config (``DedupConfig()`` by default).
         store: where the index lives (a fresh ``MemoryStore`` by default).
         on_error: called with (position, record, error) for a record that cannot be clustered
-            (no id, a text that is not a string, an id seen before), in turn with the results
-            of the records around it; it is then skipped. Without it the error is raised.
+            (no id, no text nor title, a text that is not a string, an id seen before), in
+            turn with the results of the records around it; it is then skipped. Without it the
+            error is raised.
         clusterer: the clusterer to add to (made with ``cfg`` and ``store`` by default): pass
             one to look at its window afterwards (``clusterer.index.explain``).
+        now: epoch seconds of the clock a publication time is checked against (this machine's
+            by default).
 
     Yields:
         ``{"id", "cluster", "copy_of", "similarity"}`` per clustered record, in input order:
@@ -73,6 +83,7 @@ def cluster_records(
         clusterer = Clusterer(cfg, store)
     directions = _Directions()
     last_time, newest = 0.0, float("-inf")
+    latest = (time.time() if now is None else now) + FUTURE_SLACK_SECONDS
     numbered = enumerate(records)
     while batch := list(islice(numbered, BATCH)):
         fields: list[tuple[str, str, str] | DedupError] = []
@@ -90,6 +101,8 @@ def cluster_records(
                 sig = next(sigs)
                 published = _time(record.get("published"))
                 fetched = _time(record.get("fetched"))
+                if published is not None and published > (fetched or latest):
+                    published = None  # after the fetch, or in the future: not a publication
                 last_time = published or fetched or last_time
                 try:
                     decision = clusterer.add(Doc(doc_id, outlet, last_time), sig)
@@ -184,6 +197,8 @@ def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:
     text = record.get("text") or record.get("title") or ""
     if not isinstance(text, str):
         raise DedupError(f"record {doc_id!r}: 'text' must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise DedupError(f"record {doc_id!r} has no 'text' (nor 'title')")
     outlet = record.get("outlet") or ""
     return doc_id, text, outlet if isinstance(outlet, str) else str(outlet)
 

@@ -104,7 +104,9 @@ def command(
     "published", "fetched" and "source" are used when present). Each output line is
     {"id", "cluster", "copy_of", "similarity"}, one per input, in the same order: copy_of is the
     earlier-published member it most likely copies (null for an origin and an article alone).
-    A line that is not a usable record is reported on stderr and skipped (exit status 1).
+    A line that is not a usable record is reported on stderr and skipped (exit status 1). A
+    "published" time after the record's "fetched" time (or, without one, in the future) is not
+    used: "fetched" stands in for it.
 
     \b
     With --explain A B the clusters are not printed: the input is clustered as usual, then the

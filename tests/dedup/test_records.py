@@ -104,3 +104,38 @@ def test_a_result_waits_until_its_record_has_left_the_window_and_no_longer():
     assert (first["id"], first["copy_of"]) == ("r0", "r1")  # final: r1 came later
     assert (second["id"], second["copy_of"]) == ("r1", None)
     assert len(consumed) < 100  # lazily: once the window (14 days) moved past r0
+
+
+def test_a_publication_time_after_the_fetch_is_not_used():
+    # a typo's year (2062) moved the window past every other record: c missed its copy a
+    fetched = "2026-11-03T00:00:00Z"
+    rows = [
+        {"id": "a", "text": TEXT, "published": "2026-11-01T08:00:00Z", "fetched": fetched},
+        {"id": "b", "text": "A different story about grain prices.", "published": "2062-11-01"},
+        {"id": "c", "text": TEXT, "published": "2026-11-02T08:00:00Z", "fetched": fetched},
+    ]
+    rows[1]["fetched"] = fetched
+    out = {r["id"]: r for r in cluster_records(rows)}
+    assert (out["c"]["cluster"], out["c"]["copy_of"]) == ("a", "a")
+
+
+def test_a_publication_time_in_the_future_is_not_used_without_a_fetch_time():
+    now = 1_800_000_000.0  # 2027-01-15: the clock the records are read by
+    rows = [
+        {"id": "a", "text": TEXT, "published": "2026-11-01T08:00:00Z"},
+        {"id": "b", "text": "A different story about grain prices.", "published": "2062-11-01"},
+        {"id": "c", "text": TEXT, "published": "2026-11-02T08:00:00Z"},
+    ]
+    out = {r["id"]: r for r in cluster_records(rows, now=now)}
+    assert (out["c"]["cluster"], out["c"]["copy_of"]) == ("a", "a")
+
+
+def test_a_record_without_text_or_title_is_reported_and_skipped():
+    errors = []
+    rows = [{"id": "a", "text": TEXT}, {"id": "b", "outlet": "kabar"}, {"id": "c", "text": ""}]
+    out = list(cluster_records(rows, on_error=lambda i, r, e: errors.append((i, str(e)))))
+    assert [r["id"] for r in out] == ["a"]
+    assert errors == [
+        (1, "record 'b' has no 'text' (nor 'title')"),
+        (2, "record 'c' has no 'text' (nor 'title')"),
+    ]
