@@ -12,8 +12,9 @@ A source gets one of five statuses, from best to worst:
 
 An outlet takes the worst status of its sources. Fetching (:func:`fetch`) is plain ``urllib`` in
 a small thread pool, with a timeout, a size cap and newsmon's User-Agent; URLs are sent in their
-ASCII form (IDNA host, percent-encoded path) and a redirect off the outlet's ``allowed_domains``
-is not followed (the source is ``invalid``). Classifying an answer (:func:`classify`) is pure
+ASCII form (IDNA host, percent-encoded path); a source off the outlet's ``allowed_domains`` is
+not fetched, and a redirect off them is not followed (the source is ``invalid``: the crawl would
+refuse it). Classifying an answer (:func:`classify`) is pure
 and takes the bytes.
 """
 
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
@@ -300,6 +302,13 @@ def check_outlets(
 
     def get(job: tuple[Outlet, str, str]) -> Answer:
         outlet, _, url = job
+        if not outlet.allows_host(url):  # the crawl refuses it: no need to ask the server
+            host = urlsplit(url).hostname or url
+            return Answer(
+                url,
+                error=f"offsite: {host} is not in allowed_domains, the crawl refuses it",
+                refused=True,
+            )
         if fetcher is not None:
             return fetcher(url)
         return fetch(url, timeout=timeout, allows_host=outlet.allows_host)

@@ -6,6 +6,7 @@ import json
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,11 +43,13 @@ def _free_port() -> int:
 
 
 def _outlet_toml(outlet_id: str, feeds: list[str]) -> str:
+    """An outlet of ``feeds``, whose hosts are its allowed_domains (all but ``localhost``)."""
+    hosts = sorted({urlsplit(feed).hostname for feed in feeds} - {"localhost"} | {"127.0.0.1"})
     return (
         f'[[outlet]]\nid = "{outlet_id}"\nname = "{outlet_id}"\ncountry = "KG"\n'
         f'languages = ["en"]\nhomepage = "http://127.0.0.1/"\nfeeds = {json.dumps(feeds)}\n'
         "article_pattern = '^http://127\\.0\\.0\\.1/news/[a-z-]+/$'\n"
-        'allowed_domains = ["127.0.0.1"]\n'
+        f"allowed_domains = {json.dumps(hosts)}\n"
     )
 
 
@@ -64,6 +67,7 @@ def registry(sample_sites: Any, tmp_path_factory: pytest.TempPathFactory) -> Pat
         "challenge": [base + "/probe/challenge.xml"],
         "missing": [base + "/probe/missing.xml"],
         "refused": [f"http://127.0.0.1:{_free_port()}/rss"],
+        "offsite": [f"http://localhost:{_free_port()}/rss"],  # allowed_domains: 127.0.0.1
         "half-broken": [
             sample_sites.base_url("ala-too-wire") + "/rss/",
             base + "/probe/broken.xml",
@@ -114,6 +118,7 @@ def test_every_sample_outlet_reads_ok_and_the_check_exits_0(
         ("html-feed", "invalid", "not-a-feed: an HTML page"),
         ("missing", "invalid", "HTTP 404: the URL is wrong or gone"),
         ("empty-feed", "empty", "feed with no items"),
+        ("offsite", "invalid", "offsite: localhost is not in allowed_domains, the crawl"),
     ],
 )
 def test_a_broken_feed_gets_its_status_and_detail(
@@ -121,7 +126,7 @@ def test_a_broken_feed_gets_its_status_and_detail(
 ) -> None:
     exit_status, records, err = _check(registry, capsys, outlet)
     assert records[outlet]["status"] == status
-    assert records[outlet]["sources"][0]["detail"] == detail
+    assert records[outlet]["sources"][0]["detail"].startswith(detail)
     assert exit_status == 1
     assert err == f"1 of 1 outlets not ok: {outlet} ({status})\n"
 
