@@ -55,6 +55,8 @@ def command(db: str | None, fmt: str) -> int:
     from crawler.report.reports import ClusterQuery, cluster_records, render
     from crawler.store.archive import Archive
 
+    if db is not None:
+        _refuse_a_filled_archive(db)
     with (
         tempfile.TemporaryDirectory(prefix="newsmon-demo-") as tmp,
         serve_sample_outlets() as sites,
@@ -75,6 +77,28 @@ def command(db: str | None, fmt: str) -> int:
         click.echo(check.summary(), err=True)
     click.echo(_serve_hint(db), err=True)
     return report.exit_status or (0 if check.ok else 1)
+
+
+def _refuse_a_filled_archive(db: str) -> None:
+    """The demo fills a new archive: its sample sites get new ports each run, so a second run
+    into the same archive would store every article again under new URLs.
+
+    Raises:
+        ConfigError: ``db`` already holds articles.
+    """
+    from crawler.errors import ConfigError
+    from crawler.store.archive import Archive
+
+    path = Path(db)
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with Archive.open_reader(db) as archive:
+        held = archive.connection.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    if held:
+        raise ConfigError(
+            f"{db} already holds {held} articles; the demo fills a new archive (another --db, "
+            "or none)"
+        )
 
 
 def _serve_hint(db: str | None) -> str:

@@ -275,3 +275,18 @@ def test_an_output_file_that_cannot_be_opened_is_a_usage_error(tmp_path: Path) -
     done = run_newsmon("cluster", str(records), "-o", str(tmp_path / "no" / "x"), check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_demo_refuses_an_archive_that_holds_articles(demo_db: Path) -> None:
+    # its sample sites get new ports, so a second run would store every article again under
+    # new URLs and its check would count the old ones as wrong joins
+    with Archive(demo_db) as archive:
+        before = len(list(archive.articles()))
+    done = run_newsmon("demo", "--db", str(demo_db), check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"error: {demo_db} already holds {before} articles; the demo fills a new archive "
+        "(another --db, or none)\n"
+    )
+    with Archive(demo_db) as archive:
+        assert len(list(archive.articles())) == before
