@@ -143,9 +143,13 @@ class CrawlReport:
             )
         for outlet, failures in sorted(self.failed_outlets.items()):
             lines.append(f"error: outlet '{outlet}' could not be crawled: {'; '.join(failures)}")
-        failed_pages = sum(
-            v for k, v in self.stats.items() if k.startswith("newsmon/articles/failed/")
-        )
+        failures = {
+            k.removeprefix("newsmon/articles/failed/"): int(v)
+            for k, v in self.stats.items()
+            if k.startswith("newsmon/articles/failed/") and v
+        }
+        failed_pages = sum(failures.values())
+        why = ", ".join(f"{r} {n}" for r, n in sorted(failures.items(), key=lambda rn: -rn[1]))
         done = (
             f"{self.sent} new articles sent to ingest"
             if self.mode == "worker"
@@ -154,6 +158,7 @@ class CrawlReport:
         lines.append(
             f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets"
             f"{self._duration()}: {done}, {self.skipped} pages skipped, {failed_pages} failed"
+            + (f" ({why})" if why else "")
         )
         lines.append(self.not_fetched_line())
         lines.extend(self.refused_lines())

@@ -381,15 +381,17 @@ def _outlet_row(
 def _alarms(last: sqlite3.Row | None, recent: list[int], usual: list[int]) -> list[dict[str, str]]:
     alarms = []
     if last is not None and last["links"] > 0 and last["requested"] > 0 and last["stored"] == 0:
-        alarms.append(
-            {
-                "kind": "no-articles",
-                "detail": (
-                    f"last crawl ({_run_time(last)}) found {last['links']} links, fetched "
-                    f"{last['requested']} pages and stored no article"
-                ),
-            }
-        )
+        found = f"last crawl ({_run_time(last)}) found {last['links']} links"
+        failed = last["failed"]
+        if not failed:
+            detail = f"{found}, fetched {last['requested']} pages and stored no article"
+        else:  # robots.txt, HTTP errors, timeouts: the pages never came
+            share = f"all {failed}" if failed >= last["requested"] else str(failed)
+            detail = (
+                f"{found}, requested {last['requested']} pages, {share} failed (see the "
+                "crawl's summary or log for why), and stored no article"
+            )
+        alarms.append({"kind": "no-articles", "detail": detail})
     if last is not None and last["sources"] > 0 and last["sources_failed"] >= last["sources"]:
         alarms.append(
             {

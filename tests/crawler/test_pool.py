@@ -278,3 +278,13 @@ def test_workers_come_from_the_forkserver_when_the_process_has_other_threads() -
         pool.close()
     assert result.error is None and result.article is not None
     assert parents and os.getpid() not in parents
+
+
+def test_the_summary_says_why_article_requests_failed() -> None:
+    report = CrawlReport(
+        outlets=["a"],
+        finish_reason="finished",
+        stats={"newsmon/articles/failed/robots": 6, "newsmon/articles/failed/http-404": 1},
+    )
+    line = next(line for line in report.summary_lines() if line.startswith("crawled "))
+    assert line.endswith("0 pages skipped, 7 failed (robots 6, http-404 1)")

@@ -436,6 +436,23 @@ def test_outlet_report_table(health_archive: Path, capsys: pytest.CaptureFixture
     ]
 
 
+def test_an_outlet_whose_article_requests_all_failed_is_not_said_to_have_fetched_them(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Archive(db_path) as archive:
+        run = archive.start_run("2026-11-09T00:00:00+00:00", ["osh24"])
+        archive.finish_run(run, "2026-11-09T00:10:00+00:00", "partial", "finished", {})
+        row = _run_row("osh24", links=12, requested=6, stored=0, skipped=0, failed=6)
+        archive.record_run_outlets(run, [row])
+    args = ["report", "outlets", "--db", str(db_path), "--format", "json"]
+    _, out, _ = run_main(args, capsys)
+    alarms = json.loads(out)["outlets"][0]["alarms"]
+    assert alarms[0]["detail"] == (
+        "last crawl (2026-11-09T00:10:00+00:00) found 12 links, requested 6 pages, all 6 failed "
+        "(see the crawl's summary or log for why), and stored no article"
+    )
+
+
 def test_similarity_to_the_origin_comes_from_the_stored_signatures(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
