@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import os
+import socket
 from datetime import datetime, tzinfo
 
 import click
@@ -181,10 +182,37 @@ def _run(
     country_of = {o.id: o.country for o in load_registry(outlets_file)}
     app = create_app(Config(db=db, zone=zone, token=token, country_of=country_of))
     shown = f"[{host}]" if ":" in host else host
+    # listen first: the address announced is one this process holds (not another server's)
+    listening = _listen(host, port, shown)
     click.echo(
         f"newsmon serve: http://{shown}:{port}/ over {db}, times in "
         f"{getattr(zone, 'key', zone)}{'' if indexed else ', search off'}; "
         "Ctrl-C stops",
         err=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.run(sockets=[listening])
+
+
+def _listen(host: str, port: int, shown: str) -> socket.socket:
+    """A socket bound to ``host``:``port`` and listening (``SO_REUSEADDR``, as uvicorn's own).
+
+    Raises:
+        ConfigError: the address is in use, not this machine's, or not allowed.
+    """
+    from crawler.errors import ConfigError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as exc:
+        listening.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(f"cannot listen on {shown}:{port}: {reason}") from None
+    return listening

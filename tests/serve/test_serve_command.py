@@ -16,7 +16,7 @@ from crawler.serve.app import Config, create_app
 from crawler.store.archive import Archive
 from crawler.store.search import has_search_index
 from tests.factories import make_article
-from tests.newsmon_cli import finish_newsmon, run_main, start_newsmon, wait_for
+from tests.newsmon_cli import finish_newsmon, run_main, run_newsmon, start_newsmon, wait_for
 from tests.serve.test_pages import PAGES
 
 
@@ -158,6 +158,16 @@ def test_serve_builds_the_index_on_first_start_and_answers(db_path: Path) -> Non
         f"newsmon serve: http://127.0.0.1:{port}/ over {db_path}, times in UTC; Ctrl-C stops",
     ]
     assert "Traceback" not in err
+
+
+def test_a_port_in_use_is_one_line_and_no_address_is_announced(archive_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_newsmon("serve", "--db", str(archive_path), "--port", str(port), check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: address already in use\n"
 
 
 def test_without_the_serve_extra_it_says_what_to_install(
