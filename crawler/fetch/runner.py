@@ -305,6 +305,9 @@ def _crawl(
     with Archive(db_path) as archive:
         # Skipped pages' seen URLs and old raw HTML expire here (indexed, cheap).
         archive.apply_retention(settings.getfloat("NEWSMON_RETENTION_DAYS"))
+        # a run still "running" ended without saying so (killed): under the writer lock no
+        # other crawl runs now
+        archive.close_abandoned_runs(0, None, now_iso(), "killed")
         run_id = archive.start_run(now_iso(), ids)
     failures: list[BaseException] = []  # the crawl's start-up error, if any
     process.crawl(crawler, outlet=",".join(ids)).addErrback(lambda f: failures.append(f.value))

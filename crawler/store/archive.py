@@ -778,15 +778,19 @@ class Archive:
         ).fetchone()
 
     def close_abandoned_runs(
-        self, after_run_id: int, outlets: Iterable[str], finished: str, reason: str
+        self, after_run_id: int, outlets: Iterable[str] | None, finished: str, reason: str
     ) -> int:
-        """Mark as ``failed`` the runs of exactly ``outlets`` after ``after_run_id`` still
-        ``running`` (their process died); returns how many."""
-        return self._db.execute(
+        """Mark as ``failed`` the runs after ``after_run_id`` still ``running`` (their process
+        died), of exactly ``outlets`` (None: of any); returns how many."""
+        sql = (
             "UPDATE runs SET status = 'failed', finished = ?, finish_reason = ? "
-            "WHERE id > ? AND status = 'running' AND outlets = ?",
-            (finished, reason, after_run_id, json.dumps(sorted(outlets))),
-        ).rowcount
+            "WHERE id > ? AND status = 'running'"
+        )
+        params: list[Any] = [finished, reason, after_run_id]
+        if outlets is not None:
+            sql += " AND outlets = ?"
+            params.append(json.dumps(sorted(outlets)))
+        return self._db.execute(sql, params).rowcount
 
     # -- reading only ------------------------------------------------------------------------
 

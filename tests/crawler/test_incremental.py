@@ -116,6 +116,10 @@ def test_a_crawl_killed_mid_way_resumes_without_loss_or_duplicates(
     urls = counted_sites.article_urls
     fetched = {canonicalize(urls[key]): n for key, n in counted_sites.article_gets().items()}
     assert all(fetched[url] == 1 for url in first)  # stored ones are not fetched again
+    # the killed run is recorded as such, not as running for ever
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT status, finish_reason FROM runs ORDER BY id").fetchall()
+    assert runs == [("failed", "killed"), ("ok", "finished")]
 
 
 def _count_quietly(db: Path) -> int:
