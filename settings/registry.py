@@ -211,7 +211,7 @@ def load_registry(path: str | Path | None = None) -> list[Outlet]:
     except OSError as exc:
         raise RegistryError(f"{source}: cannot read the outlet registry: {exc.strerror}") from exc
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte order mark (Windows editors) is no text
     except UnicodeDecodeError as exc:
         raise RegistryError(
             f"{source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"

@@ -77,6 +77,12 @@ def test_load_registry_reads_a_file(tmp_path: Path) -> None:
     assert [o.id for o in load_registry(str(path))] == ["alpha", "beta"]
 
 
+def test_a_file_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "outlets.toml"
+    path.write_text(GOOD, encoding="utf-8-sig")  # as Windows editors save UTF-8
+    assert [o.id for o in load_registry(path)] == ["alpha", "beta"]
+
+
 def test_is_article_url_needs_the_pattern_and_an_allowed_host() -> None:
     alpha, beta = load_registry_text(GOOD)
     assert alpha.is_article_url("https://www.alpha.example/news/12/")
