@@ -36,7 +36,7 @@ def _inputs(
     items = [(p, url) for p in paths]
     if manifest:
         try:
-            lines = Path(manifest).read_text(encoding="utf-8").splitlines()
+            lines = Path(manifest).read_text(encoding="utf-8-sig").splitlines()
         except OSError as exc:
             raise click.BadParameter(
                 f"cannot read {manifest}: {exc.strerror}", param_hint="--manifest"

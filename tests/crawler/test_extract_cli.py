@@ -75,6 +75,13 @@ def test_manifest_with_urls_and_json_format(pages: Path) -> None:
     assert records[1]["url"].startswith("file://")
 
 
+def test_a_manifest_with_a_byte_order_mark_is_read_whole(pages: Path) -> None:
+    manifest = pages / "bom.jsonl"
+    manifest.write_text(json.dumps({"path": str(pages / "a.html")}) + "\n", encoding="utf-8-sig")
+    result = run("--manifest", str(manifest), "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["title"] == "Bridge opens"
+
+
 def test_single_input_json_format_is_one_object(pages: Path) -> None:
     result = run(str(pages / "a.html"), "--format", "json")
     assert json.loads(result.stdout)["title"] == "Bridge opens"
