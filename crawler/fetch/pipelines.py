@@ -49,6 +49,10 @@ class AlreadyStored(DropItem):
     """The article's canonical URL was stored before (reached again through another URL)."""
 
 
+# The skip reason of a page whose article (its canonical URL) is stored already.
+ALREADY_STORED = "already-stored"
+
+
 class UnclusterablePage(DropItem):
     """The article could not be clustered (dedup raised on it); counted as failed, marked seen."""
 
@@ -212,6 +216,9 @@ class ClusterPipeline:
             await self.crawler.spider.store_writer.mark_seen(
                 article.outlet, item.seen_urls, "stored"
             )
+            # a page fetched and not stored: counted among the skipped, as its outlet's
+            self.stats.inc_value(f"newsmon/extract/skipped/{ALREADY_STORED}")
+            self.stats.inc_value(f"newsmon/outlet/{article.outlet}/skipped")
             raise AlreadyStored(f"{article.url}: already stored as {article.id}", log_level="DEBUG")
         try:
             kind = assign_cluster(self.clusterer, item)

@@ -309,3 +309,32 @@ def test_a_polite_crawl_still_learns_the_footer_before_storing_an_outlets_first_
         texts = [a.text for a in archive.articles()]
     assert len(texts) >= 5
     assert not [line[:40] for line in footer for text in texts if line in text]
+
+
+def test_a_page_whose_canonical_article_is_stored_is_counted_as_skipped(tmp_path: Path) -> None:
+    import urllib.request
+
+    from crawler.demo.server import Response
+
+    with serve_sample_outlets(["osh24"]) as sites:
+        section = sites.base_url("osh24") + "/english/"
+        original = next(u for k, u in sites.article_urls.items() if k.startswith("osh24/"))
+        copy = original.rstrip("/") + "_print/"  # a print version: its canonical is the article
+        with urllib.request.urlopen(original, timeout=10) as page:
+            html = page.read()
+        with urllib.request.urlopen(section, timeout=10) as page:
+            listing = page.read().replace(b"</body>", f'<a href="{copy}">Print</a></body>'.encode())
+        html_type = {"Content-Type": "text/html; charset=utf-8"}
+        sites.add_route(
+            "osh24", copy.removeprefix(sites.base_url("osh24")), Response(200, html_type, html)
+        )
+        sites.add_route("osh24", "/english/", Response(200, html_type, listing))
+        registry = sites.write_registry(tmp_path / "outlets.toml")
+        done = run_newsmon(
+            "crawl", "--outlets", str(registry), "--db", str(tmp_path / "n.db"), *FAST
+        )
+    with Archive(tmp_path / "n.db") as archive:
+        stats = json.loads(archive.runs(1)[0]["stats"])
+        stored = len(list(archive.articles()))
+    assert stats["newsmon/extract/skipped/already-stored"] == 1
+    assert f"{stored} new articles stored, 1 pages skipped, 0 failed" in done.stderr
