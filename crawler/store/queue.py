@@ -314,6 +314,8 @@ class OutboxPublisher:
             try:
                 await self.drain(archive_call)
             except Exception as exc:  # the publisher must outlive any failure
+                if self._stopping:  # the run ends (its writer closing under the call): no fault
+                    return
                 self._inc("redis_errors")
                 if is_permanent(exc):  # no retry cures it: the run fails, results stay queued
                     self.refused = describe(exc, self.url)

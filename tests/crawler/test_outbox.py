@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
+from crawler.errors import StorageError
 from crawler.items import Article, ArticleItem
 from crawler.store.archive import Archive
 from crawler.store.outbox import (
@@ -163,3 +165,24 @@ async def test_publisher_stops_even_when_an_await_swallows_its_cancellation(
         finally:
             await client.aclose()
         assert calls == 1
+
+
+async def test_a_publisher_stopping_says_nothing_of_the_writer_closing_under_it(
+    redis_url: str, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # At the end of a crawl the store pipeline closes the writer while the publisher's call
+    # may still be on its way: that is the run ending, not Redis failing.
+    client = connect(redis_url)
+    publisher = OutboxPublisher(client, url=redis_url, prefix=redis_prefix)
+
+    async def closing_call(fn: Any) -> Any:
+        publisher.cancel()  # the crawl closes: the pipeline stops the publisher...
+        raise StorageError("the archive writer is closed")  # ...as the writer goes
+
+    publisher.start(closing_call)
+    try:
+        with caplog.at_level(logging.WARNING, logger="crawler.store.queue"):
+            await asyncio.wait_for(publisher.stop(), 5)
+    finally:
+        await client.aclose()
+    assert not [r for r in caplog.records if "cannot publish" in r.getMessage()]
