@@ -35,6 +35,7 @@ Entries expire when the newest article's time has moved ``cfg.window_days`` past
 from __future__ import annotations
 
 import json
+import math
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -117,6 +118,8 @@ _QUEUE_DOCS = "doc"
 # time, distinct shingles, lines, outlet length, cluster length, content shingles, sentence words,
 # sentences
 _RECORD = struct.Struct("<dIHHHIIH")
+# An id's and an outlet's UTF-8 length is a 16-bit field of the record.
+MAX_KEY_BYTES = 0xFFFF
 # A candidate proposed only by the content-word LSH (``dedup.align``) is aligned when the word
 # MinHashes estimate at least this Jaccard similarity (tuning set: spun copies 0.09-0.4, most
 # same-event pairs under 0.2), at most ``ALIGN_MAX_CANDIDATES`` of them, the closest first: the
@@ -134,6 +137,10 @@ class Doc:
         outlet: outlet id, or "" when unknown (no boilerplate is learnt then).
         time: epoch seconds for the window: the published time, else the fetch time.
 
+    Raises:
+        DedupError: an empty id, an id or outlet that is not a string, not valid Unicode or
+            over ``MAX_KEY_BYTES`` in UTF-8, or a time that is not a finite number.
+
     Example:
         >>> Doc(id="a1", outlet="kabar", time=1736400000.0)
         Doc(id='a1', outlet='kabar', time=1736400000.0)
@@ -142,6 +149,25 @@ class Doc:
     id: str
     outlet: str = ""
     time: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Refuse what the index could not store or keep in order (``DedupError``)."""
+        for name, value in (("id", self.id), ("outlet", self.outlet)):
+            if not isinstance(value, str):
+                raise DedupError(f"Doc {name} must be a string, not {type(value).__name__}")
+            try:
+                size = len(value.encode())
+            except UnicodeEncodeError:
+                raise DedupError(
+                    f"Doc {name} {value[:40]!r} is not valid Unicode (a lone surrogate)"
+                ) from None
+            if size > MAX_KEY_BYTES:
+                raise DedupError(f"Doc {name} is {size} bytes long; at most {MAX_KEY_BYTES}")
+        if not self.id:
+            raise DedupError("Doc id is empty")
+        if not isinstance(self.time, int | float) or not math.isfinite(self.time):
+            # a NaN time never leaves the window: nothing would expire after it
+            raise DedupError(f"Doc time must be a finite number of seconds, not {self.time!r}")
 
 
 @dataclass(frozen=True, slots=True)

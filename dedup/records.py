@@ -10,6 +10,7 @@ ends, and are final when they come out.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -101,9 +102,9 @@ def cluster_records(
                 sig = next(sigs)
                 published = _time(record.get("published"))
                 fetched = _time(record.get("fetched"))
-                if published is not None and published > (fetched or latest):
+                if published is not None and published > (latest if fetched is None else fetched):
                     published = None  # after the fetch, or in the future: not a publication
-                last_time = published or fetched or last_time
+                last_time = next(t for t in (published, fetched, last_time) if t is not None)
                 try:
                     decision = clusterer.add(Doc(doc_id, outlet, last_time), sig)
                 except DuplicateKey:
@@ -199,14 +200,25 @@ def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:
         raise DedupError(f"record {doc_id!r}: 'text' must be a string, not {type(text).__name__}")
     if not text.strip():
         raise DedupError(f"record {doc_id!r} has no 'text' (nor 'title')")
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:  # JSON's "\ud800" decodes to a lone surrogate
+        raise DedupError(
+            f"record {doc_id!r}: 'text' is not valid Unicode (a lone surrogate at {exc.start})"
+        ) from None
     outlet = record.get("outlet") or ""
     return doc_id, text, outlet if isinstance(outlet, str) else str(outlet)
 
 
 def _time(value: object) -> float | None:
-    """Epoch seconds of an ISO 8601 string (UTC when it has no offset) or a number, else None."""
+    """Epoch seconds of an ISO 8601 string (UTC when it has no offset) or a finite number, else
+    None (NaN, infinities and numbers past a float are no time)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return None
+        return seconds if math.isfinite(seconds) else None
     if not isinstance(value, str) or not value:
         return None
     try:

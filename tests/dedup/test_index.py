@@ -4,7 +4,15 @@ import json
 
 import pytest
 
-from dedup import DedupConfig, Doc, DuplicateKey, IncompatibleSignature, NearDupIndex, signature
+from dedup import (
+    DedupConfig,
+    DedupError,
+    Doc,
+    DuplicateKey,
+    IncompatibleSignature,
+    NearDupIndex,
+    signature,
+)
 from dedup.index import BOILERPLATE_MIN_DOCS, MAX_PER_CLUSTER
 from dedup.storage import LINE_TABLE, line_key
 
@@ -225,3 +233,20 @@ def test_a_reused_lsh_handle_matches_only_its_new_article(monkeypatch, cfg, stor
     assert ids(index, stories[3]) == ["new"]
     assert ids(index, stories[1]) == ["keep"]
     assert ids(index, stories[3], doc_id="new") == []  # never its own match
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"id": "a", "time": float("nan")}, "finite number of seconds, not nan"),
+        ({"id": "a", "time": float("inf")}, "finite number of seconds, not inf"),
+        ({"id": "a", "time": None}, "finite number of seconds, not None"),
+        ({"id": ""}, "Doc id is empty"),
+        ({"id": None}, "Doc id must be a string, not NoneType"),
+        ({"id": "\udc80"}, "is not valid Unicode"),
+        ({"id": "a", "outlet": "x" * 70_000}, "outlet is 70000 bytes long; at most 65535"),
+    ],
+)
+def test_a_doc_the_index_could_not_keep_is_refused(fields: dict, message: str) -> None:
+    with pytest.raises(DedupError, match=message):
+        Doc(**fields)

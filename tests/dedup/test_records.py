@@ -139,3 +139,40 @@ def test_a_record_without_text_or_title_is_reported_and_skipped():
         (1, "record 'b' has no 'text' (nor 'title')"),
         (2, "record 'c' has no 'text' (nor 'title')"),
     ]
+
+
+def test_a_time_that_is_no_time_is_not_used():
+    # NaN (pandas' missing date; json reads it) never expired: every later record stayed in
+    # the window, so texts 100 days apart joined; 0 is the epoch, a time like any other
+    day, base = 86400.0, 1.7e9
+    rows = [
+        {"id": "a", "text": TEXT, "published": base},
+        {"id": "n", "text": "An unrelated football report from Osh.", "published": float("nan")},
+        {"id": "b", "text": TEXT, "published": base + 100 * day},
+        {"id": "c", "text": TEXT, "published": base + 200 * day},
+        {"id": "z", "text": "Another unrelated note.", "published": 10**400},
+    ]
+    assert [r["cluster"] for r in cluster_records(rows)] == ["a", "n", "b", "c", "z"]
+    epoch = [
+        {"id": "p0", "text": TEXT, "published": 3600.0},
+        {"id": "p1", "text": TEXT, "published": 0},
+    ]
+    out = {r["id"]: r for r in cluster_records(epoch)}
+    assert (out["p0"]["copy_of"], out["p1"]["copy_of"]) == ("p1", None)  # p1 came first
+
+
+def test_ids_and_texts_that_cannot_be_stored_are_reported_and_skipped():
+    errors = []
+    rows = [
+        {"id": "s", "text": "abc \ud800 def ghi"},  # a lone surrogate: json.loads makes one
+        {"id": "\udc80", "text": TEXT},
+        {"id": "i" * 70_000, "text": TEXT},
+        {"id": "o", "text": TEXT, "outlet": "x" * 70_000},
+        {"id": "ok", "text": TEXT},
+    ]
+    out = list(cluster_records(rows, on_error=lambda i, r, e: errors.append((i, str(e)))))
+    assert [r["id"] for r in out] == ["ok"]
+    assert [i for i, _ in errors] == [0, 1, 2, 3]
+    assert "not valid Unicode" in errors[0][1] and "not valid Unicode" in errors[1][1]
+    assert "70000 bytes long; at most 65535" in errors[2][1]
+    assert "outlet is 70000 bytes long" in errors[3][1]
