@@ -7,14 +7,15 @@ Cluster records. Nothing here writes to the archive.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.errors import ConfigError
-from crawler.report.query import Filters, articles, resolve
+from crawler.report.query import Filters, articles, period_bound, resolve
 from crawler.report.reports import ClusterQuery, cluster_records
 from crawler.store.archive import Archive
-from crawler.times import utc_iso
+from crawler.times import as_utc
 from settings.registry import Outlet, load_registry
 
 
@@ -22,7 +23,8 @@ class ArchiveReader:
     """An archive opened read-only (:func:`newsmon.open_archive`); close it, or use ``with``.
 
     Every query takes the filters of ``newsmon report`` and ``newsmon export``: ``since`` and
-    ``until`` (ISO times; ``until`` excluded), ``outlets`` (ids), ``countries`` (the
+    ``until`` (ISO times, durations before now such as ``"7d"``, or datetimes; ``until``
+    excluded; ``ValueError`` for anything else), ``outlets`` (ids), ``countries`` (the
     registry's ISO codes), ``languages`` (ISO 639-1) and ``query`` (words that must all occur
     in the title or text).
 
@@ -116,12 +118,30 @@ class ArchiveReader:
         unknown = set(given) - {"since", "until", "outlets", "countries", "languages", "query"}
         if unknown:
             raise TypeError(f"unknown filter {', '.join(sorted(unknown))}")
-        times = {k: utc_iso(given[k]) if given.get(k) else None for k in ("since", "until")}
+        times = {k: _bound(k, given.get(k)) for k in ("since", "until")}
         lists = {
             k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
             for k in ("outlets", "countries", "languages")
         }
         return Filters(**times, **lists, query=given.get("query"))
+
+
+def _bound(name: str, value: object) -> str | None:
+    """``since`` or ``until`` as a UTC ISO time: an ISO time or a duration before now (as the
+    CLI reads them), or a ``datetime`` (naive: UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).astimezone(UTC).isoformat(timespec="seconds")
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{name} must be an ISO time, a duration like '7d' or a datetime, not "
+            f"{type(value).__name__}"
+        )
+    try:
+        return period_bound(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}={value!r}: {exc}") from None
 
 
 def _pandas() -> Any:

@@ -138,6 +138,26 @@ def test_open_archive_gives_articles_and_clusters_filtered_as_the_cli(small_db: 
             archive.articles(outlet="osh24")
 
 
+def test_archive_periods_read_as_the_cli_reads_them(small_db: Path) -> None:
+    from datetime import UTC, datetime
+
+    with newsmon.open_archive(small_db) as archive:
+        # a duration before now, as --since 7d: the articles are weeks old, and "100000d" is all
+        assert archive.articles(since="7d") == []
+        assert len(archive.articles(since="100000d")) == 3
+        assert [a["id"] for a in archive.articles(since=datetime(2026, 11, 9, tzinfo=UTC))] == [
+            "w1",
+            "w2",
+        ]
+        naive = datetime(2026, 11, 9)  # taken as UTC, as a time without an offset
+        assert [a["id"] for a in archive.articles(until=naive)] == ["g1"]
+        for bad in ("yesterday", "11/01/2026"):
+            with pytest.raises(ValueError, match=f"since={bad!r}: .* neither a duration"):
+                archive.articles(since=bad)
+        with pytest.raises(TypeError, match="until must be an ISO time, a duration"):
+            archive.clusters(until=20261109)
+
+
 def test_frames_have_a_row_per_article_and_per_member(small_db: Path) -> None:
     with newsmon.open_archive(small_db) as archive:
         articles = archive.articles_frame()

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
 
 import click
 
 from crawler.fetch.runner import MODES
-from crawler.times import now_iso, parse_iso, utc_iso
-from settings.registry import parse_duration
 
 db_option = click.option(
     "--db",
@@ -65,26 +62,11 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
 def since_to_iso(value: str | None, option: str = "--since") -> str | None:
     """``24h``/``7d``/``1h30m`` (before now) or an ISO date/time -> an ISO 8601 UTC time
     (``option``: the option named in an error)."""
+    from crawler.report.query import period_bound
+
     if not value:
         return None
-    text = value.strip()
-    if parse_iso(text) is not None:
-        try:
-            return utc_iso(text)
-        except OverflowError:  # its offset moves it past the year 1 or 9999 in UTC
-            raise click.BadParameter(
-                f"{value!r} is out of range: UTC times run from the year 1 to 9999",
-                param_hint=f"'{option}'",
-            ) from None
     try:
-        seconds = parse_duration(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is neither a duration like 24h/7d nor an ISO date", param_hint=f"'{option}'"
-        ) from None
-    try:
-        return now_iso(timedelta(seconds=seconds))
-    except OverflowError:  # further back than year 1
-        raise click.BadParameter(
-            f"{value!r} reaches back before the year 1", param_hint=f"'{option}'"
-        ) from None
+        return period_bound(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None

@@ -12,15 +12,42 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from crawler.errors import ConfigError
 from crawler.report.queries import fold_text, index_words, outlet_known, query_phrases
 from crawler.store.archive import Archive
-from settings.registry import Outlet
+from crawler.times import now_iso, parse_iso, utc_iso
+from settings.registry import Outlet, parse_duration
 
 # How many candidates an ambiguous cluster id prefix lists.
 MAX_CANDIDATES = 8
+
+
+def period_bound(value: str) -> str:
+    """A bound of a period as a UTC ISO time: an ISO 8601 date or time (UTC when it has no
+    offset), or a duration counted back from now (``24h``, ``7d``, ``1h30m``).
+
+    Raises:
+        ValueError: neither, or a time outside the calendar (the message says which).
+    """
+    text = value.strip()
+    if parse_iso(text) is not None:
+        try:
+            return utc_iso(text)
+        except OverflowError:  # its offset moves it past the year 1 or 9999 in UTC
+            raise ValueError(
+                f"{value!r} is out of range: UTC times run from the year 1 to 9999"
+            ) from None
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither a duration like 24h/7d nor an ISO date") from None
+    try:
+        return now_iso(timedelta(seconds=seconds))
+    except OverflowError:  # further back than year 1
+        raise ValueError(f"{value!r} reaches back before the year 1") from None
 
 
 @dataclass(frozen=True, slots=True)
