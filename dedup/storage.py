@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import numpy as np
 import xxhash
@@ -335,12 +335,14 @@ def open_store(url: str, prefix: str = DEFAULT_PREFIX) -> Store:
     if parts.scheme == "memory":
         return MemoryStore()
     if parts.scheme in ("redis", "rediss", "unix"):
-        query = parse_qs(parts.query)
+        # the URL is cut as text: urlsplit's geturl() would turn unix:///path into unix:/path
+        base, _, query_text = url.partition("?")
+        query = parse_qs(query_text, keep_blank_values=True)
         prefix = query.pop("prefix", [prefix])[0]
-        rest = "&".join(f"{k}={v}" for k, values in query.items() for v in values)
+        rest = urlencode([(key, value) for key, values in query.items() for value in values])
         import redis
 
-        client = redis.Redis.from_url(parts._replace(query=rest).geturl())
+        client = redis.Redis.from_url(base + (f"?{rest}" if rest else ""))
         return RedisStore(client, prefix=prefix)
     raise DedupError(f"unknown store {parts.scheme + '://'!r}; expected memory:// or redis://")
 

@@ -59,6 +59,16 @@ def test_open_store_by_url(redis_url):
         open_store("sqlite:///tmp/x.db")
 
 
+@pytest.mark.parametrize("query", ["", "?prefix=test:u:", "?db=2&prefix=test:u:"])
+def test_open_store_takes_a_unix_socket_url(tmp_path, query):
+    socket_path = tmp_path / "redis.sock"  # from_url does not connect: the path is enough
+    store = open_store(f"unix://{socket_path}{query}")
+    kwargs = store.client.connection_pool.connection_kwargs
+    assert kwargs["path"] == str(socket_path)
+    assert store.prefix == ("test:u:" if "prefix" in query else "newsmon:lsh:v3:")
+    assert kwargs.get("db", 0) == (2 if "db=2" in query else 0)
+
+
 def test_redis_store_needs_bytes_responses(redis_url):
     with pytest.raises(DedupError, match="decode_responses=False"):
         RedisStore(redis.Redis.from_url(redis_url, decode_responses=True))
