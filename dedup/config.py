@@ -7,7 +7,10 @@ that set it. Re-run those scripts after changing one (commands in each comment).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from dedup.errors import DedupError
 
@@ -118,20 +121,26 @@ class DedupConfig:
     def __post_init__(self) -> None:
         _check_range("threshold", self.threshold, 0.05, 1.0, "a Jaccard similarity such as 0.5")
         _check_range("containment", self.containment, 0.05, 1.0, "a share such as 0.8")
-        _check_int("num_perm", self.num_perm, 64, 1024)
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_int("shingle_size", self.shingle_size, 1, 8)
+        # numpy's integers are integers: stored as int, so that signatures pack them alike
+        for name, low, high in (
+            ("num_perm", 64, 1024),
+            ("seed", 0, 2**32 - 1),
+            ("shingle_size", 1, 8),
+        ):
+            object.__setattr__(self, name, _check_int(name, getattr(self, name), low, high))
         _check_range("window_days", self.window_days, 1 / 24, 3650.0, "days, such as 14")
         if not isinstance(self.align, bool):
             raise DedupError(f"align={self.align!r} must be True or False")
         if self.max_articles is not None:
-            _check_int("max_articles", self.max_articles, 1, MAX_ARTICLES_LIMIT)
+            limit = _check_int("max_articles", self.max_articles, 1, MAX_ARTICLES_LIMIT)
+            object.__setattr__(self, "max_articles", limit)
         if self.bands is None:
             object.__setattr__(self, "bands", band_layout(self.threshold, self.num_perm))
         else:
-            bands = tuple(self.bands)
-            if len(bands) != 2 or not all(isinstance(v, int) and v >= 1 for v in bands):
+            bands = tuple(self.bands) if isinstance(self.bands, tuple | list) else ()
+            if len(bands) != 2 or not all(_is_int(v) and v >= 1 for v in bands):
                 raise DedupError(f"bands={self.bands!r} must be two positive integers: bands, rows")
+            bands = (int(bands[0]), int(bands[1]))
             if bands[0] < 2 or bands[0] * bands[1] > self.num_perm:
                 raise DedupError(
                     f"bands={bands!r} needs at least 2 bands and bands * rows <= num_perm "
@@ -146,14 +155,25 @@ class DedupConfig:
 
 
 def _check_range(name: str, value: object, low: float, high: float, hint: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:  # an int past a float's range (10**400) is no number here either
+        finite = not isinstance(value, bool) and math.isfinite(value)  # type: ignore[arg-type]
+    except (TypeError, OverflowError):
+        finite = False
+    if not finite:
         raise DedupError(f"{name}={value!r} is not a number; expected {hint}")
-    if not low <= value <= high:
+    if not low <= value <= high:  # type: ignore[operator]
         raise DedupError(f"{name}={value!r} is outside {low:g}-{high:g}; expected {hint}")
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _is_int(value: object) -> bool:
+    """An integer (numpy's too), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> int:
+    if not _is_int(value):
         raise DedupError(f"{name}={value!r} is not an integer; expected {low}-{high}")
-    if not low <= value <= high:
+    number = int(value)  # type: ignore[call-overload]
+    if not low <= number <= high:
         raise DedupError(f"{name}={value!r} is outside {low}-{high}")
+    return number

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from dedup.errors import DedupError
+
 # Bump when normalize() or the tokenisation in dedup/shingles.py changes what a text maps to:
 # signatures made by another version are refused (IncompatibleSignature). 2: signatures carry the
 # content shingles (dedup/shingles.py CONTENT_MIN_WORDS).
@@ -135,7 +137,11 @@ def normalized_bytes(text: str, marks: bool = False) -> bytes:
         for char in _PUNCTUATION:
             if char in text:
                 text = text.replace(char, " ")
-        data = text.encode().translate(table)
+        try:
+            data = text.encode().translate(table)
+        except UnicodeEncodeError as exc:  # JSON's "\ud800" decodes to a lone surrogate
+            at = exc.start
+            raise DedupError(f"the text is not valid Unicode (a lone surrogate at {at})") from None
         suspect = any(b in data for b in _SUSPECT_BYTES) or any(c in text for c in _SUSPECT_CHARS)
     if suspect:
         if marks:

@@ -285,6 +285,8 @@ def bounded_text(text: str) -> str:
         >>> len(bounded_text("x" * (MAX_TEXT_CHARS + 10))) == MAX_TEXT_CHARS
         True
     """
+    if not isinstance(text, str):
+        raise TypeError(f"a text to sign must be a str, not {type(text).__name__}")
     text = text[:MAX_TEXT_CHARS]
     if text.count("\n") < MAX_LINES:
         return text
@@ -308,6 +310,8 @@ def signatures(texts: Sequence[str], cfg: DedupConfig) -> list[Signature]:
         >>> signatures(texts, cfg) == [signature(text, cfg) for text in texts]
         True
     """
+    if isinstance(texts, str):  # a str is a sequence too: of one-letter texts
+        raise TypeError("signatures() takes a sequence of texts, not one str (see signature())")
     if not texts:
         return []
     bounded = [bounded_text(text) for text in texts]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dedup import DedupConfig, DedupError
@@ -31,6 +32,9 @@ def test_band_layout_reaches_the_recall_at_the_threshold():
         ({"window_days": 0}, "window_days=0 is outside"),
         ({"max_articles": 0}, "max_articles=0 is outside 1-10000000"),
         ({"bands": (100, 2)}, "bands=(100, 2) needs at least 2 bands and bands * rows <= num_perm"),
+        ({"threshold": 10**400}, "is not a number; expected a Jaccard similarity"),
+        ({"bands": 5}, "bands=5 must be two positive integers: bands, rows"),
+        ({"bands": (True, 3)}, "bands=(True, 3) must be two positive integers: bands, rows"),
     ],
 )
 def test_bad_values_are_refused_with_the_range(kwargs, message):
@@ -47,3 +51,9 @@ def test_config_is_frozen_keyword_only_and_comparable():
     with pytest.raises(AttributeError):
         cfg.threshold = 0.7  # type: ignore[misc]
     assert cfg == DedupConfig(threshold=0.6) != DedupConfig()
+
+
+def test_numpy_integers_are_integers():
+    cfg = DedupConfig(num_perm=np.int64(128), seed=np.uint32(7), bands=(np.int64(42), 3))
+    assert (cfg.num_perm, cfg.seed, cfg.bands) == (128, 7, (42, 3))
+    assert type(cfg.num_perm) is int and type(cfg.bands[0]) is int

@@ -8,7 +8,14 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import DedupConfig, IncompatibleSignature, Signature, signature
+from dedup import (
+    DedupConfig,
+    DedupError,
+    IncompatibleSignature,
+    Signature,
+    signature,
+    signatures,
+)
 from dedup.shingles import shingle
 
 TEXT = (
@@ -130,3 +137,15 @@ def test_signatures_equal_signature_on_any_text(texts):
 
     cfg = DedupConfig()
     assert signatures(texts, cfg) == [signature(t, cfg) for t in texts]
+
+
+def test_what_is_not_a_text_is_refused_clearly() -> None:
+    cfg = DedupConfig()
+    with pytest.raises(TypeError, match="a text to sign must be a str, not NoneType"):
+        signature(None, cfg)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="a text to sign must be a str, not bytes"):
+        signature(b"one two three", cfg)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes a sequence of texts, not one str"):
+        signatures("one two three", cfg)  # type: ignore[arg-type]
+    with pytest.raises(DedupError, match="not valid Unicode"):
+        signature("Бишкек \ud800 столица", cfg)
