@@ -61,8 +61,9 @@ def extract(
     """
     from crawler.extract import extract_article
 
-    if isinstance(html, str):
-        html, content_type = html.encode("utf-8"), content_type or "text/html; charset=utf-8"
+    if isinstance(html, str):  # a lone surrogate (no character) becomes "?"
+        html = html.encode("utf-8", "replace")
+        content_type = content_type or "text/html; charset=utf-8"
     return extract_article(
         html, url, outlet=outlet, content_type=content_type, fetched=fetched
     ).article
@@ -91,9 +92,15 @@ def cluster(
 
     Raises:
         dedup.DedupError: a record without an id, a text that is not a string, an id twice.
+        TypeError: ``cfg`` is not a ``DedupConfig``.
     """
     from dedup import cluster_records
 
+    if cfg is not None and not isinstance(cfg, DedupConfig):
+        raise TypeError(
+            f"cfg must be a dedup.DedupConfig (e.g. DedupConfig(threshold=0.9)), not "
+            f"{type(cfg).__name__}"
+        )
     rows = (r.to_record() if isinstance(r, Article) else r for r in records)
     return list(cluster_records(rows, cfg))
 

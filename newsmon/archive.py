@@ -71,7 +71,10 @@ class ArchiveReader:
         ``outlet``, ``time``, ``lag_seconds``, ``similarity``, ``copy_of``, ...).
 
         A cluster matches when one of its members is in the period and one matches the other
-        filters."""
+        filters. ``min_size`` and ``limit`` are at least 1 (``ValueError`` otherwise)."""
+        for name, value in (("min_size", min_size), ("limit", limit)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name}={value}: at least 1")
         f = self._filters(filters)
         query = ClusterQuery(
             since=f.since,
@@ -123,7 +126,12 @@ class ArchiveReader:
             k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
             for k in ("outlets", "countries", "languages")
         }
-        return Filters(**times, **lists, query=given.get("query"))
+        query = given.get("query")
+        if isinstance(query, list | tuple):  # words given one by one
+            query = " ".join(map(str, query))
+        elif query is not None and not isinstance(query, str):
+            raise TypeError(f"query must be words (a str or a list), not {type(query).__name__}")
+        return Filters(**times, **lists, query=query)
 
 
 def _bound(name: str, value: object) -> str | None:

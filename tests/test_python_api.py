@@ -158,6 +158,22 @@ def test_archive_periods_read_as_the_cli_reads_them(small_db: Path) -> None:
             archive.clusters(until=20261109)
 
 
+def test_the_api_says_what_it_wants_instead_of_misreading_it(small_db: Path) -> None:
+    with newsmon.open_archive(small_db) as archive:
+        assert [a["id"] for a in archive.articles(languages=["RU"])] == ["g1"]  # as "ru"
+        assert [a["id"] for a in archive.articles(query=["toktogul", "WATER"])] == ["w1", "w2"]
+        for limit in (0, -1):
+            with pytest.raises(ValueError, match=f"limit={limit}: at least 1"):
+                archive.clusters(limit=limit)
+        with pytest.raises(ValueError, match="min_size=0: at least 1"):
+            archive.clusters(min_size=0)
+    with pytest.raises(TypeError, match=r"cfg must be a dedup\.DedupConfig"):
+        newsmon.cluster([{"id": "a", "text": "one two three"}], {"threshold": 0.9})  # type: ignore[arg-type]
+    page = "<html><body><article><h1>A bridge</h1><p>" + "The bridge \ud800 opened. " * 30
+    article = newsmon.extract(page + "</p></article></body></html>", url="https://example.org/a")
+    assert "The bridge" in article.text  # a lone surrogate in a str page is no crash
+
+
 def test_frames_have_a_row_per_article_and_per_member(small_db: Path) -> None:
     with newsmon.open_archive(small_db) as archive:
         articles = archive.articles_frame()

@@ -73,6 +73,10 @@ class Filters:
     languages: tuple[str, ...] = ()
     query: str | None = None
 
+    def __post_init__(self) -> None:
+        # language codes are stored in lower case ("EN" is "en")
+        object.__setattr__(self, "languages", tuple(code.lower() for code in self.languages))
+
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
