@@ -4,7 +4,8 @@ A :class:`Filters` holds what the user asked for (period, outlets, countries, la
 :func:`resolve` checks it against the outlet registry (``--country KG`` becomes the registry's
 Kyrgyz outlets) and :func:`article_conditions` gives the SQL conditions over the ``articles``
 table that both the cluster report (a cluster matches when one member does) and the export
-(every matching article) use. :func:`scope` states the period and filters at the top of a report.
+(every matching article) use. :func:`scope` states the period and filters at the top of a report;
+:func:`period_bound` reads a bound of a period as the CLI and the Python API take it.
 """
 
 from __future__ import annotations
