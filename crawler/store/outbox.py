@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.items import Article, ArticleItem
+from crawler.times import parse_iso
 
 SCHEMA_VERSION = 1
 RESULTS = "results"
@@ -159,7 +160,7 @@ def item_from_extracted(fields: dict[Any, Any]) -> ArticleItem:
         raise BadMessage(f"schema version {data.get('v')!r}; this newsmon reads {SCHEMA_VERSION}")
     try:
         return ArticleItem(
-            article=Article.from_record(json.loads(data["record"])),
+            article=Article.from_record(_checked_record(json.loads(data["record"]))),
             signature=base64.b64decode(data["signature"]),
             html=zlib.decompress(base64.b64decode(data["html"])),
             content_type=data.get("content_type") or None,
@@ -167,6 +168,44 @@ def item_from_extracted(fields: dict[Any, Any]) -> ArticleItem:
         )
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise BadMessage(f"unreadable extracted message: {type(exc).__name__}: {exc}") from exc
+
+
+# The record fields a message must give as non-empty strings, and those that may be null.
+_REQUIRED_TEXT = ("id", "url", "canonical_url", "outlet", "text", "fetched")
+_OPTIONAL_TEXT = (
+    "title", "subtitle", "published", "modified", "language", "source", "cluster", "copy_of",
+)  # fmt: skip
+_TIMES = ("fetched", "published", "modified")
+
+
+def _checked_record(record: Any) -> dict[str, Any]:
+    """``record`` if the archive can store it as an Article, else ``BadMessage`` naming the
+    field: a message the archive refuses would fail its whole batch, again at every try."""
+    if not isinstance(record, dict):
+        raise BadMessage(f"the record must be a JSON object, not {type(record).__name__}")
+    for name in _REQUIRED_TEXT:
+        if not isinstance(record.get(name), str) or not record[name]:
+            raise BadMessage(f"record {name!r} must be a non-empty string")
+    for name in _OPTIONAL_TEXT:
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise BadMessage(f"record {name!r} must be a string or null")
+    for name in _TIMES:
+        if record.get(name) and parse_iso(record[name]) is None:
+            raise BadMessage(f"record {name!r} is not an ISO 8601 time: {record[name]!r}")
+    authors = record.get("authors") or []
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise BadMessage("record 'authors' must be a list of strings")
+    images = record.get("images") or []
+    if not isinstance(images, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("url"), str) for i in images
+    ):
+        raise BadMessage("record 'images' must be a list of objects with a 'url'")
+    similarity = record.get("similarity")
+    if similarity is not None and (
+        isinstance(similarity, bool) or not isinstance(similarity, int | float)
+    ):
+        raise BadMessage("record 'similarity' must be a number or null")
+    return record
 
 
 def _text(value: str | bytes) -> str:

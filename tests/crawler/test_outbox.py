@@ -109,6 +109,33 @@ def test_extracted_message_round_trip() -> None:
         item_from_extracted({**fields, "html": "!!"})
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"text": None}, "'text' must be a non-empty string"),
+        ({"text": ""}, "'text' must be a non-empty string"),
+        ({"id": 7}, "'id' must be a non-empty string"),
+        ({"title": 5}, "'title' must be a string or null"),
+        ({"authors": "abc"}, "'authors' must be a list of strings"),
+        ({"images": [{"caption": "x"}]}, "'images' must be a list of objects with a 'url'"),
+        ({"published": "last Tuesday"}, "'published' is not an ISO 8601 time"),
+        ({"fetched": None}, "'fetched' must be a non-empty string"),
+        ({"similarity": "high"}, "'similarity' must be a number or null"),
+    ],
+)
+def test_a_message_whose_record_the_archive_could_not_take_is_bad(
+    change: dict[str, Any], message: str
+) -> None:
+    # one such message made the archive refuse its whole batch, which was then dead-lettered
+    item = ArticleItem(article=make_article(7), signature=b"s", html=b"<p>hi</p>")
+    fields = extracted_message(item)
+    record = {**json.loads(fields["record"]), **change}
+    with pytest.raises(BadMessage, match=message):
+        item_from_extracted({**fields, "record": json.dumps(record)})
+    with pytest.raises(BadMessage, match="the record must be a JSON object, not list"):
+        item_from_extracted({**fields, "record": "[1, 2]"})
+
+
 async def test_publisher_sends_in_order_and_empties_the_outbox(
     db_path: Path, redis_url: str, redis_prefix: str
 ) -> None:
