@@ -139,17 +139,22 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...], redis_url: 
     """
     import asyncio
 
+    from crawler.commands.report import open_existing_archive
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
+    from crawler.report.query import check_outlets
     from crawler.store.archive import Archive
     from crawler.store.locks import writer_lock
     from crawler.store.queue import check_redis_url
+    from settings.registry import load_registry
 
     if redis_url:
         check_redis_url(redis_url)
     settings = crawl_settings({})
     timeout = settings.getfloat("NEWSMON_WRITER_LOCK_TIMEOUT")
     since_iso = since_to_iso(since)
+    with open_existing_archive(db) as reader:  # one line for a missing archive or outlet
+        check_outlets(reader, outlet_ids, load_registry())
     with writer_lock(db, "newsmon reextract", timeout), Archive(db) as archive:
         show = _Progress(archive.count_stored_pages(since=since_iso, outlets=outlet_ids))
         report = reextract(

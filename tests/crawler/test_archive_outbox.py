@@ -143,3 +143,22 @@ def test_processes_opening_one_new_archive_at_once_all_open_it(tmp_path: Path) -
     assert outcomes == ["wal"] * processes * rounds
     with Archive(tmp_path / "new0.db") as archive:
         assert archive._schema_version() == SCHEMA_VERSION
+
+
+def test_reextract_refuses_a_missing_archive_and_an_unknown_outlet(
+    tmp_path: Path, db_path: Path
+) -> None:
+    from tests.newsmon_cli import run_newsmon
+
+    missing = tmp_path / "none.db"
+    done = run_newsmon("reextract", "--db", str(missing), check=False)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        f"error: no archive at {missing}; run `newsmon crawl --db {missing}` first",
+    )
+    assert not missing.exists()  # not created empty
+    with Archive(db_path) as archive:
+        archive.store_article(article(1, "2025-05-01T00:00:00+00:00"), html=PAGE)
+    done = run_newsmon("reextract", "--db", str(db_path), "--outlet", "osh42", check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: no outlet 'osh42' in the registry or the archive"
