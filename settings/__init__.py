@@ -178,6 +178,7 @@ declared: tuple[Setting, ...] = (
         "float",
         None,
         "Days an article stays in the dedup window; empty: dedup's default (14).",
+        maximum=3650,
     ),
     _S(
         "NEWSMON_EXTRACT_MAX_MEMORY",
@@ -270,6 +271,7 @@ declared: tuple[Setting, ...] = (
         "float",
         90.0,
         "Days raw HTML and skipped URLs are kept; 0: for ever (articles always stay).",
+        maximum=36500,
     ),
     _S("NEWSMON_SCHEDULE_JITTER", "float", 0.1, "Random share (+-) added to each interval."),
     _S(
@@ -300,12 +302,14 @@ declared: tuple[Setting, ...] = (
         "float",
         90.0,
         "Days a seen URL is remembered after it was last listed.",
+        maximum=36500,
     ),
     _S(
         "NEWSMON_SITEMAP_MAX_AGE_DAYS",
         "float",
         3.0,
         "News-sitemap entries older than this are not fetched; 0: no limit.",
+        maximum=36500,
     ),
     _S("NEWSMON_SITEMAP_MAX_DEPTH", "int", 3, "How deep sitemap indexes may nest."),
     _S("NEWSMON_SITEMAP_MAX_FILES", "int", 100, "Sitemaps requested per outlet and run."),

@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# The largest whole number (a signed 64-bit integer: Redis, SQLite) and other number a setting
+# takes unless it says otherwise (seconds past 1e9 overflow timers).
+MAX_INT = 2**63 - 1
+MAX_FLOAT = 1e9
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -27,7 +31,8 @@ class Setting:
 
     ``kind`` is ``int``, ``float``, ``bool``, ``str``, ``list`` (comma-separated) or
     ``choice`` (one of ``choices``); ``env`` is the environment variable when it differs from
-    ``name``; ``minimum`` the smallest number allowed.
+    ``name``; ``minimum`` the smallest number allowed, ``maximum`` the largest (by default what
+    Redis and SQLite hold for a whole number, ``MAX_FLOAT`` for another).
     """
 
     name: str
@@ -37,6 +42,7 @@ class Setting:
     env: str | None = None
     choices: tuple[str, ...] = ()
     minimum: float | None = 0
+    maximum: float | None = None
 
     @property
     def variable(self) -> str:
@@ -82,6 +88,13 @@ def _number(setting: Setting, text: str) -> int | float:
         raise SettingError(f"{setting.variable}={text!r} is not {kind}")
     if setting.minimum is not None and value < setting.minimum:
         raise SettingError(f"{setting.variable}={text!r} is below {setting.minimum:g}")
+    # past these, dates, timers and Redis fail once the run is under way
+    highest = setting.maximum
+    if highest is None:
+        highest = MAX_INT if setting.kind == "int" else MAX_FLOAT
+    if value > highest:
+        shown = f"{highest:g}" if setting.kind == "float" else str(int(highest))
+        raise SettingError(f"{setting.variable}={text!r} is above {shown}")
     return value
 
 

@@ -69,6 +69,13 @@ def test_python_m_settings_reference_prints_the_table() -> None:
         ("NEWSMON_KEEP_HTML", "maybe", "is not true or false"),
         ("NEWSMON_MODE", "both", "is not one of local, worker"),
         ("NEWSMON_RETENTION_DAYS", "-1", "is below 0"),
+        # past what dates, timers and Redis can hold: a traceback or a hang once running
+        ("NEWSMON_RETENTION_DAYS", "1e6", "is above 36500"),
+        ("NEWSMON_SEEN_DAYS", "1e6", "is above 36500"),
+        ("NEWSMON_DEDUP_WINDOW_DAYS", "1e23", "is above 3650"),
+        ("NEWSMON_EXTRACT_TIMEOUT", "99999999999999999999999", "is above 1e+09"),
+        ("NEWSMON_INGEST_BATCH", "99999999999999999999999", "is above 9223372036854775807"),
+        ("NEWSMON_REDIS_STREAM_MAXLEN", "99999999999999999999999", "is above 9223372036854775807"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
