@@ -10,6 +10,8 @@ settings table is generated from it (``python -m settings.reference``). A bad va
 
 from __future__ import annotations
 
+import difflib
+
 from settings.spec import Setting, from_environment, parse
 from settings.spec import SettingError as SettingError  # re-exported
 
@@ -339,8 +341,18 @@ def check_overrides(overrides: dict[str, object]) -> dict[str, object]:
     """``-s NAME=VALUE`` overrides with newsmon's own settings parsed to their types.
 
     Raises:
-        SettingError: a bad value, naming the setting.
+        SettingError: a bad value, or a ``NEWSMON_*`` name that is no setting (with the nearest
+            one), naming the setting.
     """
+    for name in overrides:
+        if name.startswith("NEWSMON_") and name not in by_name:
+            # compared without the prefix that every name shares
+            close = difflib.get_close_matches(
+                name.removeprefix("NEWSMON_"), [n.removeprefix("NEWSMON_") for n in by_name], n=1
+            )
+            raise SettingError(
+                f"unknown setting {name}" + (f"; did you mean NEWSMON_{close[0]}?" if close else "")
+            )
     return {
         name: parse(by_name[name], value) if name in by_name else value
         for name, value in overrides.items()

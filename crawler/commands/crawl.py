@@ -8,6 +8,7 @@ from crawler.commands.options import (
     SQLITE_MAX_INT,
     db_option,
     mode_option,
+    options_from_settings,
     outlets_file_option,
     parse_setting_overrides,
     redis_url_option,
@@ -74,6 +75,10 @@ def command(
     from crawler.store.queue import check_redis_url
 
     overrides = parse_setting_overrides(setting_pairs)
+    given = options_from_settings(
+        overrides, db=db, outlets_file=outlets_file, outlet_ids=outlet_ids
+    )
+    db, outlets_file, outlet_ids = given["db"], given["outlets_file"], given["outlet_ids"]
     if redis_url:
         overrides["NEWSMON_REDIS_URL"] = check_redis_url(redis_url)
     if mode:

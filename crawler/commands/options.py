@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 import click
 
@@ -57,6 +58,41 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
             )
         overrides[name.strip()] = value
     return overrides
+
+
+# The settings that a command-line option gives (``-s NEWSMON_DB=...`` is ``--db ...``), by the
+# option's parameter name, and the option as typed.
+_OPTION_SETTINGS = {
+    "db": ("NEWSMON_DB", "--db"),
+    "outlets_file": ("NEWSMON_OUTLETS_FILE", "--outlets"),
+    "outlet_ids": ("NEWSMON_OUTLETS", "--outlet"),
+}
+
+
+def options_from_settings(overrides: dict[str, str], **values: Any) -> dict[str, Any]:
+    """``values`` of the current command's options with what ``-s`` gives for them: ``-s
+    NEWSMON_DB=x`` stands for ``--db x`` (and wins over the environment, which only gives the
+    option's default).
+
+    Raises:
+        ConfigError: the option and its setting are both given, or the setting's value is bad.
+    """
+    from crawler.errors import ConfigError
+    from settings import SettingError, check_overrides
+
+    ctx = click.get_current_context()
+    found = dict(values)
+    for option, (name, flag) in _OPTION_SETTINGS.items():
+        if name not in overrides or option not in found:
+            continue
+        if ctx.get_parameter_source(option) is click.core.ParameterSource.COMMANDLINE:
+            raise ConfigError(f"give {flag} or -s {name}, not both")
+        try:
+            value = check_overrides({name: overrides[name]})[name]
+        except SettingError as exc:
+            raise ConfigError(str(exc)) from None
+        found[option] = tuple(value) if isinstance(value, list) else value
+    return found
 
 
 def since_to_iso(value: str | None, option: str = "--since") -> str | None:

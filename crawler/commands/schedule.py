@@ -7,6 +7,7 @@ import click
 from crawler.commands.options import (
     db_option,
     mode_option,
+    options_from_settings,
     outlets_file_option,
     parse_setting_overrides,
     redis_url_option,
@@ -79,6 +80,10 @@ def command(
     if mode:
         setting_pairs = (*setting_pairs, f"NEWSMON_MODE={mode}")  # the crawls get it too
     overrides = parse_setting_overrides(setting_pairs)
+    given = options_from_settings(
+        overrides, db=db, outlets_file=outlets_file, outlet_ids=outlet_ids
+    )
+    db, outlets_file, outlet_ids = given["db"], given["outlets_file"], given["outlet_ids"]
     if redis_url:
         overrides["NEWSMON_REDIS_URL"] = redis_url
     settings = crawl_settings(overrides)

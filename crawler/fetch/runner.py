@@ -6,6 +6,7 @@ and the stats, never from Scrapy's return alone.
 
 from __future__ import annotations
 
+import difflib
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,7 +215,13 @@ def _check_scrapy_types(settings: Any, overrides: dict[str, Any]) -> None:
     """
     from scrapy.settings import default_settings
 
+    known = [n for n in dir(default_settings) if n.isupper()]
     for name, value in overrides.items():
+        if not name.startswith("NEWSMON_") and not hasattr(default_settings, name):
+            # a setting of the user's own components passes, one a letter off Scrapy's does not
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+            if close:
+                raise ConfigError(f"unknown setting {name}; did you mean {close[0]}?")
         default = getattr(default_settings, name, None)
         if not isinstance(value, str) or not isinstance(default, bool | int | float):
             continue

@@ -118,3 +118,48 @@ def test_empty_retention_keeps_the_default_and_zero_keeps_for_ever() -> None:
     assert parse(retention, "0") == 0
     with pytest.raises(SettingError, match="NEWSMON_RETENTION_DAYS"):
         parse(retention, "forever")
+
+
+# One outlet on a closed local port: a crawl that is not refused stays on this machine.
+_LOCAL_OUTLET = (
+    '[[outlet]]\nid = "local"\nname = "Local"\ncountry = "KG"\nlanguages = ["en"]\n'
+    'homepage = "http://127.0.0.1:1/"\nfeeds = ["http://127.0.0.1:1/rss"]\n'
+    "article_pattern = '^http://127\\.0\\.0\\.1:1/news/'\n"
+)
+
+
+def _crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(_LOCAL_OUTLET, encoding="utf-8")
+    return run_newsmon("crawl", "--outlets", str(registry), *args, check=False)
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        (
+            "NEWSMON_SEEN_DAY=5",
+            "error: unknown setting NEWSMON_SEEN_DAY; did you mean NEWSMON_SEEN_DAYS?",
+        ),
+        ("NEWSMON_WHATEVER=5", "error: unknown setting NEWSMON_WHATEVER"),
+        ("DOWNLAOD_DELAY=2", "error: unknown setting DOWNLAOD_DELAY; did you mean DOWNLOAD_DELAY?"),
+    ],
+)
+def test_a_misspelt_dash_s_setting_is_refused(tmp_path: Path, pair: str, message: str) -> None:
+    done = _crawl(tmp_path, "--db", str(tmp_path / "a.db"), "-s", pair)
+    assert (done.returncode, done.stderr.strip()) == (2, message)
+
+
+def test_dash_s_gives_what_the_options_give(tmp_path: Path) -> None:
+    # -s NEWSMON_DB and -s NEWSMON_OUTLETS were ignored: the crawl wrote ./newsmon.db, all outlets
+    missing = tmp_path / "no" / "x.db"
+    done = _crawl(tmp_path, "-s", f"NEWSMON_DB={missing}", "-s", "NEWSMON_OUTLETS=local")
+    expected = f"error: cannot open archive {missing}: unable to open database file"
+    assert done.stderr.strip() == expected
+    done = _crawl(tmp_path, "--db", str(tmp_path / "a.db"), "-s", "NEWSMON_OUTLETS=nosuch")
+    assert done.returncode == 2 and done.stderr.startswith("error: unknown outlet 'nosuch'")
+    done = _crawl(tmp_path, "--db", str(tmp_path / "a.db"), "-s", "NEWSMON_DB=b.db")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "error: give --db or -s NEWSMON_DB, not both",
+    )
