@@ -150,6 +150,9 @@ class IngestConsumer:
                 elif drain:
                     break
             except redis.RedisError as exc:
+                if "NOGROUP" in str(exc) and await self._group_made_again():
+                    own_pending, delays = False, None
+                    continue
                 if delays is None:
                     logger.warning(
                         "Redis at %s failed: %s; retrying",
@@ -159,6 +162,24 @@ class IngestConsumer:
                     delays = backoff_delays(_BACKOFF_MAX_S)
                 await asyncio.sleep(next(delays))
         return self.report
+
+    async def _group_made_again(self) -> bool:
+        """Make the consumer group again, after Redis lost it (``FLUSHALL``, a restart without
+        its data): retrying would never see it come back. Whether it exists now."""
+        try:
+            await self.client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):  # another consumer made it first: as good
+                return False
+        except redis.RedisError:
+            return False
+        logger.warning(
+            "the stream %s had lost its ingest group (Redis lost its data?); made its consumer "
+            "group again",
+            self.stream,
+        )
+        self._claim_cursor = "0-0"
+        return True
 
     async def _next_batch(
         self, own_pending: bool, *, block: bool

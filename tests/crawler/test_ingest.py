@@ -143,3 +143,28 @@ def test_redelivered_messages_are_stored_once_and_sigterm_stops_cleanly(
     assert running.returncode == 0, stderr
     assert "ingested 0 articles (5 already stored" in stderr
     assert client.xlen(redis_prefix + RESULTS) == 5
+
+
+def test_a_running_ingest_makes_its_group_again_when_redis_lost_it(
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    push_articles(client, redis_prefix, 2)
+    running = ingest(redis_url, redis_prefix, db_path)
+    try:
+        wait_for(lambda: _stored(db_path) == 2, "the first articles")
+        client.delete(redis_prefix + EXTRACTED)  # FLUSHALL, or a Redis restarted without data
+        push_articles(client, redis_prefix, 4)  # the stream anew, without the ingest group
+        wait_for(lambda: _stored(db_path) == 4, "the articles after the group was lost")
+    finally:
+        running.send_signal(signal.SIGTERM)
+        _, stderr = finish_newsmon(running)
+    assert "made its consumer group again" in stderr, stderr
+
+
+def _stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
