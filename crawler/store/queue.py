@@ -111,9 +111,17 @@ def check_redis_url(url: str) -> str:
             "rediss:// (TLS) or unix://"
         )
     try:
-        urlsplit(url).port  # noqa: B018  (raises on a bad port)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {exc}") from None
+    database = parts.path.strip("/")
+    if scheme != "unix" and database and not database.isdigit():
+        # not echoed: a password with an unencoded "/" or "@" ends up in the path
+        raise ConfigError(
+            f"bad Redis URL {redact_url(url)!r}: the path must be a database number "
+            "(percent-encode a '/' or '@' in the password)"
+        )
     return url
 
 

@@ -59,6 +59,21 @@ def test_unusable_url_is_a_config_error_without_the_password(url: str) -> None:
     assert "s3cret" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://host:6379/abc",  # would connect to database 0 without a word
+        "redis://:se@cr/et@127.0.0.1:1/0",  # a password with an unencoded "/": host "cr"
+    ],
+)
+def test_a_path_that_is_no_database_number_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="database number") as caught:
+        check_redis_url(url)
+    assert "et@" not in str(caught.value) and "se@" not in str(caught.value)
+    assert check_redis_url("redis://host:6379/2") == "redis://host:6379/2"
+    assert check_redis_url("redis://host:6379/") == "redis://host:6379/"
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([NEWSMON, *args], capture_output=True, text=True, timeout=60)
 
