@@ -106,6 +106,7 @@ def command(
     import asyncio
 
     from crawler import escape
+    from crawler.commands.console import is_quiet
     from crawler.errors import ConfigError
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
@@ -176,9 +177,11 @@ def command(
                 until=until_iso,
                 keep_html=s.getbool("NEWSMON_KEEP_HTML"),
                 redis=work,
-                progress=progress,
+                progress=None if is_quiet() else progress,  # -q: only errors
             )
         )
     for line in report.summary_lines():
+        if is_quiet() and not line.startswith(("error:", "not finished")):
+            continue  # -q: only errors
         progress(line)
     return report.exit_status

@@ -55,10 +55,12 @@ def command(
     if not redis_url:
         raise ConfigError("ingest needs --redis-url (or NEWSMON_REDIS_URL)")
     check_redis_url(redis_url)
+    from crawler.commands.console import is_quiet
     from crawler.run.ingest import run_ingest
 
     report = asyncio.run(
         run_ingest(redis_url, db, consumer=consumer, claim_idle=claim_idle, drain=drain)
     )
-    click.echo(report.summary_line(), err=True)
+    if not is_quiet():  # -q: only errors
+        click.echo(report.summary_line(), err=True)
     return 0

@@ -139,6 +139,7 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...], redis_url: 
     """
     import asyncio
 
+    from crawler.commands.console import is_quiet
     from crawler.commands.report import open_existing_archive
     from crawler.fetch.pipelines import dedup_config_from_settings
     from crawler.fetch.runner import crawl_settings
@@ -170,7 +171,8 @@ def command(db: str, since: str | None, outlet_ids: tuple[str, ...], redis_url: 
             report.published, report.left_in_outbox = asyncio.run(
                 _publish(archive, redis_url, settings)
             )
-    click.echo(report.summary_line(), err=True)
+    if not is_quiet():  # -q: only errors
+        click.echo(report.summary_line(), err=True)
     return 0
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -290,3 +291,10 @@ def test_the_demo_refuses_an_archive_that_holds_articles(demo_db: Path) -> None:
     )
     with Archive(demo_db) as archive:
         assert len(list(archive.articles())) == before
+
+
+def test_quiet_reextract_prints_nothing_on_success(demo_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_db, copy)
+    done = run_newsmon("-q", "reextract", "--db", str(copy))
+    assert (done.stdout, done.stderr) == ("", "")

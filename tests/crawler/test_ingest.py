@@ -168,3 +168,14 @@ def _stored(db: Path) -> int:
             return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
     except sqlite3.OperationalError:  # not created yet
         return 0
+
+
+def test_quiet_ingest_prints_nothing_on_success(
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    push_articles(client, redis_prefix, 2)
+    with ingest(redis_url, redis_prefix, db_path, "--drain", "-q") as done:
+        _, stderr = done.communicate(timeout=WAIT_S)
+    assert (done.returncode, stderr) == (0, "")
+    assert _stored(db_path) == 2
