@@ -51,6 +51,7 @@ class IngestReport:
     claimed: int = 0
     bad: int = 0  # moved to the dead-letter stream
     left_in_outbox: int = 0
+    pending_elsewhere: int = 0  # --drain: messages another consumer holds, not yet idle enough
 
     def summary_line(self) -> str:
         """One line for the end of the run."""
@@ -61,6 +62,11 @@ class IngestReport:
         )
         if self.left_in_outbox:
             line += f"; {self.left_in_outbox} messages wait in the outbox"
+        if self.pending_elsewhere:
+            line += (
+                f"; {self.pending_elsewhere} messages wait pending with another consumer: taken "
+                "over once idle for --claim-idle seconds (--claim-idle 0: now)"
+            )
         return line
 
 
@@ -148,6 +154,7 @@ class IngestConsumer:
                 elif own_pending:
                     own_pending = False
                 elif drain:
+                    self.report.pending_elsewhere = await self._pending_elsewhere()
                     break
             except redis.RedisError as exc:
                 if "NOGROUP" in str(exc) and await self._group_made_again():
@@ -162,6 +169,16 @@ class IngestConsumer:
                     delays = backoff_delays(_BACKOFF_MAX_S)
                 await asyncio.sleep(next(delays))
         return self.report
+
+    async def _pending_elsewhere(self) -> int:
+        """How many messages of the group other consumers have taken and not acknowledged."""
+        summary = await self.client.xpending(self.stream, GROUP)
+        consumers = summary.get("consumers") or []
+        return sum(
+            int(c["pending"])
+            for c in consumers
+            if (c["name"].decode() if isinstance(c["name"], bytes) else c["name"]) != self.consumer
+        )
 
     async def _group_made_again(self) -> bool:
         """Make the consumer group again, after Redis lost it (``FLUSHALL``, a restart without

@@ -179,3 +179,21 @@ def test_quiet_ingest_prints_nothing_on_success(
         _, stderr = done.communicate(timeout=WAIT_S)
     assert (done.returncode, stderr) == (0, "")
     assert _stored(db_path) == 2
+
+
+def test_a_drain_says_what_other_consumers_still_hold(
+    redis_url: str, redis_prefix: str, db_path: Path
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    push_articles(client, redis_prefix, 3)
+    stream = redis_prefix + EXTRACTED
+    client.xgroup_create(stream, "newsmon-ingest", id="0")
+    client.xreadgroup("newsmon-ingest", "crashed", {stream: ">"}, count=2)  # never acknowledged
+    with ingest(redis_url, redis_prefix, db_path, "--drain") as done:
+        _, stderr = done.communicate(timeout=WAIT_S)
+    assert done.returncode == 0
+    assert "ingested 1 articles" in stderr
+    assert (
+        "2 messages wait pending with another consumer: taken over once idle for "
+        "--claim-idle seconds (--claim-idle 0: now)"
+    ) in stderr
