@@ -166,6 +166,8 @@ def item_from_extracted(fields: dict[Any, Any]) -> ArticleItem:
             content_type=data.get("content_type") or None,
             seen_urls=list(json.loads(data.get("seen_urls") or "[]")),
         )
+    except BadMessage:
+        raise
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise BadMessage(f"unreadable extracted message: {type(exc).__name__}: {exc}") from exc
 
