@@ -94,7 +94,8 @@ def read_filters(
         until = anchor if since is None else max(anchor, since + timedelta(seconds=1))
     # A period reaching past what the archive can hold ends where it can: after a day past the
     # newest article (or now) nothing is stored (``until=9999-12-31``).
-    until = min(until, max(anchor, now) + timedelta(days=1))
+    limit = max(anchor, now) + timedelta(days=1)
+    until = min(until, limit if since is None else max(limit, since + timedelta(seconds=1)))
     if since is None:
         since = until - timedelta(days=DEFAULT_DAYS)
     outlets = _many(params, "outlet")

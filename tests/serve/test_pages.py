@@ -326,3 +326,19 @@ def test_an_empty_archive_without_search_index_has_pages_too(db_path) -> None:
             "This archive has no search index yet"
         )
         assert empty.get("/outlet/osh24").status_code == 404
+
+
+def test_a_period_in_the_future_stays_a_period() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from crawler.serve.filters import read_filters
+
+    f = read_filters(
+        {"since": ["2030-01-01"]},
+        zone=ZoneInfo("UTC"),
+        newest="2026-11-09T00:00:00+00:00",
+        country_of={},
+        now=datetime(2026, 12, 6, tzinfo=UTC),
+    )
+    assert f.since < f.until  # the cut to what the archive holds never turns a period around
