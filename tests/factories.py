@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from crawler.items import Article
@@ -51,3 +53,13 @@ def direct(archive: Archive) -> Callable[[Callable[[Archive], Any]], Awaitable[A
         return fn(archive)
 
     return call
+
+
+def count_articles(db: Path) -> int:
+    """How many articles the archive at ``db`` holds, read while a writer may hold it (another
+    process's crawl or ingest); 0 before it exists."""
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0

@@ -21,6 +21,7 @@ from crawler.run.schedule import ArchivePlans, Plan
 from crawler.store.archive import Archive
 from crawler.urls import canonicalize
 from settings.registry import load_registry
+from tests.factories import count_articles
 from tests.newsmon_cli import FAST, TIMEOUT_S, finish_newsmon, run_newsmon, start_newsmon
 
 pytestmark = pytest.mark.slow
@@ -96,7 +97,7 @@ def test_a_crawl_killed_mid_way_resumes_without_loss_or_duplicates(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + TIMEOUT_S
-    while not (db.exists() and _count_quietly(db) >= 5):
+    while not (db.exists() and count_articles(db) >= 5):
         assert child.poll() is None, "the crawl ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -120,14 +121,6 @@ def test_a_crawl_killed_mid_way_resumes_without_loss_or_duplicates(
     with sqlite3.connect(db) as conn:
         runs = conn.execute("SELECT status, finish_reason FROM runs ORDER BY id").fetchall()
     assert runs == [("failed", "killed"), ("ok", "finished")]
-
-
-def _count_quietly(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 def test_a_feed_that_answers_304_is_not_parsed(
@@ -212,7 +205,7 @@ def test_sigterm_stops_the_scheduler_cleanly_and_releases_its_leases(
         "CONCURRENT_REQUESTS_PER_DOMAIN=1",
     )
     deadline = time.monotonic() + TIMEOUT_S
-    while _count_quietly(db) < 1:
+    while count_articles(db) < 1:
         assert scheduler.poll() is None, scheduler.communicate()[1][-2000:]
         assert time.monotonic() < deadline
         time.sleep(0.05)

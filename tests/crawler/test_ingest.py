@@ -14,6 +14,7 @@ from crawler.items import Article, ArticleItem
 from crawler.store.archive import Archive
 from crawler.store.outbox import EXTRACTED, RESULTS, extracted_message
 from dedup import DedupConfig, signature
+from tests.factories import count_articles
 from tests.newsmon_cli import WAIT_S, finish_newsmon, start_newsmon, wait_for
 
 _WORDS = [
@@ -152,22 +153,14 @@ def test_a_running_ingest_makes_its_group_again_when_redis_lost_it(
     push_articles(client, redis_prefix, 2)
     running = ingest(redis_url, redis_prefix, db_path)
     try:
-        wait_for(lambda: _stored(db_path) == 2, "the first articles")
+        wait_for(lambda: count_articles(db_path) == 2, "the first articles")
         client.delete(redis_prefix + EXTRACTED)  # FLUSHALL, or a Redis restarted without data
         push_articles(client, redis_prefix, 4)  # the stream anew, without the ingest group
-        wait_for(lambda: _stored(db_path) == 4, "the articles after the group was lost")
+        wait_for(lambda: count_articles(db_path) == 4, "the articles after the group was lost")
     finally:
         running.send_signal(signal.SIGTERM)
         _, stderr = finish_newsmon(running)
     assert "made its consumer group again" in stderr, stderr
-
-
-def _stored(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
 
 
 def test_quiet_ingest_prints_nothing_on_success(
@@ -178,7 +171,7 @@ def test_quiet_ingest_prints_nothing_on_success(
     with ingest(redis_url, redis_prefix, db_path, "--drain", "-q") as done:
         _, stderr = done.communicate(timeout=WAIT_S)
     assert (done.returncode, stderr) == (0, "")
-    assert _stored(db_path) == 2
+    assert count_articles(db_path) == 2
 
 
 def test_a_drain_says_what_other_consumers_still_hold(
