@@ -131,7 +131,8 @@ _LOCAL_OUTLET = (
 def _crawl(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     registry = tmp_path / "outlets.toml"
     registry.write_text(_LOCAL_OUTLET, encoding="utf-8")
-    return run_newsmon("crawl", "--outlets", str(registry), *args, check=False)
+    # in tmp_path: a crawl that took no --db writes ./newsmon.db
+    return run_newsmon("crawl", "--outlets", str(registry), *args, check=False, cwd=str(tmp_path))
 
 
 @pytest.mark.parametrize(
