@@ -93,7 +93,7 @@ def _refuse_a_filled_archive(db: str) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         return
     with Archive.open_reader(db) as archive:
-        held = archive.connection.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        held = archive.count_articles()
     if held:
         raise ConfigError(
             f"{db} already holds {held} articles; the demo fills a new archive (another --db, "

@@ -106,7 +106,12 @@ def index_words(text: str) -> list[str]:
     """The words of ``text`` as the index's tokenizer (``unicode61 remove_diacritics 2``) holds
     them: runs of letters and digits, lower case, Latin letters without their diacritics
     ("São" -> "sao"; Cyrillic ё, й and қ stay as they are)."""
-    return _TOKEN.findall(fold_text(text))
+    return folded_words(fold_text(text))
+
+
+def folded_words(folded: str) -> list[str]:
+    """``index_words`` of a text already folded (``fold_text``)."""
+    return _TOKEN.findall(folded)
 
 
 def fold_text(text: str) -> str:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from crawler.errors import ConfigError
-from crawler.report.queries import fold_text, index_words, outlet_known, query_phrases
+from crawler.report.queries import fold_text, folded_words, outlet_known, query_phrases
 from crawler.store.archive import Archive
 from crawler.times import now_iso, parse_iso, utc_iso
 from settings.registry import Outlet, parse_duration
@@ -258,16 +258,16 @@ def _contains_words(title: str | None, text: str | None, phrases: str) -> bool:
     ``*``: a prefix) is whole words of the title or of the text, as the dashboard's search index
     finds them (``crawler.report.queries``): "ash" is not in "cash", "Astana release" matches an
     article with "Astana" in its title and "release" in its text."""
-    fields = [(field, fold_text(field)) for field in (title, text) if field]
+    fields = [fold_text(field) for field in (title, text) if field]
     words: list[str | None] = [None] * len(fields)  # each field's words, made when needed
     for wanted in phrases.split("\0"):
         prefix = wanted.endswith("*")
         phrase = wanted.rstrip("*")
-        for i, (field, folded) in enumerate(fields):
+        for i, folded in enumerate(fields):
             if phrase.split(" ", 1)[0] not in folded:  # a cheap test first: most fields fail it
                 continue
             if words[i] is None:
-                words[i] = " " + " ".join(index_words(field)) + " "
+                words[i] = " " + " ".join(folded_words(folded)) + " "
             if (" " + phrase + ("" if prefix else " ")) in words[i]:  # type: ignore[operator]
                 break
         else:
