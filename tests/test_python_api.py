@@ -85,10 +85,11 @@ def test_the_readme_python_api_blocks_run(demo_db: Path, tmp_path: Path) -> None
 
 
 def test_extract_takes_text_or_bytes_and_says_what_is_not_an_article() -> None:
-    from_text = newsmon.extract(PAGE, url="https://example.org/news/bridge", outlet="demo")
-    from_bytes = newsmon.extract(
-        PAGE.encode("utf-8"), url="https://example.org/news/bridge", outlet="demo"
-    )
+    # one fetch time for both: by default each is stamped with its own "now"
+    where = {"url": "https://example.org/news/bridge", "outlet": "demo"}
+    fetched = "2026-11-02T09:00:00+00:00"
+    from_text = newsmon.extract(PAGE, **where, fetched=fetched)
+    from_bytes = newsmon.extract(PAGE.encode("utf-8"), **where, fetched=fetched)
     assert from_text.to_record() == from_bytes.to_record()
     assert (from_text.outlet, from_text.title) == ("demo", "Bridge over the Chui opens")
     assert "Buses of routes 5 and 12" in from_text.text
