@@ -100,7 +100,7 @@ class Sentences(NamedTuple):
 _NUMBER = 0x8000
 # with _NUMBER: a number of one or two digits (a day, a count), in the figures but not aligned
 _SMALL = 0x4000 | _NUMBER
-# a text without aligned sentences, or a signature made without ``DedupConfig.align``
+# the sentences of a signature made without ``DedupConfig.align`` (none looked for)
 EMPTY = Sentences(np.zeros(0, np.uint16), np.zeros(0, np.uint8), np.zeros(0, np.uint32))
 _STOP_HASHES = np.sort(_hash_all(sorted(_STOP_WORDS)))
 # the stop words' top 16 bits: a word whose are not among them is no stop word
@@ -108,6 +108,12 @@ _STOP_TOPS = np.zeros(1 << 16, dtype=bool)
 _STOP_TOPS[(_STOP_HASHES >> np.uint64(48)).astype(np.intp)] = True
 # the value of a MinHash bucket that no word fell in
 _NO_WORD = 0xFFFFFFFF
+# the sentences of a text in which alignment found none: a word MinHash of empty buckets, so
+# that a signature tells "none found" from "not looked for" (EMPTY, which an aligning index
+# refuses)
+NONE_FOUND = Sentences(
+    np.zeros(0, np.uint16), np.zeros(0, np.uint8), np.full(WORD_PERM, _NO_WORD, np.uint32)
+)
 
 
 def sentences(text: str) -> Sentences:
@@ -128,7 +134,7 @@ def sentences_of(words: Words) -> list[Sentences]:
     count = len(words.offsets) - 1
     hashes, sentence = words.hashes, words.sentences
     if not len(hashes):
-        return [EMPTY] * count
+        return [NONE_FOUND] * count
     # content words of the sentences of SENTENCE_MIN_WORDS words: numbers, and words that are
     # not stop words nor of one or two letters (bytes: a Cyrillic letter is two)
     keep = (np.bincount(sentence)[sentence] >= SENTENCE_MIN_WORDS) & (
@@ -140,7 +146,7 @@ def sentences_of(words: Words) -> list[Sentences]:
         keep[maybe_stop[_STOP_HASHES[at] == hashes[maybe_stop]]] = False
     index = np.flatnonzero(keep)
     if not len(index):
-        return [EMPTY] * count
+        return [NONE_FOUND] * count
     text = np.repeat(np.arange(count), np.diff(words.offsets))[index]
     sentence = sentence[index]
     first = np.ones(len(index), dtype=bool)
@@ -180,7 +186,7 @@ def sentences_of(words: Words) -> list[Sentences]:
     )
     minima = minima.reshape(count, WORD_PERM)
     has = np.flatnonzero(text_first[1:] > text_first[:-1])
-    found = [EMPTY] * count
+    found = [NONE_FOUND] * count
     for i in has.tolist():
         lo, hi = int(text_first[i]), int(text_first[i + 1])
         hi = min(hi, lo + MAX_SENTENCES)

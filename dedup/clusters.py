@@ -99,12 +99,12 @@ class Clusterer:
 
         Raises:
             DuplicateKey: the article is already in the window.
-            IncompatibleSignature: ``sig`` was made with another config.
+            IncompatibleSignature: ``sig`` was made with another config (``Index.check``).
             DedupError: called inside ``bulk()``.
         """
         if self._bulk:
             raise DedupError("add() inside bulk(): bulk() is for restore(); add after the block")
-        sig.params.check(self.index.params)
+        self.index.check(sig)
         self._check_new(doc)
         self._advance(doc.time)
         self._bound()
@@ -126,9 +126,9 @@ class Clusterer:
 
         Raises:
             DuplicateKey: the article is already in the window.
-            IncompatibleSignature: ``sig`` was made with another config.
+            IncompatibleSignature: ``sig`` was made with another config (``Index.check``).
         """
-        sig.params.check(self.index.params)
+        self.index.check(sig)
         self._check_new(doc)
         self._advance(doc.time)
         self._bound()

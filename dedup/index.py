@@ -410,6 +410,17 @@ class NearDupIndex:
                     f"or build a new index under another prefix"
                 )
 
+    def check(self, sig: Signature) -> None:
+        """Raise ``IncompatibleSignature`` for a signature this index cannot compare: made with
+        other parameters, or without the sentences an aligning index needs."""
+        sig.params.check(self.params)
+        if self._words is not None and not len(sig.sentences.minhash):
+            # indexed without sentences, its spun copies would silently never be found
+            raise IncompatibleSignature(
+                "the signature was made without DedupConfig.align and this index aligns "
+                "sentences; recompute it with DedupConfig(align=True)"
+            )
+
     def __contains__(self, doc_id: str) -> bool:
         return self.store.get(_TABLE_DOCS, [doc_id])[0] is not None
 
@@ -431,7 +442,7 @@ class NearDupIndex:
         Raises:
             IncompatibleSignature: ``sig`` was made with another config.
         """
-        sig.params.check(self.params)
+        self.check(sig)
         if sig.empty:
             return []
         entries, equal = self._promising(sig, doc.id.encode())
@@ -616,7 +627,7 @@ class NearDupIndex:
             DuplicateKey: ``doc.id`` is already in the index.
             IncompatibleSignature: ``sig`` was made with another config.
         """
-        sig.params.check(self.params)
+        self.check(sig)
         if doc.id in self:
             raise DuplicateKey(
                 f"article {doc.id!r} is already in the index; add each article once (use its "

@@ -7,17 +7,14 @@ Both keep a ``dedup.Clusterer`` restored from the archive's articles inside the 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
 from crawler.times import epoch, now_iso, parse_iso
-from dedup import Clusterer, DedupConfig, Doc, IncompatibleSignature, Signature, align, signature
+from dedup import Clusterer, DedupConfig, Doc, IncompatibleSignature, Signature, signature
 
 logger = logging.getLogger(__name__)
-
-_WORD = re.compile(r"\w+")  # at least as many as the words dedup reads from a text
 
 
 def restore_clusterer(
@@ -44,7 +41,7 @@ def restore_clusterer(
             sig = Signature.from_bytes(stored.signature or b"", cfg)
         except IncompatibleSignature:
             sig = None  # parameters changed since it was stored
-        if sig is None or _lacks_sentences(sig, cfg, article.text):
+        if sig is None or _lacks_sentences(sig, cfg):
             sig = signature(article.text, cfg)
             resigned[article.id] = sig.to_bytes()
         doc = Doc(id=article.id, outlet=article.outlet, time=epoch(stored.sort_time))
@@ -59,18 +56,10 @@ def restore_clusterer(
     return known
 
 
-def _lacks_sentences(sig: Signature, cfg: DedupConfig, text: str) -> bool:
-    """Whether ``cfg`` aligns sentences and ``sig`` was made without them (by a crawl or worker
-    without NEWSMON_DEDUP_ALIGN): such an article cannot be aligned until it is signed again.
-
-    A text of fewer words than alignment needs has no sentences either way: signing it again
-    would change nothing (and be done again at every start).
-    """
-    return (
-        cfg.align
-        and not len(sig.sentences.minhash)
-        and len(_WORD.findall(text)) >= align.ALIGN_MIN_WORDS
-    )
+def _lacks_sentences(sig: Signature, cfg: DedupConfig) -> bool:
+    """Whether ``cfg`` aligns sentences and ``sig`` was made without looking for them (by a
+    crawl or worker without NEWSMON_DEDUP_ALIGN): it must be signed again to be indexed."""
+    return cfg.align and not len(sig.sentences.minhash)
 
 
 def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
@@ -83,7 +72,7 @@ def assign_cluster(clusterer: Clusterer, item: ArticleItem) -> str:
     """
     article = item.article
     sig = Signature.from_bytes(item.signature, clusterer.config)
-    if _lacks_sentences(sig, clusterer.config, article.text):
+    if _lacks_sentences(sig, clusterer.config):
         sig = signature(article.text, clusterer.config)
         item.signature = sig.to_bytes()  # stored with the sentences
     time = epoch(article.published or article.fetched)

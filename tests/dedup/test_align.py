@@ -134,6 +134,30 @@ def test_without_align_a_spun_copy_stays_apart_and_signatures_carry_no_sentences
     assert len(signature(SOURCE_TEXT, plain).sentences.words) == 0
 
 
+def test_an_aligning_clusterer_refuses_a_signature_made_without_align(store, cfg) -> None:
+    # it would be indexed without sentences: its spun copies silently never found
+    from dedup import IncompatibleSignature
+
+    clusterer = Clusterer(cfg, store)
+    clusterer.add(Doc("source", "alpha", 0.0), signature(SOURCE_TEXT, cfg))
+    plain = signature("\n\n".join(SPUN), DedupConfig())
+    with pytest.raises(IncompatibleSignature, match="align"):
+        clusterer.add(Doc("spun", "beta", 60.0), plain)
+    with pytest.raises(IncompatibleSignature, match="align"):
+        clusterer.restore(Doc("spun", "beta", 60.0), plain, cluster="spun")
+    # a text too short for any sentence is signed with alignment all the same: it is taken
+    clusterer.add(Doc("short", "beta", 60.0), signature("Short.", cfg))
+    clusterer.add(Doc("spun", "beta", 60.0), signature("\n\n".join(SPUN), cfg))
+    assert clusterer.cluster_of("spun") == clusterer.cluster_of("source")
+
+
+def test_a_signature_made_with_align_says_so_without_sentences(cfg: DedupConfig) -> None:
+    for text in ("", "Short.", "Rain fell. Roads shut. Schools stayed closed."):
+        sig = Signature.from_bytes(signature(text, cfg).to_bytes(), cfg)
+        assert len(sig.sentences.words) == 0 and len(sig.sentences.minhash)
+        assert len(signature(text, DedupConfig()).sentences.minhash) == 0
+
+
 @pytest.mark.parametrize("text", ["", "Short.", "\n\n".join(SPUN)])
 def test_signature_keeps_the_sentences_through_bytes(cfg: DedupConfig, text: str) -> None:
     sig = signature(text, cfg)
