@@ -19,7 +19,12 @@ import sys
 
 import click
 
-from crawler.commands.console import QUIET_KEY, VERBOSE_KEY, environment_error
+from crawler.commands.console import (
+    QUIET_KEY,
+    VERBOSE_KEY,
+    environment_error,
+    environment_warnings,
+)
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -209,11 +214,14 @@ def _drop_stdout() -> None:
 
 
 def _check_environment() -> None:
-    """Read every NEWSMON_* variable once, first: a bad one is one line naming it, exit 2."""
+    """Read every NEWSMON_* variable once, first: a bad one is one line naming it, exit 2; an
+    unknown one is a warning line."""
     error = environment_error()
     if error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_USAGE)
+    for line in environment_warnings():  # not refused: the variable may be another tool's
+        click.echo(f"warning: {line}", err=True)
 
 
 def _is_dedup_error(exc: Exception) -> bool:

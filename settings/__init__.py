@@ -11,6 +11,8 @@ settings table is generated from it (``python -m settings.reference``). A bad va
 from __future__ import annotations
 
 import difflib
+import os
+from collections.abc import Mapping
 
 from settings.spec import Setting, from_environment, parse
 from settings.spec import SettingError as SettingError  # re-exported
@@ -346,14 +348,28 @@ def check_overrides(overrides: dict[str, object]) -> dict[str, object]:
     """
     for name in overrides:
         if name.startswith("NEWSMON_") and name not in by_name:
-            # compared without the prefix that every name shares
-            close = difflib.get_close_matches(
-                name.removeprefix("NEWSMON_"), [n.removeprefix("NEWSMON_") for n in by_name], n=1
-            )
-            raise SettingError(
-                f"unknown setting {name}" + (f"; did you mean NEWSMON_{close[0]}?" if close else "")
-            )
+            raise SettingError(f"unknown setting {name}{_nearest_setting(name)}")
     return {
         name: parse(by_name[name], value) if name in by_name else value
         for name, value in overrides.items()
     }
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A line for each ``NEWSMON_*`` variable of ``environ`` (default: ``os.environ``) that is no
+    setting, with the nearest one: a misspelt name is otherwise silently without effect."""
+    env = os.environ if environ is None else environ
+    return [
+        f"{name} is no newsmon setting and is ignored{_nearest_setting(name)}"
+        for name in sorted(env)
+        if name.startswith("NEWSMON_") and name not in by_name
+    ]
+
+
+def _nearest_setting(name: str) -> str:
+    """The "; did you mean ...?" hint naming the setting nearest ``name``, or ""."""
+    # compared without the prefix that every name shares
+    close = difflib.get_close_matches(
+        name.removeprefix("NEWSMON_"), [n.removeprefix("NEWSMON_") for n in by_name], n=1
+    )
+    return f"; did you mean NEWSMON_{close[0]}?" if close else ""

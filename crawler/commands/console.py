@@ -29,3 +29,8 @@ def environment_error() -> str | None:
             raise
         return str(exc)
     return None
+
+
+def environment_warnings() -> list[str]:
+    """A line for each NEWSMON_* variable that is no setting (``settings.unknown_variables``)."""
+    return importlib.import_module("settings").unknown_variables()

@@ -164,3 +164,19 @@ def test_dash_s_gives_what_the_options_give(tmp_path: Path) -> None:
         2,
         "error: give --db or -s NEWSMON_DB, not both",
     )
+
+
+def test_a_misspelt_environment_variable_is_named_with_the_nearest_setting(
+    tmp_path: Path,
+) -> None:
+    # not refused (the environment may hold another tool's NEWSMON_ variable), but not silent
+    env = {**os.environ, "NEWSMON_SEEN_DAY": "5", "NEWSMON_SEEN_DAYS": "7"}
+    done = run_newsmon("report", "outlets", "--db", str(tmp_path / "none.db"), check=False, env=env)
+    assert done.stderr.splitlines()[0] == (
+        "warning: NEWSMON_SEEN_DAY is no newsmon setting and is ignored; "
+        "did you mean NEWSMON_SEEN_DAYS?"
+    )
+    assert settings.unknown_variables({"NEWSMON_SEEN_DAYS": "7", "PATH": "/bin"}) == []
+    assert settings.unknown_variables({"NEWSMON_ZZZ": "1"}) == [
+        "NEWSMON_ZZZ is no newsmon setting and is ignored"
+    ]
