@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from dedup.clusters import Clusterer
@@ -27,9 +27,14 @@ from dedup.signature import Signature, signatures
 from dedup.storage import Store
 
 ErrorHandler = Callable[[int, Mapping[str, Any], DedupError], None]
+WarningHandler = Callable[[int, Mapping[str, Any], str], None]
 
 # How far after ``now`` a publication time without a fetch time may be (time zones, clocks).
 FUTURE_SLACK_SECONDS = 86_400.0
+
+# Records read ahead, at most, for the first usable time: the time of the records without one
+# that come before it (the epoch would put them out of the window of the first time given).
+LOOKAHEAD = 10_000
 
 # Records read ahead and signed together (``signatures``: about half the instructions per
 # article of signing them one by one; 16-64 are about as fast, larger batches slower).
@@ -44,15 +49,17 @@ def cluster_records(
     on_error: ErrorHandler | None = None,
     clusterer: Clusterer | None = None,
     now: float | None = None,
+    on_warning: WarningHandler | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Cluster Article-like records, lazily (``BATCH`` records at a time), results in input order.
 
     Each record needs ``id`` and ``text`` (``title`` stands in for a missing text); ``outlet``
     is used for boilerplate, ``published`` (else ``fetched``; ISO 8601 or epoch seconds) for the
     window and the copy direction, ``source`` (the credited agency) for the direction. A record
-    without a usable time takes the previous record's. A ``published`` time after the record's
-    ``fetched`` time, or without one more than a day after ``now``, is no publication time (a
-    typo's year would move the window past every other record): ``fetched`` stands in for it.
+    without a usable time takes the previous record's (the first ones, that of the first record
+    with one). A ``published`` time after the record's ``fetched`` time, or without one more than
+    a day after ``now``, is no publication time (a typo's year would move the window past every
+    other record): ``fetched`` stands in for it.
 
     Args:
         records: the records, in any order (publication order keeps fewer results waiting).
@@ -66,6 +73,9 @@ def cluster_records(
             one to look at its window afterwards (``clusterer.index.explain``).
         now: epoch seconds of the clock a publication time is checked against (this machine's
             by default).
+        on_warning: called with (position, record, message) for a time given but not used (not
+            ISO 8601 nor epoch seconds, after the fetch time, in the future), in turn with the
+            results; the record is clustered all the same.
 
     Yields:
         ``{"id", "cluster", "copy_of", "similarity"}`` per clustered record, in input order:
@@ -83,9 +93,9 @@ def cluster_records(
     if clusterer is None:
         clusterer = Clusterer(cfg, store)
     directions = _Directions()
-    last_time, newest = 0.0, float("-inf")
     latest = (time.time() if now is None else now) + FUTURE_SLACK_SECONDS
-    numbered = enumerate(records)
+    last_time, numbered = _first_time(enumerate(records), latest)
+    newest = float("-inf")
     while batch := list(islice(numbered, BATCH)):
         fields: list[tuple[str, str, str] | DedupError] = []
         for _, record in batch:
@@ -100,10 +110,11 @@ def cluster_records(
                     raise field
                 doc_id, _, outlet = field
                 sig = next(sigs)
-                published = _time(record.get("published"))
-                fetched = _time(record.get("fetched"))
-                if published is not None and published > (latest if fetched is None else fetched):
-                    published = None  # after the fetch, or in the future: not a publication
+                published, fetched, warning = _times(record, latest)
+                if warning and on_warning is not None:
+                    directions.waiting.append(
+                        (on_warning, position, record, f"record {doc_id!r}: {warning}")
+                    )
                 last_time = next(t for t in (published, fetched, last_time) if t is not None)
                 try:
                     decision = clusterer.add(Doc(doc_id, outlet, last_time), sig)
@@ -131,8 +142,8 @@ class _Directions:
     """The results not yet given out, and the members and signatures their links need."""
 
     def __init__(self) -> None:
-        # results, and the error callbacks of skipped records, in input order
-        self.waiting: deque[dict[str, Any] | tuple[ErrorHandler, int, Any, DedupError]] = deque()
+        # results, and the error and warning callbacks of records, in input order
+        self.waiting: deque[dict[str, Any] | tuple[Callable[..., None], int, Any, Any]] = deque()
         self.results: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[Member]] = {}  # cluster -> its waiting members
         self.times: dict[str, float] = {}
@@ -169,8 +180,8 @@ class _Directions:
             head = self.waiting[0]
             if isinstance(head, tuple):
                 self.waiting.popleft()
-                on_error, position, record, exc = head
-                on_error(position, record, exc)
+                handler, position, record, what = head
+                handler(position, record, what)
                 continue
             if self.times[head["id"]] >= before:
                 return
@@ -208,6 +219,45 @@ def _fields(record: Mapping[str, Any]) -> tuple[str, str, str]:
         ) from None
     outlet = record.get("outlet") or ""
     return doc_id, text, outlet if isinstance(outlet, str) else str(outlet)
+
+
+def _first_time(
+    numbered: Iterator[tuple[int, Any]], latest: float
+) -> tuple[float, Iterator[tuple[int, Any]]]:
+    """The first usable time, read ahead up to the first record that has one (at most
+    ``LOOKAHEAD`` records; 0.0 if none has one), and the records, all of them still to be read."""
+    ahead = []
+    for item in islice(numbered, LOOKAHEAD):
+        ahead.append(item)
+        if isinstance(item[1], Mapping):
+            published, fetched, _ = _times(item[1], latest)
+            found = published if published is not None else fetched
+            if found is not None:
+                return found, chain(ahead, numbered)
+    return 0.0, chain(ahead, numbered)
+
+
+def _times(record: Mapping[str, Any], latest: float) -> tuple[float | None, float | None, str]:
+    """The record's publication and fetch times (None where not usable), and why a time it
+    gives is not used ("" when all are)."""
+    given_published, given_fetched = record.get("published"), record.get("fetched")
+    published, fetched = _time(given_published), _time(given_fetched)
+    for name, given, read in (
+        ("published", given_published, published),
+        ("fetched", given_fetched, fetched),
+    ):
+        if read is None and given is not None and given != "":
+            return published, fetched, f"{name!r} {given!r} is no ISO 8601 time nor epoch seconds"
+    if published is not None and fetched is not None and published > fetched:
+        why = f"'published' {given_published!r} is after its fetch time; the fetch time is used"
+        return None, fetched, why
+    if published is not None and fetched is None and published > latest:
+        why = (
+            f"'published' {given_published!r} is more than a day in the future; the previous "
+            f"record's time is used"
+        )
+        return None, None, why
+    return published, fetched, ""
 
 
 def _time(value: object) -> float | None:

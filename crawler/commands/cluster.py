@@ -106,7 +106,9 @@ def command(
     earlier-published member it most likely copies (null for an origin and an article alone).
     A line that is not a usable record is reported on stderr and skipped (exit status 1). A
     "published" time after the record's "fetched" time (or, without one, in the future) is not
-    used: "fetched" stands in for it.
+    used: "fetched" stands in for it. A record without a usable time takes the previous
+    record's (the first ones, that of the first record with one); a time given but not used
+    (not ISO 8601 nor epoch seconds, or one of those above) is named in a warning line.
 
     \b
     With --explain A B the clusters are not printed: the input is clustered as usual, then the
@@ -178,13 +180,18 @@ def command(
         click.echo(f"error: {name}:{line_numbers[position]}: {exc}; skipped", err=True)
         skipped += 1
 
+    def on_warning(position: int, record: Any, message: str) -> None:
+        message = escape.terminal(message, keep_newlines=False)
+        click.echo(f"warning: {name}:{line_numbers[position]}: {message}", err=True)
+
+    handlers = {"on_error": on_error, "on_warning": on_warning}
     if explain is not None:
         clusterer = Clusterer(cfg)
-        rows = list(cluster_records(records(), cfg, on_error=on_error, clusterer=clusterer))
+        rows = list(cluster_records(records(), cfg, clusterer=clusterer, **handlers))
         return _explain(clusterer, rows, *explain, fmt=fmt, output=output)
     clusters: set[str] = set()
     count = 0
-    for result in cluster_records(records(), cfg, on_error=on_error):
+    for result in cluster_records(records(), cfg, **handlers):
         count += 1
         output.write(escape.json_text(_ENCODE(result)) + "\n")
         clusters.add(result["cluster"])

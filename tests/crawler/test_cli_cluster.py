@@ -164,3 +164,16 @@ def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path: Path) -> Non
     records.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
     result = run_newsmon("cluster", str(records))
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+
+
+def test_a_date_that_is_no_time_is_warned_of_and_the_record_still_joins_its_copy() -> None:
+    # a first record with a Russian date took the epoch: silently out of its copy's window
+    first = {**RECORDS[0], "published": "9 января 2025 г., 10:00"}
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (first, *RECORDS[1:]))
+    result = run_newsmon("cluster", "-", stdin=lines)
+    assert result.returncode == 0
+    assert [json.loads(line)["cluster"] for line in result.stdout.splitlines()] == ["a", "a", "c"]
+    assert result.stderr.splitlines() == [
+        "warning: <stdin>:1: record 'a': 'published' '9 января 2025 г., 10:00' is no ISO 8601 "
+        "time nor epoch seconds"
+    ]

@@ -176,3 +176,39 @@ def test_ids_and_texts_that_cannot_be_stored_are_reported_and_skipped():
     assert "not valid Unicode" in errors[0][1] and "not valid Unicode" in errors[1][1]
     assert "70000 bytes long; at most 65535" in errors[2][1]
     assert "outlet is 70000 bytes long" in errors[3][1]
+
+
+@pytest.mark.parametrize("published", [None, "5 December 2026, 14:30", "05.12.2026 14:30"])
+def test_a_first_record_without_a_usable_time_takes_the_first_time_that_follows(published):
+    # it took the epoch: the next record's time moved the window past it, so its copy was missed
+    first = {"id": "a", "text": TEXT, "outlet": "kabar"}
+    if published is not None:
+        first["published"] = published
+    rows = [first, {"id": "b", "text": "BISHKEK. " + TEXT, "published": "2026-12-05T10:00:00Z"}]
+    warnings = []
+    out = {
+        r["id"]: r
+        for r in cluster_records(rows, on_warning=lambda i, r, w: warnings.append((i, w)))
+    }
+    assert out["b"]["cluster"] == out["a"]["cluster"]
+    if published is None:
+        assert warnings == []  # no time given: nothing to warn of
+    else:
+        assert warnings == [
+            (0, f"record 'a': 'published' {published!r} is no ISO 8601 time nor epoch seconds")
+        ]
+
+
+def test_a_publication_time_that_is_not_used_is_warned_of():
+    fetched = "2026-11-03T00:00:00Z"
+    rows = [{"id": "a", "text": TEXT, "published": "2062-11-01", "fetched": fetched}]
+    warnings = []
+    list(cluster_records(rows, on_warning=lambda i, r, w: warnings.append(w)))
+    assert warnings == [
+        "record 'a': 'published' '2062-11-01' is after its fetch time; the fetch time is used"
+    ]
+
+
+def test_records_without_any_time_cluster_together():
+    rows = [{"id": "a", "text": TEXT}, {"id": "b", "text": "BISHKEK. " + TEXT}]
+    assert [r["cluster"] for r in cluster_records(rows)] == ["a", "a"]
