@@ -21,7 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import authors, language, titles
-from crawler.extract.shown_dates import ShownDate, on_shown_day
+from crawler.extract.shown_dates import ShownDate, on_shown_day, shows_day
 from crawler.items import Image, Priors
 from crawler.times import as_utc, parse_date
 from crawler.urls import canonicalize, idna_host
@@ -403,14 +403,24 @@ def warm_up_dates() -> None:
 
 
 def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
-    """htmldate's guess of the original publication date (YYYY-MM-DD), or None."""
-    return htmldate.find_date(
+    """htmldate's guess of the original publication date (YYYY-MM-DD), or None.
+
+    A guess of the first of a month stands only where the page shows that day: htmldate's
+    last resorts (a lone year, a copyright year, a year and month) give the first of the month,
+    and a made-up date would make the page the origin of every copy published that month.
+    """
+    guessed = htmldate.find_date(
         tree,
         extensive_search=True,
         original_date=True,
         url=url,
         max_date=fetched.date().isoformat(),
     )
+    if guessed and guessed.endswith("-01"):
+        day = date.fromisoformat(guessed)
+        if not shows_day(f"{url}\n{tree.text_content()}", day):
+            return None
+    return guessed
 
 
 # Every match of _STANDFIRST_CLASS contains one of these (lower case).

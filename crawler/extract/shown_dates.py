@@ -31,27 +31,51 @@ _MASTHEAD_CLASS = re.compile(r"masthead|site-?header|header-?bar|navbar|top-?bar
 SHOWN_DATE_MAX_DISTANCE = 80
 SHOWN_DATE_MAX_CHARS = 200
 # Text from one of these words on is a last-modified stamp.
-_UPDATED = re.compile(r"\b(?:updated|modified|last edited|обновлено|изменено)\b", re.I)
-
-# Month name prefixes, tried in this order ("март" before "ма" of "мая").
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
-    "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
-}  # fmt: skip
-_MONTH = (
-    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-    r"январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|"
-    r"октябр[яь]|ноябр[яь]|декабр[яь])"
+_UPDATED = re.compile(
+    r"\b(?:updated|modified|last edited|обновлено|изменено|жаңартылды|yangilandi)\b", re.I
 )
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+
+# Month names of the region's languages, after ``_fold_letters``: a word that starts with a stem
+# names its month (the longest stem: "маусым" June, not "ма..."); an abbreviation or a short
+# form names it only as the whole word ("мар", not "марш"). Russian, and the Russian-derived
+# names of Kyrgyz, Tajik and Uzbek in Cyrillic ("декабри", "5-декабры", "декабрда"), Kazakh,
+# Uzbek and Turkmen in Latin ("dekabr", "ýanwar"), English.
+_MONTH_STEMS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "июн": 6, "июл": 7, "август": 8,
+    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "кантар": 1, "акпан": 2, "наурыз": 3, "сауир": 4, "мамыр": 5, "маусым": 6, "шилде": 7,
+    "тамыз": 8, "кыркуйек": 9, "казан": 10, "караша": 11, "желтоксан": 12,
+    "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "iyun": 6, "iyul": 7, "avgust": 8,
+    "sentabr": 9, "sentyabr": 9, "oktabr": 10, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
+    "yanwar": 1, "fewral": 2, "awgust": 8,
+}  # fmt: skip
+_MONTH_WORDS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12, "mayda": 5,
+    "янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "мая": 5, "май": 5, "майы": 5,
+    "майи": 5, "майда": 5, "июн": 6, "июл": 7, "авг": 8, "сен": 9, "сент": 9, "окт": 10,
+    "ноя": 11, "нояб": 11, "дек": 12,
+}  # fmt: skip
+# Letters that Kazakh, Kyrgyz, Tajik, Uzbek and Turkmen writers replace with look-alikes or
+# plain letters (a keyboard without them): compared without them
+_FOLD_LETTERS = str.maketrans("қңәəөұүіһғўҳҷӣӯýňäşçžöü", "кнааоууихгухчиуynasczou")
+_MONTH = r"(?P<mon>[^\W\d_]{3,})"
+# a day with an ordinal ending: "18th", "5-го", Turkmen "5-nji", Uzbek "5-chi"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|-?(?:го|nji|njy|nçi|nçy|inji|chi|inchi))?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+# the word for "year" after a year that comes first: "2026-жылдын", "2026 жылғы", "2026-yil",
+# "2026 йил", "2026-njy ýylyň", "2026 г."
+_YEAR_WORD = r"(?:[\s-]*\w{0,4}\s*(?:жыл|ж\.|yil|йил|ýyl|год|г\.)\w*\.?)?"
 _SHOWN = [
     re.compile(rf"\b{_MONTH}\.?\s+{_DAY},?\s+{_YEAR}\b", re.I),  # Nov. 18, 2019
-    re.compile(rf"\b{_DAY}\.?\s+(?:of\s+)?{_MONTH}\.?,?\s+{_YEAR}\b", re.I),  # 18 November 2019
-    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"),  # 2019-11-18
+    # 18 November 2019, 5-nji dekabr 2026, 5 декабри соли 2026
+    re.compile(rf"\b{_DAY}\.?(?:\s+|-)(?:of\s+)?{_MONTH}\.?,?\s+(?:соли\s+)?{_YEAR}\b", re.I),
+    # 2026-жылдын 5-декабры, 2026 жылғы 5 желтоқсан, 2026-yil 5-dekabr
+    re.compile(rf"\b{_YEAR}{_YEAR_WORD},?\s+{_DAY}\.?(?:\s+|-){_MONTH}", re.I),
+    # 2019-11-18, 2019/11/18
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)([-/])(?P<month>\d\d)\2(?P<day>\d\d)\b"),
     re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b"),  # 18.11.2019
 ]
 _CLOCK = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d\d)(?!\d)\s*(?P<ampm>[ap])?\.?\s?(?:m\b\.?)?", re.I)
@@ -71,20 +95,50 @@ def read_shown(text: str) -> ShownDate | None:
     updated = _UPDATED.search(text)
     if updated:
         text = text[: updated.start()]
-    found = [m for m in (p.search(text) for p in _SHOWN) if m]
+    found = [m for m in (_first_date(p, text) for p in _SHOWN) if m]
     if not found:
         return None
-    match = min(found, key=lambda m: m.start())
-    parts = match.groupdict()
-    month = parts.get("month")
-    if month is None:
-        name = parts["mon"].lower()
-        month = next(v for k, v in _MONTHS.items() if name.startswith(k))
+    match, month = min(found, key=lambda m: m[0].start())
     try:
-        day = date(int(parts["year"]), int(month), int(parts["day"]))
+        day = date(int(match["year"]), month, int(match["day"]))
     except ValueError:
         return None
     return ShownDate(day, _clock(text))
+
+
+def shows_day(text: str, day: date) -> bool:
+    """Whether ``text`` shows the date ``day`` anywhere, in a form ``read_shown`` reads."""
+    for pattern in _SHOWN:
+        for match in pattern.finditer(text):
+            parts = match.groupdict()
+            month = int(parts["month"]) if "month" in parts else month_of(parts["mon"])
+            if (int(match["year"]), month, int(match["day"])) == (day.year, day.month, day.day):
+                return True
+    return False
+
+
+def _first_date(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str], int] | None:
+    """The first match of ``pattern`` in ``text`` whose month is a month, and that month."""
+    for match in pattern.finditer(text):
+        parts = match.groupdict()
+        month = int(parts["month"]) if "month" in parts else month_of(parts["mon"])
+        if month:
+            return match, month
+    return None
+
+
+def month_of(word: str) -> int | None:
+    """The month a month name or abbreviation names, in any of the region's languages, or None.
+
+    Example:
+        >>> month_of("желтоқсан"), month_of("Dekabr"), month_of("марта"), month_of("марш")
+        (12, 12, 3, None)
+    """
+    folded = word.lower().translate(_FOLD_LETTERS)
+    if folded in _MONTH_WORDS:
+        return _MONTH_WORDS[folded]
+    stems = [stem for stem in _MONTH_STEMS if folded.startswith(stem)]
+    return _MONTH_STEMS[max(stems, key=len)] if stems else None
 
 
 def _clock(text: str) -> tuple[int, int] | None:

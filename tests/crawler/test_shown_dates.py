@@ -116,6 +116,19 @@ def test_a_shown_day_after_the_fetch_is_no_date() -> None:
         ("11:26 pm EST, Tuesday, November 19, 2019", ShownDate(date(2019, 11, 19), (23, 26))),
         ("18 марта 2024, 12:00", ShownDate(date(2024, 3, 18), (12, 0))),
         ("2024-05-07", ShownDate(date(2024, 5, 7))),
+        # the region's languages: Kazakh, Kyrgyz, Tajik, Uzbek (Latin, Cyrillic), Turkmen, and
+        # Russian abbreviations (each gave 1 January: htmldate's lone-year guess)
+        ("5 желтоқсан 2026 ж., 14:30", ShownDate(date(2026, 12, 5), (14, 30))),
+        ("2026 жылғы 3 маусым", ShownDate(date(2026, 6, 3))),
+        ("4 сəуір 2026", ShownDate(date(2026, 4, 4))),  # a Latin schwa for the Cyrillic one
+        ("2026-жылдын 5-декабры", ShownDate(date(2026, 12, 5))),
+        ("5 декабри соли 2026, 09:15", ShownDate(date(2026, 12, 5), (9, 15))),
+        ("2026-yil 7-noyabr", ShownDate(date(2026, 11, 7))),
+        ("7 ноябр 2026", ShownDate(date(2026, 11, 7))),
+        ("5-nji dekabr 2026", ShownDate(date(2026, 12, 5))),
+        ("12 maý 2025", ShownDate(date(2025, 5, 12))),
+        ("5 дек. 2026", ShownDate(date(2026, 12, 5))),
+        ("5 марш 2026", None),  # a word that starts like a month is none
         ("Updated Nov 19, 2019", None),
         ("Posted 4h ago", None),
         ("February 30, 2019", None),
@@ -138,3 +151,17 @@ def test_the_byline_s_date_not_a_quoted_claim_s() -> None:
         f"{BODY}</article></body></html>"
     ).encode()
     assert published(html) == "2026-11-18"
+
+
+def test_a_lone_year_is_no_publication_date() -> None:
+    # htmldate's last resort, a year anywhere in the page, gave 1 January of it
+    assert published(page(after_h1="<div class='byline'>Ann Lee, winter 2026</div>")) is None
+    assert published(page(after_h1="<div class='byline'>Ann Lee, 2026/10</div>")) is None
+    on_new_year = page(after_h1="<div class='post-info'>posted 2026/01/01 by Ann Lee</div>")
+    assert published(on_new_year) == "2026-01-01"
+
+
+def test_a_date_line_in_kazakh_is_the_published_day() -> None:
+    html = page(after_h1="<div class='byline'>Айгүл Сейітова, 5 желтоқсан 2026 ж.</div>")
+    fetched = "2026-12-06T00:00:00+00:00"
+    assert extract_article(html, URL, fetched=fetched).article.published == "2026-12-05"
