@@ -29,8 +29,9 @@ MATCH_END = "\ue001"
 SNIPPET_WORDS = 24
 MAX_HOURS = 24 * 31  # an hourly chart covers at most a month
 MAX_DAYS = 3700  # a daily chart covers at most ten years, the newest
-# A word of the index: letters and digits (an underscore or an apostrophe separates words).
-_TOKEN = re.compile(r"[^\W_]+")
+# A word of the index: letters and digits (an underscore or an apostrophe separates words, and
+# so do the Uzbek apostrophes U+02BB and U+02BC, letters to Unicode: ``crawler.store.search``).
+_TOKEN = re.compile("[^\\W_\u02bb\u02bc]+")
 # Latin letters that carry a diacritic (precomposed), and combining marks: only a text holding
 # one of them needs decomposing to fold
 _MAY_HAVE_LATIN_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")

@@ -8,7 +8,8 @@ writer's own transaction, so it is never stale and no writer needs to know it ex
 
 - ``search_fts(title, body)``: the FTS5 table, ``unicode61`` tokenizer with diacritics removed,
   which folds case and splits words in Cyrillic (Russian, Kazakh, Kyrgyz, Uzbek, Tajik) and Latin
-  alike. It keeps its own copy of the text, so snippets need no second read.
+  alike, at every form of the Uzbek apostrophe too. It keeps its own copy of the text, so
+  snippets need no second read.
 - ``search_docs(rowid, article_id)``: which article each index row is. ``articles`` has a text
   key, whose hidden rowid ``VACUUM`` may renumber; this table's integer key does not move.
 
@@ -24,9 +25,17 @@ from crawler.errors import StorageError
 from crawler.store.archive import Archive
 
 TABLE = "search_fts"
+# Uzbek writes oʻ and gʻ with a turned comma (U+02BB) or a modifier apostrophe (U+02BC), which
+# unicode61 takes for letters, as often as with an ASCII or curly apostrophe, which it does not:
+# all of them separate words, so that "qoʻshni" and "qo'shni" are the same phrase "qo shni"
+# (``crawler.report.queries.index_words`` splits words as this tokenizer does).
+_TABLE_SQL = (
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+    "title, body, tokenize = \"unicode61 remove_diacritics 2 separators '\u02bb\u02bc'\")"
+)
+_TRIGGERS = ("search_articles_insert", "search_articles_update", "search_articles_delete")
 _SCHEMA = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-    "title, body, tokenize = 'unicode61 remove_diacritics 2')",
+    _TABLE_SQL,
     "CREATE TABLE IF NOT EXISTS search_docs ("
     "rowid INTEGER PRIMARY KEY, article_id TEXT NOT NULL UNIQUE)",
     # The index row goes first, the link second: the insert trigger finds the article's old row
@@ -50,14 +59,15 @@ _BATCH = 5000  # articles copied into the index per statement while building it
 
 
 def has_search_index(db: sqlite3.Connection) -> bool:
-    """Whether the archive on ``db`` holds the search index (its triggers included)."""
-    names = {
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE name IN (?, 'search_articles_delete')", (TABLE,)
-        )
-    }
-    return len(names) == 2
+    """Whether the archive on ``db`` holds the search index (its triggers included) as this
+    newsmon builds it (one built with another tokenizer is rebuilt by ``build_search_index``)."""
+    found = dict(
+        db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE name IN (?, 'search_articles_delete')",
+            (TABLE,),
+        ).fetchall()
+    )
+    return len(found) == 2 and found[TABLE] == _TABLE_SQL
 
 
 def build_search_index(archive: Archive) -> int:
@@ -77,6 +87,7 @@ def build_search_index(archive: Archive) -> int:
         if has_search_index(db):
             return 0
         with archive.transaction():
+            _drop_search_index(db)  # one an older newsmon built, if any
             for statement in _SCHEMA:
                 db.execute(statement)
             db.execute(
@@ -101,3 +112,11 @@ def build_search_index(archive: Archive) -> int:
             return int(db.execute("SELECT COUNT(*) FROM search_docs").fetchone()[0])
     except sqlite3.Error as exc:
         raise StorageError(f"cannot build the search index of {archive.path}: {exc}") from None
+
+
+def _drop_search_index(db: sqlite3.Connection) -> None:
+    """Remove the search index, its triggers and its links, where they are."""
+    for trigger in _TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    db.execute("DROP TABLE IF EXISTS search_docs")

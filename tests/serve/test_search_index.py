@@ -112,6 +112,10 @@ _AGREE = [
     ("c3", "Kazakhstan’s harvest", "São Paulo traders bought the grain; the wheat stays cheap."),
     ("c4", "Вода в Токтогуле", "Выпуск воды зимой увеличат, сообщили в Бишкеке."),
     ("c5", "Toktogul reservoir", "Levels at the Toktogul reservoir fell below the winter mark."),
+    # Uzbek oʻ and gʻ as they are typed: a turned comma, a modifier apostrophe, an ASCII one
+    ("u1", "Qoʻshni viloyat", "Fargʻona vodiysida suv koʻpaydi."),
+    ("u2", "Qoʼshni viloyat", "Fargʼona vodiysida suv koʼpaydi."),
+    ("u3", "Qo'shni viloyat", "Farg'ona vodiysida suv ko'paydi."),
 ]
 
 
@@ -127,6 +131,9 @@ _AGREE = [
         "winter",
         "toktogul grain",  # no article holds both
         '"OR" NEAR',
+        "qoʻshni",
+        "Farg'ona",
+        "koʼp*",
     ],
 )
 def test_export_query_and_dashboard_search_find_the_same_articles(
@@ -142,3 +149,41 @@ def test_export_query_and_dashboard_search_find_the_same_articles(
         searched = sorted(_ids(archive, words) or [])
         exported = sorted(a.id for a in articles(archive, resolve(Filters(query=words), [])))
     assert exported == searched, words
+
+
+@pytest.mark.parametrize("words", ["qoʻshni", "qoʼshni", "qo'shni", "qo‘shni", "Fargʻona"])
+def test_an_uzbek_word_is_found_however_its_apostrophe_is_typed(db_path: Path, words: str) -> None:
+    with Archive(db_path) as archive:
+        for key, title, text in _AGREE[-3:]:
+            archive.store_article(
+                make_article(
+                    key, "kun", "2026-11-01T04:00:00Z", cluster=key, title=title, text=text
+                )
+            )
+        build_search_index(archive)
+        assert sorted(_ids(archive, words) or []) == ["u1", "u2", "u3"]
+        exported = sorted(a.id for a in articles(archive, resolve(Filters(query=words), [])))
+    assert exported == ["u1", "u2", "u3"]
+
+
+def test_an_index_built_with_the_earlier_tokenizer_is_built_again(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        key, title, text = _AGREE[-3]
+        archive.store_article(
+            make_article(key, "kun", "2026-11-01T04:00:00Z", cluster=key, title=title, text=text)
+        )
+        build_search_index(archive)
+        db = archive.connection
+        with archive.transaction():  # as an earlier newsmon made it: ʻ inside the words
+            db.execute("DROP TABLE search_fts")
+            db.execute(
+                "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, "
+                "tokenize = 'unicode61 remove_diacritics 2')"
+            )
+            db.execute(
+                "INSERT INTO search_fts (rowid, title, body) VALUES (1, ?, ?)", (title, text)
+            )
+        assert not has_search_index(db)  # search is off until it is built again...
+        assert _ids(archive, "qo'shni") is None
+        assert build_search_index(archive) == 1  # ... as `newsmon serve` does when it starts
+        assert _ids(archive, "qo'shni") == ["u1"]
