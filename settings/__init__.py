@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from settings.spec import Setting, from_environment, parse
 from settings.spec import SettingError as SettingError  # re-exported
@@ -359,17 +359,18 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """A line for each ``NEWSMON_*`` variable of ``environ`` (default: ``os.environ``) that is no
     setting, with the nearest one: a misspelt name is otherwise silently without effect."""
     env = os.environ if environ is None else environ
+    variables = [s.variable for s in declared]
     return [
-        f"{name} is no newsmon setting and is ignored{_nearest_setting(name)}"
+        f"{name} is no newsmon setting and is ignored{_nearest_setting(name, variables)}"
         for name in sorted(env)
-        if name.startswith("NEWSMON_") and name not in by_name
+        if name.startswith("NEWSMON_") and name not in variables
     ]
 
 
-def _nearest_setting(name: str) -> str:
-    """The "; did you mean ...?" hint naming the setting nearest ``name``, or ""."""
+def _nearest_setting(name: str, names: Iterable[str] = by_name) -> str:
+    """The "; did you mean ...?" hint naming the one of ``names`` nearest ``name``, or ""."""
     # compared without the prefix that every name shares
     close = difflib.get_close_matches(
-        name.removeprefix("NEWSMON_"), [n.removeprefix("NEWSMON_") for n in by_name], n=1
+        name.removeprefix("NEWSMON_"), [n.removeprefix("NEWSMON_") for n in names], n=1
     )
     return f"; did you mean NEWSMON_{close[0]}?" if close else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from typing import Any
@@ -40,6 +41,20 @@ mode_option = click.option(
     "`newsmon ingest` through Redis (needs --redis-url; seen URLs shared in Redis) "
     "(env NEWSMON_MODE).",
 )
+
+
+def outlet_ids_option(help_text: str) -> Any:
+    """``--outlet ID`` (repeatable), by default the ids of NEWSMON_OUTLET_IDS (comma-separated)."""
+    return click.option(
+        "--outlet",
+        "outlet_ids",
+        multiple=True,
+        metavar="ID",
+        default=lambda: tuple(importlib.import_module("settings").NEWSMON_OUTLETS),
+        show_default=False,
+        help=f"{help_text} (env NEWSMON_OUTLET_IDS, comma-separated).",
+    )
+
 
 # The largest integer SQLite stores: counts and limits given on the command line stay below it.
 SQLITE_MAX_INT = 2**63 - 1

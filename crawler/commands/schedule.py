@@ -8,6 +8,7 @@ from crawler.commands.options import (
     db_option,
     mode_option,
     options_from_settings,
+    outlet_ids_option,
     outlets_file_option,
     parse_setting_overrides,
     redis_url_option,
@@ -15,13 +16,7 @@ from crawler.commands.options import (
 
 
 @click.command("schedule")
-@click.option(
-    "--outlet",
-    "outlet_ids",
-    multiple=True,
-    metavar="ID",
-    help="Schedule only this outlet (repeatable). Default: every outlet.",
-)
+@outlet_ids_option("Schedule only this outlet (repeatable). Default: every outlet")
 @outlets_file_option
 @db_option
 @redis_url_option

@@ -180,3 +180,25 @@ def test_a_misspelt_environment_variable_is_named_with_the_nearest_setting(
     assert settings.unknown_variables({"NEWSMON_ZZZ": "1"}) == [
         "NEWSMON_ZZZ is no newsmon setting and is ignored"
     ]
+
+
+def test_the_outlet_ids_variable_picks_the_outlets_of_crawl_and_schedule(tmp_path: Path) -> None:
+    # NEWSMON_OUTLET_IDS was taken for a misspelling and ignored: every outlet was crawled
+    env = {**os.environ, "NEWSMON_OUTLET_IDS": "nosuch"}
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(_LOCAL_OUTLET, encoding="utf-8")
+    for command in (["crawl"], ["schedule", "--once"]):
+        done = run_newsmon(
+            *command, "--outlets", str(registry), "--db", str(tmp_path / "a.db"),
+            check=False, env=env, cwd=str(tmp_path),
+        )  # fmt: skip
+        assert (done.returncode, done.stderr.strip()) == (
+            2,
+            "error: unknown outlet 'nosuch'; known: local",
+        ), command
+    env = {**os.environ, "NEWSMON_OUTLETS": "local"}  # the -s name, not the variable's
+    done = run_newsmon("report", "outlets", "--db", str(tmp_path / "no.db"), check=False, env=env)
+    assert done.stderr.splitlines()[0] == (
+        "warning: NEWSMON_OUTLETS is no newsmon setting and is ignored; "
+        "did you mean NEWSMON_OUTLET_IDS?"
+    )
