@@ -19,6 +19,12 @@ def is_quiet() -> bool:
     return bool(ctx and ctx.find_root().meta.get(QUIET_KEY))
 
 
+def say(line: str) -> None:
+    """Write a summary line to stderr, unless -q was given (only errors)."""
+    if not is_quiet():
+        click.echo(line, err=True)
+
+
 def environment_error() -> str | None:
     """The first bad NEWSMON_* variable as one line, or None when every one reads."""
     try:

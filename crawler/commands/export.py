@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from crawler.commands.console import say
 from crawler.commands.options import db_option
 from crawler.commands.report import (
     _period_options,
@@ -100,7 +101,7 @@ def command(
         found = articles(archive, filters)
         if output_dir is not None:
             count = exports.write_directory(found, output_dir)
-            click.echo(f"wrote {count} articles to {output_dir}", err=True)
+            say(f"wrote {count} articles to {output_dir}")
         else:
             exports.WRITERS[fmt](found, sys.stdout.buffer)
     return 0
@@ -122,5 +123,5 @@ def _export_warc(db: str, filters: Resolved, registry: list[Outlet]) -> int:
             only=wanted,
         )
     sys.stdout.buffer.flush()
-    click.echo(f"exported {count} pages as WARC response records", err=True)
+    say(f"exported {count} pages as WARC response records")
     return 0

@@ -145,8 +145,29 @@ def test_crawl_summary_says_what_it_did_not_fetch_and_why(
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The archive `newsmon demo --db` keeps (the sample articles are weeks old)."""
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_newsmon("demo", "--db", str(db))
+    done = run_newsmon("-q", "demo", "--db", str(db))
+    # -q: the report only (the summary, check and dashboard lines are left out)
+    assert done.stderr == "" and done.stdout.startswith("cluster "), done.stderr
     return db
+
+
+def test_quiet_export_and_cluster_print_only_errors(demo_db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    done = run_newsmon("-q", "export", "--db", str(demo_db), "--output-dir", str(folder))
+    assert done.stderr == "" and len(list(folder.iterdir())) > 1
+    warc = subprocess.run(
+        [*NEWSMON, "-q", "export", "--db", str(demo_db), "--format", "warc"],
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert (warc.returncode, warc.stderr) == (0, b"") and warc.stdout.startswith(b"\x1f\x8b")
+    lines = '{"id": "a", "text": "One short text."}\nnot json\n'
+    done = run_newsmon("-q", "cluster", "-", stdin=lines, check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: <stdin>:2: not JSON (Expecting value: line 1 column 1 (char 0)); skipped"
+    ]
 
 
 def test_report_outlets_and_clusters_default_to_the_same_period(demo_db: Path) -> None:
