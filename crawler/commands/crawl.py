@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from crawler.commands.options import (
-    SQLITE_MAX_INT,
     db_option,
+    max_articles_option,
     mode_option,
     options_from_settings,
     outlet_ids_option,
@@ -22,12 +22,7 @@ from crawler.commands.options import (
 @db_option
 @redis_url_option
 @mode_option
-@click.option(
-    "--max-articles",
-    type=click.IntRange(min=0, max=SQLITE_MAX_INT),
-    default=None,
-    help="At most N new articles per outlet in this run.",
-)
+@max_articles_option
 @click.option(
     "-s",
     "setting_pairs",

@@ -59,6 +59,13 @@ def outlet_ids_option(help_text: str) -> Any:
 # The largest integer SQLite stores: counts and limits given on the command line stay below it.
 SQLITE_MAX_INT = 2**63 - 1
 
+max_articles_option = click.option(
+    "--max-articles",
+    type=click.IntRange(min=0, max=SQLITE_MAX_INT),
+    default=None,
+    help="At most N new articles per outlet in a crawl (NEWSMON_MAX_ARTICLES).",
+)
+
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

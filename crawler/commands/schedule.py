@@ -6,6 +6,7 @@ import click
 
 from crawler.commands.options import (
     db_option,
+    max_articles_option,
     mode_option,
     options_from_settings,
     outlet_ids_option,
@@ -21,6 +22,7 @@ from crawler.commands.options import (
 @db_option
 @redis_url_option
 @mode_option
+@max_articles_option
 @click.option(
     "--once",
     is_flag=True,
@@ -39,6 +41,7 @@ def command(
     db: str,
     redis_url: str | None,
     mode: str | None,
+    max_articles: int | None,
     once: bool,
     setting_pairs: tuple[str, ...],
 ) -> int:
@@ -74,6 +77,8 @@ def command(
 
     if mode:
         setting_pairs = (*setting_pairs, f"NEWSMON_MODE={mode}")  # the crawls get it too
+    if max_articles is not None:
+        setting_pairs = (*setting_pairs, f"NEWSMON_MAX_ARTICLES={max_articles}")
     overrides = parse_setting_overrides(setting_pairs)
     given = options_from_settings(
         overrides, db=db, outlets_file=outlets_file, outlet_ids=outlet_ids

@@ -319,3 +319,16 @@ def test_quiet_reextract_prints_nothing_on_success(demo_db: Path, tmp_path: Path
     shutil.copy(demo_db, copy)
     done = run_newsmon("-q", "reextract", "--db", str(copy))
     assert (done.stdout, done.stderr) == ("", "")
+
+
+def test_schedule_takes_max_articles_as_crawl_does(
+    sample_sites: SampleOutlets, tmp_path: Path
+) -> None:
+    registry = _one_outlet_registry(sample_sites, "osh24", tmp_path / "outlets.toml")
+    db = tmp_path / "news.db"
+    run_newsmon(
+        "schedule", "--once", "--outlets", str(registry), "--db", str(db), "--max-articles", "1",
+        cwd=str(tmp_path),
+    )  # fmt: skip
+    with Archive(db) as archive:
+        assert len(list(archive.articles())) == 1
