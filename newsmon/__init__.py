@@ -105,11 +105,19 @@ def cluster(
     return list(cluster_records(rows, cfg))
 
 
-def open_archive(path: str | Path) -> ArchiveReader:
+def open_archive(path: str | Path, registry: str | Path | None = None) -> ArchiveReader:
     """A newsmon archive (``newsmon crawl --db PATH``), opened read-only.
 
+    Args:
+        path: the archive.
+        registry: the outlet registry TOML that names its outlets and maps ``countries`` (as
+            ``--outlets``); default: NEWSMON_OUTLETS_FILE, else the bundled one.
+
     Raises:
-        crawler.errors.ConfigError: there is no archive at ``path``.
+        crawler.errors.ConfigError: there is no archive at ``path``, or the registry is invalid.
         crawler.errors.StorageError: the file is not a readable newsmon archive.
     """
-    return ArchiveReader(path)
+    import settings
+    from settings.registry import load_registry
+
+    return ArchiveReader(path, load_registry(registry or settings.NEWSMON_OUTLETS_FILE or None))

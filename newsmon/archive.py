@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import ConfigError
-from crawler.report.query import Filters, articles, period_bound, resolve
+from crawler.report.query import (
+    Filters,
+    articles,
+    check_outlets,
+    period_bound,
+    period_end,
+    resolve,
+)
 from crawler.report.reports import ClusterQuery, cluster_records
 from crawler.store.archive import Archive
 from crawler.times import as_utc
@@ -24,9 +31,11 @@ class ArchiveReader:
 
     Every query takes the filters of ``newsmon report`` and ``newsmon export``: ``since`` and
     ``until`` (ISO times, durations before now such as ``"7d"``, or datetimes; ``until``
-    excluded; ``ValueError`` for anything else), ``outlets`` (ids), ``countries`` (the
-    registry's ISO codes), ``languages`` (ISO 639-1) and ``query`` (words that must all occur
-    in the title or text).
+    excluded, but a bare day as ``until`` is included, as with ``--until``), ``outlets``
+    (ids), ``countries`` (the registry's ISO codes), ``languages`` (ISO 639-1) and ``query``
+    (words that must all occur in the title or text). A value that cannot be read (an unknown
+    outlet, a language that is no code, a reversed period) raises ``ValueError``, one of the
+    wrong type ``TypeError``.
 
     Example:
         >>> import newsmon
@@ -116,27 +125,50 @@ class ArchiveReader:
             self._registry = load_registry()
         return self._registry
 
-    @staticmethod
-    def _filters(given: dict[str, Any]) -> Filters:
+    def _filters(self, given: dict[str, Any]) -> Filters:
+        """``given`` as Filters, checked as the CLI checks its options.
+
+        Raises:
+            TypeError: an unknown filter, or a value of the wrong type.
+            ValueError: a value that cannot be read: a time, a reversed period, a language
+                or country that is no code, an outlet neither the registry nor the archive
+                knows.
+        """
         unknown = set(given) - {"since", "until", "outlets", "countries", "languages", "query"}
         if unknown:
             raise TypeError(f"unknown filter {', '.join(sorted(unknown))}")
-        times = {k: _bound(k, given.get(k)) for k in ("since", "until")}
-        lists = {
-            k: tuple([given[k]] if isinstance(given.get(k), str) else given.get(k) or ())
-            for k in ("outlets", "countries", "languages")
-        }
+        since, until = _bound("since", given.get("since")), _bound("until", given.get("until"))
+        if since is not None and until is not None and since >= until:
+            raise ValueError(f"since={since} is not before until={until}: no time is in it")
+        lists = {k: _strings(k, given.get(k)) for k in ("outlets", "countries", "languages")}
         query = given.get("query")
         if isinstance(query, list | tuple):  # words given one by one
             query = " ".join(map(str, query))
         elif query is not None and not isinstance(query, str):
             raise TypeError(f"query must be words (a str or a list), not {type(query).__name__}")
-        return Filters(**times, **lists, query=query)
+        found = Filters(since=since, until=until, **lists, query=query)
+        try:
+            check_outlets(self._archive, found.outlets, self.registry)
+            resolve(found, self.registry)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return found
+
+
+def _strings(name: str, value: object) -> tuple[str, ...]:
+    """A filter's list of ids or codes (one str is a list of one)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Iterable) or not all(isinstance(v, str) for v in items):
+        raise TypeError(f"{name} must be a str or a list of str, not {value!r}")
+    return tuple(items)
 
 
 def _bound(name: str, value: object) -> str | None:
     """``since`` or ``until`` as a UTC ISO time: an ISO time or a duration before now (as the
-    CLI reads them), or a ``datetime`` (naive: UTC)."""
+    CLI reads them: a bare day as ``until`` includes that day), or a ``datetime`` (naive:
+    UTC)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -147,7 +179,7 @@ def _bound(name: str, value: object) -> str | None:
             f"{type(value).__name__}"
         )
     try:
-        return period_bound(value)
+        return period_end(value) if name == "until" else period_bound(value)
     except ValueError as exc:
         raise ValueError(f"{name}={value!r}: {exc}") from None
 

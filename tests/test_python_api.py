@@ -131,7 +131,10 @@ def test_open_archive_gives_articles_and_clusters_filtered_as_the_cli(small_db: 
             "w1",
             "w2",
         ]
-        assert [a["id"] for a in archive.articles(until="2026-11-09")] == ["g1"]
+        # a bare day includes that day, as --until 2026-11-08 does; a time does not
+        assert [a["id"] for a in archive.articles(until="2026-11-08")] == ["g1"]
+        assert [a["id"] for a in archive.articles(until="2026-11-09T00:00")] == ["g1"]
+        assert len(archive.articles(until="2026-11-09")) == 3
         (water,) = archive.clusters()
         assert (water["id"], water["size"], water["origin"]) == ("w1", 2, "w1")
         assert [c["id"] for c in archive.clusters(min_size=1)] == ["w1", "g1"]
@@ -173,6 +176,49 @@ def test_the_api_says_what_it_wants_instead_of_misreading_it(small_db: Path) -> 
     page = "<html><body><article><h1>A bridge</h1><p>" + "The bridge \ud800 opened. " * 30
     article = newsmon.extract(page + "</p></article></body></html>", url="https://example.org/a")
     assert "The bridge" in article.text  # a lone surrogate in a str page is no crash
+
+
+@pytest.mark.parametrize(
+    ("filters", "error", "message"),
+    [
+        ({"languages": ["english"]}, ValueError, "language 'english' is no ISO 639 code"),
+        ({"languages": [5]}, TypeError, "languages must be a str or a list of str"),
+        ({"countries": ["Kyrgyzstan"]}, ValueError, "country 'Kyrgyzstan' is no ISO 3166 code"),
+        ({"outlets": ["nosuch"]}, ValueError, "no outlet 'nosuch' in the registry or the archive"),
+        ({"since": "2026-11-09", "until": "2026-11-08"}, ValueError, "no time is in it"),
+        ({"since": "2026-11-09", "until": "2026-11-09T00:00"}, ValueError, "no time is in it"),
+    ],
+)
+def test_a_filter_the_cli_refuses_is_refused(
+    small_db: Path, filters: dict, error: type, message: str
+) -> None:
+    # each matched nothing, or raised an AttributeError or ConfigError
+    with newsmon.open_archive(small_db) as archive:
+        with pytest.raises(error, match=message):
+            archive.articles(**filters)
+        with pytest.raises(error, match=message):
+            archive.clusters(**filters)
+
+
+def test_countries_are_the_registry_s_given_or_in_the_environment(
+    small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(
+        "".join(
+            f'[[outlet]]\nid = "{key}"\nname = "{key}"\ncountry = "{country}"\n'
+            f'languages = ["en"]\nhomepage = "https://{key}.example/"\n'
+            f'feeds = ["https://{key}.example/rss"]\n'
+            f"article_pattern = '^https://{key}\\.example/news/'\n"
+            for key, country in (("ala-too", "KG"), ("osh24", "KG"), ("vestnik", "KZ"))
+        ),
+        encoding="utf-8",
+    )
+    with newsmon.open_archive(small_db, registry=registry) as archive:
+        assert [a["id"] for a in archive.articles(countries=["KZ"])] == ["g1"]
+    monkeypatch.setattr("settings.NEWSMON_OUTLETS_FILE", str(registry))
+    with newsmon.open_archive(small_db) as archive:
+        assert [a["id"] for a in archive.articles(countries="kg")] == ["w1", "w2"]
 
 
 def test_frames_have_a_row_per_article_and_per_member(small_db: Path) -> None:

@@ -72,6 +72,7 @@ def command(
     """
     from crawler.errors import ConfigError
     from crawler.report import exports
+    from crawler.report.empty import unregistered_note
     from crawler.report.query import Filters, articles, check_outlets, resolve
 
     if output_dir is not None and fmt is not None:
@@ -103,7 +104,10 @@ def command(
             count = exports.write_directory(found, output_dir)
             say(f"wrote {count} articles to {output_dir}")
         else:
-            exports.WRITERS[fmt](found, sys.stdout.buffer)
+            count = exports.WRITERS[fmt](found, sys.stdout.buffer)
+        unregistered = unregistered_note(archive, registry, countries) if not count else None
+    if unregistered:
+        say(f"note: {unregistered}")
     return 0
 
 

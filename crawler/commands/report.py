@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from crawler.commands.options import (
 from crawler.report import FORMATS
 
 if TYPE_CHECKING:
+    from crawler.report.query import Filters
     from crawler.store.archive import Archive
     from settings.registry import Outlet
 
@@ -47,23 +47,15 @@ def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 
 def _until(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Option callback for ``--until``: as :func:`_time`, but a bare day includes that day
-    (``--until 2026-11-09`` ends at 2026-11-10T00:00 UTC)."""
-    found = _time(ctx, param, value)
-    if found is not None and _DAY.match(value or ""):
-        from datetime import UTC, datetime, timedelta
+    (``--until 2026-11-09`` ends at 2026-11-10T00:00 UTC: ``period_end``)."""
+    from crawler.report.query import period_end
 
-        from crawler.times import parse_iso
-
-        day = parse_iso(found)
-        if day is not None:
-            try:
-                found = (day + timedelta(days=1)).isoformat()
-            except OverflowError:  # 9999-12-31: the calendar's last day, to its last second
-                found = datetime.max.replace(tzinfo=UTC).isoformat(timespec="seconds")
-    return found
-
-
-_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+    if not value:
+        return None
+    try:
+        return period_end(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 def _refuse_reversed_period(function: _F) -> _F:
@@ -235,7 +227,11 @@ def clusters(
     with open_existing_archive(db) as archive:
         check_outlets(archive, outlets, registry)
         records = cluster_records(archive, cluster_query, registry)
-        note = None if records else _empty_note(archive, "clusters", since, until, outlets, db)
+        note = (
+            None
+            if records
+            else _empty_note(archive, "clusters", cluster_query.filters, db, registry)
+        )
     with_names(records, {o.id: o.name for o in registry})
     extra = {"min_size": min_size, "limit": limit}
     _echo_report(render_clusters(records, fmt, scope(cluster_query.filters, **extra)), fmt, note)
@@ -286,7 +282,7 @@ def outlets_report(
     failed, or (with --since) when the median body length in the period fell below half of
     the outlet's own median before it.
     """
-    from crawler.report.query import check_outlets
+    from crawler.report.query import Filters, check_outlets
     from crawler.report.reports import OutletQuery, outlet_report, render_outlets
 
     registry = load_registry_for(outlets_file)
@@ -298,27 +294,26 @@ def outlets_report(
             registry,
         )
         empty = not any(row["articles"] for row in report["outlets"])
-        note = _empty_note(archive, "articles", since, until, outlets, db) if empty else None
+        filters = Filters(since=since, until=until, outlets=outlets, countries=countries)
+        note = _empty_note(archive, "articles", filters, db, registry) if empty else None
     _echo_report(render_outlets(report, fmt), fmt, note)
     return 0
 
 
 def _empty_note(
-    archive: Archive,
-    what: str,
-    since: str | None,
-    until: str | None,
-    outlets: tuple[str, ...],
-    db: str,
+    archive: Archive, what: str, filters: Filters, db: str, registry: list[Outlet]
 ) -> tuple[str, bool]:
-    """The note of an empty report, and whether its period misses the archive."""
-    from crawler.report.empty import archive_span, empty_note, period_misses
+    """The note of an empty report, and whether it goes to stderr too (JSON, CSV): its period
+    misses the archive, or ``--country`` cannot match outlets the registry does not know."""
+    from crawler.report.empty import archive_span, empty_note, period_misses, unregistered_note
 
-    span = archive_span(archive, outlets)
-    return (
-        empty_note(span, what=what, since=since, until=until, db=db),
-        period_misses(span, since, until),
-    )
+    span = archive_span(archive, filters.outlets)
+    since, until = filters.since, filters.until
+    note = empty_note(span, what=what, since=since, until=until, db=db)
+    unregistered = unregistered_note(archive, registry, filters.countries)
+    if unregistered:
+        return f"{note} {unregistered}", True
+    return note, period_misses(span, since, until)
 
 
 def _echo_report(text: str, fmt: str, note: tuple[str, bool] | None) -> None:

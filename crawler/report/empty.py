@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from crawler import escape
 from crawler.store.archive import Archive
@@ -33,6 +34,25 @@ def archive_span(archive: Archive, outlets: Iterable[str] = ()) -> Span:
         f"SELECT COUNT(*), MIN(sort_time), MAX(sort_time) FROM articles {where}", wanted
     ).fetchone()
     return Span(int(row[0]), row[1], row[2])
+
+
+def unregistered_note(
+    archive: Archive, registry: Iterable[Any], countries: Iterable[str]
+) -> str | None:
+    """With ``--country``: a sentence naming the archive's outlets that the registry does not
+    know (no country is known for them, so none matched), or None."""
+    if not list(countries):
+        return None
+    known = {outlet.id for outlet in registry}
+    stored = [row[0] for row in archive.connection.execute("SELECT DISTINCT outlet FROM articles")]
+    unknown = sorted(outlet for outlet in stored if outlet not in known)
+    if not unknown:
+        return None
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    return (
+        f"The registry does not know the archive's outlets {shown}, so --country cannot match "
+        f"them: give their registry with --outlets FILE."
+    )
 
 
 def empty_note(

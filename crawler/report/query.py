@@ -10,10 +10,11 @@ table that both the cluster report (a cluster matches when one member does) and 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.errors import ConfigError
@@ -49,6 +50,29 @@ def period_bound(value: str) -> str:
         return now_iso(timedelta(seconds=seconds))
     except OverflowError:  # further back than year 1
         raise ValueError(f"{value!r} reaches back before the year 1") from None
+
+
+def period_end(value: str) -> str:
+    """The end of a period as a UTC ISO time: as :func:`period_bound`, but a bare day includes
+    that day (``2026-11-09`` ends at 2026-11-10T00:00 UTC), as ``--until`` reads it.
+
+    Raises:
+        ValueError: as :func:`period_bound`.
+    """
+    found = period_bound(value)
+    if not _DAY.match(value):
+        return found
+    day = parse_iso(found)
+    try:
+        return (day + timedelta(days=1)).isoformat()  # type: ignore[operator]
+    except OverflowError:  # 9999-12-31: the calendar's last day, to its last second
+        return datetime.max.replace(tzinfo=UTC).isoformat(timespec="seconds")
+
+
+_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+# ISO 639 language codes (two letters, or three) and ISO 3166 country codes (two letters)
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +117,15 @@ def resolve(filters: Filters, registry: Iterable[Outlet]) -> Resolved:
     """``filters`` with ``countries`` turned into the registry's outlets of those countries.
 
     Raises:
-        ConfigError: no outlet of the registry (or of ``--outlet``) is in those countries.
+        ConfigError: a language or country that is no code, or no outlet of the registry (or of
+            ``--outlet``) is in those countries.
     """
+    for code in filters.languages:
+        if not _LANGUAGE_CODE.match(code):
+            raise ConfigError(f"language {code!r} is no ISO 639 code (such as en, ru, kk)")
+    for code in filters.countries:
+        if not _COUNTRY_CODE.match(code.upper()):
+            raise ConfigError(f"country {code!r} is no ISO 3166 code (such as KG, KZ, UZ)")
     registry = list(registry)
     outlet_ids: tuple[str, ...] | None = filters.outlets or None
     if filters.countries:

@@ -332,3 +332,17 @@ def test_schedule_takes_max_articles_as_crawl_does(
     )  # fmt: skip
     with Archive(db) as archive:
         assert len(list(archive.articles())) == 1
+
+
+def test_a_country_the_registry_cannot_give_the_archive_s_outlets_says_so(demo_db: Path) -> None:
+    # the demo's outlets are not in the bundled registry: --country KG matched nothing, silently
+    hint = "The registry does not know the archive's outlets ala-too-wire,"
+    done = run_newsmon("report", "clusters", "--db", str(demo_db), "--country", "KG")
+    assert hint in done.stdout
+    done = run_newsmon("export", "--db", str(demo_db), "--country", "KG")
+    assert done.stdout == "" and done.stderr.startswith(f"note: {hint}")
+    done = run_newsmon("export", "--db", str(demo_db), "--language", "english", check=False)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: language 'english' is no ISO 639 code (such as en, ru, kk)\n",
+    )
