@@ -39,11 +39,6 @@ _MAY_HAVE_LATIN_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
 _LATIN_MARKS = re.compile("(?<=[a-z])[\u0300-\u036f]+")
 
 
-def newest_time(archive: Archive) -> str | None:
-    """The sort time of the newest article (one index seek), or None for an empty archive."""
-    return archive.connection.execute("SELECT MAX(sort_time) FROM articles").fetchone()[0]
-
-
 def outlet_known(archive: Archive, outlet: str) -> bool:
     """Whether the archive holds an article or a crawl run of ``outlet`` (at any time)."""
     return (

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from crawler.errors import NewsmonError, StorageError
 from crawler.extract.boilerplate import BoilerplateLearner
@@ -409,8 +409,7 @@ async def import_warcs(
         await writer.call(extraction.load_learner)
         known: set[str] = set()
         if redis is None:
-            newest = await writer.call(_newest_time)
-            known = await writer.call(lambda a: restore_clusterer(clusterer, a, newest=newest))
+            known = await writer.call(lambda a: restore_clusterer(clusterer, a))
         importer = _Importer(
             extraction,
             clusterer,
@@ -532,10 +531,3 @@ class RedisWork:
             publisher.cancel()
             await client.aclose()
             blocking.close()
-
-
-def _newest_time(archive: Any) -> str | None:
-    """The newest article time of the archive: an import of past months restores the clusterer
-    around it rather than around today."""
-    row = archive.connection.execute("SELECT MAX(sort_time) FROM articles").fetchone()
-    return row[0] if row and row[0] else None

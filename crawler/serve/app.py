@@ -34,7 +34,6 @@ from crawler.report.queries import (
     MATCH_START,
     SearchQuery,
     member_details,
-    newest_time,
     oldest_time,
     outlet_articles,
     outlet_ids,
@@ -141,7 +140,7 @@ class _Pages:
         return read_filters(
             params,
             zone=self.config.zone,
-            newest=newest_time(archive),
+            newest=archive.newest_time(),
             country_of=self.config.country_of,
         )
 

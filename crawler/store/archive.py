@@ -632,6 +632,11 @@ class Archive:
         """How many articles the archive holds."""
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
+    def newest_time(self) -> str | None:
+        """The sort time (published, else fetched; UTC ISO) of the newest article (one index
+        seek), or None for an empty archive."""
+        return self._db.execute("SELECT MAX(sort_time) FROM articles").fetchone()[0]
+
     def seen_urls(self, outlet: str, since: str | None = None) -> set[str]:
         """The URLs of ``outlet`` that need not be fetched again (last seen from ``since`` on)."""
         rows = self._db.execute(

@@ -11,28 +11,26 @@ from datetime import UTC, datetime, timedelta
 
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
-from crawler.times import epoch, now_iso, parse_iso
+from crawler.times import epoch, parse_iso
 from dedup import Clusterer, DedupConfig, Doc, IncompatibleSignature, Signature, signature
 
 logger = logging.getLogger(__name__)
 
 
-def restore_clusterer(
-    clusterer: Clusterer, archive: Archive, *, newest: str | None = None
-) -> set[str]:
+def restore_clusterer(clusterer: Clusterer, archive: Archive) -> set[str]:
     """Load the archive's articles of the dedup window into ``clusterer``; returns their ids.
 
-    The window ends now, or at ``newest`` (ISO) when given: an import of past months continues
-    the clusters of the archive's newest articles. An article whose stored signature was made
-    with other parameters, or without the sentences ``cfg.align`` needs, is signed again.
+    The window ends at the archive's newest article (or now, if that is later than now): the
+    clusterer goes on where the last run left it, whenever its articles were published, so a
+    crawl killed and run again, or an import of past months, clusters as one run would. An
+    article whose stored signature was made with other parameters, or without the sentences
+    ``cfg.align`` needs, is signed again.
     """
     cfg = clusterer.config
-    window = timedelta(days=cfg.window_days)
-    since = (
-        now_iso(window)
-        if newest is None
-        else ((parse_iso(newest) or datetime.now(UTC)) - window).isoformat(timespec="seconds")
-    )
+    now = datetime.now(UTC)
+    newest = parse_iso(archive.newest_time() or "")
+    end = min(newest, now) if newest is not None else now
+    since = (end - timedelta(days=cfg.window_days)).isoformat(timespec="seconds")
     known: set[str] = set()
     resigned: dict[str, bytes] = {}
     for stored in archive.stored_for_restore(since):
