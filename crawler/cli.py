@@ -15,6 +15,7 @@ import errno
 import importlib
 import logging
 import os
+import sqlite3
 import sys
 
 import click
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE)
     except NewsmonError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PARTIAL)
+    except sqlite3.Error as exc:  # the archive failed under a write newsmon does not wrap
+        click.echo(f"error: the archive cannot be written: {exc}", err=True)
         sys.exit(EXIT_PARTIAL)
     except OSError as exc:  # the output cannot be written: a full disk, a reader gone (`| head`)
         _drop_stdout()

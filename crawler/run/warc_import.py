@@ -21,6 +21,7 @@ import collections
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -430,7 +431,10 @@ async def import_warcs(
                 await redis.run(importer, sources)
         finally:
             importer.report.seconds = clock() - importer.started
-            await writer.call(extraction.save_learner)
+            try:
+                await writer.call(extraction.save_learner)
+            except (StorageError, sqlite3.Error) as exc:  # a full disk: said by the import too
+                logger.warning("the learned boilerplate was not saved: %s", exc)
         return importer.report
     finally:
         extraction.pool.close()

@@ -8,6 +8,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -359,30 +361,22 @@ def _no_file_over(size: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
-def test_a_full_disk_is_said_once_then_counted(sample_registry: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    db = tmp_path / "full.db"
-    with Archive(db):
-        pass
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "--outlets",
-            str(sample_registry),
-            "--db",
-            str(db),
-            *FAST,
-        ],
+def _on_a_full_disk(*args: str, size: int = 200_000) -> subprocess.CompletedProcess[str]:
+    """``newsmon ARGS`` with no file allowed to grow past ``size`` bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
-        preexec_fn=lambda: _no_file_over(200_000),
+        preexec_fn=lambda: _no_file_over(size),
     )
+
+
+def test_a_full_disk_is_said_once_then_counted(sample_registry: Path, tmp_path: Path) -> None:
+    db = tmp_path / "full.db"
+    with Archive(db):
+        pass
+    done = _on_a_full_disk("crawl", "--outlets", str(sample_registry), "--db", str(db), *FAST)
     assert done.returncode == 1
     said = [line for line in done.stderr.splitlines() if "cannot write archive" in line]
     assert len(said) == 1, done.stderr[-3000:]
@@ -395,3 +389,29 @@ def test_a_full_disk_is_said_once_then_counted(sample_registry: Path, tmp_path: 
         "articles could not be written to the archive (see the first error above); the next "
         "crawl fetches them again"
     )
+
+
+def test_a_disk_still_full_is_one_line_for_the_next_crawl_and_an_import(
+    sample_registry: Path, tmp_path: Path
+) -> None:
+    # the second crawl on a full disk, and an import, gave tracebacks (start_run, set_meta)
+    full, pages = tmp_path / "full.db", tmp_path / "pages.warc.gz"
+    whole = tmp_path / "whole.db"
+    run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(whole), *FAST)
+    with pages.open("wb") as out:
+        subprocess.run(
+            [sys.executable, "-m", "crawler", "export", "--db", str(whole), "--format", "warc"],
+            stdout=out,
+            check=True,
+            timeout=TIMEOUT_S,
+        )
+    with Archive(full):
+        pass
+    crawl = ("crawl", "--outlets", str(sample_registry), "--db", str(full), *FAST)
+    _on_a_full_disk(*crawl)  # fills it
+    load = ("import", str(pages), "--outlets", str(sample_registry), "--db", str(full))
+    for args in (crawl, load):
+        done = _on_a_full_disk(*args)
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert done.returncode in (1, 2), args
+        assert any(line.startswith("error: ") for line in done.stderr.splitlines()), args
