@@ -59,8 +59,9 @@ def command(
     articles go to newsmon:extracted for the one `newsmon ingest`, and the seen URLs are shared
     in Redis, so no article is fetched twice.
 
-    SIGTERM/SIGINT: starts nothing new, lets the running crawl finish (killed after
-    NEWSMON_SCHEDULE_STOP_TIMEOUT), releases its leases and exits 0. With --once the exit status
+    SIGTERM/SIGINT: starts nothing new, closes the running crawl gracefully (what it fetched is
+    stored, the next run fetches the rest; killed after NEWSMON_SCHEDULE_STOP_TIMEOUT), releases
+    its leases and exits 0. With --once the exit status
     is the worst of the crawls' (1: an outlet could not be crawled).
 
     \b

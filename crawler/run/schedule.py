@@ -295,14 +295,14 @@ class Scheduler:
         return self.report
 
     def stop(self) -> None:
-        """Start nothing new and ask a running crawl to finish (what SIGTERM does)."""
+        """Start nothing new and ask a running crawl to close gracefully (what SIGTERM does)."""
         self._stop.set()
         child = self._child
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping after the running crawl", signum)
+        logger.info("signal %d: stopping (the running crawl closes gracefully)", signum)
         self.stop()
 
     def next_due(self) -> str:
