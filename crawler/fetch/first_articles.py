@@ -15,6 +15,8 @@ __all__ = ["FIRST_ARTICLES_MAX_WAIT", "FirstArticles", "article_lost"]
 
 # An outlet's first articles wait at most this long (seconds) for its boilerplate to be learned.
 FIRST_ARTICLES_MAX_WAIT = 30.0
+# ... and look this often (seconds) whether the crawl is closing early
+STOPPING_POLL = 0.5
 
 # Signal the spider sends (``outlet=``) for an article request that will bring no page to the
 # pipelines: it failed, or its page was refused.
@@ -40,8 +42,16 @@ class FirstArticles:
         await first.settle(outlet, lambda: learner.boilerplate(outlet) is not None)
     """
 
-    def __init__(self, max_wait: float = FIRST_ARTICLES_MAX_WAIT) -> None:
+    def __init__(
+        self,
+        max_wait: float = FIRST_ARTICLES_MAX_WAIT,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """``stopping()`` says that the crawl is closing early (SIGTERM, Ctrl-C): the pages it
+        has not fetched will not come, so a waiting article waits only for those in
+        extraction."""
         self.max_wait = max_wait
+        self.stopping = stopping
         self._coming: Counter[str] = Counter()
         self._in_flight: Counter[str] = Counter()
         self._change = asyncio.Event()
@@ -70,14 +80,18 @@ class FirstArticles:
 
     async def settle(self, outlet: str, learned: Callable[[], bool]) -> None:
         """Wait until ``learned()`` or no page of the outlet is on its way or in extraction (or
-        the timeout)."""
+        the timeout; or, when the crawl is stopping, none is in extraction)."""
         self._changed()  # the caller has just taught the learner: waiters re-check
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait
-        while not learned() and (self._coming[outlet] or self._in_flight[outlet]):
+        while not learned() and (
+            self._in_flight[outlet] or (self._coming[outlet] and not self.stopping())
+        ):
             change = self._change
+            # a closing crawl sends no event for the pages it drops: look again now and then
+            wait = min(deadline - loop.time(), STOPPING_POLL)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(change.wait(), deadline - loop.time())
+                await asyncio.wait_for(change.wait(), wait)
             if loop.time() >= deadline:
                 return
 

@@ -121,6 +121,9 @@ class ExtractPipeline:
         )
         pipeline = cls(pool, BoilerplateLearner(), crawler.stats)
         pipeline.crawler = crawler
+        # a crawl closing early (SIGTERM) drops its queued requests without a signal: the held
+        # first articles then stop waiting for them (they waited out FIRST_ARTICLES_MAX_WAIT)
+        pipeline.extraction.first_articles.stopping = lambda: not crawler.engine.running
         crawler.signals.connect(pipeline.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(pipeline.article_lost, signal=article_lost)

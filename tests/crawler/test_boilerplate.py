@@ -323,6 +323,29 @@ async def test_a_first_article_waits_for_its_outlets_page_on_its_way_not_for_a_l
     await asyncio.wait_for(first.settle("vlast", lambda: False), 10)
 
 
+async def test_a_first_article_stops_waiting_for_pages_a_stopping_crawl_will_not_fetch() -> None:
+    # a SIGTERM dropped the outlet's queued requests without a signal: the article waited 30 s
+    stopping = False
+    first = FirstArticles(max_wait=3600, stopping=lambda: stopping)
+    first.expect("vlast")
+    waiter = asyncio.create_task(first.settle("vlast", lambda: False))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiter.done()
+    stopping = True
+    async with first.extracting("other"):  # any change, or the next look, ends the wait
+        pass
+    await asyncio.wait_for(waiter, 10)
+    # a page in extraction is still waited for: it is coming
+    first.expect("kloop")
+    async with first.extracting("kloop"):
+        waiter = asyncio.create_task(first.settle("kloop", lambda: False))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiter.done()
+    await asyncio.wait_for(waiter, 10)
+
+
 def test_a_bare_address_between_text_lines_stays_and_one_at_the_end_goes() -> None:
     lines = [
         "Three kettles we tried this winter, with the shop for each.",
