@@ -40,6 +40,11 @@ _LEFT_OUT_WHEN_OFF = {
 }
 
 
+# The finish reason of a crawl whose spider opened and never closed (a second Ctrl-C or SIGTERM
+# stops the reactor at once).
+FORCED = "forced"
+
+
 @dataclass(slots=True)
 class CrawlReport:
     """What one crawl did: counts, the outlets that failed, the finish reason, the exit status."""
@@ -120,6 +125,11 @@ class CrawlReport:
         lines: list[str] = []
         if self.finish_reason is None:
             lines.append("error: the crawl did not start (see the log above)")
+        elif self.finish_reason == FORCED:
+            lines.append(
+                "error: the crawl was stopped at once (a second Ctrl-C or SIGTERM), before it "
+                "closed: what it stored is kept, and the next crawl fetches the rest"
+            )
         elif self.finish_reason != "finished":
             lines.append(f"error: the crawl stopped early: {self.finish_reason}")
         if self.crashed:
@@ -156,10 +166,14 @@ class CrawlReport:
             if self.mode == "worker"
             else f"{self.stored} new articles stored"
         )
-        lines.append(
+        crawled = (
             f"crawled {len(self.outlets) - len(self.failed_outlets)}/{len(self.outlets)} outlets"
-            f"{self._duration()}: {done}, {self.skipped} pages skipped, {failed_pages} failed"
-            + (f" ({why})" if why else "")
+            if self.finish_reason == "finished"
+            else f"stopped early ({len(self.outlets)} outlets)"  # not all of them crawled
+        )
+        lines.append(
+            f"{crawled}{self._duration()}: {done}, {self.skipped} pages skipped, "
+            f"{failed_pages} failed" + (f" ({why})" if why else "")
         )
         lines.append(self.not_fetched_line())
         lines.extend(self.refused_lines())
@@ -323,9 +337,11 @@ def _crawl(
         _close_failed_run(db_path, run_id)
         raise _startup_error(failures[0], db_path)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    # a spider opened and never closed: the reactor was stopped at once (a second Ctrl-C)
+    forced = FORCED if stats.get("start_time") else None
     report = CrawlReport(
         outlets=ids,
-        finish_reason=stats.get("finish_reason"),
+        finish_reason=stats.get("finish_reason") or forced,
         stats=stats,
         failed_outlets=stats.get("newsmon/outlets/failed") or {},
         mode=mode,
