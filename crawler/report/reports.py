@@ -298,8 +298,9 @@ def outlet_report(
         )
     )
     names = {o.id: o.name for o in registry}
+    interrupted = _interrupted_runs(db, query)
     rows = [
-        {"name": names.get(outlet), **_outlet_row(db, outlet, query, matrix)}
+        {"name": names.get(outlet), **_outlet_row(db, outlet, query, matrix, interrupted)}
         for outlet in outlet_ids
     ]
     shown = set(outlet_ids)
@@ -343,7 +344,11 @@ def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str,
 
 
 def _outlet_row(
-    db: sqlite3.Connection, outlet: str, query: OutletQuery, matrix: dict[str, dict[str, int]]
+    db: sqlite3.Connection,
+    outlet: str,
+    query: OutletQuery,
+    matrix: dict[str, dict[str, int]],
+    interrupted: dict[str, Counter[str]],
 ) -> dict[str, Any]:
     period, params = _period_clause(query)
     articles = db.execute(
@@ -367,7 +372,7 @@ def _outlet_row(
         "copied_by_others": sum(copied_by.values()),
         "copied_from": copied_from,
         "copied_by": copied_by,
-        "failures": _failures(runs),
+        "failures": dict(sorted((_failures(runs) | interrupted.get(outlet, {})).items())),
         "runs": len(runs),
         "last_run": _run_time(last),
         "last_successful_crawl": _run_time(last_ok),
@@ -417,6 +422,28 @@ def _alarms(last: sqlite3.Row | None, recent: list[int], usual: list[int]) -> li
             }
         )
     return alarms
+
+
+# Runs that ended without recording what each outlet gave: the crawl's process was killed
+# (closed as such by the next crawl), or stopped at once by a second Ctrl-C.
+_INTERRUPTED = {"killed": "crawl killed", "forced": "crawl stopped at once"}
+
+
+def _interrupted_runs(db: sqlite3.Connection, query: OutletQuery) -> dict[str, Counter[str]]:
+    """Per outlet, the runs of the period that were interrupted, by kind (``_INTERRUPTED``)."""
+    sql = "SELECT outlets, finish_reason FROM runs WHERE finish_reason IN (?, ?)"
+    params: list[Any] = list(_INTERRUPTED)
+    if query.since:
+        sql += " AND started >= ?"
+        params.append(query.since)
+    if query.until:
+        sql += " AND started < ?"
+        params.append(query.until)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for outlets, reason in db.execute(sql, params):
+        for outlet in json.loads(outlets):
+            counts[outlet][_INTERRUPTED[reason]] += 1
+    return counts
 
 
 def _failures(runs: list[sqlite3.Row]) -> dict[str, int]:

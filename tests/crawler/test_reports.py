@@ -405,6 +405,25 @@ def test_outlet_report_counts_copies_failures_and_raises_alarms(
     assert rows["ala-too"]["alarms"] == []
 
 
+def test_crawls_killed_or_stopped_at_once_count_as_failures_of_their_outlets(
+    health_archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # they record no row per outlet: the report said "ok" for an outlet whose crawls all died
+    with Archive(health_archive) as archive:
+        archive.start_run("2026-11-10T00:00:00+00:00", ["osh24", "courier"])
+        archive.close_abandoned_runs(0, None, "2026-11-10T01:00:00+00:00", "killed")
+        forced = archive.start_run("2026-11-11T00:00:00+00:00", ["osh24"])
+        archive.finish_run(forced, "2026-11-11T00:01:00+00:00", "partial", "forced", {})
+        archive.start_run("2026-11-12T00:00:00+00:00", ["osh24"])  # still running: not counted
+    args = ["report", "outlets", "--db", str(health_archive), "--since", "2026-11-01"]
+    rows = {r["outlet"]: r for r in _json(args, capsys)["outlets"]}
+    assert rows["osh24"]["failures"] == {"crawl killed": 1, "crawl stopped at once": 1}
+    assert rows["courier"]["failures"]["crawl killed"] == 1
+    assert "crawl killed" not in rows["vestnik"]["failures"]
+    before = _json([*args, "--until", "2026-11-10T12:00"], capsys)["outlets"]
+    assert {r["outlet"]: r for r in before}["osh24"]["failures"] == {"crawl killed": 1}
+
+
 def test_outlet_report_table(health_archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_main(
         [
