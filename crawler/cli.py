@@ -42,7 +42,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "cluster": ("crawler.commands.cluster", "Cluster Article JSON lines offline (the dedup core)."),
     "export": (
         "crawler.commands.export",
-        "Write the archive's Article records as JSON lines or CSV.",
+        "Write the archive's Article records (JSON lines, CSV, Parquet) or pages (WARC).",
     ),
     "import": ("crawler.commands.import_", "Import WARC files (or CC-NEWS) as a crawl would."),
     "ingest": ("crawler.commands.ingest", "Cluster what crawl workers push to Redis."),
@@ -50,7 +50,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("crawler.commands.report", "Cluster and outlet reports for analysts."),
     "serve": ("crawler.commands.serve", "A read-only web dashboard over the archive."),
     "schedule": ("crawler.commands.schedule", "Crawl each outlet when due, for ever (or --once)."),
-    "outlets": ("crawler.commands.outlets", "Probe the registry's feeds and sitemaps."),
+    "outlets": (
+        "crawler.commands.outlets",
+        "Probe the registry's feeds, sitemaps and section pages.",
+    ),
 }
 
 

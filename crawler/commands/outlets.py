@@ -44,6 +44,11 @@ def check(
     invalid (HTML instead of XML, parse error, 404), blocked (401/403/429, bot challenge),
     unreachable (DNS, refused, timeout, 5xx). An outlet gets the worst of its sources.
     Exit status 0 when every outlet is ok, 1 otherwise (a summary goes to stderr).
+
+    \b
+    Example:
+      newsmon outlets check --outlet 24kg
+      newsmon outlets check --outlets my-outlets.toml --format json
     """
     from crawler import escape
     from crawler.fetch.probe import PROBE_TIMEOUT_S, check_outlets

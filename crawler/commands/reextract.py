@@ -119,7 +119,8 @@ def reextract(
     "--since",
     default=None,
     metavar="WHEN",
-    help="Only articles from then on: 24h, 7d, or an ISO date.",
+    help="Only articles published from then on (fetched, for a page that gave no date): 24h, "
+    "7d, or an ISO date.",
 )
 @click.option(
     "--outlet", "outlet_ids", multiple=True, metavar="ID", help="Only this outlet (repeatable)."

@@ -209,6 +209,11 @@ def clusters(
 
     A cluster is in the period when one of its members is; it matches the other filters
     (outlet, country, language, words) when one of its members matches them all.
+
+    \b
+    Example:
+      newsmon report clusters --db news.db --since 24h
+      newsmon report clusters --db news.db --country KG --query "Toktogul" --format html
     """
     from crawler.report.query import check_outlets, scope, with_names
     from crawler.report.reports import ClusterQuery, cluster_records, render_clusters
@@ -245,7 +250,13 @@ def clusters(
 @format_option
 def cluster(cluster_id: str, db: str, outlets_file: str | None, fmt: str) -> int:
     """One cluster, named by its id, any member's article id, a merged cluster's old id, or
-    a unique prefix of one of them."""
+    a unique prefix of one of them.
+
+    \b
+    Example:
+      newsmon report cluster 312db4a8 --db news.db
+      newsmon report cluster 312db4a8 --db news.db --format json
+    """
     from crawler.errors import ConfigError
     from crawler.report.query import Filters, find_cluster, scope, with_names
     from crawler.report.reports import cluster_record, render_clusters
@@ -281,6 +292,11 @@ def outlets_report(
     is raised when the last crawl found links but stored no article, when all its sources
     failed, or (with --since) when the median body length in the period fell below half of
     the outlet's own median before it.
+
+    \b
+    Example:
+      newsmon report outlets --db news.db --since 7d
+      newsmon report outlets --db news.db --country KZ --format csv
     """
     from crawler.report.query import Filters, check_outlets
     from crawler.report.reports import OutletQuery, outlet_report, render_outlets
