@@ -770,32 +770,32 @@ def _outlets_table(report: dict[str, Any], width: int = DEFAULT_WIDTH) -> str:
     lines = [*_wrap(f"outlets: {describe(report['scope'])}", width), ""]
     if not report["outlets"]:
         return "\n".join([*lines, "no outlets"]) + "\n"
-    head = [
-        "outlet",
-        "articles",
-        "copies",
-        "copied",
-        "runs",
-        "last ok crawl",
-        "body",
-        "usual",
-        "failures / alarms",
+    head = ["outlet", "articles", "copies", "copied", "runs", "last ok crawl", "body", "usual"]
+    columns = [
+        [head[0], *(outlet_label(o["outlet"], o.get("name")) for o in report["outlets"])],
+        *(
+            [title, *(str(o[c]) if o[c] is not None else "-" for o in report["outlets"])]
+            for title, c in zip(head[1:], _OUTLET_COLUMNS[1:], strict=True)
+        ),
     ]
-    body = [
-        [
-            outlet_label(o["outlet"], o.get("name")),
-            *[str(v) if v is not None else "-" for v in (o[c] for c in _OUTLET_COLUMNS[1:])],
-            escape.terminal(_failure_text(o), keep_newlines=False),
-        ]
-        for o in report["outlets"]
+    widths = [max(map(len, column)) for column in columns]
+    # a narrow terminal: the body lengths go first, then the run count (the alarms say what
+    # matters of them), so that a row fits
+    for dropped in ("usual", "body", "runs"):
+        if sum(widths) + 2 * len(widths) <= width:
+            break
+        at = [column[0] for column in columns].index(dropped)
+        del columns[at], widths[at]
+    failures = ["failures / alarms"] + [
+        escape.terminal(_failure_text(o), keep_newlines=False) for o in report["outlets"]
     ]
-    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head) - 1)]
-    for row in [head, *body]:
-        line = "  ".join(c.ljust(w) for c, w in zip([*row[:-1]], widths, strict=True)) + "  "
+    for n, last in enumerate(failures):
+        row = [column[n] for column in columns]
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + "  "
         # the failures wrap in their column, or under the row when the width leaves no room
         room = width - len(line)
         indent = len(line) if room >= 30 else 4
-        parts = _wrap(row[-1], width - indent)
+        parts = _wrap(last, width - indent)
         first = parts.pop(0) if room >= 30 else ""
         lines.append(escape.terminal(line, keep_newlines=False) + first)
         lines += [" " * indent + part for part in parts]

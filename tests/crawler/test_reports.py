@@ -497,3 +497,16 @@ def test_similarity_to_the_origin_comes_from_the_stored_signatures(
     assert similarity["o"] == 1.0
     assert similarity["c"] == 1.0  # the same text
     assert similarity["e"] >= 0.9  # an excerpt: its text is contained in the origin's
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_outlet_report_table_fits_the_terminal(
+    health_archive: Path, capsys: pytest.CaptureFixture[str], width: int, monkeypatch
+) -> None:
+    # at 80 columns its rows were 84-107 characters wide: the body lengths, then the run count,
+    # give way
+    monkeypatch.setenv("COLUMNS", str(width))
+    status, out, _ = run_main(["report", "outlets", "--db", str(health_archive)], capsys)
+    assert status == 0
+    assert max(map(len, out.splitlines())) <= width
+    assert ("usual" in out) == (width >= 100)
