@@ -22,7 +22,7 @@ class Priors:
     published: str | None = None
     modified: str | None = None
     title: str | None = None
-    source: str = ""  # "feed", "sitemap" or "section"
+    source: str = ""  # "feed", "sitemap", "section" or "warc" (a newsmon export's)
 
 
 @dataclass(slots=True)

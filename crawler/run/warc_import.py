@@ -33,7 +33,7 @@ from crawler.errors import NewsmonError, StorageError
 from crawler.extract.boilerplate import BoilerplateLearner
 from crawler.fetch.extraction import PageExtraction
 from crawler.fetch.pool import WORKER_CRASHED, ExtractionPool
-from crawler.items import ArticleItem, FetchedPage
+from crawler.items import ArticleItem, FetchedPage, Priors
 from crawler.store.clustering import assign_cluster, restore_clusterer
 from crawler.store.warc import CUT_OFF, WarcResponse, read_warc
 from crawler.store.writer import StoreWriter
@@ -237,6 +237,10 @@ class _Importer:
             body=response.body,
             fetched=response.date.isoformat(timespec="seconds"),
             content_type=response.content_type,
+            # the time a newsmon export carries (a feed's, where the page shows none)
+            priors=Priors(published=response.published, source="warc")
+            if response.published
+            else Priors(),
         )
 
     def _read_chunks(

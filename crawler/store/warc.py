@@ -41,6 +41,13 @@ class WarcResponse:
     content_type: str | None
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
+    published: str | None = None  # PUBLISHED_HEADER: what the archive it came from knew
+
+
+# A WARC header of the response records newsmon exports: the article's published time as the
+# archive knew it (from the page, or from the feed or sitemap that listed it, which a WARC does
+# not carry). An import takes it as the feed's time would be taken; other readers ignore it.
+PUBLISHED_HEADER = "Newsmon-Published"
 
 
 # The reasons of a record cut short: as a file's last record, the file ends inside it (a
@@ -153,6 +160,7 @@ def _response(record: object, wanted: Wanted) -> WarcResponse | str:
         content_type=content_type,
         body=body,
         headers=list(http.items()),
+        published=record.headers.get(PUBLISHED_HEADER) or None,  # type: ignore[attr-defined]
     )
 
 
@@ -193,9 +201,15 @@ def warcinfo_record(software: str, when: datetime) -> bytes:
 
 
 def response_record(
-    url: str, fetched: datetime, body: bytes, headers: list[tuple[str, str]], status: str = "200 OK"
+    url: str,
+    fetched: datetime,
+    body: bytes,
+    headers: list[tuple[str, str]],
+    status: str = "200 OK",
+    published: str | None = None,
 ) -> bytes:
-    """A WARC response record of one page: its URL, fetch time, HTTP headers and body.
+    """A WARC response record of one page: its URL, fetch time, HTTP headers and body, and the
+    article's ``published`` time in ``PUBLISHED_HEADER`` when given.
 
     ``Content-Length`` of the HTTP message is set to the body's length (the body is stored
     decoded, so a ``Content-Encoding`` or ``Transfer-Encoding`` header would lie and is left
@@ -220,6 +234,7 @@ def response_record(
             ("WARC-Payload-Digest", _digest(body)),
             ("WARC-Block-Digest", _digest(block)),
             ("Content-Type", "application/http; msgtype=response"),
+            *([(PUBLISHED_HEADER, warc_header(published))] if published else []),
         ],
         block,
     )
@@ -238,7 +253,8 @@ def export_warc(
 
     Each record has the page's URL as fetched, its fetch time and the HTTP headers the archive
     keeps, which is the Content-Type alone (the archive stores no other header); the status line
-    is ``200 OK``, the status of every stored page. Articles whose HTML is not kept
+    is ``200 OK``, the status of every stored page; the article's published time goes in
+    ``PUBLISHED_HEADER``. Articles whose HTML is not kept
     (``NEWSMON_KEEP_HTML=false``, or older than the retention) have no record. ``only``: the
     article ids to write (None: all of the period and outlets).
     """
@@ -252,6 +268,6 @@ def export_warc(
             continue
         fetched = parse_iso(article.fetched) or datetime.now(UTC)
         headers = [("Content-Type", content_type)] if content_type else []
-        out.write(response_record(article.url, fetched, html, headers))
+        out.write(response_record(article.url, fetched, html, headers, published=article.published))
         count += 1
     return count

@@ -699,3 +699,30 @@ def test_a_warc_export_takes_the_filters_of_the_other_formats(tmp_path: Path) ->
 def test_a_file_that_is_not_warc_is_one_bad_record_and_the_end(data: bytes) -> None:
     """The search for a next gzip member ends at the end of the file, however short its tail."""
     assert list(read_warc(io.BytesIO(data), lambda url: None)) == [(0, "not-warc")]
+
+
+def test_a_warc_export_imports_back_into_the_same_published_times(
+    sample_registry: Path, tmp_path: Path
+) -> None:
+    # a time the page did not show came from the feed, which a WARC does not carry: seven
+    # sample articles came back with their day only
+    from tests.newsmon_cli import FAST
+
+    crawled, imported = tmp_path / "crawled.db", tmp_path / "imported.db"
+    run_newsmon("crawl", "--outlets", str(sample_registry), "--db", str(crawled), *FAST)
+    pages = tmp_path / "pages.warc.gz"
+    with pages.open("wb") as sink:
+        subprocess.run(
+            [sys.executable, "-m", "crawler", "export", "--db", str(crawled), "--format", "warc"],
+            stdout=sink,
+            check=True,
+            timeout=120,
+        )
+    run_newsmon("import", str(pages), "--outlets", str(sample_registry), "--db", str(imported))
+
+    def published(db: Path) -> dict[str, str | None]:
+        with Archive(db) as archive:
+            return {a.url: a.published for a in archive.articles()}
+
+    before, after = published(crawled), published(imported)
+    assert len(before) > 30 and after == before
