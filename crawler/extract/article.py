@@ -489,11 +489,13 @@ def _extract(
     if len(text) < MIN_BODY_CHARS:
         raise NotAnArticle("too-short", f"{len(text)} characters")
     shown = shown_date(meta.h1_element)
-    # htmldate's search (the costly part) only for pages that give no date of their own
+    # htmldate only for pages that give no date of their own; its search of the text (the
+    # costly part, and a guess: "archive since 14.05.2003") only without the feed's date
+    listed = priors is not None and pick_date([priors.published], fetched_at) is not None
     guessed = (
         None
         if shown or pick_date(meta.published, fetched_at)
-        else guess_date(tree, url, fetched_at)
+        else guess_date(tree, url, fetched_at, search_text=not listed)
     )
     published, modified = dates(meta, guessed, priors, fetched_at, shown)
     canonical = meta.canonical_url

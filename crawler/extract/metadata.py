@@ -402,8 +402,11 @@ def warm_up_dates() -> None:
     htmldate.find_date(_DATE_WARM_UP_PAGE, extensive_search=True, original_date=True)
 
 
-def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
-    """htmldate's guess of the original publication date (YYYY-MM-DD), or None.
+def guess_date(
+    tree: HtmlElement, url: str, fetched: datetime, *, search_text: bool = True
+) -> str | None:
+    """htmldate's guess of the original publication date (YYYY-MM-DD), or None; with
+    ``search_text`` false, from the page's markup and URL only (not its text).
 
     A guess of the first of a month stands only where the page shows that day: htmldate's
     last resorts (a lone year, a copyright year, a year and month) give the first of the month,
@@ -411,7 +414,7 @@ def guess_date(tree: HtmlElement, url: str, fetched: datetime) -> str | None:
     """
     guessed = htmldate.find_date(
         tree,
-        extensive_search=True,
+        extensive_search=search_text,
         original_date=True,
         url=url,
         max_date=fetched.date().isoformat(),

@@ -165,3 +165,19 @@ def test_a_date_line_in_kazakh_is_the_published_day() -> None:
     html = page(after_h1="<div class='byline'>Айгүл Сейітова, 5 желтоқсан 2026 ж.</div>")
     fetched = "2026-12-06T00:00:00+00:00"
     assert extract_article(html, URL, fetched=fetched).article.published == "2026-12-05"
+
+
+def test_a_date_in_the_text_does_not_beat_the_feed_s_date() -> None:
+    # htmldate's search of the text found "14.05.2003" in a page without a date of its own: the
+    # copy that mentioned it became the origin of a story published today
+    from crawler.items import Priors
+
+    html = page(after_h1="<p>Our archive runs since 14.05.2003 and the treaty was signed on "
+                "12 March 2019.</p>")  # fmt: skip
+    feed = Priors(published="2026-11-20T09:15:00+06:00", source="feed")
+    extracted = extract_article(html, URL, fetched=FETCHED, priors=feed).article
+    assert extracted.published == "2026-11-20T09:15:00+06:00"
+    # a date the page's markup gives still wins over the feed's
+    html = page(meta_time("2026-11-19T22:00:00Z"), after_h1="<p>Since 14.05.2003.</p>")
+    extracted = extract_article(html, URL, fetched=FETCHED, priors=feed).article
+    assert extracted.published == "2026-11-19T22:00:00+00:00"
