@@ -156,6 +156,14 @@ declared: tuple[Setting, ...] = (
         "A page saying who runs the crawler; it goes in the User-Agent.",
     ),
     _S("NEWSMON_CRAWL_DELAY_ENABLED", "bool", True, "Apply robots.txt Crawl-delay to an outlet."),
+    _S(
+        "NEWSMON_CRAWL_DELAY_MAX",
+        "float",
+        60.0,
+        "Longest robots.txt Crawl-delay followed (seconds); a host asking for more is not "
+        "crawled (refused: crawl-delay).",
+        minimum=0,
+    ),
     _S("NEWSMON_DB", "str", "newsmon.db", "The SQLite archive (`--db`)."),
     _S(
         "NEWSMON_DEDUP_ALIGN",

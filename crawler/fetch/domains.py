@@ -83,15 +83,22 @@ def check_request(crawler: Any, request: Request) -> None:
         return
     redirects = request.meta.get("redirect_urls")
     reason = OFFSITE_REDIRECT if redirects else OFFSITE
-    count = getattr(crawler.spider, "count_refusal", None)
-    if count is not None:
-        count(outlet.id, reason, request.url)
-    else:
-        crawler.stats.inc_value(f"newsmon/refused/{reason}")
+    count_refusal(crawler, outlet.id, reason, request.url)
     where = f" (redirected from {redirects[0]})" if redirects else ""
     detail = f"{request.url}{where} is outside outlet {outlet.id!r}'s allowed_domains"
     logger.warning("refused: %s", detail)
     raise Refused(reason, detail)
+
+
+def count_refusal(crawler: Any, outlet: str | None, reason: str, url: str) -> None:
+    """Count a refused request: by the spider's ``count_refusal`` (per outlet, with its URL in
+    the run's failures), or, for a spider without one, in the stat
+    ``newsmon/refused/<reason>``."""
+    count = getattr(crawler.spider, "count_refusal", None)
+    if count is not None and outlet is not None:
+        count(outlet, reason, url)
+    else:
+        crawler.stats.inc_value(f"newsmon/refused/{reason}")
 
 
 def _outlet_of(crawler: Any, request: Request) -> Any:

@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.fetch.domains import check_request
+from crawler.fetch.domains import Refused, check_request, count_refusal
 from crawler.store.archive import Archive
 from crawler.times import now_iso
 
@@ -116,6 +116,9 @@ class ConditionalFetchMiddleware:
                     archive.set_outlet_state(outlet, _VALIDATORS_KEY, json.dumps(merged), when)
 
 
+# The refusal of a request to a host whose robots.txt asks for a Crawl-delay over the maximum.
+CRAWL_DELAY = "crawl-delay"
+
 class CrawlDelayMiddleware:
     """Keep each host's download delay at least its robots.txt ``Crawl-delay``.
 
@@ -127,9 +130,10 @@ class CrawlDelayMiddleware:
     ``newsmon/politeness/crawl_delay_hosts`` (hosts whose delay was raised).
     """
 
-    def __init__(self, crawler: Any, user_agent: str) -> None:
+    def __init__(self, crawler: Any, user_agent: str, max_delay: float = 60.0) -> None:
         self.crawler = crawler
         self.user_agent = user_agent
+        self.max_delay = max_delay
         self.delays: dict[str, float | None] = {}
         self._robots: RobotsTxtMiddleware | None = None
 
@@ -140,7 +144,11 @@ class CrawlDelayMiddleware:
             raise NotConfigured("NEWSMON_CRAWL_DELAY_ENABLED is false")
         if not s.getbool("ROBOTSTXT_OBEY"):
             raise NotConfigured("ROBOTSTXT_OBEY is false")
-        return cls(crawler, s.get("ROBOTSTXT_USER_AGENT") or s.get("USER_AGENT"))
+        return cls(
+            crawler,
+            s.get("ROBOTSTXT_USER_AGENT") or s.get("USER_AGENT"),
+            s.getfloat("NEWSMON_CRAWL_DELAY_MAX"),
+        )
 
     def _robots_middleware(self) -> RobotsTxtMiddleware | None:
         if self._robots is None:
@@ -165,6 +173,15 @@ class CrawlDelayMiddleware:
         delay = self.delays[netloc]
         if not delay:
             return
+        if delay > self.max_delay:
+            # a crawl at that pace would wait for hours (Crawl-delay: 86400 held the whole
+            # crawl, SIGTERM included); crawling faster than asked would not be polite
+            count_refusal(self.crawler, request.meta.get("outlet"), CRAWL_DELAY, request.url)
+            raise Refused(
+                CRAWL_DELAY,
+                f"{netloc} asks for a Crawl-delay of {delay:g} s, over "
+                f"NEWSMON_CRAWL_DELAY_MAX={self.max_delay:g}",
+            )
         request.meta["autothrottle_dont_adjust_delay"] = True
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))

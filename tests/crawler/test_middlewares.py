@@ -124,6 +124,32 @@ def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) ->
     assert stats["newsmon/politeness/crawl_delay_hosts"] == 1
 
 
+def test_a_crawl_delay_over_the_maximum_refuses_the_host_instead_of_waiting(
+    tmp_path: Path,
+) -> None:
+    # Crawl-delay: 86400 held the crawl for a day after robots.txt, SIGTERM included
+    db = tmp_path / "slow.db"
+    with serve_sample_outlets(["osh24"]) as sites:
+        sites.add_route(
+            "osh24",
+            "/robots.txt",
+            Page(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 86400\n"),
+        )
+        registry = sites.write_registry(tmp_path / "outlets.toml")
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "refused" in done.stderr and "crawl-delay" in done.stderr, done.stderr[-2000:]
+    with Archive(db) as archive:
+        stats = json.loads(archive.runs(1)[0]["stats"])
+    assert stats["newsmon/refused/crawl-delay"] >= 1
+
+
 def _refresh_middleware() -> HeadMetaRefreshMiddleware:
     crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
     return HeadMetaRefreshMiddleware.from_crawler(crawler)
