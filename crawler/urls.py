@@ -76,6 +76,19 @@ def url_host(url: str) -> str | None:
         return None
 
 
+def url_port(url: str) -> int | None:
+    """The port ``url`` connects to (its scheme's default when it names none), or ``None`` for
+    a URL without a usable one."""
+    try:
+        parts = urlsplit(url)
+        return parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is no number, or out of range
+        return None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def article_id(canonical_url: str) -> str:
     """A stable article id: the first 16 hex digits of the SHA-256 of the canonical URL."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 import re2
 
 from crawler.errors import ConfigError, RegistryError
-from crawler.urls import MAX_URL_LENGTH, idna_host, url_host
+from crawler.urls import MAX_URL_LENGTH, idna_host, url_host, url_port
 
 BUNDLED_REGISTRY = "outlets.toml"
 
@@ -160,6 +160,14 @@ class Outlet:
     interval: float = DEFAULT_INTERVAL
     obey_robots: bool = True
     exclude_pattern: UrlPattern | None = None
+    # the ports its URLs may use: 80, 443 and those its homepage, feeds, sitemaps and sections
+    # name (a redirect to another port of its host reaches another service)
+    allowed_ports: frozenset[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        named = (url_port(u) for u in (self.homepage, *self.feeds, *self.sitemaps, *self.sections))
+        ports = frozenset({80, 443} | {port for port in named if port is not None})
+        object.__setattr__(self, "allowed_ports", ports)
 
     def is_article_url(self, url: str) -> bool:
         """True when ``url`` matches ``article_pattern`` and not ``exclude_pattern``, its host
@@ -180,9 +188,10 @@ class Outlet:
 
     def allows_host(self, url: str) -> bool:
         """True when the host of ``url`` is one of ``allowed_domains`` or a subdomain of one
-        (compared in IDNA form, so a Unicode and a punycode spelling of a host are one)."""
+        (compared in IDNA form, so a Unicode and a punycode spelling of a host are one), on one
+        of ``allowed_ports``."""
         host = url_host(url)
-        if not host:
+        if not host or url_port(url) not in self.allowed_ports:
             return False
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 

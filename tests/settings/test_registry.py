@@ -96,6 +96,21 @@ def test_is_article_url_needs_the_pattern_and_an_allowed_host() -> None:
     assert not loose.is_article_url("https://[broken/2026/a-story")
 
 
+def test_a_host_is_allowed_only_on_the_ports_its_outlet_names() -> None:
+    # a redirect to another port of the outlet's host (an admin service) was followed
+    alpha, beta = load_registry_text(
+        _edit(
+            'feeds = ["https://www.alpha.example/rss"]', 'feeds = ["http://alpha.example:8080/rss"]'
+        )
+    )
+    assert alpha.allows_host("https://www.alpha.example/news/1/")
+    assert alpha.allows_host("http://alpha.example:80/news/1/")
+    assert alpha.allows_host("http://alpha.example:8080/rss")
+    assert not alpha.allows_host("http://alpha.example:9/admin")
+    assert not alpha.allows_host("http://alpha.example:99999/x")  # no port at all
+    assert not beta.allows_host("https://beta.example:8080/2026/a-story")
+
+
 BAD_CASES = [
     pytest.param(
         _edit('interval = "2h"', 'feedurl = "https://www.alpha.example/rss"'),
