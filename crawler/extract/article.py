@@ -42,7 +42,7 @@ from trafilatura.xml import xmltotxt
 
 from crawler.errors import ExtractionError, NotAnArticle
 from crawler.extract import boilerplate as bp
-from crawler.extract import headline
+from crawler.extract import headline, titles
 from crawler.extract.boilerplate import Boilerplate
 from crawler.extract.credits import credited_source
 from crawler.extract.encoding import decode_html
@@ -504,7 +504,7 @@ def _extract(
         url=url,
         canonical_url=canonical,
         outlet=outlet,
-        title=" ".join(title.split()) if title else None,
+        title=titles.bounded_title(title) if title else None,
         subtitle=_subtitle(meta, title, normalize(text[:2000])),
         text=text,
         fetched=fetched_iso,

@@ -640,14 +640,24 @@ def _images(tree: HtmlElement, url: str, metas: dict[str, str]) -> list[Image]:
             if credit_text and caption.endswith(credit_text):
                 caption = caption[: -len(credit_text)].strip()
             credit = _CREDIT_PREFIX.sub("", credit_text) or None
-        absolute = urljoin(url, src)
-        found.setdefault(absolute, Image(absolute, caption or None, credit))
+        absolute = _web_url(url, src)
+        if absolute:
+            found.setdefault(absolute, Image(absolute, caption or None, credit))
     lead = metas.get("og:image") or metas.get("twitter:image")
-    if lead:
-        absolute = urljoin(url, lead.strip())
-        if absolute not in found:
-            found = {absolute: Image(absolute), **found}
+    absolute = _web_url(url, lead) if lead else None
+    if absolute and absolute not in found:
+        found = {absolute: Image(absolute), **found}
     return list(found.values())[:MAX_IMAGES]
+
+
+def _web_url(base: str, value: str) -> str | None:
+    """``value`` made absolute against ``base``, if that is an http(s) URL (a ``javascript:``
+    or ``file:`` "image" is no image)."""
+    try:
+        absolute = urljoin(base, value.strip())
+        return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    except ValueError:  # an invalid IPv6 host or port
+        return None
 
 
 def now_utc() -> datetime:

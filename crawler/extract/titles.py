@@ -93,6 +93,28 @@ def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -
     return not known or len(words & known) >= H1_SHARED_WORDS * len(words)
 
 
+# A headline is a line: real ones have under 300 characters. A page's "title" past this (a
+# hostile or broken page: half a megabyte in one <h1>) is cut at a word, with an ellipsis, so
+# that it cannot swell every record, report line and dashboard page it appears in.
+MAX_TITLE_CHARS = 1000
+
+
+def bounded_title(title: str) -> str:
+    """``title`` with its whitespace collapsed, cut to at most ``MAX_TITLE_CHARS``.
+
+    Example:
+        >>> bounded_title("  Floods  close  the road ")
+        'Floods close the road'
+        >>> len(bounded_title("word " * 1000)) <= MAX_TITLE_CHARS
+        True
+    """
+    text = " ".join(title.split())
+    if len(text) <= MAX_TITLE_CHARS:
+        return text
+    cut = text[: MAX_TITLE_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[MAX_TITLE_CHARS // 2 :] else cut) + "…"
+
+
 def best_title(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -> str | None:
     """The headline: the <h1> when it is the headline, else the first declared title, cut."""
     if headline_h1(h1, declared, sites):

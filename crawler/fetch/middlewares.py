@@ -119,6 +119,7 @@ class ConditionalFetchMiddleware:
 # The refusal of a request to a host whose robots.txt asks for a Crawl-delay over the maximum.
 CRAWL_DELAY = "crawl-delay"
 
+
 class CrawlDelayMiddleware:
     """Keep each host's download delay at least its robots.txt ``Crawl-delay``.
 

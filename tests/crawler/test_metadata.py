@@ -201,3 +201,41 @@ def test_marked_picks_matching_elements_in_document_order() -> None:
     found = marked(elements, marks, lambda mark: "author" in mark or "byline" in mark)
     assert [el.text for el in found] == ["Ann", "Bob", "Cid"]
     assert marked(elements, marks, lambda mark: False) == []
+
+
+def _page(title: str, figures: str, head: str = "") -> bytes:
+    body = "".join(
+        f"<p>Paragraph {n} of an invented report on the new tram line tells what the riders "
+        f"said about the first week of service.</p>"
+        for n in range(5)
+    )
+    return (
+        f"<html><head><title>t</title>{head}</head><body><article><h1>{title}</h1>{figures}"
+        f"{body}</article></body></html>"
+    ).encode()
+
+
+def test_only_web_images_are_kept() -> None:
+    # javascript: "images" reached the export
+    from crawler.extract.article import extract_article
+
+    figures = (
+        "<figure><img src='javascript:alert(1)'><figcaption>one</figcaption></figure>"
+        "<figure><img src='/img/tram.jpg'><figcaption>The tram. Photo: AFP</figcaption></figure>"
+        "<figure><img src='file:///etc/passwd'></figure>"
+    )
+    head = "<meta property='og:image' content='javascript:alert(3)'>"
+    article = extract_article(
+        _page("Tram line opens", figures, head), "https://city.example/news/1"
+    ).article
+    assert [image.url for image in article.images] == ["https://city.example/img/tram.jpg"]
+
+
+def test_a_huge_title_is_cut() -> None:
+    from crawler.extract.article import extract_article
+    from crawler.extract.titles import MAX_TITLE_CHARS
+
+    title = "Tram " * 100_000  # half a megabyte in one <h1>
+    article = extract_article(_page(title, ""), "https://city.example/news/2").article
+    assert article.title is not None and len(article.title) <= MAX_TITLE_CHARS
+    assert article.title.endswith("Tram…")
