@@ -24,7 +24,8 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
 COPY_LEGEND = (
     "copies X: the earlier-published member it most likely copies (by publication "
     "time); both from S: it and an earlier member credit the same source S, and "
-    "copied it rather than each other"
+    "copied it rather than each other; repost (same outlet): its outlet published it "
+    "again (another URL)"
 )
 ORIGIN_RULE = (
     "earliest time wins: the published time, or the fetch time for a member whose "
@@ -33,8 +34,11 @@ ORIGIN_RULE = (
 
 
 def copy_label(member: dict[str, Any]) -> str:
-    """What a member copies, in words: ``copies osh24``, ``both from AFP`` or, for a member that
-    copies none and credits a source, ``from AFP``; empty otherwise."""
+    """What a member copies, in words: ``copies osh24``, ``repost (same outlet)``, ``both from
+    AFP`` or, for a member that copies none and credits a source, ``from AFP``; empty
+    otherwise."""
+    if member["copy_of"] and member["copy_of_outlet"] == member.get("outlet"):
+        return "repost (same outlet)"
     if member["copy_of"]:
         return f"copies {member['copy_of_outlet'] or member['copy_of']}"
     if member["from_source"]:

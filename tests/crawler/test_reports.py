@@ -510,3 +510,16 @@ def test_outlet_report_table_fits_the_terminal(
     assert status == 0
     assert max(map(len, out.splitlines())) <= width
     assert ("usual" in out) == (width >= 100)
+
+
+def test_an_outlet_publishing_a_story_again_is_a_repost_not_a_copy() -> None:
+    # the same page under two URLs (no canonical link): the report said "copies dups" of dups
+    from crawler.report import copy_label
+
+    member = {
+        "outlet": "dups", "copy_of": "a1", "copy_of_outlet": "dups",
+        "from_source": None, "source": None,
+    }  # fmt: skip
+    assert copy_label(member) == "repost (same outlet)"
+    assert copy_label({**member, "outlet": "osh24"}) == "copies dups"
+    assert "repost (same outlet)" in COPY_LEGEND
