@@ -27,3 +27,20 @@ def test_a_crawl_closed_early_does_not_claim_its_outlets_crawled() -> None:
         "error: the crawl stopped early: shutdown",
         "stopped early (2 outlets) in 3.2 s: 20 new articles stored, 0 pages skipped, 0 failed",
     ]
+
+
+def test_failure_reasons_say_what_happened() -> None:
+    # a gzip bomb read "ignored", and a closed port "refused", the word of newsmon's refusals
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet.error import ConnectionRefusedError
+    from twisted.python.failure import Failure
+
+    from crawler.fetch.spiders.outlet import _failure_reason
+
+    bomb = IgnoreRequest(
+        "Ignored response <200 http://x.example/n/1> because its body (2 B compressed, 9 B "
+        "decompressed so far) exceeded DOWNLOAD_MAXSIZE (8 B) during decompression."
+    )
+    assert _failure_reason(Failure(bomb)) == "too-large"
+    assert _failure_reason(Failure(ConnectionRefusedError())) == "connection-refused"
+    assert _failure_reason(Failure(IgnoreRequest("Forbidden by robots.txt"))) == "robots"

@@ -248,7 +248,8 @@ def test_an_unreachable_outlet_is_a_partial_failure_named_in_the_summary(tmp_pat
     )
     assert done.returncode == 1
     assert (
-        f"error: outlet 'nowhere' could not be crawled: feed http://127.0.0.1:{port}/rss: refused"
+        f"error: outlet 'nowhere' could not be crawled: feed http://127.0.0.1:{port}/rss: "
+        "connection-refused"
     ) in done.stderr.splitlines()
     assert "Traceback" not in done.stderr
     with Archive(tmp_path / "a.db") as archive:

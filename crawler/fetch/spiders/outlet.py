@@ -476,7 +476,8 @@ def _content_type(response: Response) -> str | None:
 
 
 def _failure_reason(failure: Failure) -> str:
-    """A short slug for why a request failed: http-404, timeout, dns, refused, robots, ..."""
+    """A short slug for why a request failed: http-404, timeout, dns, connection-refused,
+    robots, too-large, ..."""
     from scrapy import exceptions as scrapy_errors
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet import error as twisted_errors
@@ -497,7 +498,8 @@ def _failure_reason(failure: Failure) -> str:
             ),
         ),
         (
-            "refused",
+            # not "refused", the word of newsmon's own refusals (offsite, crawl-delay, ...)
+            "connection-refused",
             (scrapy_errors.DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError),
         ),
         ("data-loss", (scrapy_errors.ResponseDataLossError,)),
@@ -508,5 +510,8 @@ def _failure_reason(failure: Failure) -> str:
         if isinstance(exc, types):
             return slug
     if isinstance(exc, scrapy_errors.IgnoreRequest):
-        return "robots" if "robots" in str(exc).lower() else "ignored"
+        text = str(exc)
+        if "DOWNLOAD_MAXSIZE" in text:  # a body inflated past the cap (a gzip bomb)
+            return "too-large"
+        return "robots" if "robots" in text.lower() else "ignored"
     return type(exc).__name__.lower()
