@@ -217,3 +217,42 @@ def test_downloader_stats_keep_every_count_but_the_request_bytes() -> None:
         assert formatter.crawled(request, response, None)["level"] == logging.DEBUG
     finally:
         scrapy_logger.setLevel(saved)
+
+
+def test_a_broken_child_sitemap_is_among_its_outlet_s_failures(tmp_path: Path) -> None:
+    # "bad-gzip" was logged, but the outlet report showed no failure
+    db = tmp_path / "broken.db"
+    with serve_sample_outlets(["silk-road-times"]) as sites:
+        base = sites.base_url("silk-road-times")
+        index = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/broken.xml.gz</loc></sitemap></sitemapindex>"
+        ).encode()
+        sites.add_route(
+            "silk-road-times",
+            "/sitemap_index.xml",
+            Page(200, {"Content-Type": "application/xml"}, index),
+        )
+        sites.add_route(
+            "silk-road-times",
+            "/broken.xml.gz",
+            Page(200, {"Content-Type": "application/x-gzip"}, b"\x1f\x8b\x08\x00not gzip at all"),
+        )
+        registry = sites.write_registry(tmp_path / "outlets.toml")
+        subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "report", "outlets", "--db", str(db), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    (row,) = json.loads(done.stdout)["outlets"]
+    assert row["failures"].get("sitemap bad-gzip") == 1, row["failures"]

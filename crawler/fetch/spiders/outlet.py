@@ -85,6 +85,9 @@ class OutletProgress:
     over_limit: int = 0
     refused: Counter[str] = field(default_factory=Counter)
     refused_urls: list[str] = field(default_factory=list)
+    # failures of the files its sources led to (a sitemap index's children): counted by kind
+    # in the outlet report, but not as failed sources
+    child_failures: list[str] = field(default_factory=list)
     sources_requested: set[str] = field(default_factory=set)
     sitemaps_requested: int = 0
 
@@ -304,8 +307,11 @@ class OutletSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value(f"newsmon/discovery/{kind}/failed")
         stats.inc_value(f"newsmon/discovery/failed_reason/{reason}")
+        progress = self.progress[outlet]
         if top:
-            self.progress[outlet].failures.append(f"{kind} {url}: {reason}")
+            progress.failures.append(f"{kind} {url}: {reason}")
+        elif len(progress.child_failures) < _MAX_REFUSED_LISTED:
+            progress.child_failures.append(f"{kind} {url}: {reason}")
         logger.warning("outlet %s: %s %s failed: %s", outlet, kind, url, reason)
 
     # -- articles ------------------------------------------------------------------------
@@ -430,7 +436,7 @@ class OutletSpider(scrapy.Spider):
                 + get(f"newsmon/outlet/{oid}/sent", 0),
                 "skipped": get(f"newsmon/outlet/{oid}/skipped", 0),
                 "failed": p.failed,
-                "failures": p.failures + p.refused_urls,
+                "failures": p.failures + p.child_failures + p.refused_urls,
                 "refused": dict(sorted(p.refused.items())),
             }
             for oid, p in self.progress.items()
