@@ -80,6 +80,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.middlewares.CrawlDelayMiddleware": 110,
     # Feeds and sitemaps: If-None-Match / If-Modified-Since; a 304 is "nothing new".
     "crawler.fetch.middlewares.ConditionalFetchMiddleware": 120,
+    # Before Scrapy's RetryMiddleware (550): no retry now of what asks for a long Retry-After.
+    "crawler.fetch.middlewares.RetryAfterMiddleware": 560,
     # Scrapy's meta-refresh check decodes every page on the reactor; this one looks at bytes.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.fetch.middlewares.HeadMetaRefreshMiddleware": 580,
@@ -284,6 +286,14 @@ declared: tuple[Setting, ...] = (
         90.0,
         "Days raw HTML and skipped URLs are kept; 0: for ever (articles always stay).",
         maximum=36500,
+    ),
+    _S(
+        "NEWSMON_RETRY_AFTER_MAX",
+        "float",
+        60.0,
+        "Longest Retry-After (seconds) a failed request is retried after in the same run; a "
+        "longer one is not retried until the next run.",
+        minimum=0,
     ),
     _S("NEWSMON_SCHEDULE_JITTER", "float", 0.1, "Random share (+-) added to each interval."),
     _S(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import signals
@@ -226,6 +228,53 @@ def _may_refresh(body: bytes) -> bool:
         return True
     head = body[:_REFRESH_HEAD_BYTES].lower()
     return b"http-equiv" in head and b"refresh" in head
+
+
+class RetryAfterMiddleware:
+    """Do not retry, in this run, a response whose ``Retry-After`` asks for a longer wait than
+    ``NEWSMON_RETRY_AFTER_MAX`` (a 503 with ``Retry-After: 3600`` was asked for again at once,
+    twice): the next run asks again. Runs before Scrapy's ``RetryMiddleware`` (it sets
+    ``dont_retry``); counted in ``newsmon/politeness/retry_after``."""
+
+    def __init__(self, stats: Any, longest: float) -> None:
+        self.stats = stats
+        self.longest = longest
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        s = crawler.settings
+        if not s.getbool("RETRY_ENABLED"):
+            raise NotConfigured("RETRY_ENABLED is false")
+        return cls(crawler.stats, s.getfloat("NEWSMON_RETRY_AFTER_MAX"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None and wait > self.longest:
+            request.meta["dont_retry"] = True
+            self.stats.inc_value("newsmon/politeness/retry_after")
+        return response
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in seconds (delay-seconds or an HTTP date),
+    or None for no header or one that cannot be read.
+
+    Example:
+        >>> retry_after_seconds(b"3600"), retry_after_seconds(b"soon"), retry_after_seconds(None)
+        (3600.0, None, None)
+    """
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - (now or datetime.now(UTC))).total_seconds()
 
 
 class RequestCountStats(DownloaderStats):

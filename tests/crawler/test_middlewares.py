@@ -256,3 +256,27 @@ def test_a_broken_child_sitemap_is_among_its_outlet_s_failures(tmp_path: Path) -
     )
     (row,) = json.loads(done.stdout)["outlets"]
     assert row["failures"].get("sitemap bad-gzip") == 1, row["failures"]
+
+
+def test_a_long_retry_after_is_not_retried_in_this_run() -> None:
+    # a 503 with Retry-After: 3600 was asked for again at once, twice
+    from datetime import UTC, datetime
+
+    from scrapy import Spider
+    from scrapy.downloadermiddlewares.retry import RetryMiddleware
+
+    from crawler.fetch.middlewares import RetryAfterMiddleware, retry_after_seconds
+
+    crawler = get_crawler(settings_dict={"NEWSMON_RETRY_AFTER_MAX": 60.0, "RETRY_TIMES": 2})
+    crawler.spider = Spider.from_crawler(crawler, name="polite")
+    polite = RetryAfterMiddleware.from_crawler(crawler)
+    retry = RetryMiddleware.from_crawler(crawler)
+    for header, retried in ((b"3600", False), (b"5", True), (None, True)):
+        request = Request("https://example.kz/news/1")
+        headers = {"Retry-After": header} if header else {}
+        response = Response(request.url, status=503, headers=headers, request=request)
+        after = retry.process_response(request, polite.process_response(request, response))
+        assert isinstance(after, Request) is retried, header
+    assert crawler.stats.get_value("newsmon/politeness/retry_after") == 1
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"Mon, 07 Dec 2026 13:00:00 GMT", now) == 3600.0
