@@ -91,7 +91,9 @@ class Clusterer:
         """Cluster one article and add it to the index.
 
         Args:
-            doc: the article's id, outlet and time.
+            doc: the article's id, outlet and time. The newest time yet moves the window: a
+                time far in the future (a typo's year) expires everything before it, so check
+                times first (``cluster_records`` takes no time after the fetch or ``now``).
             sig: its signature, made with this clusterer's config.
 
         Returns:
