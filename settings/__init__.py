@@ -276,7 +276,8 @@ declared: tuple[Setting, ...] = (
         "NEWSMON_REDIS_STREAM_MAXLEN",
         "int",
         1000000,
-        "Approximate length at which each Redis stream is capped.",
+        "Approximate length at which the results and clusters streams are capped (the "
+        "extracted work queue is not: ingest deletes what it stored).",
         minimum=1,
     ),
     _S("NEWSMON_REDIS_URL", "str", None, "Redis for results and workers (`--redis-url`)."),

@@ -258,7 +258,7 @@ class IngestConsumer:
                 continue
             await self._ingest(message_id, fields, delivered)
         self.publisher.wake()
-        await self.client.xack(self.stream, GROUP, *[message_id for message_id, _ in messages])
+        await self._done([message_id for message_id, _ in messages])
 
     async def _ingest(self, message_id: Any, fields: Any, delivered: int) -> None:
         """Store one message, trying again up to ``max_tries`` deliveries in all; a message
@@ -280,8 +280,8 @@ class IngestConsumer:
                     await self._dead_letter(message_id, fields, attempt, reason)
                     return
                 logger.warning(
-                    "message %r of %s failed (try %d of %d): %s",
-                    message_id,
+                    "message %s of %s failed (try %d of %d): %s",
+                    _text(message_id),
                     self.stream,
                     attempt,
                     self.max_tries,
@@ -327,8 +327,8 @@ class IngestConsumer:
     async def _dead_letter(self, message_id: Any, fields: Any, tries: int, reason: str) -> None:
         """Copy a message to the dead-letter stream with why and how often it failed; ack it."""
         logger.error(
-            "message %r of %s: %s; moved to %s after %d tries",
-            message_id,
+            "message %s of %s: %s; moved to %s after %d tries",
+            _text(message_id),
             self.stream,
             reason,
             self.dead_letter,
@@ -341,8 +341,16 @@ class IngestConsumer:
             "stream_id": message_id,
         }
         await self.client.xadd(self.dead_letter, dead)
-        await self.client.xack(self.stream, GROUP, message_id)
+        await self._done([message_id])
         self.report.bad += 1
+
+    async def _done(self, message_ids: list[Any]) -> None:
+        """Acknowledge messages stored (or dead-lettered) and delete them: the stream is a work
+        queue that no cap trims (``OutboxPublisher``), so what is done leaves it here."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.xack(self.stream, GROUP, *message_ids)
+            pipe.xdel(self.stream, *message_ids)
+            await pipe.execute()
 
 
 async def run_ingest(
@@ -421,3 +429,8 @@ async def run_ingest(
         if locked:
             lock.__exit__(None, None, None)
         await client.aclose()
+
+
+def _text(message_id: Any) -> str:
+    """A stream message id as Redis writes it (redis-py gives bytes)."""
+    return message_id.decode() if isinstance(message_id, bytes) else str(message_id)

@@ -221,7 +221,9 @@ class OutboxPublisher:
         client: an asyncio Redis client (see :func:`connect`).
         url: the Redis URL, only to name it (redacted) in the log.
         prefix: key prefix of the streams (``newsmon:`` makes ``newsmon:results``).
-        maxlen: approximate cap of each stream's length (``XADD ... MAXLEN ~ maxlen``).
+        maxlen: approximate cap of the results and clusters streams' length (``XADD ... MAXLEN ~
+            maxlen``); the ``extracted`` work queue is not capped (``newsmon ingest`` deletes
+            what it stored).
         batch_size: messages per pipelined round trip.
         backoff_max: longest wait between two attempts while Redis is away (seconds).
         stats: a Scrapy stats collector or None; writes ``newsmon/publish/{sent,batches,
@@ -283,11 +285,14 @@ class OutboxPublisher:
             now = time.time()
             async with self.client.pipeline(transaction=False) as pipe:
                 for message in batch:
+                    # newsmon:extracted is a work queue: its messages are trimmed by ingest once
+                    # stored, never by a cap (their URLs are seen: one trimmed unread is lost)
+                    work = message.stream == EXTRACTED
                     pipe.xadd(
                         self.prefix + message.stream,
                         message.fields,  # type: ignore[arg-type]
-                        maxlen=self.maxlen,
-                        approximate=True,
+                        maxlen=None if work else self.maxlen,
+                        approximate=not work,
                     )
                     if message.stream == EXTRACTED:
                         self._mark_sent(pipe, message.fields, now)

@@ -126,3 +126,24 @@ async def test_a_url_is_seen_in_redis_once_its_article_is_in_the_extracted_strea
         assert await client.xlen(redis_prefix + EXTRACTED) == 1
         assert set(await client.zrange(key, 0, -1)) == {u.encode() for u in item.seen_urls}
         await client.aclose()
+
+
+async def test_the_extracted_stream_is_never_trimmed_before_ingest_reads_it(
+    db_path: Path, redis_url: str, redis_prefix: str
+) -> None:
+    # it was capped at NEWSMON_REDIS_STREAM_MAXLEN like the results: with ingest away, workers'
+    # articles were trimmed unread, their URLs already seen everywhere (lost for good)
+    client = connect(redis_url)
+    before = (await client.config_get("stream-node-max-entries"))["stream-node-max-entries"]
+    await client.config_set("stream-node-max-entries", 2)  # so that a cap of 2 bites at once
+    try:
+        with Archive(db_path) as archive:
+            for n in range(1, 11):
+                item = _item(n)
+                archive.queue_extracted("osh24", extracted_message(item), item.seen_urls, _NOW)
+            publisher = OutboxPublisher(client, url=redis_url, prefix=redis_prefix, maxlen=2)
+            assert await publisher.drain(direct(archive)) == 10
+        assert await client.xlen(redis_prefix + EXTRACTED) == 10
+    finally:
+        await client.config_set("stream-node-max-entries", before)
+        await client.aclose()
