@@ -179,8 +179,19 @@ def _passwords(url: str) -> list[str]:
 
 
 def describe(exc: BaseException, url: str) -> str:
-    """A one-line description of a Redis error, safe to log."""
-    return scrub(f"{type(exc).__name__}: {exc}", url)
+    """A one-line description of a Redis error, safe to log.
+
+    Example:
+        >>> describe(TimeoutError(), "rediss://cache.example:6379/0")
+        'TimeoutError: no answer in time (rediss:// needs a server that speaks TLS)'
+    """
+    text = str(exc)
+    if not text and isinstance(exc, TimeoutError | redis.TimeoutError):
+        # a plain server never answers a TLS handshake: the timeout is all there is to say
+        text = "no answer in time" + (
+            " (rediss:// needs a server that speaks TLS)" if url.startswith("rediss:") else ""
+        )
+    return scrub(f"{type(exc).__name__}: {text}", url)
 
 
 # Redis error replies that no retry cures: a wrong password or user, missing rights, a database

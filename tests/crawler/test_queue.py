@@ -100,3 +100,13 @@ def test_ingest_with_unreachable_redis_exits_1_in_one_line(tmp_path: Path) -> No
         f"{url.rsplit(':', 1)[1].split('/')[0]}/0: ConnectionError"
     )
     assert "s3cret" not in result.stderr
+
+
+def test_a_timeout_says_what_it_may_mean() -> None:
+    # rediss:// against a plain server logged "failed: TimeoutError: " and nothing more
+    from crawler.store.queue import describe
+
+    assert describe(TimeoutError(), "rediss://:s3cret@cache.example/0") == (
+        "TimeoutError: no answer in time (rediss:// needs a server that speaks TLS)"
+    )
+    assert describe(TimeoutError(), "redis://cache.example/0") == "TimeoutError: no answer in time"
