@@ -31,6 +31,8 @@ STEM_CHARS = 5
 # A segment holding the site's name with other words is the site's part up to this many words
 # ("The Spokesman-Review", "Vortex Cannon Entertainment"), longer it is the headline's.
 SITE_PART_MAX_WORDS = 3
+# ... and an h1 of this many content words against such short titles is the headline.
+H1_HEADLINE_WORDS = 4
 
 
 def _content_words(text: str) -> set[str]:
@@ -90,7 +92,15 @@ def headline_h1(h1: str | None, declared: Sequence[str], sites: Sequence[str]) -
         return True
     known = set().union(*(_content_words(cut_site_parts(t, sites)) for t in others))
     # declared titles without content words ("x", "Home") say nothing against the h1
-    return not known or len(words & known) >= H1_SHARED_WORDS * len(words)
+    if not known or len(words & known) >= H1_SHARED_WORDS * len(words):
+        return True
+    # short declared titles that share nothing with a long h1 name the site or a section
+    # ("Дала жаңалықтары", "Версия для печати"), not another headline
+    return (
+        not words & known
+        and len(words) >= H1_HEADLINE_WORDS
+        and all(len(cut_site_parts(t, sites).split()) <= SITE_PART_MAX_WORDS for t in others)
+    )
 
 
 # A headline is a line: real ones have under 300 characters. A page's "title" past this (a

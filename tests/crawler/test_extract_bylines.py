@@ -129,6 +129,13 @@ def test_an_h1_beside_a_declared_title_without_words_is_the_headline() -> None:
     assert best_title(h1, ["x"], SITES) == h1
 
 
+@pytest.mark.parametrize("declared", ["Дала жаңалықтары", "Версия для печати"])
+def test_a_long_h1_beats_a_short_title_it_shares_nothing_with(declared: str) -> None:
+    # a page whose <title> is the site's name (unknown as such) got that name as its title
+    h1 = "Ақтөбе облысында су тасқынына дайындық басталды"
+    assert best_title(h1, [declared], SITES) == h1
+
+
 @pytest.mark.parametrize(
     "h1", ["Coastline Daily", "Games", "The Harbour Blog of Gardening and Weather Notes"]
 )
