@@ -66,7 +66,8 @@ _RU_DATELINE = re.compile(
     r"(?P<src>[^.\n]{2,40}?)\.\s"
 )
 _SOURCE_LINE = re.compile(
-    r"^\W*(?:source|sources|источник|источники|дереккөз|дерек көзі|булак|булагы|manba|manbaa)"
+    r"^\W*(?:source|sources|источник|источники|дереккөз|дерек көзі|булак|булагы|manba|manbaa"
+    r"|манба|манбаъ)"
     r"\s*:\s*(?P<src>.+?)\s*$",
     re.I,
 )

@@ -88,7 +88,8 @@ _DATE_TEXT = (
 )
 _DATE_WORDS = frozenset(_DATE_TEXT.split())
 _CREDIT_LINE = re.compile(
-    r"^\W{0,2}(photo|photos|фото|фотография|снимок|illustration|иллюстрация|image|credit|"
+    r"^\W{0,2}(photo|photos|фото|фотография|снимок|сурет|сүрөт|surat|сурат|illustration|"
+    r"иллюстрация|image|credit|"
     r"source|источник|video|видео|collage|коллаж)\b\s*(by\b|:|—|-|©)|^\W{0,2}©",
     re.I,
 )
@@ -247,6 +248,13 @@ def is_credit_line(line: str) -> bool:
     return len(line) <= CREDIT_LINE_MAX_CHARS and bool(_CREDIT_LINE.match(line))
 
 
+def is_photo_credit_line(line: str) -> bool:
+    """True for a short "Фото: ...", "Сурет: ...", "Photo by ..." line (not a "Source:" one,
+    which credits the text)."""
+    match = is_credit_line(line) and _CREDIT_LINE.match(line)
+    return bool(match) and (match.group(1) or "").lower() not in ("source", "источник", "credit")
+
+
 def is_byline(line: str) -> bool:
     """True for "By Name Surname" / "Автор: Имя Фамилия" (a few capitalised words)."""
     match = _BYLINE.match(line.strip())
@@ -291,8 +299,8 @@ def strip(paragraphs: list[str], block: HeadlineBlock) -> list[str]:
     everything = block.everything
     for index, para in enumerate(paragraphs):
         norm = normalize(para)
-        if norm and norm in anywhere:
-            continue
+        if (norm and norm in anywhere) or is_photo_credit_line(para):
+            continue  # a photo's credit is no body text, wherever its photo stood
         at_top = not kept and index < HEADLINE_SCAN
         if at_top and (
             not norm

@@ -59,7 +59,8 @@ LANGID_SAMPLE_CHARS = 500
 LANGID_TOP = 3
 MAX_IMAGES = 20
 _CREDIT = re.compile(
-    r"\s*(?:\(\s*)?(?:©|\(c\)|photo(?:\s+credit)?\s*:|фото\s*:|фото\s+—|credit\s*:|source\s*:|"
+    r"\s*(?:\(\s*)?(?:©|\(c\)|photo(?:\s+credit)?\s*:|фото\s*:|фото\s+—|(?:сурет|сүрөт|surat|сурат)\s*:|"
+    r"credit\s*:|source\s*:|"
     r"источник\s*:|illustration\s*:|иллюстрация\s*:)\s*(?P<credit>[^()]{1,120}?)\s*\)?\s*$",
     re.I,
 )
@@ -76,7 +77,9 @@ _MARK_ATTRIBUTES = frozenset(("class", "id", "itemprop", "rel"))
 MARKS_CACHE_SIZE = 32768
 BYLINE_MAX_CHARS = 100
 MAX_BYLINES = 3
-_CREDIT_PREFIX = re.compile(r"^\W*(photo|image|фото|credit|source|источник)\s*:\s*|^\s*©\s*", re.I)
+_CREDIT_PREFIX = re.compile(
+    r"^\W*(photo|image|фото|сурет|сүрөт|surat|сурат|credit|source|источник)\s*:\s*|^\s*©\s*", re.I
+)
 _CREDIT_CLASS = re.compile(r"credit|copyright|photographer|image-source", re.I)
 _SKIP_IMAGE_ANCESTORS = frozenset({"header", "footer", "nav", "aside"})
 

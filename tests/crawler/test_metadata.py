@@ -239,3 +239,31 @@ def test_a_huge_title_is_cut() -> None:
     article = extract_article(_page(title, ""), "https://city.example/news/2").article
     assert article.title is not None and len(article.title) <= MAX_TITLE_CHARS
     assert article.title.endswith("Tram…")
+
+
+def test_kazakh_uzbek_and_tajik_credits_and_read_also_lines() -> None:
+    # "Сурет:"/"Surat:" captions kept their credit, a lone credit line stayed in the body, a
+    # Tajik "Манбаъ:" credited nothing, and "Сондай-ақ оқыңыз:" stayed
+    from crawler.extract.article import extract_article
+
+    paragraphs = [
+        "Облыс әкімдігі көктемгі су тасқынына дайындық жұмыстарын бастады, он екі ауылда "
+        "бөгеттер нығайтылады және өзен арналары тазартылады.",
+        "Сурет: Ерлан Мұқанов",
+        "Төтенше жағдайлар департаментінің мәліметінше, биыл қыста қар мөлшері орташа "
+        "көрсеткіштен жиырма пайызға көп болады деп күтілуде.",
+        "Сондай-ақ оқыңыз: Атырауда жаңа көпір салынады",
+        "Тұрғындарға құм салынған қаптар мен сорғылар таратылады, әкімдік жедел желі "
+        "нөмірін жариялады.",
+        "Манбаъ: Ховар",
+    ]
+    figure = "<figure><img src='/i/su.jpg'><figcaption>Бөгет. Сурет: Дала</figcaption></figure>"
+    html = (
+        "<html><head><title>Су тасқыны</title></head><body><article>"
+        "<h1>Облыста су тасқынына дайындық басталды</h1>" + figure
+        + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>"
+    ).encode()  # fmt: skip
+    article = extract_article(html, "https://dala.example/n/1").article
+    assert [(i.caption, i.credit) for i in article.images] == [("Бөгет.", "Дала")]
+    assert "Сурет" not in article.text and "Сондай-ақ" not in article.text
+    assert article.source == "Khovar"
