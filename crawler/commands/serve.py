@@ -81,6 +81,9 @@ def command(
             f"--host {host} is reachable from other machines: give --token "
             "(or NEWSMON_SERVE_TOKEN) so that only those who have it can read"
         )
+    if token and not (token.isascii() and token.isprintable() and " " not in token):
+        # it travels in a cookie and a header: an "пароль" token could never be used
+        raise ConfigError("the access token must be printable ASCII without spaces")
     with open_existing_archive(db):
         pass  # exists, is an archive of this schema version: refused here with one line
     indexed = _ensure_index(db, only=build_index)

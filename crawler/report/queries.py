@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import sqlite3
 import unicodedata
 from collections import defaultdict
@@ -24,8 +25,11 @@ from crawler.store.search import TABLE, has_search_index
 
 # Marks FTS5 puts around a matched word in a snippet: private-use characters, which no page
 # text carries through extraction, replaced by <mark> after the snippet is HTML-escaped.
-MATCH_START = "\ue000"
-MATCH_END = "\ue001"
+# The marks around a matched word in search results: private-use characters around a nonce of
+# this process, which no stored text can hold (a page's own U+E000 made a <mark> of its text).
+_NONCE = secrets.token_hex(8)
+MATCH_START = f"\ue000{_NONCE}\ue001"
+MATCH_END = f"\ue001{_NONCE}\ue000"
 SNIPPET_WORDS = 24
 MAX_HOURS = 24 * 31  # an hourly chart covers at most a month
 MAX_DAYS = 3700  # a daily chart covers at most ten years, the newest
@@ -95,7 +99,9 @@ def query_phrases(words: str) -> list[tuple[str, bool]]:
         tokens = index_words(raw)
         if tokens:
             found.append((" ".join(tokens), raw.endswith("*")))
-    return found
+    # a word given twice asks nothing more (and each costs the index a pass: "water" 500 times
+    # held the dashboard for half a minute)
+    return list(dict.fromkeys(found))
 
 
 def index_words(text: str) -> list[str]:

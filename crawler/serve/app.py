@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler import escape
+from crawler.errors import ConfigError
 from crawler.report import COPY_LEGEND, ORIGIN_RULE, copy_label, format_lag
 from crawler.report.evidence import shared_passages
 from crawler.report.html import matrix_svg, timeline_svg
@@ -41,6 +42,7 @@ from crawler.report.queries import (
     search_articles,
     volume,
 )
+from crawler.report.query import find_cluster
 from crawler.report.reports import OutletQuery, cluster_record, cluster_records, outlet_report
 from crawler.serve.charts import legend, volume_svg
 from crawler.serve.filters import FilterError, Filters, read_filters
@@ -90,8 +92,10 @@ class _TokenGate(BaseHTTPMiddleware):
         given = request.query_params.get("token")
         if given is not None and self._ok(given):
             url = request.url.remove_query_params("token")
+            # a path of this site only: "//evil.example/" is another site's address
+            path = "/" + str(url.path).lstrip("/\\")
             response = RedirectResponse(
-                str(url.path) + (f"?{url.query}" if url.query else ""), status_code=303
+                path + (f"?{url.query}" if url.query else ""), status_code=303
             )
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
             return response
@@ -185,7 +189,12 @@ class _Pages:
         """One cluster: timeline, members, and the passages each copy shares."""
         cluster_id = request.path_params["cluster_id"]
         with self._archive() as archive:
-            record = cluster_record(archive, archive.resolve_cluster(cluster_id))
+            # as `newsmon report cluster`: an alias, a member's article id, a unique prefix
+            try:
+                found = find_cluster(archive, cluster_id)
+            except ConfigError as exc:  # a prefix of several clusters
+                return self._render("error.html", status=400, message=str(exc))
+            record = None if found is None else cluster_record(archive, found)
             if record is None:
                 return self._render("error.html", status=404, message=f"no cluster {cluster_id}")
             details = member_details(archive, record["id"])

@@ -9,6 +9,7 @@ means the end of that day. Without either, a page shows the week up to the newes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -97,7 +98,10 @@ def read_filters(
     limit = max(anchor, now) + timedelta(days=1)
     until = min(until, limit if since is None else max(limit, since + timedelta(seconds=1)))
     if since is None:
-        since = until - timedelta(days=DEFAULT_DAYS)
+        try:
+            since = until - timedelta(days=DEFAULT_DAYS)
+        except OverflowError:  # until=0001-01-01: the calendar's first days
+            since = _FIRST
     outlets = _many(params, "outlet")
     countries = tuple(c.upper() for c in _many(params, "country"))
     chosen = outlets
@@ -120,7 +124,7 @@ def read_filters(
         until=_iso(until),
         outlets=outlets,
         countries=countries,
-        languages=_many(params, "lang"),
+        languages=_languages(_many(params, "lang")),
         min_size=_number(params, "min_size", DEFAULT_MIN_SIZE, 1, 10**6),
         split=split,
         step=step,
@@ -168,6 +172,17 @@ def _many(params: dict[str, list[str]], key: str) -> tuple[str, ...]:
     for value in params.get(key) or []:
         found.extend(part.strip() for part in value.split(",") if part.strip())
     return tuple(dict.fromkeys(found))
+
+
+def _languages(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """``lang`` values: ISO 639 codes, in lower case."""
+    for code in codes:
+        if not _LANGUAGE.match(code):
+            raise FilterError(f"lang must be ISO 639 codes (such as en, ru, kk), not {code!r}")
+    return tuple(code.lower() for code in codes)
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}$")
 
 
 def _number(params: dict[str, list[str]], key: str, default: int, low: int, high: int) -> int:

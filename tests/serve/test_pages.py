@@ -247,6 +247,9 @@ def test_the_outlet_page_lists_articles_copies_and_health(client: TestClient) ->
         ("/?min_size=0", 400, "min_size must be between 1 and"),
         ("/?limit=x", 400, "limit must be a whole number, not 'x'"),
         ("/?split=weekday", 400, "split must be one of outlet, country"),
+        # each gave a 500
+        ("/?lang=en-US", 400, "lang must be ISO 639 codes (such as en, ru, kk), not 'en-US'"),
+        ("/?lang=ru,%3Cb%3E", 400, "lang must be ISO 639 codes"),
     ],
 )
 def test_bad_urls_get_one_line(client: TestClient, url: str, status: int, message: str) -> None:
@@ -342,3 +345,24 @@ def test_a_period_in_the_future_stays_a_period() -> None:
         now=datetime(2026, 12, 6, tzinfo=UTC),
     )
     assert f.since < f.until  # the cut to what the archive holds never turns a period around
+
+
+@pytest.mark.parametrize(
+    "url", ["/?until=0001-01-01", "/search?q=water&until=0001-01-01", "/outlets?until=0001-01-01"]
+)
+def test_a_period_at_the_calendar_s_start_is_no_error(client: TestClient, url: str) -> None:
+    # until=0001-01-01 gave a 500: its week before fell off the calendar
+    assert client.get(url).status_code == 200
+
+
+def test_a_cluster_is_found_by_a_member_or_a_prefix_as_in_the_report(client: TestClient) -> None:
+    # /cluster/<member id> and /cluster/<prefix> were 404 where `report cluster` found them
+    dom = _dom(client, "/cluster/d2")
+    rows = dom.xpath("//table[@class='members']/tbody/tr")
+    assert [r.get("data-id") for r in rows] == ["d1", "d2", "d3"]
+
+
+def test_a_repeated_word_is_searched_once(client: TestClient) -> None:
+    # "water" 500 times held a core for half a minute
+    once = [h[0] for h in _hits(client, "q=spillway")]
+    assert once and [h[0] for h in _hits(client, "q=" + "+".join(["spillway"] * 500))] == once

@@ -98,6 +98,29 @@ def test_the_token_is_asked_for_then_kept_in_a_cookie(archive_path: Path) -> Non
         assert client.get("/search?q=dam").status_code == 200  # the cookie now
 
 
+def test_the_token_entry_sends_the_browser_only_to_this_site(archive_path: Path) -> None:
+    # "//evil.example/?token=T" answered 303 to //evil.example/, another site
+    app = create_app(Config(db=str(archive_path), zone=ZoneInfo("UTC"), token="s3cret"))
+    with TestClient(app, follow_redirects=False) as client:
+        for path in ("//evil.example/", "/%2F%2Fevil.example", "/\\evil.example"):
+            entry = client.get(f"{path}?token=s3cret")
+            assert entry.status_code == 303, path
+            location = entry.headers["location"]
+            assert location.startswith("/") and not location.startswith(("//", "/\\")), path
+
+
+def test_a_token_a_browser_cannot_send_is_refused_at_start(archive_path: Path) -> None:
+    from tests.newsmon_cli import run_newsmon
+
+    done = run_newsmon(
+        "serve", "--db", str(archive_path), "--port", "1", "--token", "пароль", check=False
+    )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: the access token must be printable ASCII without spaces\n",
+    )
+
+
 def test_the_demo_ends_saying_how_to_browse_its_archive(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
