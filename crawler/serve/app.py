@@ -218,7 +218,8 @@ class _Pages:
         )
 
     def search(self, request: Request) -> HTMLResponse:
-        """Full-text search over titles and bodies, newest first, with marked snippets."""
+        """Full-text search over titles and bodies, most recently stored first, with marked
+        snippets."""
         with self._archive() as archive:
             try:
                 f = self._filters(request, archive)
