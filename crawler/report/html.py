@@ -12,6 +12,7 @@ Two drawings:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crawler.escape import html_href
@@ -110,8 +111,9 @@ def outlets_html(report: dict[str, Any]) -> str:
     )
 
 
-def timeline_svg(record: dict[str, Any]) -> str:
-    """One cluster's members over time: a row per outlet, a dot per member."""
+def timeline_svg(record: dict[str, Any], shown: Callable[[str], str] = str) -> str:
+    """One cluster's members over time: a row per outlet, a dot per member; ``shown`` writes a
+    time (UTC ISO) as the page shows times (the dashboard: in its zone)."""
     outlets = list(dict.fromkeys(m["outlet"] for m in record["members"]))
     lags = [m["lag_seconds"] or 0 for m in record["members"]]
     span = max(max(lags), 1)
@@ -135,7 +137,7 @@ def timeline_svg(record: dict[str, Any]) -> str:
         f'<line class="axis" x1="{TIMELINE_LABEL}" x2="{TIMELINE_WIDTH}" '
         f'y1="{axis_y}" y2="{axis_y}"/>'
         f'<text class="tick" x="{TIMELINE_LABEL}" y="{axis_y + 16}">'
-        f"{escape(record['first_published'])}</text>"
+        f"{escape(shown(record['first_published']))}</text>"
         f'<text class="tick" x="{TIMELINE_WIDTH}" y="{axis_y + 16}" '
         f'text-anchor="end">{escape(format_lag(span))}</text>'
     )
@@ -144,7 +146,7 @@ def timeline_svg(record: dict[str, Any]) -> str:
         y = outlets.index(member["outlet"]) * TIMELINE_ROW + TIMELINE_ROW / 2
         kind = "member origin" if member["id"] == record["origin"] else "member"
         tip = (
-            f"{member['outlet']} {member['time']} ({member['time_source']}) "
+            f"{member['outlet']} {shown(member['time'])} ({member['time_source']}) "
             f"{format_lag(member['lag_seconds'])}: {member['title'] or member['url']}"
         )
         out.append(

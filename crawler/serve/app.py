@@ -148,6 +148,10 @@ class _Pages:
             country_of=self.config.country_of,
         )
 
+    def _shown_time(self, iso: str) -> str:
+        """A UTC ISO time as the pages show times: in the dashboard's zone."""
+        return _local(iso, self.config.zone, "%Y-%m-%d %H:%M")
+
     def _bad_filter(self, exc: FilterError) -> HTMLResponse:
         return self._render("error.html", status=400, message=str(exc))
 
@@ -211,7 +215,7 @@ class _Pages:
             record=record,
             details=details,
             evidence=evidence,
-            timeline=Markup(timeline_svg(record)),
+            timeline=Markup(timeline_svg(record, self._shown_time)),
             origin_rule=ORIGIN_RULE,
             legend_text=COPY_LEGEND,
             more=max(record["size"] - 1 - MAX_EVIDENCE, 0),

@@ -366,3 +366,11 @@ def test_a_repeated_word_is_searched_once(client: TestClient) -> None:
     # "water" 500 times held a core for half a minute
     once = [h[0] for h in _hits(client, "q=spillway")]
     assert once and [h[0] for h in _hits(client, "q=" + "+".join(["spillway"] * 500))] == once
+
+
+def test_the_cluster_timeline_shows_times_in_the_dashboard_s_zone(client: TestClient) -> None:
+    # its ticks and tooltips said UTC beside a table in Asia/Bishkek
+    dom = _dom(client, "/cluster/d1")
+    svg = dom.xpath("//svg[@class='timeline']")[0]
+    assert svg.xpath("string(.//text[@class='tick'][1])") == "2026-11-09 10:00"
+    assert "2026-11-09 10:00" in svg.xpath("string(.//circle[@data-id='d1']/title)")
