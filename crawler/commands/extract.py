@@ -41,12 +41,14 @@ def _inputs(
             raise click.BadParameter(
                 f"cannot read {manifest}: {exc.strerror}", param_hint="--manifest"
             ) from exc
+        folder = Path(manifest).parent
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
-                items.append((str(entry["path"]), entry.get("url") or url))
+                # a relative path is the manifest's folder's, wherever the command runs
+                items.append((str(folder / str(entry["path"])), entry.get("url") or url))
             except (ValueError, KeyError, TypeError) as exc:
                 raise click.BadParameter(
                     f'{manifest}:{number}: expected {{"path": ..., "url": ...}}',
@@ -159,7 +161,8 @@ def _text(record: dict[str, Any]) -> str:
 @click.option(
     "--manifest",
     type=click.Path(dir_okay=False),
-    help='JSON lines of {"path": ..., "url": ...}, one page each.',
+    help='JSON lines of {"path": ..., "url": ...}, one page each (a relative path is the '
+    "manifest's folder's).",
 )
 @click.option(
     "--format",
@@ -183,9 +186,9 @@ def command(paths: tuple[str, ...], url: str | None, manifest: str | None, fmt: 
     items = _inputs(paths, url, manifest)
     if not items:
         raise click.UsageError("give at least one PATH (or - for stdin) or --manifest")
-    records = [extract_one(path, page_url) for path, page_url in items]
-    if fmt == "json" and len(records) != 1:
+    if fmt == "json" and len(items) != 1:  # one JSON array: written whole at the end
+        records = [extract_one(path, page_url) for path, page_url in items]
         click.echo(escape.json_text(json.dumps(records, ensure_ascii=False, indent=2)))
         return
-    for record in records:
-        click.echo(_render(record, fmt))
+    for path, page_url in items:  # each page's record as soon as it is extracted
+        click.echo(_render(extract_one(path, page_url), fmt))

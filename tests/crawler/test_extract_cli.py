@@ -95,3 +95,17 @@ def test_bad_usage_exits_2(pages: Path) -> None:
     assert result.exit_code == 2
     assert "bad.jsonl:1" in result.output
     assert run("--format", "xml", str(pages / "a.html")).exit_code == 2
+
+
+def test_a_manifest_s_relative_paths_are_its_folder_s(
+    pages: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # they were read from the current folder: another page of the same name, or "unreadable"
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "a.html").write_bytes(b"<html><body><p>Another page.</p></body></html>")
+    monkeypatch.chdir(elsewhere)
+    manifest = pages / "pages.jsonl"
+    manifest.write_text(json.dumps({"path": "a.html"}) + "\n" + json.dumps({"path": "b.html.gz"}))
+    result = run("--manifest", str(manifest))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("title") for r in records] == ["Bridge opens", "Bridge opens"]
