@@ -43,6 +43,7 @@ from trafilatura.xml import xmltotxt
 from crawler.errors import ExtractionError, NotAnArticle
 from crawler.extract import boilerplate as bp
 from crawler.extract import headline, titles
+from crawler.extract.authors import labelled_bylines
 from crawler.extract.boilerplate import Boilerplate
 from crawler.extract.credits import credited_source
 from crawler.extract.encoding import decode_html
@@ -69,7 +70,7 @@ from crawler.extract.paragraphs import (
     paragraph_key,
     split_paragraphs,
 )
-from crawler.extract.shown_dates import shown_date
+from crawler.extract.shown_dates import headline_lines, shown_date
 from crawler.items import Article, Priors
 from crawler.times import parse_iso
 from crawler.urls import article_id
@@ -360,6 +361,33 @@ def _main_content(tree: HtmlElement, meta: PageMeta) -> _Element | None:
     return full.body if full is not None and full.body is not None else body
 
 
+# A labelled byline ("Текст: X. Фото: Y") is looked for in this many first and last paragraphs,
+# and in the elements near the headline classed as one of these (date and info lines).
+BYLINE_EDGE = 3
+_BYLINE_LINE_CLASS = re.compile(r"author|byline|meta|info|date|time|publish|posted|details", re.I)
+
+
+def _byline_classed(tag: str, mark: str) -> bool:
+    return _BYLINE_LINE_CLASS.search(mark) is not None
+
+
+def _without_byline_lines(paragraphs: list[str], authors: list[str]) -> list[str]:
+    """``paragraphs`` without a short first or last line that only gives the authors with a
+    label ("Текст: Бакыт Асанов. Фото: Ош Инфо"): the names are in ``authors``."""
+    known = {normalize(a) for a in authors}
+    edge = set(range(BYLINE_EDGE)) | set(range(len(paragraphs) - BYLINE_EDGE, len(paragraphs)))
+    return [
+        p
+        for n, p in enumerate(paragraphs)
+        if not (
+            n in edge
+            and len(p) <= headline.CREDIT_LINE_MAX_CHARS
+            and (names := labelled_bylines([p]))
+            and {normalize(name) for name in names} <= known
+        )
+    ]
+
+
 def _clean_body(paragraphs: list[str], block: headline.HeadlineBlock) -> list[str]:
     paragraphs = headline.strip(paragraphs, block)
     paragraphs = bp.strip_template_lines(paragraphs)
@@ -473,6 +501,7 @@ def _extract(
     title = best_title(meta) or (priors.title if priors else None)
     paragraphs = split_paragraphs(body_text)
     paragraphs += _continuation(tree, paragraphs)
+    edges = paragraphs[:BYLINE_EDGE] + paragraphs[-BYLINE_EDGE:]  # before cleaning drops them
     # before cleaning: a credit line repeated on every page is boilerplate, but still a credit
     source = credited_source(paragraphs, tree, own=_own_names(outlet, meta, url))
     block = headline.collect(tree, meta, [title, priors.title if priors else None], paragraphs)
@@ -480,7 +509,10 @@ def _extract(
     authors = clean_authors(meta.authors, _own_names(outlet, meta, url), meta.bylines)
     if not authors:  # a byline drawn as bare links to the authors' pages
         authors = clean_authors(author_links(tree), _own_names(outlet, meta, url))
-    paragraphs = headline.strip_tail_byline(paragraphs, authors)
+    if not authors:  # "Автор: X" in a date line, or a body's first or last lines
+        lines = [*headline_lines(meta.h1_element, _byline_classed), *edges]
+        authors = clean_authors(labelled_bylines(lines), _own_names(outlet, meta, url))
+    paragraphs = _without_byline_lines(headline.strip_tail_byline(paragraphs, authors), authors)
     keys = [paragraph_key(p) for p in paragraphs]
     paragraphs = bp.remove_learned(paragraphs, keys, boilerplate)
     text = "\n\n".join(paragraphs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from crawler.extract.credits import default_agencies
@@ -301,6 +301,29 @@ def _extends(longer: str, name: str) -> bool:
 
 def _script(name: str) -> str:
     return "cyrillic" if any("\u0400" <= c <= "\u04ff" for c in name) else "latin"
+
+
+# A byline with its label, anywhere in a line that may also give the date and the views
+# ("5 ноября 2026 · Автор: Айгуль Сыдыкова", "Muallif: Dilnoza Karimova 👁 1245",
+# "Текст: Бакыт Асанов. Фото: ..."): the label's capitalised words, at most four.
+_CAPITAL = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ"
+_LABELLED = re.compile(
+    r"(?:^|[\s·•|,;])(?:авторы?|автор\s+материала|текст|muallif(?:lar)?|муаллиф(?:лар)?"
+    r"|mu'allif|authors?|мәтін)\s*:\s*"
+    rf"(?P<name>[{_CAPITAL}][\w'’-]+(?:\s+[{_CAPITAL}][\w'’-]+){{0,3}})",
+    re.I,
+)
+
+
+def labelled_bylines(lines: Iterable[str]) -> list[str]:
+    """The names that ``lines`` give after a byline label ("Автор:", "Muallif:", "Текст:"),
+    in order: for a page whose byline is in no author-classed element.
+
+    Example:
+        >>> labelled_bylines(["5 ноября 2026 · Автор: Айгуль Сыдыкова", "Текст: Бакыт Асанов."])
+        ['Айгуль Сыдыкова', 'Бакыт Асанов']
+    """
+    return [m.group("name") for line in lines for m in _LABELLED.finditer(line)]
 
 
 def clean_authors(

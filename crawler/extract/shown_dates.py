@@ -8,7 +8,7 @@ functions over the page's lxml tree, read from its headline's neighbourhood.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -162,12 +162,31 @@ def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
     Read from a <time>, or an element whose class or id names a date, time, byline or dateline,
     among the SHOWN_DATE_MAX_DISTANCE elements on either side of the headline (document order).
     """
+    for text in headline_lines(first_h1, _date_classed):
+        if _UPDATED.match(text):
+            continue
+        shown = read_shown(text)
+        if shown:
+            return shown
+    return None
+
+
+def headline_lines(
+    first_h1: HtmlElement | None, classed: Callable[[str, str], bool]
+) -> Iterator[str]:
+    """The texts (whitespace collapsed, at most SHOWN_DATE_MAX_CHARS) of the elements near the
+    page's headline, nearest first, whose tag and class-and-id ``classed`` takes: the lines
+    around a headline that carry its date and byline.
+
+    The headline is the first <h1> outside the site's header; elements in the site's header, a
+    footer, a menu, an aside or a form are left out.
+    """
     heading = first_h1
     # a site's header may set the site's name in an <h1>: the headline is a later one
     if heading is not None and _in_masthead(heading):
         heading = next((h for h in _LATER_H1S(heading) if not _in_masthead(h)), None)
     if heading is None:
-        return None
+        return
     # lazy walks: the date line is most often a few elements from the headline
     after, before = _following(heading), _preceding(heading)
     for el in chain.from_iterable(zip_longest(after, before)):
@@ -177,7 +196,7 @@ def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
         # (most elements have neither: no date class, and no string to build)
         if el.tag != "time" and mark_class is None and mark_id is None:
             continue
-        if not _date_classed(el.tag, f"{mark_class or ''} {mark_id or ''}"):
+        if not classed(el.tag, f"{mark_class or ''} {mark_id or ''}"):
             continue
         if any(
             a.tag in _SKIP_ANCESTORS or _masthead_class(a.get("class") or "")
@@ -185,12 +204,8 @@ def shown_date(first_h1: HtmlElement | None) -> ShownDate | None:
         ):
             continue  # in the site's header, a footer, a menu, an aside or a form
         text = " ".join(el.text_content().split())
-        if not text or len(text) > SHOWN_DATE_MAX_CHARS or _UPDATED.match(text):
-            continue
-        shown = read_shown(text)
-        if shown:
-            return shown
-    return None
+        if text and len(text) <= SHOWN_DATE_MAX_CHARS:
+            yield text
 
 
 # XPath's following and preceding axes, walked here: libxml2 evaluates a whole axis before its

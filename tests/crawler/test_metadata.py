@@ -267,3 +267,32 @@ def test_kazakh_uzbek_and_tajik_credits_and_read_also_lines() -> None:
     assert [(i.caption, i.credit) for i in article.images] == [("Бөгет.", "Дала")]
     assert "Сурет" not in article.text and "Сондай-ақ" not in article.text
     assert article.source == "Khovar"
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        ("<div class='meta'>5 ноября 2026, 09:30 · Автор: Айгуль Сыдыкова</div>", "head"),
+        ("<div class='info'><span>2026-yil 4-dekabr</span> <span>Muallif: Айгуль Сыдыкова"
+         "</span> <span>1245</span></div>", "head"),
+        ("<p>Текст: Айгуль Сыдыкова. Фото: Ош Инфо</p>", "tail"),
+    ],
+)  # fmt: skip
+def test_a_labelled_byline_outside_an_author_element_names_the_author(
+    line: str, where: str
+) -> None:
+    # "Автор:", "Muallif:" and "Текст:" lines gave no author, and the last stayed in the body
+    from crawler.extract.article import extract_article
+
+    head, tail = (line, "") if where == "head" else ("", line)
+    article = extract_article(
+        _page("Tram line opens in the city", "", "")
+        .replace(
+            b"<h1>Tram line opens in the city</h1>",
+            f"<h1>Tram line opens in the city</h1>{head}".encode(),
+        )
+        .replace(b"</article>", f"{tail}</article>".encode()),
+        "https://city.example/n/3",
+    ).article
+    assert article.authors == ["Айгуль Сыдыкова"]
+    assert "Сыдыкова" not in article.text
