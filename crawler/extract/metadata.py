@@ -219,6 +219,16 @@ def _jsonld(tree: HtmlElement) -> list[dict]:
     return objects
 
 
+# JSON-LD types of an article besides the *Article ones (NewsArticle, ReportageNewsArticle, ...)
+_ARTICLE_TYPES = frozenset({"report", "blogposting", "liveblogposting"})
+
+
+def is_article_type(kind: str) -> bool:
+    """Whether a JSON-LD ``@type`` (lower case) is an article's: ``NewsArticle``,
+    ``BlogPosting``, a live blog's ``LiveBlogPosting``, a ``Report``."""
+    return "article" in kind or kind in _ARTICLE_TYPES
+
+
 def _types(obj: dict) -> set[str]:
     kind = obj.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
@@ -278,7 +288,7 @@ def read_page(tree: HtmlElement, url: str) -> PageMeta:
     metas = _metas(tree)
     objects = _jsonld(tree)
     meta = PageMeta(canonical_url=canonical_url(tree, url, metas))
-    articles = [o for o in objects if any("article" in t or t == "report" for t in _types(o))]
+    articles = [o for o in objects if any(map(is_article_type, _types(o)))]
     for obj in objects:
         meta.jsonld_types |= _types(obj)
     people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.extract.metadata import PageMeta, text_of
+from crawler.extract.metadata import PageMeta, is_article_type, text_of
 
 _LISTING_PATH = re.compile(
     r"/(tag|tags|category|categories|author|authors|search|archive|archives|rubric|topics)(/|$)"
@@ -36,9 +36,7 @@ LISTING_MIN_TEASERS = 8
 
 
 def _is_article_markup(meta: PageMeta) -> bool:
-    return meta.og_type == "article" or any(
-        "article" in t or t in ("report", "blogposting") for t in meta.jsonld_types
-    )
+    return meta.og_type == "article" or any(map(is_article_type, meta.jsonld_types))
 
 
 def _teasers(tree: HtmlElement) -> int:

@@ -296,3 +296,20 @@ def test_a_labelled_byline_outside_an_author_element_names_the_author(
     ).article
     assert article.authors == ["Айгуль Сыдыкова"]
     assert "Сыдыкова" not in article.text
+
+
+def test_a_live_blog_s_json_ld_gives_its_authors_and_time() -> None:
+    # LiveBlogPosting was no article type: no authors, and the day only
+    from crawler.extract.article import extract_article
+
+    jsonld = (
+        '<script type="application/ld+json">{"@type": "LiveBlogPosting", "headline": '
+        '"Tram line opens in the city", "datePublished": "2026-11-30T02:00:00Z", '
+        '"author": [{"@type": "Person", "name": "Maria Ivanova"}]}</script>'
+    )
+    article = extract_article(
+        _page("Tram line opens in the city", "", jsonld),
+        "https://city.example/live/1",
+        fetched="2026-12-01T00:00:00+00:00",
+    ).article
+    assert (article.authors, article.published) == (["Maria Ivanova"], "2026-11-30T02:00:00+00:00")
