@@ -319,19 +319,13 @@ def outlet_report(
 
 def _period_copy_matrix(db: sqlite3.Connection, query: OutletQuery) -> dict[str, dict[str, int]]:
     """The copy matrix over the clusters active in the period (members inside it counted)."""
+    period, params = _period_clause(query, "last_published", "first_published")
     sql = (
         "SELECT cluster, id, outlet, sort_time, fetched, copy_of FROM articles "
-        "WHERE cluster IN (SELECT id FROM clusters WHERE size >= 2"
+        f"WHERE cluster IN (SELECT id FROM clusters WHERE size >= 2{period})"
     )
-    params: list[Any] = []
-    if query.since:
-        sql += " AND last_published >= ?"
-        params.append(query.since)
-    if query.until:
-        sql += " AND first_published < ?"
-        params.append(query.until)
     clusters: dict[str, list[sqlite3.Row]] = defaultdict(list)
-    for row in db.execute(sql + ")", params):
+    for row in db.execute(sql, params):
         clusters[row["cluster"]].append(row)
     records = [
         {
@@ -431,16 +425,10 @@ _INTERRUPTED = {"killed": "crawl killed", "forced": "crawl stopped at once"}
 
 def _interrupted_runs(db: sqlite3.Connection, query: OutletQuery) -> dict[str, Counter[str]]:
     """Per outlet, the runs of the period that were interrupted, by kind (``_INTERRUPTED``)."""
-    sql = "SELECT outlets, finish_reason FROM runs WHERE finish_reason IN (?, ?)"
-    params: list[Any] = list(_INTERRUPTED)
-    if query.since:
-        sql += " AND started >= ?"
-        params.append(query.since)
-    if query.until:
-        sql += " AND started < ?"
-        params.append(query.until)
+    period, params = _period_clause(query, "started", "started")
+    sql = f"SELECT outlets, finish_reason FROM runs WHERE finish_reason IN (?, ?){period}"
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for outlets, reason in db.execute(sql, params):
+    for outlets, reason in db.execute(sql, [*_INTERRUPTED, *params]):
         for outlet in json.loads(outlets):
             counts[outlet][_INTERRUPTED[reason]] += 1
     return counts
@@ -514,13 +502,16 @@ def _distinct(db: sqlite3.Connection, table: str, column: str) -> Iterator[str]:
         ).fetchone()[0]
 
 
-def _period_clause(query: OutletQuery) -> tuple[str, tuple[str, ...]]:
+def _period_clause(
+    query: OutletQuery, start: str = "sort_time", end: str = "sort_time"
+) -> tuple[str, tuple[str, ...]]:
+    """`` AND start >= since AND end < until`` for the bounds ``query`` has, and their values."""
     clause, params = "", []
     if query.since:
-        clause += " AND sort_time >= ?"
+        clause += f" AND {start} >= ?"
         params.append(query.since)
     if query.until:
-        clause += " AND sort_time < ?"
+        clause += f" AND {end} < ?"
         params.append(query.until)
     return clause, tuple(params)
 

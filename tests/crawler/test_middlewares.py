@@ -87,40 +87,34 @@ def test_article_requests_are_left_alone(db_path: Path) -> None:
     assert "handle_httpstatus_list" not in request.meta
 
 
-def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) -> None:
-    db = tmp_path / "polite.db"
+def _crawl_osh24_with_robots(
+    tmp_path: Path, robots: bytes, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """Crawl the sample outlet osh24 serving ``robots`` as its robots.txt: the finished
+    process, and the stats its run recorded."""
+    db = tmp_path / "robots.db"
     with serve_sample_outlets(["osh24"]) as sites:
-        sites.add_route(
-            "osh24",
-            "/robots.txt",
-            Page(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 0.2\n"),
-        )
+        sites.add_route("osh24", "/robots.txt", Page(200, {"Content-Type": "text/plain"}, robots))
         registry = sites.write_registry(tmp_path / "outlets.toml")
         done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from crawler.cli import main; main()",
-                "crawl",
-                "--outlets",
-                str(registry),
-                "--db",
-                str(db),
-                "--max-articles",
-                "2",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=false",
-                "-s",
-                "DOWNLOAD_DELAY=0",
-            ],
+            [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db),
+             *args],
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
-        )
-    assert done.returncode == 0, done.stderr[-2000:]
+        )  # fmt: skip
     with Archive(db) as archive:
-        stats = json.loads(archive.runs(1)[0]["stats"])
+        return done, json.loads(archive.runs(1)[0]["stats"])
+
+
+def test_robots_crawl_delay_raises_the_outlets_download_delay(tmp_path: Path) -> None:
+    done, stats = _crawl_osh24_with_robots(
+        tmp_path,
+        b"User-agent: *\nCrawl-delay: 0.2\n",
+        "--max-articles", "2", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY=0",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
     assert stats["newsmon/politeness/crawl_delay_hosts"] == 1
 
 
@@ -128,25 +122,9 @@ def test_a_crawl_delay_over_the_maximum_refuses_the_host_instead_of_waiting(
     tmp_path: Path,
 ) -> None:
     # Crawl-delay: 86400 held the crawl for a day after robots.txt, SIGTERM included
-    db = tmp_path / "slow.db"
-    with serve_sample_outlets(["osh24"]) as sites:
-        sites.add_route(
-            "osh24",
-            "/robots.txt",
-            Page(200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 86400\n"),
-        )
-        registry = sites.write_registry(tmp_path / "outlets.toml")
-        done = subprocess.run(
-            [sys.executable, "-m", "crawler", "crawl", "--outlets", str(registry), "--db", str(db)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    done, stats = _crawl_osh24_with_robots(tmp_path, b"User-agent: *\nCrawl-delay: 86400\n")
     assert done.returncode == 1, done.stderr[-2000:]
     assert "refused" in done.stderr and "crawl-delay" in done.stderr, done.stderr[-2000:]
-    with Archive(db) as archive:
-        stats = json.loads(archive.runs(1)[0]["stats"])
     assert stats["newsmon/refused/crawl-delay"] >= 1
 
 
