@@ -80,6 +80,10 @@ def create_app(config: Config) -> Starlette:
     )
 
 
+# Articles an outlet's page lists unless its URL asks for more (``limit``).
+OUTLET_ARTICLES = 100
+
+
 class _TokenGate(BaseHTTPMiddleware):
     """Every request needs the token: ``?token=`` (then kept in a cookie), a cookie, or an
     ``Authorization: Bearer`` header."""
@@ -279,7 +283,9 @@ class _Pages:
                 OutletQuery(since=f.since, until=_health_end(request, f), outlets=(outlet,)),
             )
             row = report["outlets"][0]
-            articles = outlet_articles(archive, outlet, f.since, f.until)
+            # the newest 100 unless the URL asks for more (the page's "show more")
+            limit = f.limit if request.query_params.get("limit") else OUTLET_ARTICLES
+            articles = outlet_articles(archive, outlet, f.since, f.until, limit)
             seen = articles or row["articles"] or row["runs"]
             if not seen and not outlet_known(archive, outlet):
                 return self._render("error.html", status=404, message=f"no outlet {outlet}")
@@ -296,6 +302,7 @@ class _Pages:
             f=f,
             row=row,
             articles=articles,
+            limit=limit,
             chart=Markup(volume_svg(vol)),
             country=self.config.country_of.get(outlet, "?"),
         )

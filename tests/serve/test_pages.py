@@ -374,3 +374,14 @@ def test_the_cluster_timeline_shows_times_in_the_dashboard_s_zone(client: TestCl
     svg = dom.xpath("//svg[@class='timeline']")[0]
     assert svg.xpath("string(.//text[@class='tick'][1])") == "2026-11-09 10:00"
     assert "2026-11-09 10:00" in svg.xpath("string(.//circle[@data-id='d1']/title)")
+
+
+def test_search_and_an_outlet_s_articles_show_more_on_request(client: TestClient) -> None:
+    # "50+" hits and an outlet's newest 100 articles had no way to see the rest
+    dom = _dom(client, "/search?q=spillway&limit=1")
+    assert len(dom.xpath("//li[@data-id]")) == 1
+    more = dom.xpath("string(//a[@class='more']/@href)")
+    assert "limit=51" in more and len(_dom(client, more).xpath("//li[@data-id]")) == 3
+    dom = _dom(client, "/outlet/osh24?since=2026-11-01&until=2026-11-10&limit=1")
+    assert len(dom.xpath("//table[@class='articles']/tbody/tr")) == 1
+    assert "limit=101" in dom.xpath("string(//a[@class='more']/@href)")
