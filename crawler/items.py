@@ -23,6 +23,7 @@ class Priors:
     modified: str | None = None
     title: str | None = None
     source: str = ""  # "feed", "sitemap", "section" or "warc" (a newsmon export's)
+    zone: str | None = None  # the outlet's time zone: what a shown clock time without one means
 
 
 @dataclass(slots=True)

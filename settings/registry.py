@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import re2
 
@@ -81,7 +82,15 @@ _URL_LIST_KEYS = ("feeds", "sitemaps", "sections")
 _KNOWN_KEYS = (
     "id", "name", "country", "languages", "homepage", "feeds", "sitemaps", "sections",
     "article_pattern", "exclude_pattern", "allowed_domains", "interval", "obey_robots",
+    "timezone",
 )  # fmt: skip
+# The time zone of a country that has one: what a page's shown clock time means when the page
+# gives no offset ("5 декабря 2026, 14:30" on a Bishkek site is 14:30 at +06:00).
+COUNTRY_ZONES = {
+    "KG": "Asia/Bishkek", "KZ": "Asia/Almaty", "UZ": "Asia/Tashkent", "TJ": "Asia/Dushanbe",
+    "TM": "Asia/Ashgabat", "AF": "Asia/Kabul", "AZ": "Asia/Baku", "GE": "Asia/Tbilisi",
+    "AM": "Asia/Yerevan", "BY": "Europe/Minsk",
+}  # fmt: skip
 _PATTERN_KEYS = ("article_pattern", "exclude_pattern")
 
 # RE2 reports errors through its C++ log (stderr) unless told not to; the message is raised anyway.
@@ -160,6 +169,7 @@ class Outlet:
     interval: float = DEFAULT_INTERVAL
     obey_robots: bool = True
     exclude_pattern: UrlPattern | None = None
+    timezone: str | None = None  # IANA name; default: its country's (COUNTRY_ZONES), if one
     # the ports its URLs may use: 80, 443 and those its homepage, feeds, sitemaps and sections
     # name (a redirect to another port of its host reaches another service)
     allowed_ports: frozenset[int] = field(init=False, repr=False, compare=False)
@@ -414,6 +424,7 @@ class _RegistryReader:
             allowed_domains=t.domains(homepage), interval=t.interval(),
             obey_robots=t.boolean("obey_robots", default=True),
             exclude_pattern=t.pattern("exclude_pattern") if "exclude_pattern" in table else None,
+            timezone=t.timezone(country),
         )  # fmt: skip
 
 
@@ -483,6 +494,19 @@ class _OutletTable:
             return UrlPattern.compile(self.text(key))
         except PatternError as exc:
             raise self.fail(f"{key} {exc}", key) from exc
+
+    def timezone(self, country: str) -> str | None:
+        """``timezone``: an IANA time zone name; default: the country's (``COUNTRY_ZONES``)."""
+        if "timezone" not in self.table:
+            return COUNTRY_ZONES.get(country)
+        name = self.text("timezone")
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                f"timezone {name!r} is no IANA time zone (such as 'Asia/Bishkek')", "timezone"
+            ) from None
+        return name
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.table.get(key, default)

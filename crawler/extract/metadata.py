@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from itertools import compress
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import htmldate
 from lxml import etree
@@ -559,7 +560,9 @@ def pick_date(candidates: list[str | None], fetched: datetime) -> str | None:
     return None
 
 
-def shown_published(meta: PageMeta, shown: ShownDate | None, fetched: datetime) -> str | None:
+def shown_published(
+    meta: PageMeta, shown: ShownDate | None, fetched: datetime, zone: str | None = None
+) -> str | None:
     """The published time of the page's metadata, on the day the page shows (see shown_dates).
 
     Metadata in UTC ("2019-11-19T02:24:00Z") is a day off the page's own ("Nov 18, 2019 9:24 pm
@@ -572,11 +575,24 @@ def shown_published(meta: PageMeta, shown: ShownDate | None, fetched: datetime) 
     if shown is None or shown.day > fetched.date():
         return declared
     if declared is None:
-        return shown.day.isoformat()
+        return _shown_moment(shown, zone) or shown.day.isoformat()
     moment = as_utc(parse_date(declared))
     if moment.date() != shown.day:
         return on_shown_day(moment, shown)
     return declared
+
+
+def _shown_moment(shown: ShownDate, zone: str | None) -> str | None:
+    """The shown day and clock time in the outlet's ``zone`` (ISO, with its offset), or None
+    without a clock or a zone."""
+    if shown.clock is None or not zone:
+        return None
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    moment = datetime.combine(shown.day, time(*shown.clock), tzinfo=tz)
+    return moment.isoformat(timespec="seconds")
 
 
 def dates(
@@ -589,7 +605,8 @@ def dates(
     """(published, modified): page metadata (on the page's shown day) first, then the shown day,
     then trafilatura's date, then the priors."""
     prior = priors.published if priors else None
-    published = pick_date([shown_published(meta, shown, fetched), extracted, prior], fetched)
+    zone = priors.zone if priors else None
+    published = pick_date([shown_published(meta, shown, fetched, zone), extracted, prior], fetched)
     # a date-only guess from the page is refined by a prior with a time on the same day
     if (
         published

@@ -101,10 +101,16 @@ class OutletMatcher:
 
     def __init__(self, outlets: Iterable[Outlet], all_hosts: Iterable[str] = ()) -> None:
         self._by_domain: dict[str, list[Outlet]] = {}
+        self._zones: dict[str, str | None] = {}
         for outlet in outlets:
+            self._zones[outlet.id] = outlet.timezone
             for domain in outlet.allowed_domains:
                 self._by_domain.setdefault(domain, []).append(outlet)
         self._all_hosts = {h.strip().lower().rstrip(".") for h in all_hosts if h.strip()}
+
+    def zone_of(self, outlet_id: str) -> str | None:
+        """The registry's time zone of an outlet (None for a host kept by ``all_hosts``)."""
+        return self._zones.get(outlet_id)
 
     def outlet_of(self, url: str) -> tuple[str | None, str]:
         """``(outlet id, canonical URL)``, or ``(None, reason)`` (``not-an-outlet``,
@@ -237,10 +243,13 @@ class _Importer:
             body=response.body,
             fetched=response.date.isoformat(timespec="seconds"),
             content_type=response.content_type,
-            # the time a newsmon export carries (a feed's, where the page shows none)
-            priors=Priors(published=response.published, source="warc")
-            if response.published
-            else Priors(),
+            # the time a newsmon export carries (a feed's, where the page shows none), and the
+            # zone of a clock the page shows without one
+            priors=Priors(
+                published=response.published,
+                source="warc" if response.published else "",
+                zone=self.matcher.zone_of(outlet or ""),
+            ),
         )
 
     def _read_chunks(

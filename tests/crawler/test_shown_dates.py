@@ -181,3 +181,15 @@ def test_a_date_in_the_text_does_not_beat_the_feed_s_date() -> None:
     html = page(meta_time("2026-11-19T22:00:00Z"), after_h1="<p>Since 14.05.2003.</p>")
     extracted = extract_article(html, URL, fetched=FETCHED, priors=feed).article
     assert extracted.published == "2026-11-19T22:00:00+00:00"
+
+
+def test_a_shown_clock_without_metadata_is_read_in_the_outlet_s_zone() -> None:
+    # "5 декабря 2026, 14:30" and no date metadata gave the day only: same-day copies then
+    # could not be told apart by time
+    from crawler.items import Priors
+
+    html = page(after_h1="<span class='news-date'>19 ноября 2026, 14:30</span>")
+    bishkek = Priors(zone="Asia/Bishkek")
+    extracted = extract_article(html, URL, fetched=FETCHED, priors=bishkek).article
+    assert extracted.published == "2026-11-19T14:30:00+06:00"
+    assert published(html) == "2026-11-19"  # no zone known: the day

@@ -59,6 +59,7 @@ def test_good_registry_loads_with_values_and_defaults() -> None:
         homepage="https://www.alpha.example/", feeds=("https://www.alpha.example/rss",),
         sitemaps=(), sections=(), article_pattern=UrlPattern.compile(r"^https://www\.alpha\.example/news/\d+/$"),
         allowed_domains=("alpha.example",), interval=7200.0, obey_robots=True,
+        timezone="Asia/Almaty",  # its country's
     )  # fmt: skip
     assert beta.sitemaps == (
         "https://beta.example/sitemap.xml",
@@ -109,6 +110,15 @@ def test_a_host_is_allowed_only_on_the_ports_its_outlet_names() -> None:
     assert not alpha.allows_host("http://alpha.example:9/admin")
     assert not alpha.allows_host("http://alpha.example:99999/x")  # no port at all
     assert not beta.allows_host("https://beta.example:8080/2026/a-story")
+
+
+def test_a_timezone_is_the_country_s_or_the_one_given() -> None:
+    alpha, beta = load_registry_text(
+        _edit('interval = "2h"', 'interval = "2h"\ntimezone = "Asia/Oral"')
+    )
+    assert (alpha.timezone, beta.timezone) == ("Asia/Oral", None)  # XA: a region, no zone
+    with pytest.raises(RegistryError, match="timezone 'Mars/Olympus' is no IANA time zone"):
+        load_registry_text(_edit('interval = "2h"', 'interval = "2h"\ntimezone = "Mars/Olympus"'))
 
 
 BAD_CASES = [

@@ -346,7 +346,11 @@ class OutletSpider(scrapy.Spider):
             progress.requested += 1
             self.crawler.stats.inc_value("newsmon/articles/requested")
             priors = Priors(
-                published=entry.published, modified=entry.modified, title=entry.title, source=source
+                published=entry.published,
+                modified=entry.modified,
+                title=entry.title,
+                source=source,
+                zone=outlet.timezone,
             )
             yield scrapy.Request(
                 entry.url,
