@@ -77,6 +77,17 @@ ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
 """
 _LANGUAGES = frozenset(_LANGUAGE_CODES.split())
 
+
+def is_language_code(code: str) -> bool:
+    """Whether ``code`` is an ISO 639-1 code in lower case ("ru", "kk")."""
+    return code in _LANGUAGES
+
+
+def is_country_code(code: str) -> bool:
+    """Whether ``code`` is an ISO 3166 alpha-2 code in upper case ("KG"), or ``XA`` (a region)."""
+    return code in _COUNTRIES
+
+
 _REQUIRED_KEYS = ("id", "name", "country", "languages", "homepage", "article_pattern")
 _URL_LIST_KEYS = ("feeds", "sitemaps", "sections")
 _KNOWN_KEYS = (

@@ -181,7 +181,7 @@ def test_the_api_says_what_it_wants_instead_of_misreading_it(small_db: Path) -> 
 @pytest.mark.parametrize(
     ("filters", "error", "message"),
     [
-        ({"languages": ["english"]}, ValueError, "language 'english' is no ISO 639 code"),
+        ({"languages": ["english"]}, ValueError, "language 'english' is no ISO 639-1 code"),
         ({"languages": [5]}, TypeError, "languages must be a str or a list of str"),
         ({"countries": ["Kyrgyzstan"]}, ValueError, "country 'Kyrgyzstan' is no ISO 3166 code"),
         ({"outlets": ["nosuch"]}, ValueError, "no outlet 'nosuch' in the registry or the archive"),

@@ -98,33 +98,32 @@ def read_shown(text: str) -> ShownDate | None:
     found = [m for m in (_first_date(p, text) for p in _SHOWN) if m]
     if not found:
         return None
-    match, month = min(found, key=lambda m: m[0].start())
-    try:
-        day = date(int(match["year"]), month, int(match["day"]))
-    except ValueError:
-        return None
-    return ShownDate(day, _clock(text))
+    day = _date_of(min(found, key=lambda m: m.start()))
+    return ShownDate(day, _clock(text)) if day else None
 
 
 def shows_day(text: str, day: date) -> bool:
     """Whether ``text`` shows the date ``day`` anywhere, in a form ``read_shown`` reads."""
-    for pattern in _SHOWN:
-        for match in pattern.finditer(text):
-            parts = match.groupdict()
-            month = int(parts["month"]) if "month" in parts else month_of(parts["mon"])
-            if (int(match["year"]), month, int(match["day"])) == (day.year, day.month, day.day):
-                return True
-    return False
+    return any(_date_of(m) == day for pattern in _SHOWN for m in pattern.finditer(text))
 
 
-def _first_date(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str], int] | None:
-    """The first match of ``pattern`` in ``text`` whose month is a month, and that month."""
-    for match in pattern.finditer(text):
-        parts = match.groupdict()
-        month = int(parts["month"]) if "month" in parts else month_of(parts["mon"])
-        if month:
-            return match, month
-    return None
+def _first_date(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``text`` whose month is a month."""
+    return next((m for m in pattern.finditer(text) if _month(m)), None)
+
+
+def _month(match: re.Match[str]) -> int | None:
+    parts = match.groupdict()
+    return int(parts["month"]) if "month" in parts else month_of(parts["mon"])
+
+
+def _date_of(match: re.Match[str]) -> date | None:
+    """The date a match of ``_SHOWN`` gives, or None (no month, or no such day)."""
+    month = _month(match)
+    try:
+        return date(int(match["year"]), month, int(match["day"])) if month else None
+    except ValueError:  # February 30
+        return None
 
 
 def month_of(word: str) -> int | None:

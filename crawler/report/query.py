@@ -21,7 +21,7 @@ from crawler.errors import ConfigError
 from crawler.report.queries import fold_text, folded_words, outlet_known, query_phrases
 from crawler.store.archive import Archive
 from crawler.times import now_iso, parse_iso, utc_iso
-from settings.registry import Outlet, parse_duration
+from settings.registry import Outlet, is_country_code, is_language_code, parse_duration
 
 # How many candidates an ambiguous cluster id prefix lists.
 MAX_CANDIDATES = 8
@@ -70,9 +70,6 @@ def period_end(value: str) -> str:
 
 
 _DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
-# ISO 639 language codes (two letters, or three) and ISO 3166 country codes (two letters)
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
-_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +110,21 @@ class Resolved:
     language_outlets: tuple[str, ...] = ()
 
 
+def check_codes(languages: Iterable[str], countries: Iterable[str] = ()) -> None:
+    """Refuse a language that is no ISO 639-1 code or a country that is no ISO 3166 one (the
+    registry's lists; either case): it would match nothing.
+
+    Raises:
+        ConfigError: names the first such code.
+    """
+    for code in languages:
+        if not is_language_code(code.lower()):
+            raise ConfigError(f"language {code!r} is no ISO 639-1 code (such as en, ru, kk)")
+    for code in countries:
+        if not is_country_code(code.upper()):
+            raise ConfigError(f"country {code!r} is no ISO 3166 code (such as KG, KZ, UZ)")
+
+
 def resolve(filters: Filters, registry: Iterable[Outlet]) -> Resolved:
     """``filters`` with ``countries`` turned into the registry's outlets of those countries.
 
@@ -120,12 +132,7 @@ def resolve(filters: Filters, registry: Iterable[Outlet]) -> Resolved:
         ConfigError: a language or country that is no code, or no outlet of the registry (or of
             ``--outlet``) is in those countries.
     """
-    for code in filters.languages:
-        if not _LANGUAGE_CODE.match(code):
-            raise ConfigError(f"language {code!r} is no ISO 639 code (such as en, ru, kk)")
-    for code in filters.countries:
-        if not _COUNTRY_CODE.match(code.upper()):
-            raise ConfigError(f"country {code!r} is no ISO 3166 code (such as KG, KZ, UZ)")
+    check_codes(filters.languages, filters.countries)
     registry = list(registry)
     outlet_ids: tuple[str, ...] | None = filters.outlets or None
     if filters.countries:

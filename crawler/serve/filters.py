@@ -9,12 +9,13 @@ means the end of that day. Without either, a page shows the week up to the newes
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
+from crawler.errors import ConfigError
+from crawler.report.query import check_codes
 from crawler.report.reports import ClusterQuery
 from settings.registry import parse_duration
 
@@ -175,14 +176,12 @@ def _many(params: dict[str, list[str]], key: str) -> tuple[str, ...]:
 
 
 def _languages(codes: tuple[str, ...]) -> tuple[str, ...]:
-    """``lang`` values: ISO 639 codes, in lower case."""
-    for code in codes:
-        if not _LANGUAGE.match(code):
-            raise FilterError(f"lang must be ISO 639 codes (such as en, ru, kk), not {code!r}")
+    """``lang`` values: ISO 639-1 codes, in lower case."""
+    try:
+        check_codes(codes)
+    except ConfigError as exc:
+        raise FilterError(f"lang: {exc}") from None
     return tuple(code.lower() for code in codes)
-
-
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}$")
 
 
 def _number(params: dict[str, list[str]], key: str, default: int, low: int, high: int) -> int:

@@ -344,7 +344,7 @@ def test_a_country_the_registry_cannot_give_the_archive_s_outlets_says_so(demo_d
     done = run_newsmon("export", "--db", str(demo_db), "--language", "english", check=False)
     assert (done.returncode, done.stderr) == (
         2,
-        "error: language 'english' is no ISO 639 code (such as en, ru, kk)\n",
+        "error: language 'english' is no ISO 639-1 code (such as en, ru, kk)\n",
     )
 
 

@@ -248,8 +248,8 @@ def test_the_outlet_page_lists_articles_copies_and_health(client: TestClient) ->
         ("/?limit=x", 400, "limit must be a whole number, not 'x'"),
         ("/?split=weekday", 400, "split must be one of outlet, country"),
         # each gave a 500
-        ("/?lang=en-US", 400, "lang must be ISO 639 codes (such as en, ru, kk), not 'en-US'"),
-        ("/?lang=ru,%3Cb%3E", 400, "lang must be ISO 639 codes"),
+        ("/?lang=en-US", 400, "lang: language 'en-US' is no ISO 639-1 code (such as en, ru, kk)"),
+        ("/?lang=ru,%3Cb%3E", 400, "lang: language '<b>' is no ISO 639-1 code"),
     ],
 )
 def test_bad_urls_get_one_line(client: TestClient, url: str, status: int, message: str) -> None:
