@@ -251,8 +251,12 @@ def is_credit_line(line: str) -> bool:
 def is_photo_credit_line(line: str) -> bool:
     """True for a short "Фото: ...", "Сурет: ...", "Photo by ..." line (not a "Source:" one,
     which credits the text)."""
-    match = is_credit_line(line) and _CREDIT_LINE.match(line)
-    return bool(match) and (match.group(1) or "").lower() not in ("source", "источник", "credit")
+    match = _CREDIT_LINE.match(line) if len(line) <= CREDIT_LINE_MAX_CHARS else None
+    return match is not None and (match.group(1) or "").lower() not in _TEXT_CREDITS
+
+
+# The credit-line words that credit the text, not a photo.
+_TEXT_CREDITS = frozenset({"source", "источник", "credit"})
 
 
 def is_byline(line: str) -> bool:
